@@ -1,0 +1,26 @@
+"""autograd-engine: a scalar reverse-mode autodiff engine for learning backpropagation.
+
+    >>> from autograd_engine import Value
+    >>> x = Value(2.0, label="x")
+    >>> y = x * x * 3 + 1          # y = 3x^2 + 1
+    >>> y.backward()
+    >>> x.grad                     # dy/dx = 6x
+    12.0
+"""
+
+from autograd_engine.derivatives import grad, hessian
+from autograd_engine.graph import is_grad_enabled, no_grad, topological_order, zero_grad
+from autograd_engine.ops import ALL_OPS, Op
+from autograd_engine.value import Value
+
+__all__ = [
+    "ALL_OPS",
+    "Op",
+    "Value",
+    "grad",
+    "hessian",
+    "is_grad_enabled",
+    "no_grad",
+    "topological_order",
+    "zero_grad",
+]

@@ -1,0 +1,46 @@
+"""The functional interface: ``grad`` and ``hessian``, which write no ``.grad``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from autograd_engine.graph import backprop
+from autograd_engine.value import Value
+
+__all__ = ["grad", "hessian"]
+
+
+def grad(
+    output: Value, inputs: Sequence[Value], create_graph: bool = False
+) -> list[Value]:
+    """[d output / d x for x in inputs], as Values; touches no ``.grad``.
+
+    An input that ``output`` does not depend on gets 0. With ``create_graph=True``
+    the results carry their own graph (built from the same ``vjp`` rules, run on
+    Values), so they can be differentiated again, to any order; otherwise they are
+    constant leaves.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    inputs = list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+    seed = Value(1.0) if create_graph else 1.0
+    _, grads = backprop(output, seed, create_graph=create_graph)
+    results = []
+    for x in inputs:
+        g = grads.get(x, 0.0)
+        results.append(g if isinstance(g, Value) else Value(g))
+    return results
+
+
+def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
+    """H[i][j] = d^2 output / d x_i d x_j, by double backward.
+
+    The gradient is built with ``create_graph=True``; each of its entries is then
+    differentiated once more. Costs one backward sweep per input.
+    """
+    inputs = list(inputs)
+    first = grad(output, inputs, create_graph=True)
+    return [[g.data for g in grad(d, inputs)] for d in first]

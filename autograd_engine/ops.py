@@ -1,0 +1,166 @@
+"""Every primitive operation: its forward on floats and its local derivatives.
+
+An ``Op`` row is all the calculus the engine knows. ``forward(*xs)`` computes the
+output from the inputs' data. ``vjp(g, out, *xs)`` returns one contribution per
+input, ``g * d out / d x_i``, given the upstream gradient ``g``. Each derivative is
+written once with plain arithmetic, so the same function runs on floats (the fast
+path of ``backward``) and on ``Value`` objects (``grad(..., create_graph=True)``,
+where it builds a differentiable graph of the derivative).
+
+``domain(*xs)`` returns ``None`` where the op is defined, or a sentence saying why it
+is not; the caller turns it into an error before any node is created.
+
+Composites (``-``, ``/``, unary ``-``) are built from these rows in ``value.py``
+and have no rule of their own.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from typing import Any
+
+__all__ = [
+    "Op",
+    "ADD",
+    "MUL",
+    "POW",
+    "POWV",
+    "EXP",
+    "LOG",
+    "TANH",
+    "SIGMOID",
+    "RELU",
+    "SUM",
+    "DOT",
+    "ALL_OPS",
+]
+
+
+class Op(str):
+    """A primitive: its name (the ``str`` itself), ``forward``, ``vjp`` and ``domain``.
+
+    ``Value.op`` holds an ``Op``, so ``y.op == "tanh"`` reads as it should; leaves
+    hold the empty string. ``symbol`` is what graph drawings show.
+    """
+
+    forward: Callable[..., float]
+    vjp: Callable[..., Any]
+    domain: Callable[..., str | None] | None
+    symbol: str
+
+    def __new__(
+        cls,
+        name: str,
+        forward: Callable[..., float],
+        vjp: Callable[..., Any],
+        domain: Callable[..., str | None] | None = None,
+        symbol: str | None = None,
+    ) -> Op:
+        op = super().__new__(cls, name)
+        op.forward = forward
+        op.vjp = vjp
+        op.domain = domain
+        op.symbol = symbol or name
+        return op
+
+
+def _sigmoid(x: float) -> float:
+    # Never overflows: exp is only taken of -|x|.
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _exp(x: float) -> float:
+    return math.exp(x)
+
+
+def _relu(x: float) -> float:
+    return x if x > 0.0 else 0.0
+
+
+def _is_integer(x: float) -> bool:
+    return float(x).is_integer()
+
+
+def _pow_domain(a: float, k: float) -> str | None:
+    if a == 0.0 and k < 0.0:
+        return "zero cannot be raised to a negative power"
+    if a < 0.0 and not _is_integer(k):
+        return "a negative base needs an integer exponent (the result would be complex)"
+    return None
+
+
+def _powv_domain(a: float, b: float) -> str | None:
+    # d(a**b)/db = a**b * log(a) needs a > 0; a == 0 is allowed for b >= 0 (limit 0).
+    if a < 0.0:
+        return "a negative base cannot have a Value exponent (d/db a**b = a**b log a)"
+    if a == 0.0 and b < 0.0:
+        return "zero cannot be raised to a negative power"
+    return None
+
+
+def _data(x: Any) -> float:
+    """The float inside ``x``: ``x.data`` for a Value, ``x`` itself for a number."""
+    return getattr(x, "data", x)
+
+
+def _log(x: Any) -> Any:
+    """log on a float or on a Value, so ``vjp`` rules run on both."""
+    return x.log() if hasattr(x, "log") else math.log(x)
+
+
+def _pow_vjp(g: Any, out: Any, a: Any, k: Any) -> tuple[Any, float]:
+    # d/da a**k = k * a**(k-1). The exponent is a constant: it gets no gradient,
+    # and it is read as a float so a second derivative stays a constant power.
+    k = _data(k)
+    if k == 0.0:
+        return (g * 0.0, 0.0)
+    return (g * k * a ** (k - 1.0), 0.0)
+
+
+def _powv_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    # d/da a**b = b * a**(b-1);  d/db a**b = a**b * log(a), taken as 0 at a == 0
+    # (the limit of a**b log a for b > 0, as PyTorch does).
+    da = g * b * a ** (b - 1.0)
+    db = g * out * _log(a) if _data(a) > 0.0 else g * 0.0
+    return (da, db)
+
+
+def _dot(*xs: float) -> float:
+    n = len(xs) // 2
+    return sum(map(operator.mul, xs[:n], xs[n:]))
+
+
+def _dot_vjp(g: Any, out: Any, *xs: Any) -> list[Any]:
+    # out = sum_i w_i x_i over inputs (w_1..w_n, x_1..x_n): d/dw_i = x_i, d/dx_i = w_i.
+    n = len(xs) // 2
+    return [g * x for x in xs[n:]] + [g * w for w in xs[:n]]
+
+
+ADD = Op("add", operator.add, lambda g, out, a, b: (g, g), symbol="+")
+MUL = Op("mul", operator.mul, lambda g, out, a, b: (g * b, g * a), symbol="*")
+# a ** k for a constant number k (the second parent holds k; it gets no gradient).
+POW = Op("pow", operator.pow, _pow_vjp, domain=_pow_domain, symbol="**")
+# a ** b where the exponent b is a Value too.
+POWV = Op("powv", operator.pow, _powv_vjp, domain=_powv_domain, symbol="**")
+EXP = Op("exp", _exp, lambda g, out, a: (g * out,))  # exp' = exp
+LOG = Op(
+    "log",
+    math.log,
+    lambda g, out, a: (g / a,),  # log' = 1/a
+    domain=lambda a: None if a > 0.0 else "log needs a positive input",
+)
+TANH = Op("tanh", math.tanh, lambda g, out, a: (g * (1.0 - out * out),))  # 1 - tanh^2
+SIGMOID = Op("sigmoid", _sigmoid, lambda g, out, a: (g * out * (1.0 - out),))  # s(1-s)
+# relu'(a) = 1 for a > 0, else 0 (0 at the kink, as PyTorch).
+RELU = Op("relu", _relu, lambda g, out, a: (g * (1.0 if _data(a) > 0.0 else 0.0),))
+# n-ary sum: every input receives the upstream gradient unchanged.
+SUM = Op("sum", lambda *xs: sum(xs), lambda g, out, *xs: (g,) * len(xs), symbol="sum")
+# n-ary dot product of (w_1..w_n) and (x_1..x_n): one node for a neuron's weighted sum.
+DOT = Op("dot", _dot, _dot_vjp, symbol="dot")
+
+ALL_OPS: tuple[Op, ...] = (ADD, MUL, POW, POWV, EXP, LOG, TANH, SIGMOID, RELU, SUM, DOT)

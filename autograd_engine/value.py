@@ -1,0 +1,299 @@
+"""Value: a scalar that remembers how it was computed, so it can be differentiated."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from autograd_engine import ops
+from autograd_engine.graph import _mode, accumulate, backprop
+from autograd_engine.ops import Op
+
+__all__ = ["Value"]
+
+Number = int | float
+
+
+class Value:
+    """A scalar node of a computation graph.
+
+    ``data`` is the float it holds (always finite), ``grad`` the derivative of the
+    last ``backward()`` root with respect to it (accumulated, see ``backward``),
+    ``label`` a name for drawings and error messages, ``op`` the ``Op`` that made
+    it ("" for a leaf) and ``parents`` its inputs, in argument order.
+
+    Arithmetic ``+ - * / **`` and unary ``-`` accept Values or numbers on either
+    side; numbers become constant leaves. Equality and hashing are by identity, so
+    Values can key dicts and sets (optimizer state does); ``< <= > >=`` compare
+    ``data``.
+    """
+
+    __slots__ = ("data", "grad", "label", "op", "parents")
+
+    data: float
+    grad: float
+    label: str
+    op: Op | str
+    parents: tuple[Value, ...]
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = _finite_float(data, label)
+        if not isinstance(label, str):
+            raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self.parents = ()
+
+    # -- arithmetic -------------------------------------------------------
+
+    def __add__(self, other: Value | Number) -> Value:
+        """self + other."""
+        other = _as_value(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return _apply(ops.ADD, (self, other))
+
+    def __radd__(self, other: Number) -> Value:
+        """other + self."""
+        other = _as_value(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return _apply(ops.ADD, (other, self))
+
+    def __mul__(self, other: Value | Number) -> Value:
+        """self * other."""
+        other = _as_value(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return _apply(ops.MUL, (self, other))
+
+    def __rmul__(self, other: Number) -> Value:
+        """other * self."""
+        other = _as_value(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return _apply(ops.MUL, (other, self))
+
+    def __neg__(self) -> Value:
+        """-self, as self * -1."""
+        return self * -1.0
+
+    def __sub__(self, other: Value | Number) -> Value:
+        """self - other, as self + (-other)."""
+        if isinstance(other, Value) or _is_number(other):
+            return self + (-other)
+        return NotImplemented
+
+    def __rsub__(self, other: Number) -> Value:
+        """other - self, as other + (-self)."""
+        if not _is_number(other):
+            return NotImplemented
+        return (-self) + other
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        """self / other, as self * other**-1 (for a number, self * (1/other))."""
+        if isinstance(other, Value):
+            if other.data == 0.0:
+                raise ZeroDivisionError(
+                    f"div: division by zero: {_describe(self)} / {_describe(other)}"
+                )
+            return self * other**-1
+        if not _is_number(other):
+            return NotImplemented
+        if other == 0:
+            raise ZeroDivisionError(f"div: division by zero: {_describe(self)} / {other!r}")
+        return self * (1.0 / other)
+
+    def __rtruediv__(self, other: Number) -> Value:
+        """other / self, as other * self**-1."""
+        if not _is_number(other):
+            return NotImplemented
+        if self.data == 0.0:
+            raise ZeroDivisionError(f"div: division by zero: {other!r} / {_describe(self)}")
+        return other * self**-1
+
+    def __pow__(self, exponent: Value | Number) -> Value:
+        """self ** exponent; a Value exponent is differentiated too (needs self >= 0)."""
+        if isinstance(exponent, Value):
+            return _apply(ops.POWV, (self, exponent))
+        if not _is_number(exponent):
+            return NotImplemented
+        return _apply(ops.POW, (self, Value(exponent)))
+
+    def __rpow__(self, base: Number) -> Value:
+        """base ** self for a number base (needs base >= 0)."""
+        if not _is_number(base):
+            return NotImplemented
+        return _apply(ops.POWV, (Value(base), self))
+
+    # -- functions --------------------------------------------------------
+
+    def exp(self) -> Value:
+        """e ** self."""
+        return _apply(ops.EXP, (self,))
+
+    def log(self) -> Value:
+        """Natural logarithm; self must be positive."""
+        return _apply(ops.LOG, (self,))
+
+    def tanh(self) -> Value:
+        """tanh(self) = (e^2x - 1) / (e^2x + 1); derivative 1 - tanh^2."""
+        return _apply(ops.TANH, (self,))
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e^-x), computed without overflow; derivative s * (1 - s)."""
+        return _apply(ops.SIGMOID, (self,))
+
+    def relu(self) -> Value:
+        """max(self, 0); derivative 1 for x > 0, else 0 (0 at the kink)."""
+        return _apply(ops.RELU, (self,))
+
+    @staticmethod
+    def sum(values: Iterable[Value | Number]) -> Value:
+        """sum_i values_i as one node (each input's local derivative is 1)."""
+        parents = tuple(_require_value(v, "sum") for v in values)
+        if not parents:
+            raise ValueError("sum: needs at least one value, got an empty sequence")
+        return _apply(ops.SUM, parents)
+
+    @staticmethod
+    def dot(weights: Sequence[Value | Number], inputs: Sequence[Value | Number]) -> Value:
+        """sum_i weights_i * inputs_i as one node (d/dw_i = x_i, d/dx_i = w_i)."""
+        if len(weights) != len(inputs):
+            raise ValueError(
+                f"dot: needs sequences of equal length, got {len(weights)} and {len(inputs)}"
+            )
+        if not weights:
+            raise ValueError("dot: needs at least one pair, got empty sequences")
+        parents = tuple(_require_value(v, "dot") for v in weights) + tuple(
+            _require_value(v, "dot") for v in inputs
+        )
+        return _apply(ops.DOT, parents)
+
+    # -- differentiation --------------------------------------------------
+
+    def backward(self, gradient: Number = 1.0) -> None:
+        """Add d self / d node, times ``gradient``, to ``.grad`` of every node reachable.
+
+        Gradients accumulate, as in PyTorch: a second call adds exactly the same
+        amounts again, on interior nodes too, because each call computes every
+        gradient afresh before adding it; call ``zero_grad`` between steps. If any
+        gradient is not finite it raises and no ``.grad`` changes.
+        """
+        seed = _finite_float(gradient, "gradient")
+        order, grads = backprop(self, seed)
+        accumulate(order, grads)
+
+    # -- conveniences -----------------------------------------------------
+
+    def __float__(self) -> float:
+        """The data, as a float."""
+        return self.data
+
+    def __lt__(self, other: Value | Number) -> bool:
+        return self.data < _data_of(other)
+
+    def __le__(self, other: Value | Number) -> bool:
+        return self.data <= _data_of(other)
+
+    def __gt__(self, other: Value | Number) -> bool:
+        return self.data > _data_of(other)
+
+    def __ge__(self, other: Value | Number) -> bool:
+        return self.data >= _data_of(other)
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _finite_float(x: object, label: object) -> float:
+    """``x`` as a finite float, or a TypeError/ValueError naming it."""
+    if type(x) is not float:
+        if not _is_number(x):
+            raise TypeError(
+                f"Value: data must be a real number, got {type(x).__name__} {x!r}"
+                f"{_label_note(label)}"
+            )
+        x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"Value: data must be finite, got {x!r}{_label_note(label)}")
+    return x
+
+
+def _label_note(label: object) -> str:
+    return f" (label {label!r})" if isinstance(label, str) and label else ""
+
+
+def _as_value(x: object) -> Any:
+    """``x`` if a Value, a constant leaf if a number, else NotImplemented."""
+    if isinstance(x, Value):
+        return x
+    if _is_number(x):
+        return Value(x)
+    return NotImplemented
+
+
+def _require_value(x: object, op: str) -> Value:
+    value = _as_value(x)
+    if value is NotImplemented:
+        raise TypeError(f"{op}: expects Values or numbers, got {type(x).__name__} {x!r}")
+    return value
+
+
+def _data_of(x: object) -> float:
+    if isinstance(x, Value):
+        return x.data
+    if _is_number(x):
+        return float(x)
+    raise TypeError(f"cannot compare Value with {type(x).__name__}")
+
+
+def _describe(v: Value) -> str:
+    return f"{v.label} = {v.data!r}" if v.label else repr(v.data)
+
+
+def _apply(op: Op, parents: tuple[Value, ...]) -> Value:
+    """Run ``op`` on ``parents``; check its domain first and its result after.
+
+    Raises (and creates nothing) if the inputs are outside the op's domain or the
+    result is not finite. Inside ``no_grad`` the result is a leaf.
+    """
+    xs = [p.data for p in parents]
+    if op.domain is not None:
+        problem = op.domain(*xs)
+        if problem is not None:
+            kind = ZeroDivisionError if problem.startswith("zero") else ValueError
+            raise kind(f"{op}: {problem}; got {_operands(parents)}")
+    try:
+        data = op.forward(*xs)
+    except OverflowError:
+        data = math.inf
+    if data - data != 0.0:  # inf or nan: the only floats for which x - x != 0
+        raise OverflowError(f"{op}: the result is not finite ({data!r}); got {_operands(parents)}")
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if _mode.enabled:
+        out.op = op
+        out.parents = parents
+    else:
+        out.op = ""
+        out.parents = ()
+    return out
+
+
+_new_value = object.__new__
+
+
+def _operands(parents: tuple[Value, ...]) -> str:
+    shown = ", ".join(_describe(p) for p in parents[:4])
+    return shown + (", ..." if len(parents) > 4 else "")
