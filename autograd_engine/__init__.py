@@ -12,15 +12,19 @@ from autograd_engine.derivatives import grad, hessian
 from autograd_engine.graph import is_grad_enabled, no_grad, topological_order, zero_grad
 from autograd_engine.ops import ALL_OPS, Op
 from autograd_engine.value import Value
+from autograd_engine.viz import backward_steps, draw_dot, save_svg
 
 __all__ = [
     "ALL_OPS",
     "Op",
     "Value",
+    "backward_steps",
+    "draw_dot",
     "grad",
     "hessian",
     "is_grad_enabled",
     "no_grad",
+    "save_svg",
     "topological_order",
     "zero_grad",
 ]
