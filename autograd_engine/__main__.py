@@ -1,0 +1,121 @@
+"""``python -m autograd_engine``: the worked sigmoid example, as a table and as graphs.
+
+Prints every node of f = sigmoid(w0*x0 + w1*x1 + w2) in topological order (label, op,
+data, grad after ``f.backward()``), then writes the forward and backward-pass graphs
+as DOT sources and SVG files into ``--out`` (default ``./out``) and prints their
+paths. Without Graphviz's ``dot`` program it still prints the table and writes the
+DOT sources, prints how to install Graphviz instead of the SVG paths, and exits
+with status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from autograd_engine.examples import sigmoid_neuron
+from autograd_engine.graph import topological_order
+from autograd_engine.value import Value
+from autograd_engine.viz import draw_dot, save_svg
+
+__all__ = ["main", "node_table"]
+
+
+def node_table(root: Value) -> str:
+    """A text table of every node reachable from ``root``, in topological order.
+
+    Columns: position, label (``-`` for none), op (``leaf`` for a leaf), data and
+    the current ``.grad``, both to 6 significant digits.
+    """
+    rows = [("#", "label", "op", "data", "grad")]
+    for i, node in enumerate(topological_order(root)):
+        rows.append(
+            (str(i), node.label or "-", node.op or "leaf", _g(node.data), _g(node.grad))
+        )
+    widths = [max(len(row[c]) for row in rows) for c in range(5)]
+    lines = []
+    for row in rows:
+        # Text columns left-aligned, numbers right-aligned so their digits line up.
+        cells = [
+            row[c].rjust(widths[c]) if c in (0, 3, 4) else row[c].ljust(widths[c])
+            for c in range(5)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the demo with command-line arguments ``argv``; return the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m autograd_engine",
+        description="The worked sigmoid example f = sigmoid(w0*x0 + w1*x1 + w2): a table "
+        "of every node's value and gradient, and its forward and backward graphs as SVG.",
+    )
+    parser.add_argument(
+        "--out", default="out", metavar="DIR", help="folder for the .dot and .svg files "
+        "(created if missing; default: ./out)"
+    )
+    parser.add_argument(
+        "--w", nargs=3, type=float, default=(2.0, -3.0, -3.0), metavar=("W0", "W1", "W2"),
+        help="weights (default: 2 -3 -3)",
+    )
+    parser.add_argument(
+        "--x", nargs=2, type=float, default=(-1.0, -2.0), metavar=("X0", "X1"),
+        help="inputs (default: -1 -2)",
+    )
+    args = parser.parse_args(argv)
+    for name, values in (("--w", args.w), ("--x", args.x)):
+        bad = [v for v in values if not math.isfinite(v)]
+        if bad:
+            parser.error(f"{name}: values must be finite, got {bad[0]!r}")
+
+    f, nodes = sigmoid_neuron(args.w, args.x)
+    f.backward()
+    w = ", ".join(_g(v) for v in args.w)
+    x = ", ".join(_g(v) for v in args.x)
+    print(f"f = sigmoid(w0*x0 + w1*x1 + w2) at w = ({w}), x = ({x})\n")
+    print(node_table(f))
+    print()
+    print(f"f  = {nodes['f'].data!r}")
+    print(f"dw = ({', '.join(repr(nodes[k].grad) for k in ('w0', 'w1', 'w2'))})")
+    print(f"dx = ({', '.join(repr(nodes[k].grad) for k in ('x0', 'x1'))})")
+    print()
+
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        parser.error(f"--out {str(out)!r}: cannot create the folder ({error.strerror})")
+    params = [nodes["w0"], nodes["w1"], nodes["w2"]]
+    drawings = {
+        "sigmoid_forward": draw_dot(f, params=params),
+        "sigmoid_backward": draw_dot(f, backward=True, params=params),
+    }
+    missing_dot = None
+    for stem, dot in drawings.items():
+        dot_path = out / f"{stem}.dot"
+        dot_path.write_text(dot.source, encoding="utf-8")
+        print(f"wrote {dot_path}")
+        if missing_dot is None:
+            try:
+                print(f"wrote {save_svg(dot, out / f'{stem}.svg')}")
+            except RuntimeError as error:
+                missing_dot = str(error)
+    if missing_dot is not None:
+        print(
+            f"\nSVG files were not written (the table and .dot files were; exit status 0):\n"
+            f"{missing_dot}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _g(x: float) -> str:
+    return f"{x:.6g}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
