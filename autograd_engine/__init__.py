@@ -9,6 +9,7 @@
 """
 
 from autograd_engine.derivatives import grad, hessian
+from autograd_engine.gradcheck import GradcheckError, gradcheck
 from autograd_engine.graph import is_grad_enabled, no_grad, topological_order, zero_grad
 from autograd_engine.ops import ALL_OPS, Op
 from autograd_engine.value import Value
@@ -16,10 +17,12 @@ from autograd_engine.viz import backward_steps, draw_dot, save_svg
 
 __all__ = [
     "ALL_OPS",
+    "GradcheckError",
     "Op",
     "Value",
     "backward_steps",
     "draw_dot",
+    "gradcheck",
     "grad",
     "hessian",
     "is_grad_enabled",
