@@ -1,0 +1,133 @@
+"""Small seeded data sets (two-moons, XOR, linear regression) and a mini-batch sampler.
+
+Everything is plain Python lists (``X`` is a list of rows, ``y`` a list of labels
+or targets) and every function takes a ``seed`` for its own ``random.Random``:
+the global random state is never used, so the same seed gives the same data.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from collections.abc import Iterator, Sequence
+
+__all__ = ["make_moons", "make_xor", "make_linear_regression", "minibatches"]
+
+
+def _count(n: object, name: str, minimum: int = 1) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {n!r}")
+    return int(n)
+
+
+def _noise(noise: object, name: str) -> float:
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
+        raise ValueError(f"{name}: noise must be a number >= 0, got {noise!r}")
+    noise = float(noise)
+    if not (math.isfinite(noise) and noise >= 0.0):
+        raise ValueError(f"{name}: noise must be a finite number >= 0, got {noise!r}")
+    return noise
+
+
+def _linspace(n: int) -> list[float]:
+    # n evenly spaced angles from 0 to pi inclusive (one point -> 0).
+    return [math.pi * k / (n - 1) if n > 1 else 0.0 for k in range(n)]
+
+
+def make_moons(
+    n_samples: int = 100, noise: float = 0.0, seed: int | None = 0
+) -> tuple[list[list[float]], list[int]]:
+    """Two interleaving half circles, as ``sklearn.datasets.make_moons`` (shuffled).
+
+    Class 0 (``n_samples // 2`` points, rounded up) lies on the upper arc
+    (cos t, sin t), class 1 on the lower arc (1 - cos t, 0.5 - sin t), with t evenly
+    spaced over [0, pi]; Gaussian noise of standard deviation ``noise`` is then added
+    to each coordinate, and the points are shuffled. Returns ``(X, y)``: ``X`` a list
+    of [x0, x1], ``y`` labels in {0, 1} (use ``[2*t - 1 for t in y]`` for hinge loss).
+    """
+    n = _count(n_samples, "make_moons: n_samples", 2)
+    noise = _noise(noise, "make_moons")
+    rng = random.Random(seed)
+    n_outer = n - n // 2
+    n_inner = n // 2
+    points = [([math.cos(t), math.sin(t)], 0) for t in _linspace(n_outer)]
+    points += [([1.0 - math.cos(t), 0.5 - math.sin(t)], 1) for t in _linspace(n_inner)]
+    rng.shuffle(points)
+    X = [[a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] for (a, b), _ in points]
+    y = [label for _, label in points]
+    return X, y
+
+
+def make_xor(
+    n_samples: int = 4, noise: float = 0.0, seed: int | None = 0
+) -> tuple[list[list[float]], list[int]]:
+    """XOR: point i is corner i % 4 of (0,0)->0, (0,1)->1, (1,0)->1, (1,1)->0, plus noise.
+
+    With the defaults this is the four-row truth table of XOR, in that order;
+    ``noise`` adds Gaussian noise (standard deviation ``noise``) to each coordinate.
+    The label is x0 XOR x1 of the corner. Returns ``(X, y)`` with labels in {0, 1}.
+    """
+    n = _count(n_samples, "make_xor: n_samples")
+    noise = _noise(noise, "make_xor")
+    rng = random.Random(seed)
+    corners = [((0.0, 0.0), 0), ((0.0, 1.0), 1), ((1.0, 0.0), 1), ((1.0, 1.0), 0)]
+    X, y = [], []
+    for i in range(n):
+        (a, b), label = corners[i % 4]
+        X.append([a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] if noise else [a, b])
+        y.append(label)
+    return X, y
+
+
+def make_linear_regression(
+    n_samples: int = 100,
+    weights: Sequence[float] = (2.0,),
+    bias: float = 1.0,
+    noise: float = 0.0,
+    seed: int | None = 0,
+) -> tuple[list[list[float]], list[float]]:
+    """y = sum_j weights_j x_j + bias + noise, with x_j ~ uniform(-1, 1).
+
+    ``noise`` is the standard deviation of Gaussian noise added to each target.
+    Returns ``(X, y)``: ``X`` a list of rows of ``len(weights)`` features.
+    """
+    n = _count(n_samples, "make_linear_regression: n_samples")
+    noise = _noise(noise, "make_linear_regression")
+    weights = [float(w) for w in weights]
+    if not weights or not all(math.isfinite(w) for w in weights + [float(bias)]):
+        raise ValueError(
+            f"make_linear_regression: weights must be a non-empty list of finite numbers "
+            f"and bias finite, got {weights!r}, {bias!r}"
+        )
+    rng = random.Random(seed)
+    X, y = [], []
+    for _ in range(n):
+        row = [rng.uniform(-1.0, 1.0) for _ in weights]
+        target = sum(w * x for w, x in zip(weights, row, strict=True)) + float(bias)
+        X.append(row)
+        y.append(target + rng.gauss(0.0, noise) if noise else target)
+    return X, y
+
+
+def minibatches(
+    n: int, batch_size: int | None, rng: random.Random | int | None = 0
+) -> Iterator[list[int]]:
+    """One epoch of mini-batches: lists of indices into a data set of ``n`` examples.
+
+    The indices 0..n-1 are shuffled with ``rng`` (a ``random.Random``, or a seed for
+    a new one) and cut into consecutive batches of ``batch_size`` (the last may be
+    smaller): sampling without replacement, so every index appears exactly once
+    per epoch. Pass the same ``random.Random`` every epoch to get a fresh order each
+    time. ``batch_size=None`` (or >= n) gives one full batch, in order 0..n-1.
+    """
+    n = _count(n, "minibatches: n")  # checked now, not at the first next()
+    if batch_size is not None:
+        batch_size = _count(batch_size, "minibatches: batch_size")
+    if batch_size is None or batch_size >= n:
+        return iter([list(range(n))])
+    if not isinstance(rng, random.Random):
+        rng = random.Random(rng)
+    order = list(range(n))
+    rng.shuffle(order)
+    return iter([order[start : start + batch_size] for start in range(0, n, batch_size)])
