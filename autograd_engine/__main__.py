@@ -32,16 +32,13 @@ def node_table(root: Value) -> str:
     """
     rows = [("#", "label", "op", "data", "grad")]
     for i, node in enumerate(topological_order(root)):
-        rows.append(
-            (str(i), node.label or "-", node.op or "leaf", _g(node.data), _g(node.grad))
-        )
+        rows.append((str(i), node.label or "-", node.op or "leaf", _g(node.data), _g(node.grad)))
     widths = [max(len(row[c]) for row in rows) for c in range(5)]
     lines = []
     for row in rows:
         # Text columns left-aligned, numbers right-aligned so their digits line up.
         cells = [
-            row[c].rjust(widths[c]) if c in (0, 3, 4) else row[c].ljust(widths[c])
-            for c in range(5)
+            row[c].rjust(widths[c]) if c in (0, 3, 4) else row[c].ljust(widths[c]) for c in range(5)
         ]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
@@ -55,15 +52,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         "of every node's value and gradient, and its forward and backward graphs as SVG.",
     )
     parser.add_argument(
-        "--out", default="out", metavar="DIR", help="folder for the .dot and .svg files "
-        "(created if missing; default: ./out)"
+        "--out",
+        default="out",
+        metavar="DIR",
+        help="folder for the .dot and .svg files (created if missing; default: ./out)",
     )
     parser.add_argument(
-        "--w", nargs=3, type=float, default=(2.0, -3.0, -3.0), metavar=("W0", "W1", "W2"),
+        "--w",
+        nargs=3,
+        type=float,
+        default=(2.0, -3.0, -3.0),
+        metavar=("W0", "W1", "W2"),
         help="weights (default: 2 -3 -3)",
     )
     parser.add_argument(
-        "--x", nargs=2, type=float, default=(-1.0, -2.0), metavar=("X0", "X1"),
+        "--x",
+        nargs=2,
+        type=float,
+        default=(-1.0, -2.0),
+        metavar=("X0", "X1"),
         help="inputs (default: -1 -2)",
     )
     args = parser.parse_args(argv)
