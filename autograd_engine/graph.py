@@ -94,6 +94,7 @@ def backprop(
     """
     order = topological_order(root)
     grads: dict[Value, Any] = {root: seed}
+    get = grads.get
     with _enable_grad() if create_graph else nullcontext():
         for node in reversed(order):
             parents = node.parents
@@ -103,6 +104,8 @@ def backprop(
             try:
                 if create_graph:
                     contributions = node.op.vjp(g, node, *parents)
+                elif len(parents) == 2:  # the common case, without building a list
+                    contributions = node.op.vjp(g, node.data, parents[0].data, parents[1].data)
                 else:
                     contributions = node.op.vjp(g, node.data, *[p.data for p in parents])
             except (ArithmeticError, ValueError) as error:
@@ -111,7 +114,7 @@ def backprop(
                     f"is not finite at inputs {[p.data for p in parents]} ({error})"
                 ) from error
             for parent, contribution in zip(parents, contributions):
-                previous = grads.get(parent)
+                previous = get(parent)
                 grads[parent] = contribution if previous is None else previous + contribution
     return order, grads
 

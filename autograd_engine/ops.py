@@ -58,6 +58,7 @@ class Op(str):
         domain: Callable[..., str | None] | None = None,
         symbol: str | None = None,
     ) -> Op:
+        """Make the op named ``name``; ``vjp(g, out, *xs)`` returns one term per input."""
         op = super().__new__(cls, name)
         op.forward = forward
         op.vjp = vjp

@@ -54,28 +54,28 @@ class Value:
         other = _as_value(other)
         if other is NotImplemented:
             return NotImplemented
-        return _apply(ops.ADD, (self, other))
+        return _apply(ops.ADD, (self, other), (self.data, other.data))
 
     def __radd__(self, other: Number) -> Value:
         """other + self."""
         other = _as_value(other)
         if other is NotImplemented:
             return NotImplemented
-        return _apply(ops.ADD, (other, self))
+        return _apply(ops.ADD, (other, self), (other.data, self.data))
 
     def __mul__(self, other: Value | Number) -> Value:
         """self * other."""
         other = _as_value(other)
         if other is NotImplemented:
             return NotImplemented
-        return _apply(ops.MUL, (self, other))
+        return _apply(ops.MUL, (self, other), (self.data, other.data))
 
     def __rmul__(self, other: Number) -> Value:
         """other * self."""
         other = _as_value(other)
         if other is NotImplemented:
             return NotImplemented
-        return _apply(ops.MUL, (other, self))
+        return _apply(ops.MUL, (other, self), (other.data, self.data))
 
     def __neg__(self) -> Value:
         """-self, as self * -1."""
@@ -118,46 +118,48 @@ class Value:
     def __pow__(self, exponent: Value | Number) -> Value:
         """self ** exponent; a Value exponent is differentiated too (needs self >= 0)."""
         if isinstance(exponent, Value):
-            return _apply(ops.POWV, (self, exponent))
+            return _apply(ops.POWV, (self, exponent), (self.data, exponent.data))
         if not _is_number(exponent):
             return NotImplemented
-        return _apply(ops.POW, (self, Value(exponent)))
+        k = Value(exponent)
+        return _apply(ops.POW, (self, k), (self.data, k.data))
 
     def __rpow__(self, base: Number) -> Value:
         """base ** self for a number base (needs base >= 0)."""
         if not _is_number(base):
             return NotImplemented
-        return _apply(ops.POWV, (Value(base), self))
+        b = Value(base)
+        return _apply(ops.POWV, (b, self), (b.data, self.data))
 
     # -- functions --------------------------------------------------------
 
     def exp(self) -> Value:
         """e ** self."""
-        return _apply(ops.EXP, (self,))
+        return _apply(ops.EXP, (self,), (self.data,))
 
     def log(self) -> Value:
         """Natural logarithm; self must be positive."""
-        return _apply(ops.LOG, (self,))
+        return _apply(ops.LOG, (self,), (self.data,))
 
     def tanh(self) -> Value:
         """tanh(self) = (e^2x - 1) / (e^2x + 1); derivative 1 - tanh^2."""
-        return _apply(ops.TANH, (self,))
+        return _apply(ops.TANH, (self,), (self.data,))
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), computed without overflow; derivative s * (1 - s)."""
-        return _apply(ops.SIGMOID, (self,))
+        return _apply(ops.SIGMOID, (self,), (self.data,))
 
     def relu(self) -> Value:
         """max(self, 0); derivative 1 for x > 0, else 0 (0 at the kink)."""
-        return _apply(ops.RELU, (self,))
+        return _apply(ops.RELU, (self,), (self.data,))
 
     @staticmethod
     def sum(values: Iterable[Value | Number]) -> Value:
         """sum_i values_i as one node (each input's local derivative is 1)."""
-        parents = tuple(_require_value(v, "sum") for v in values)
+        parents = _values_tuple(values, "sum")
         if not parents:
             raise ValueError("sum: needs at least one value, got an empty sequence")
-        return _apply(ops.SUM, parents)
+        return _apply(ops.SUM, parents, [p.data for p in parents])
 
     @staticmethod
     def dot(weights: Sequence[Value | Number], inputs: Sequence[Value | Number]) -> Value:
@@ -168,10 +170,8 @@ class Value:
             )
         if not weights:
             raise ValueError("dot: needs at least one pair, got empty sequences")
-        parents = tuple(_require_value(v, "dot") for v in weights) + tuple(
-            _require_value(v, "dot") for v in inputs
-        )
-        return _apply(ops.DOT, parents)
+        parents = _values_tuple((*weights, *inputs), "dot")
+        return _apply(ops.DOT, parents, [p.data for p in parents])
 
     # -- differentiation --------------------------------------------------
 
@@ -236,16 +236,21 @@ def _as_value(x: object) -> Any:
     """``x`` if a Value, a constant leaf if a number, else NotImplemented."""
     if isinstance(x, Value):
         return x
-    if _is_number(x):
+    if type(x) is float or _is_number(x):
         return Value(x)
     return NotImplemented
 
 
-def _require_value(x: object, op: str) -> Value:
-    value = _as_value(x)
-    if value is NotImplemented:
-        raise TypeError(f"{op}: expects Values or numbers, got {type(x).__name__} {x!r}")
-    return value
+def _values_tuple(xs: Iterable[object], op: str) -> tuple[Value, ...]:
+    """``xs`` as a tuple of Values (numbers become constants), or a TypeError."""
+    xs = tuple(xs)
+    if set(map(type, xs)) <= {Value}:  # the common case, checked at C speed
+        return xs
+    values = tuple(map(_as_value, xs))
+    for x, value in zip(xs, values):
+        if value is NotImplemented:
+            raise TypeError(f"{op}: expects Values or numbers, got {type(x).__name__} {x!r}")
+    return values
 
 
 def _data_of(x: object) -> float:
@@ -260,13 +265,12 @@ def _describe(v: Value) -> str:
     return f"{v.label} = {v.data!r}" if v.label else repr(v.data)
 
 
-def _apply(op: Op, parents: tuple[Value, ...]) -> Value:
-    """Run ``op`` on ``parents``; check its domain first and its result after.
+def _apply(op: Op, parents: tuple[Value, ...], xs: Sequence[float]) -> Value:
+    """Run ``op`` on ``parents``, whose data are ``xs``; check the domain first, the result after.
 
     Raises (and creates nothing) if the inputs are outside the op's domain or the
     result is not finite. Inside ``no_grad`` the result is a leaf.
     """
-    xs = [p.data for p in parents]
     if op.domain is not None:
         problem = op.domain(*xs)
         if problem is not None:

@@ -1,0 +1,179 @@
+"""Graph traversal, higher-order derivatives and the functional grad/hessian API."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import pytest
+
+from autograd_engine import Value, grad, hessian, topological_order, zero_grad
+
+
+def test_topological_order_puts_parents_first_and_root_last():
+    """Every node comes after all its parents, the root last, each node once."""
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    d = c + a
+    e = d * c
+    order = topological_order(e)
+    assert order[-1] is e
+    assert len(order) == len(set(map(id, order)))
+    position = {id(n): i for i, n in enumerate(order)}
+    for node in order:
+        for p in node.parents:
+            assert position[id(p)] < position[id(node)]
+
+
+def test_topological_order_is_deterministic():
+    """The same expression built twice gives the same op sequence."""
+
+    def build():
+        x, y = Value(0.5, label="x"), Value(-1.5, label="y")
+        return ((x * y).tanh() + x.exp() * y) ** 2
+
+    ops1 = [(n.op, n.label, n.data) for n in topological_order(build())]
+    ops2 = [(n.op, n.label, n.data) for n in topological_order(build())]
+    assert ops1 == ops2
+
+
+def test_million_node_chain_differentiates_without_recursion():
+    """A 1,000,000-node chain y = x*1*1*...*1 backpropagates: dy/dx = 1."""
+    x = Value(3.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y * 1.0
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200)  # any recursion would fail loudly
+    try:
+        y.backward()
+        (g,) = grad(y, [x])
+    finally:
+        sys.setrecursionlimit(limit)
+    assert x.grad == 1.0
+    assert g.data == 1.0
+
+
+def test_deep_chain_of_tanh_matches_product_of_slopes():
+    """d/dx of tanh applied n times equals the product of (1 - t_k^2) along the chain."""
+    x = Value(0.9)
+    y = x
+    expected = 1.0
+    t = 0.9
+    for _ in range(1000):
+        y = y.tanh()
+        t = math.tanh(t)
+        expected *= 1 - t * t
+    y.backward()
+    assert math.isclose(y.data, t, rel_tol=1e-12)
+    assert math.isclose(x.grad, expected, rel_tol=1e-9)
+
+
+def test_grad_is_pure():
+    """grad() returns the derivative and leaves every .grad untouched."""
+    x = Value(2.0)
+    y = x * x * x
+    (g,) = grad(y, [x])
+    assert g.data == 12.0
+    assert x.grad == 0.0 and y.grad == 0.0
+    assert g.parents == ()
+
+
+def test_grad_of_unused_input_is_zero():
+    """An input the output does not depend on has derivative 0."""
+    x, z = Value(2.0), Value(5.0)
+    gx, gz = grad(x * x, [x, z])
+    assert gx.data == 4.0 and gz.data == 0.0
+
+
+@pytest.mark.parametrize("x0", [-1.3, -0.2, 0.0, 0.7, 2.1])
+def test_tanh_derivatives_to_fourth_order_match_closed_forms(x0):
+    """d^n tanh/dx^n for n=1..4 match the polynomials in t = tanh(x)."""
+    x = Value(x0)
+    t = math.tanh(x0)
+    s = 1 - t * t
+    closed = [
+        s,  # tanh' = 1 - t^2
+        -2 * t * s,  # tanh'' = -2 t (1 - t^2)
+        s * (6 * t * t - 2),  # tanh''' = (1 - t^2)(6t^2 - 2)
+        s * (16 * t - 24 * t**3),  # tanh'''' = (1 - t^2)(16t - 24t^3)
+    ]
+    y = x.tanh()
+    for n, expected in enumerate(closed, start=1):
+        (y,) = grad(y, [x], create_graph=True)
+        assert math.isclose(y.data, expected, rel_tol=1e-10, abs_tol=1e-12), n
+
+
+def test_power_derivatives_follow_the_power_rule_to_the_end():
+    """x**3 at x=2: derivatives 12, 12, 6, then 0."""
+    x = Value(2.0)
+    y = x**3
+    values = []
+    for _ in range(4):
+        (y,) = grad(y, [x], create_graph=True)
+        values.append(y.data)
+    assert values == [12.0, 12.0, 6.0, 0.0]
+
+
+def test_exp_is_its_own_derivative_at_every_order():
+    """d^n exp(x)/dx^n = exp(x) for n = 1..5."""
+    x = Value(0.4)
+    y = x.exp()
+    for _ in range(5):
+        (y,) = grad(y, [x], create_graph=True)
+        assert math.isclose(y.data, math.exp(0.4), rel_tol=1e-14)
+
+
+def test_mixed_higher_order_through_sigmoid_and_log():
+    """d2/dx2 log(sigmoid(x)) = -s(1-s), by hand."""
+    x = Value(0.8)
+    y = x.sigmoid().log()
+    (d1,) = grad(y, [x], create_graph=True)
+    (d2,) = grad(d1, [x])
+    s = 1 / (1 + math.exp(-0.8))
+    assert math.isclose(d1.data, 1 - s, rel_tol=1e-12)
+    assert math.isclose(d2.data, -s * (1 - s), rel_tol=1e-12)
+
+
+def test_hessian_of_two_variable_polynomial():
+    """f = x^3 y + 2 x y^2 - y^3 has H = [[6xy, 3x^2 + 4y], [3x^2 + 4y, 4x - 6y]]."""
+    x, y = Value(1.5), Value(-2.0)
+    f = x**3 * y + 2 * x * y**2 - y**3
+    H = hessian(f, [x, y])
+    xv, yv = 1.5, -2.0
+    expected = [[6 * xv * yv, 3 * xv**2 + 4 * yv], [3 * xv**2 + 4 * yv, 4 * xv - 6 * yv]]
+    for row, erow in zip(H, expected):
+        assert row == pytest.approx(erow, rel=1e-12)
+    assert x.grad == 0.0 and y.grad == 0.0
+
+
+def test_hessian_of_value_exponent():
+    """f = a**b: H = [[b(b-1)a^(b-2), a^(b-1)(1 + b ln a)], [., a^b ln(a)^2]]."""
+    a0, b0 = 1.7, 2.5
+    a, b = Value(a0), Value(b0)
+    H = hessian(a**b, [a, b])
+    la = math.log(a0)
+    cross = a0 ** (b0 - 1) * (1 + b0 * la)
+    expected = [[b0 * (b0 - 1) * a0 ** (b0 - 2), cross], [cross, a0**b0 * la * la]]
+    for row, erow in zip(H, expected):
+        assert row == pytest.approx(erow, rel=1e-12)
+
+
+def test_zero_grad_clears_every_node():
+    """zero_grad(root) sets .grad = 0 on every reachable node."""
+    x = Value(1.0)
+    y = (x * 2).tanh()
+    y.backward()
+    zero_grad(y)
+    assert all(n.grad == 0.0 for n in topological_order(y))
+
+
+def test_interior_and_leaf_grads_match_chain_rule():
+    """y = tanh(2x + 1): interior h = 2x+1 gets 1 - y^2, x gets 2(1 - y^2)."""
+    x = Value(0.25)
+    h = x * 2 + 1
+    y = h.tanh()
+    y.backward()
+    s = 1 - math.tanh(1.5) ** 2
+    assert math.isclose(h.grad, s, rel_tol=1e-15)
+    assert math.isclose(x.grad, 2 * s, rel_tol=1e-15)
