@@ -43,8 +43,9 @@ from typing import Any, NamedTuple
 from hypothesis import strategies as st
 
 from autograd_engine import ops
+from autograd_engine.graph import is_grad_enabled
 from autograd_engine.ops import Op
-from autograd_engine.value import Value, _apply
+from autograd_engine.value import Value
 
 __all__ = [
     "BOUND",
@@ -136,7 +137,8 @@ def apply_op(op: Op, *args: Value | float) -> Value:
         BAD_EXP = Op("bad_exp", math.exp, lambda g, out, a: (2 * g * out,))
         gradcheck(lambda x: apply_op(BAD_EXP, x), [1.0])   # raises GradcheckError
 
-    Numbers become constant leaves; the op's domain is checked first.
+    Numbers become constant leaves; the op's domain is checked first (ValueError)
+    and a non-finite result raises OverflowError. Inside ``no_grad`` it is a leaf.
     """
     if not isinstance(op, Op):
         raise TypeError(f"apply_op: op must be an Op, got {type(op).__name__} {op!r}")
@@ -151,7 +153,23 @@ def apply_op(op: Op, *args: Value | float) -> Value:
                 f"apply_op: argument {i} of {op} must be a Value or a number, "
                 f"got {type(arg).__name__} {arg!r}"
             )
-    return _apply(op, tuple(parents))
+    xs = [p.data for p in parents]
+    if op.domain is not None:
+        problem = op.domain(*xs)
+        if problem is not None:
+            raise ValueError(f"{op}: {problem}; got {xs}")
+    try:
+        data = op.forward(*xs)
+    except OverflowError:
+        data = math.inf
+    if not math.isfinite(data):
+        raise OverflowError(f"{op}: the result is not finite ({data!r}); got {xs}")
+    # Built from public attributes only, as the engine's own nodes look.
+    out = Value(data)
+    if is_grad_enabled():
+        out.op = op
+        out.parents = tuple(parents)
+    return out
 
 
 # -- backends: the same program on Values, floats or torch tensors ---------------
