@@ -137,7 +137,8 @@ def apply_op(op: Op, *args: Value | float) -> Value:
         BAD_EXP = Op("bad_exp", math.exp, lambda g, out, a: (2 * g * out,))
         gradcheck(lambda x: apply_op(BAD_EXP, x), [1.0])   # raises GradcheckError
 
-    Numbers become constant leaves; the op's domain is checked first (ValueError)
+    Numbers become constant leaves; the op's domain is checked first (ValueError or
+    ZeroDivisionError)
     and a non-finite result raises OverflowError. Inside ``no_grad`` it is a leaf.
     """
     if not isinstance(op, Op):
@@ -157,7 +158,9 @@ def apply_op(op: Op, *args: Value | float) -> Value:
     if op.domain is not None:
         problem = op.domain(*xs)
         if problem is not None:
-            raise ValueError(f"{op}: {problem}; got {xs}")
+            # As the engine: ZeroDivisionError for 0 ** negative, else ValueError.
+            kind = ZeroDivisionError if problem.startswith("zero") else ValueError
+            raise kind(f"{op}: {problem}; got {xs}")
     try:
         data = op.forward(*xs)
     except OverflowError:
