@@ -1,0 +1,401 @@
+"""nn.optim against PyTorch 2.13: recorded float64 traces (tests/data) and live torch runs.
+
+The numbers come from tests/data/optim_traces.json, written by tests/data/make_traces.py
+with torch 2.13.0 (CPU, float64, one 0-dim tensor per parameter, foreach=False).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from autograd_engine import Value
+from nn import optim
+from nn.optim import SGD, Adagrad, Adam, AdamW, RMSprop, clip_grad_norm_
+
+DATA = Path(__file__).resolve().parent / "data"
+TRACES = json.loads((DATA / "optim_traces.json").read_text())
+X0 = TRACES["meta"]["x0"]
+TOL = 1e-12
+
+_spec = importlib.util.spec_from_file_location("make_traces", DATA / "make_traces.py")
+make_traces = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_traces)
+objective = make_traces.objective
+
+
+def _kwargs(raw: dict) -> dict:
+    out = dict(raw)
+    if "betas" in out:
+        out["betas"] = tuple(out["betas"])
+    return out
+
+
+def _build(cls_name: str, kwargs: dict, groups: list | None = None):
+    params = [Value(v, label=name) for v, name in zip(X0, "xyz", strict=True)]
+    cls = getattr(optim, cls_name)
+    if groups is None:
+        return params, cls(params, **_kwargs(kwargs))
+    spec = [{**g, "params": [params[i] for i in g["params"]]} for g in groups]
+    return params, cls(spec, **_kwargs(kwargs))
+
+
+def _run_engine(cls_name: str, kwargs: dict, steps: int, groups: list | None = None):
+    """Our optimizer on ``objective`` with gradients from our engine; params after each step."""
+    params, opt = _build(cls_name, kwargs, groups)
+    rows = []
+    for _ in range(steps):
+        opt.zero_grad()
+        objective(*params).backward()
+        opt.step()
+        rows.append([p.data for p in params])
+    return rows
+
+
+def _max_diff(rows, expected) -> float:
+    return max(abs(a - b) for r, e in zip(rows, expected, strict=True) for a, b in zip(r, e))
+
+
+OPT_NAMES = sorted(TRACES["optimizers"])
+
+
+@pytest.mark.parametrize("name", OPT_NAMES)
+def test_replayed_torch_gradients_give_bit_identical_iterates(name):
+    """Fed torch's own gradients, each optimizer reproduces torch's iterates exactly."""
+    case = TRACES["optimizers"][name]
+    params, opt = _build(case["class"], case["kwargs"])
+    for step, grads in enumerate(case["grads"]):
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g
+        opt.step()
+        assert [p.data for p in params] == case["params"][step + 1], f"step {step + 1}"
+
+
+@pytest.mark.parametrize("name", OPT_NAMES)
+def test_engine_trace_matches_recorded_torch_trace(name):
+    """With gradients from our engine, 8 steps on the objective match torch to 1e-12."""
+    case = TRACES["optimizers"][name]
+    rows = _run_engine(case["class"], case["kwargs"], len(case["grads"]))
+    assert _max_diff(rows, case["params"][1:]) <= TOL
+
+
+@pytest.mark.parametrize("name", OPT_NAMES)
+def test_engine_trace_matches_live_torch(name):
+    """The same configuration run live in torch gives the same iterates to 1e-12."""
+    pytest.importorskip("torch")
+    case = TRACES["optimizers"][name]
+    live = make_traces.torch_optimizer_trace(case["class"], _kwargs(case["kwargs"]))
+    rows = _run_engine(case["class"], case["kwargs"], len(case["grads"]))
+    assert _max_diff(rows, live["params"][1:]) <= TOL
+
+
+@pytest.mark.parametrize("name", sorted(TRACES["groups"]))
+def test_param_groups_with_their_own_hyperparameters_match_torch(name):
+    """Groups with different lr (and momentum, amsgrad) follow torch's recorded iterates."""
+    case = TRACES["groups"][name]
+    cls_name, kwargs = case["optimizer"]
+    rows = _run_engine(cls_name, kwargs, len(case["grads"]), case["groups"])
+    assert _max_diff(rows, case["params"][1:]) <= TOL
+    params, opt = _build(cls_name, kwargs, case["groups"])
+    assert [g["lr"] for g in opt.param_groups] == case["lrs"][0]
+
+
+@pytest.mark.parametrize("name", sorted(TRACES["groups"]))
+def test_param_groups_match_live_torch(name):
+    """Param groups give torch's live iterates to 1e-12."""
+    pytest.importorskip("torch")
+    case = TRACES["groups"][name]
+    cls_name, kwargs = case["optimizer"]
+    live = make_traces.torch_optimizer_trace(cls_name, _kwargs(kwargs), groups=case["groups"])
+    rows = _run_engine(cls_name, kwargs, len(case["grads"]), case["groups"])
+    assert _max_diff(rows, live["params"][1:]) <= TOL
+
+
+def test_defaults_are_torchs():
+    """Constructor defaults equal torch 2.13's (recorded here from inspect.signature)."""
+    p = Value(1.0)
+    assert SGD([p]).defaults == {
+        "lr": 1e-3,
+        "momentum": 0.0,
+        "dampening": 0.0,
+        "weight_decay": 0.0,
+        "nesterov": False,
+        "maximize": False,
+    }
+    ada = Adagrad([Value(1.0)]).defaults
+    assert (ada["lr"], ada["lr_decay"], ada["weight_decay"]) == (1e-2, 0.0, 0.0)
+    assert (ada["initial_accumulator_value"], ada["eps"]) == (0.0, 1e-10)
+    rms = RMSprop([Value(1.0)]).defaults
+    assert (rms["lr"], rms["alpha"], rms["eps"], rms["weight_decay"]) == (1e-2, 0.99, 1e-8, 0.0)
+    assert (rms["momentum"], rms["centered"]) == (0.0, False)
+    adam = Adam([Value(1.0)]).defaults
+    assert (adam["lr"], adam["betas"], adam["eps"]) == (1e-3, (0.9, 0.999), 1e-8)
+    assert (adam["weight_decay"], adam["amsgrad"], adam["decoupled_weight_decay"]) == (
+        0.0,
+        False,
+        False,
+    )
+    adamw = AdamW([Value(1.0)]).defaults
+    assert (adamw["lr"], adamw["betas"], adamw["weight_decay"]) == (1e-3, (0.9, 0.999), 1e-2)
+    assert adamw["decoupled_weight_decay"] is True
+
+
+def test_defaults_match_live_torch_signatures():
+    """Every shared argument has torch's default value."""
+    torch = pytest.importorskip("torch")
+    import inspect
+
+    for cls in (SGD, Adagrad, RMSprop, Adam, AdamW):
+        ours = inspect.signature(cls).parameters
+        theirs = inspect.signature(getattr(torch.optim, cls.__name__)).parameters
+        for name, param in ours.items():
+            if name != "params":
+                assert name in theirs, (cls.__name__, name)
+                assert param.default == theirs[name].default, (cls.__name__, name)
+
+
+def test_zero_grad_sets_every_grad_to_zero():
+    """zero_grad sets .grad = 0.0 on every parameter of every group."""
+    a, b = Value(1.0), Value(2.0)
+    opt = SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
+    a.grad, b.grad = 3.0, -4.0
+    opt.zero_grad()
+    assert (a.grad, b.grad) == (0.0, 0.0)
+
+
+def test_state_has_named_fields_keyed_by_parameter():
+    """After a step the state is keyed by the Value itself with torch's field names."""
+    x, y = Value(1.0), Value(2.0)
+    opt = Adam([x, y], amsgrad=True)
+    x.grad, y.grad = 0.5, -0.25
+    opt.step()
+    assert set(opt.state) == {x, y}
+    assert set(opt.state[x]) == {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
+    assert opt.state[x]["step"] == 1.0
+    rms = RMSprop([Value(1.0)], momentum=0.9, centered=True)
+    p = rms.param_groups[0]["params"][0]
+    p.grad = 1.0
+    rms.step()
+    assert set(rms.state[p]) == {"step", "square_avg", "momentum_buffer", "grad_avg"}
+    ada = Adagrad([Value(1.0)], initial_accumulator_value=0.5)
+    assert list(ada.state.values()) == [{"step": 0.0, "sum": 0.5}]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9),
+        lambda ps: Adagrad(ps),
+        lambda ps: RMSprop(ps, centered=True, momentum=0.5),
+        lambda ps: Adam(ps, amsgrad=True),
+        lambda ps: AdamW(ps),
+    ],
+    ids=["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"],
+)
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_gradient_raises_and_changes_nothing(make, bad):
+    """A nan/inf gradient raises, naming the parameter, before any parameter or state changes."""
+    params = [Value(1.0, label="w0"), Value(2.0, label="w1"), Value(-1.0, label="w2")]
+    opt = make(params)
+    for p, g in zip(params, [0.3, -0.2, 0.1], strict=True):
+        p.grad = g
+    opt.step()
+    before_data = [p.data for p in params]
+    before_state = {p: dict(s) for p, s in opt.state.items()}
+    params[0].grad, params[2].grad = 0.5, bad  # the first parameter is fine, the last is not
+    with pytest.raises(FloatingPointError, match=r"'w2' \(group 0, index 2\)"):
+        opt.step()
+    assert [p.data for p in params] == before_data
+    assert opt.state == before_state
+
+
+def test_update_that_overflows_raises_and_changes_nothing():
+    """A step whose result would be infinite raises and leaves every parameter as it was."""
+    a, b = Value(1.0, label="a"), Value(1.0, label="b")
+    opt = SGD([a, b], lr=1e300)
+    a.grad, b.grad = 1.0, -1e300
+    with pytest.raises(FloatingPointError, match="'b'"):
+        opt.step()
+    assert (a.data, b.data, opt.state) == (1.0, 1.0, {})
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda p: SGD(p, lr=-0.1), "Invalid learning rate: lr=-0.1"),
+        (lambda p: SGD(p, momentum=-0.5), "Invalid momentum value: momentum=-0.5"),
+        (lambda p: SGD(p, weight_decay=-1), "Invalid weight_decay value"),
+        (lambda p: SGD(p, nesterov=True), "Nesterov momentum requires"),
+        (lambda p: SGD(p, momentum=0.9, dampening=0.1, nesterov=True), "Nesterov"),
+        (lambda p: SGD(p, lr=math.nan), "lr must be finite"),
+        (lambda p: Adagrad(p, lr_decay=-1), "Invalid lr_decay value"),
+        (lambda p: Adagrad(p, initial_accumulator_value=-1), "initial_accumulator_value"),
+        (lambda p: Adagrad(p, eps=-1e-10), "Invalid epsilon value"),
+        (lambda p: RMSprop(p, alpha=-0.1), "Invalid alpha value"),
+        (lambda p: RMSprop(p, eps=-1), "Invalid epsilon value"),
+        (lambda p: RMSprop(p, momentum=-1), "Invalid momentum value"),
+        (lambda p: Adam(p, betas=(1.0, 0.999)), "Invalid beta parameter at index 0"),
+        (lambda p: Adam(p, betas=(0.9, -0.1)), "Invalid beta parameter at index 1"),
+        (lambda p: Adam(p, lr=-1e-3), "Invalid learning rate"),
+        (lambda p: AdamW(p, weight_decay=-0.01), "Invalid weight_decay value"),
+        (lambda p: AdamW(p, eps=-1.0), "Invalid epsilon value"),
+    ],
+)
+def test_invalid_hyperparameters_raise_value_error(make, match):
+    """Bad hyperparameters are a ValueError naming the argument and value, as torch's."""
+    with pytest.raises(ValueError, match=match):
+        make([Value(1.0)])
+
+
+def test_invalid_hyperparameters_also_fail_in_torch():
+    """torch 2.13 rejects the same configurations with a ValueError."""
+    torch = pytest.importorskip("torch")
+    t = [torch.zeros((), dtype=torch.float64, requires_grad=True)]
+    for cls, kwargs in [
+        ("SGD", {"lr": -0.1}),
+        ("SGD", {"momentum": -0.5}),
+        ("SGD", {"nesterov": True}),
+        ("Adagrad", {"lr_decay": -1}),
+        ("RMSprop", {"alpha": -0.1}),
+        ("Adam", {"betas": (1.0, 0.999)}),
+        ("AdamW", {"eps": -1.0}),
+    ]:
+        with pytest.raises(ValueError):
+            getattr(torch.optim, cls)(t, **kwargs)
+
+
+def test_bad_params_are_rejected_like_torch():
+    """Empty params, duplicates, non-Values and non-leaves raise; nothing is half-built."""
+    with pytest.raises(ValueError, match="empty parameter list"):
+        SGD([])
+    a = Value(1.0)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        SGD([{"params": [a]}, {"params": [a]}])
+    with pytest.raises(ValueError, match="more than once"):
+        SGD([a, a])
+    with pytest.raises(TypeError, match=r"\['params'\]\[1\] is float"):
+        SGD([a, 2.0])
+    with pytest.raises(ValueError, match="non-leaf"):
+        SGD([a * 2])
+    with pytest.raises(TypeError, match="single Value"):
+        SGD(a)
+    with pytest.raises(TypeError, match="not a set"):
+        SGD([{"params": {a}}])
+
+
+def test_add_param_group_validates_and_adds_nothing_on_error():
+    """add_param_group appends with defaults filled in, and a bad group changes nothing."""
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    opt = SGD([a], lr=0.1, momentum=0.9)
+    opt.add_param_group({"params": [b], "lr": 0.01})
+    assert opt.param_groups[1]["lr"] == 0.01 and opt.param_groups[1]["momentum"] == 0.9
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        opt.add_param_group({"params": [c, a]})
+    with pytest.raises(ValueError, match="Invalid learning rate"):
+        opt.add_param_group({"params": [c], "lr": -1.0})
+    assert len(opt.param_groups) == 2
+
+
+def test_state_dict_round_trip_continues_the_same_trajectory():
+    """Loading a state_dict into a fresh optimizer continues exactly as the original would."""
+    params, opt = _build("Adam", {"lr": 0.05, "amsgrad": True})
+    for _ in range(3):
+        opt.zero_grad()
+        objective(*params).backward()
+        opt.step()
+    saved = opt.state_dict()
+    assert sorted(saved["state"]) == [0, 1, 2] and saved["param_groups"][0]["params"] == [0, 1, 2]
+    twins = [Value(p.data) for p in params]
+    other = Adam(twins, lr=0.5)
+    other.load_state_dict(saved)
+    assert other.param_groups[0]["lr"] == 0.05
+    for ps, o in [(params, opt), (twins, other)]:
+        o.zero_grad()
+        objective(*ps).backward()
+        o.step()
+    assert [p.data for p in twins] == [p.data for p in params]
+
+
+def test_load_state_dict_that_does_not_fit_changes_nothing():
+    """A state dict for a different group layout raises and leaves the optimizer as it was."""
+    a, b = Value(1.0), Value(2.0)
+    opt = SGD([a, b], lr=0.1, momentum=0.9)
+    a.grad = b.grad = 1.0
+    opt.step()
+    before = opt.state_dict()
+    small = SGD([Value(0.0)], lr=0.3).state_dict()
+    with pytest.raises(ValueError, match="has 1 parameters"):
+        opt.load_state_dict(small)
+    broken = opt.state_dict()
+    broken["state"][1]["momentum_buffer"] = "fast"
+    with pytest.raises(TypeError, match="momentum_buffer"):
+        opt.load_state_dict(broken)
+    assert opt.state_dict() == before
+
+
+def test_step_builds_no_graph():
+    """Updated parameters stay leaves: the optimizer uses plain floats."""
+    x = Value(1.0)
+    opt = SGD([x], lr=0.1)
+    x.grad = 1.0
+    opt.step()
+    assert x.parents == () and x.op == "" and x.data == 0.9
+
+
+def test_fma_emulation_matches_exact_rounding():
+    """The emulated fma equals the exactly rounded a*b + c, across magnitudes."""
+    import random
+    from fractions import Fraction
+
+    rng = random.Random(0)
+    for _ in range(2000):
+        a, b, c = (rng.uniform(-1, 1) * 10 ** rng.randint(-30, 30) for _ in range(3))
+        exact = float(Fraction(a) * Fraction(b) + Fraction(c))
+        assert optim._fma_emulated(a, b, c) == exact
+    assert optim._fma_emulated(1e300, 1e10, 1.0) == math.inf
+    assert optim._fma_emulated(1e-200, 1e-200, 0.0) == 0.0
+
+
+# -- clip_grad_norm_ ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", range(len(TRACES["clip"])))
+def test_clip_grad_norm_matches_recorded_torch(k):
+    """Total norm and clipped gradients equal torch's to 1e-12 (2, 1, 3 and inf norms)."""
+    case = TRACES["clip"][k]
+    params = [Value(0.0) for _ in case["grads"]]
+    for p, g in zip(params, case["grads"], strict=True):
+        p.grad = g
+    total = clip_grad_norm_(params, case["max_norm"], case["norm_type"])
+    assert isinstance(total, float)
+    assert abs(total - case["total"]) <= TOL * max(1.0, case["total"])
+    assert max(abs(p.grad - e) for p, e in zip(params, case["clipped"], strict=True)) <= TOL
+
+
+@pytest.mark.parametrize("k", range(len(TRACES["clip"])))
+def test_clip_grad_norm_matches_live_torch(k):
+    """clip_grad_norm_ agrees with live torch to 1e-12."""
+    pytest.importorskip("torch")
+    case = TRACES["clip"][k]
+    live = make_traces.torch_clip(case)
+    params = [Value(0.0) for _ in case["grads"]]
+    for p, g in zip(params, case["grads"], strict=True):
+        p.grad = g
+    total = clip_grad_norm_(params, case["max_norm"], case["norm_type"])
+    assert abs(total - live["total"]) <= TOL * max(1.0, live["total"])
+    assert max(abs(p.grad - e) for p, e in zip(params, live["clipped"], strict=True)) <= TOL
+
+
+def test_clip_grad_norm_nonfinite_error_changes_nothing():
+    """With error_if_nonfinite, an infinite norm raises and leaves the gradients alone."""
+    a, b = Value(0.0), Value(0.0)
+    a.grad, b.grad = math.inf, 1.0
+    with pytest.raises(RuntimeError, match="non-finite"):
+        clip_grad_norm_([a, b], 1.0, error_if_nonfinite=True)
+    assert (a.grad, b.grad) == (math.inf, 1.0)
+    with pytest.raises(ValueError, match="norm_type"):
+        clip_grad_norm_([a], 1.0, norm_type=-2)
