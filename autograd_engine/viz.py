@@ -243,7 +243,12 @@ def _drawing(
             grad = _num(grads[node]) if node in grads else ""
             fields = [_escape(node.label)] if node.label else []
             fields += [f"data {_num(node.data)}", f"grad {grad}"]
-            dot.node(f"n{i}", "{ " + " | ".join(fields) + " }", shape="record", **attrs)
+            record = " | ".join(fields)
+            if rankdir in ("LR", "RL"):
+                # Records lay fields out across the rank direction; braces flip them
+                # back, so label | data | grad always reads left to right.
+                record = "{ " + record + " }"
+            dot.node(f"n{i}", record, shape="record", **attrs)
         if node.parents:
             dot.node(f"op{i}", _escape_plain(node.op.symbol), shape="circle", **_op_style())
     for i, node in enumerate(order):

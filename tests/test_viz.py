@@ -289,11 +289,21 @@ def test_bad_arguments_raise_clear_errors():
         render_svg("digraph {}")
 
 
-def test_rankdir_is_passed_to_graphviz():
-    """The rankdir argument becomes the graph's rankdir attribute."""
+@needs_dot
+@pytest.mark.parametrize("rankdir", ["LR", "RL", "TB", "BT"])
+def test_rankdir_is_passed_on_and_records_read_left_to_right(rankdir):
+    """rankdir becomes the graph attribute; a record's fields stay side by side on one line."""
     x = Value(1.0, label="x")
-    assert "rankdir=TB" in draw_dot(x.exp(), rankdir="TB").source
-    assert "rankdir=LR" in draw_dot(x.exp()).source
+    dot = draw_dot(x.exp(), rankdir=rankdir)
+    assert f"rankdir={rankdir}" in dot.source
+    root = ET.fromstring(render_svg(dot))
+    for g in root.iter(SVG + "g"):
+        texts = g.findall(SVG + "text")
+        if g.get("class") == "node" and len(texts) == 3:
+            assert [t.text for t in texts] == ["x", "data 1", "grad 0"]
+            assert len({t.get("y") for t in texts}) == 1
+            xs = [float(t.get("x")) for t in texts]
+            assert xs == sorted(xs)
 
 
 @needs_dot
