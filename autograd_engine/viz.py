@@ -40,6 +40,7 @@ from autograd_engine.graph import backprop, topological_order
 from autograd_engine.value import Value
 
 __all__ = [
+    "Drawing",
     "draw_dot",
     "backward_steps",
     "render_svg",
@@ -66,6 +67,22 @@ GRAPHVIZ_INSTALL_HINT = (
 """The message raised when Graphviz's ``dot`` binary is missing."""
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
+
+
+class Drawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` whose inline display in Jupyter explains a missing ``dot``.
+
+    Jupyter shows it as SVG through ``_repr_mimebundle_``; without Graphviz's ``dot``
+    program that raises ``RuntimeError(GRAPHVIZ_INSTALL_HINT)`` instead of
+    graphviz's bare "failed to execute" error. Everything else is ``Digraph``.
+    """
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        try:
+            return super()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+        except graphviz.ExecutableNotFound as error:
+            raise RuntimeError(GRAPHVIZ_INSTALL_HINT) from error
+
 _DEFAULT_MAX_NODES = 1000
 # Characters with a meaning inside a Graphviz record label; a backslash escapes them.
 _RECORD_SPECIAL = set('\\{}|<>"')
@@ -78,7 +95,7 @@ def draw_dot(
     params: Iterable[Value] | None = None,
     max_nodes: int | None = _DEFAULT_MAX_NODES,
 ) -> graphviz.Digraph:
-    """The graph of ``root`` as a ``graphviz.Digraph`` (shown inline as SVG in Jupyter).
+    """The graph of ``root`` as a ``graphviz.Digraph`` (a ``Drawing``; inline SVG in Jupyter).
 
     Forward view (default): inputs -> op -> output, records show the current
     ``.grad``. ``backward=True``: arrows reversed, records show d root / d node from
@@ -112,6 +129,7 @@ def backward_steps(
     only edges out of processed nodes carry their gradient. There are as many steps
     as nodes; the last drawing shows what ``draw_dot(root, backward=True)`` shows.
     Writes no ``.grad``. Arguments are checked before the first drawing is made.
+    In a notebook: ``steps = backward_steps(f)``, then run ``next(steps)`` cell by cell.
     """
     order, highlighted = _check(root, rankdir, params, max_nodes, "backward_steps")
     grads, contributions = _sweep(root, order)
@@ -225,7 +243,7 @@ def _drawing(
     """
     backward = contributions is not None
     index = {node: i for i, node in enumerate(order)}
-    dot = graphviz.Digraph(
+    dot = Drawing(
         name="backward" if backward else "forward",
         graph_attr={"rankdir": rankdir},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},

@@ -371,6 +371,8 @@ def test_missing_dot_builds_source_and_rendering_says_how_to_install(tmp_path, m
     target = tmp_path / "graph.svg"
     with pytest.raises(RuntimeError, match="brew install graphviz"):
         save_svg(dot, target)
+    with pytest.raises(RuntimeError, match="brew install graphviz"):
+        dot._repr_mimebundle_()  # what Jupyter calls to show it inline
     assert list(tmp_path.iterdir()) == [empty]  # nothing written, not even a temp file
 
 
@@ -389,6 +391,8 @@ def test_save_svg_writes_a_valid_svg_file(tmp_path):
 def test_jupyter_displays_a_drawing_as_inline_svg():
     """A Digraph's _repr_mimebundle_ (what Jupyter calls) gives SVG of the drawing."""
     f, _ = sigmoid_neuron()
-    bundle = draw_dot(f)._repr_mimebundle_()
+    dot = draw_dot(f)
+    assert isinstance(dot, graphviz.Digraph)
+    bundle = dot._repr_mimebundle_()
     nodes, _ = parse_svg(bundle["image/svg+xml"])
     assert ["f", "data 0.7311", "grad 0"] in [n["texts"] for n in nodes.values()]
