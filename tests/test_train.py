@@ -1,0 +1,272 @@
+"""fit and evaluate: the update sequence, history, accuracy rules, schedulers, progress, errors."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from nn import MLP, Neuron
+from nn.data import make_linear_regression, make_moons, make_xor, minibatches
+from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
+from nn.optim import SGD, Adam
+from nn.train import evaluate, fit, predicted_class
+
+X1 = [[0.5], [-1.0], [2.0], [1.5], [-0.25]]
+Y1 = [1.0, -2.0, 3.5, 2.0, 0.0]
+
+
+def linear_neuron(w: float, b: float) -> Neuron:
+    n = Neuron(1, activation="linear")
+    n.w[0].data, n.b.data = w, b
+    return n
+
+
+def sgd_by_hand(w, b, batches, lr):
+    """SGD on mse of y = w x + b: d/dw = (2/m) sum (wx+b-t) x, d/db = (2/m) sum (wx+b-t)."""
+    losses = []
+    for batch in batches:
+        m = len(batch)
+        errors = [w * X1[i][0] + b - Y1[i] for i in batch]
+        losses.append(sum(e * e for e in errors) / m)
+        dw = 2.0 / m * sum(e * X1[i][0] for e, i in zip(errors, batch, strict=True))
+        db = 2.0 / m * sum(errors)
+        w, b = w - lr * dw, b - lr * db
+    return w, b, losses
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 2])
+def test_fit_applies_the_hand_derived_sgd_updates(batch_size):
+    """Full-batch, online and mini-batch fit give the hand-derived SGD iterates and losses."""
+    model = linear_neuron(0.3, -0.1)
+    history = fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.05), epochs=3,
+                  batch_size=batch_size, progress=False, seed=11)
+    rng = random.Random(11)
+    w, b = 0.3, -0.1
+    for epoch in range(3):
+        batches = list(minibatches(len(X1), batch_size, rng))
+        w, b, losses = sgd_by_hand(w, b, batches, lr=0.05)
+        sizes = [len(batch) for batch in batches]
+        epoch_loss = sum(v * s for v, s in zip(losses, sizes, strict=True)) / len(X1)
+        assert history["loss"][epoch] == pytest.approx(epoch_loss, rel=1e-12)
+    assert model.w[0].data == pytest.approx(w, rel=1e-12)
+    assert model.b.data == pytest.approx(b, rel=1e-12)
+    assert history["accuracy"] == [None, None, None]  # regression
+    assert history["lr"] == [0.05, 0.05, 0.05]
+
+
+class CountingSGD(SGD):
+    steps = 0
+
+    def step(self):
+        self.steps += 1
+        super().step()
+
+
+@pytest.mark.parametrize("batch_size, per_epoch", [(None, 1), (1, 10), (3, 4), (10, 1), (50, 1)])
+def test_steps_per_epoch(batch_size, per_epoch):
+    """An epoch takes ceil(n / batch_size) steps: n online, 1 full-batch."""
+    X, y = make_linear_regression(10, seed=0)
+    model = Neuron(1, activation="linear")
+    optimizer = CountingSGD(model.parameters(), lr=0.01)
+    fit(model, X, y, mse_loss, optimizer, epochs=2, batch_size=batch_size, progress=False)
+    assert optimizer.steps == 2 * per_epoch
+
+
+def test_full_batch_first_loss_is_the_initial_loss():
+    """In full-batch mode loss[0] is the loss before any update (computed by hand)."""
+    model = linear_neuron(1.0, 0.0)
+    history = fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.1), epochs=1,
+                  progress=False)
+    by_hand = sum((x[0] - t) ** 2 for x, t in zip(X1, Y1, strict=True)) / len(X1)
+    assert history["loss"][0] == pytest.approx(by_hand, rel=1e-15)
+
+
+def test_linear_regression_recovers_the_weights():
+    """SGD on noiseless data from y = 2x - 3z + 0.5 recovers w and b to 1e-6."""
+    X, y = make_linear_regression(40, weights=(2.0, -3.0), bias=0.5, seed=1)
+    model = Neuron(2, activation="linear", seed=0)
+    fit(model, X, y, mse_loss, SGD(model.parameters(), lr=0.3), epochs=300, progress=False)
+    assert [p.data for p in model.parameters()] == pytest.approx([2.0, -3.0, 0.5], abs=1e-6)
+
+
+def test_fit_reaches_97_percent_on_two_moons():
+    """A 2-16-16-1 relu MLP with Adam reaches >= 97% training accuracy on 100 noisy moons."""
+    X, y = make_moons(100, noise=0.1, seed=0)
+    model = MLP(2, [16, 16, 1], activation="relu", output_activation="sigmoid", seed=0)
+    history = fit(model, X, y, binary_cross_entropy, Adam(model.parameters(), lr=0.02),
+                  epochs=30, batch_size=10, progress=False)
+    loss, accuracy = evaluate(model, X, y, binary_cross_entropy)
+    assert accuracy >= 0.97
+    assert history["loss"][-1] < history["loss"][0] / 3
+    # Accuracy by hand: fraction of examples with (p >= 0.5) == label.
+    assert accuracy == sum((model(x).data >= 0.5) == t for x, t in zip(X, y, strict=True)) / 100
+
+
+def test_hinge_and_cross_entropy_train_xor():
+    """XOR is learned with hinge loss (labels +-1) and with cross-entropy (two logits)."""
+    X, y = make_xor()
+    signs = [2 * t - 1 for t in y]
+    model = MLP(2, [8, 1], activation="tanh", seed=1)
+    history = fit(model, X, signs, hinge_loss, Adam(model.parameters(), lr=0.05), epochs=150,
+                  progress=False)
+    assert evaluate(model, X, signs, hinge_loss)[1] == 1.0
+    assert history["accuracy"][-1] == 1.0
+    model = MLP(2, [8, 2], activation="tanh", seed=1)
+    fit(model, X, y, cross_entropy, Adam(model.parameters(), lr=0.05), epochs=150,
+        progress=False)
+    assert [predicted_class(cross_entropy, model(x)) for x in X] == y
+
+
+def test_accuracy_rules_per_loss():
+    """BCE: p >= 0.5; hinge: s > 0 is +1; cross-entropy: first argmax; mse: no classes."""
+    assert [predicted_class(binary_cross_entropy, p) for p in (0.5, 0.49)] == [1, 0]
+    assert [predicted_class(hinge_loss, s) for s in (0.1, 0.0, -2.0)] == [1, -1, -1]
+    assert predicted_class(cross_entropy, [1.0, 3.0, 3.0]) == 1
+    assert predicted_class(mse_loss, 0.7) is None
+
+
+def test_evaluate_by_hand():
+    """evaluate gives the mean loss and the fraction classified right (hinge: 1 of 3)."""
+    model = linear_neuron(1.0, 0.0)  # score = x
+    loss, accuracy = evaluate(model, [[2.0], [-0.5], [0.5]], [1, 1, -1], hinge_loss)
+    assert loss == pytest.approx((0.0 + 1.5 + 1.5) / 3, abs=1e-15)
+    assert accuracy == pytest.approx(1 / 3)
+
+
+def test_epoch_accuracy_counts_predictions_made_during_the_epoch():
+    """Full-batch history accuracy is the accuracy of the parameters before the step."""
+    model = linear_neuron(1.0, 0.0)  # score = x: right only on x = 2
+    X, labels = [[2.0], [-0.5], [0.5]], [1, 1, -1]
+    history = fit(model, X, labels, hinge_loss, SGD(model.parameters(), lr=0.1), epochs=1,
+                  progress=False)
+    assert history["accuracy"] == [pytest.approx(1 / 3)]
+
+
+class StepCounter:
+    """A scheduler whose step takes no argument; halves the learning rate each epoch."""
+
+    def __init__(self, optimizer):
+        self.optimizer, self.calls = optimizer, 0
+
+    def step(self):
+        self.calls += 1
+        self.optimizer.param_groups[0]["lr"] /= 2
+
+
+class ReduceLROnPlateau:
+    """Named like torch's: fit passes it the epoch loss."""
+
+    def __init__(self):
+        self.metrics = []
+
+    def step(self, metrics, epoch=None):
+        self.metrics.append(metrics)
+
+
+class MetricScheduler:
+    """Another name, but its step needs a metric: fit passes the epoch loss too."""
+
+    def __init__(self):
+        self.metrics = []
+
+    def step(self, metric):
+        self.metrics.append(metric)
+
+
+def test_scheduler_steps_once_per_epoch_and_lr_is_recorded():
+    """A step() scheduler is called once per epoch; history["lr"] shows the rate used."""
+    model = linear_neuron(0.0, 0.0)
+    optimizer = SGD(model.parameters(), lr=0.08)
+    scheduler = StepCounter(optimizer)
+    history = fit(model, X1, Y1, mse_loss, optimizer, epochs=3, batch_size=2,
+                  scheduler=scheduler, progress=False)
+    assert scheduler.calls == 3
+    assert history["lr"] == [0.08, 0.04, 0.02]
+
+
+@pytest.mark.parametrize("make", [ReduceLROnPlateau, MetricScheduler])
+def test_plateau_scheduler_gets_the_epoch_loss(make):
+    """A ReduceLROnPlateau-style scheduler receives each epoch's loss."""
+    model = linear_neuron(0.0, 0.0)
+    scheduler = make()
+    history = fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), epochs=4,
+                  scheduler=scheduler, progress=False)
+    assert scheduler.metrics == history["loss"]
+
+
+def test_torch_reduce_lr_on_plateau_is_detected():
+    """torch's own ReduceLROnPlateau class is recognised by its name and gets the loss."""
+    torch = pytest.importorskip("torch")
+    model = linear_neuron(0.0, 0.0)
+    dummy = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(dummy, patience=0)
+    fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), epochs=2,
+        scheduler=scheduler, progress=False)
+    assert scheduler.last_epoch == 2
+
+
+def test_fit_is_deterministic_for_a_seed():
+    """Two runs with the same seed give the same history and parameters; another seed differs."""
+    def run(seed):
+        X, y = make_moons(30, noise=0.1, seed=0)
+        model = MLP(2, [4, 1], output_activation="sigmoid", seed=0)
+        h = fit(model, X, y, binary_cross_entropy, SGD(model.parameters(), lr=0.1), epochs=3,
+                batch_size=4, progress=False, seed=seed)
+        return h, [p.data for p in model.parameters()]
+
+    assert run(1) == run(1)
+    assert run(1) != run(2)
+
+
+def test_progress_bar_goes_to_stderr_only_when_asked(capsys):
+    """progress=True draws a tqdm bar on stderr showing the loss; progress=False prints nothing."""
+    model = linear_neuron(0.0, 0.0)
+    fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), epochs=2, progress=False)
+    out, err = capsys.readouterr()
+    assert out == "" and err == ""
+    fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), epochs=2, progress=True)
+    out, err = capsys.readouterr()
+    assert out == "" and "2/2" in err and "loss" in err
+
+
+def test_zero_epochs_changes_nothing():
+    """epochs=0 returns an empty history and leaves the parameters alone."""
+    model = linear_neuron(0.3, 0.2)
+    history = fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.1), epochs=0,
+                  progress=False)
+    assert history == {"loss": [], "accuracy": [], "lr": []}
+    assert (model.w[0].data, model.b.data) == (0.3, 0.2)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"y": Y1[:3]}, ValueError, "differ in length"),
+        ({"X": [], "y": []}, ValueError, "at least one"),
+        ({"epochs": -1}, ValueError, "epochs"),
+        ({"epochs": 2.0}, ValueError, "epochs"),
+        ({"batch_size": 0}, ValueError, "batch_size"),
+        ({"optimizer": object()}, TypeError, "zero_grad"),
+        ({"scheduler": object()}, TypeError, "scheduler"),
+    ],
+)
+def test_bad_arguments_raise_before_training(kwargs, error, message):
+    """Bad data, epochs, batch size, optimizer or scheduler raise before any parameter moves."""
+    model = linear_neuron(0.3, 0.2)
+    args = {"X": X1, "y": Y1, "loss": mse_loss,
+            "optimizer": SGD(model.parameters(), lr=0.1), "epochs": 1, "progress": False}
+    args.update(kwargs)
+    with pytest.raises(error, match=message):
+        fit(model, **args)
+    assert (model.w[0].data, model.b.data) == (0.3, 0.2)
+
+
+def test_a_bad_label_fails_in_the_loss_before_any_step():
+    """A label the loss rejects (hinge label 0) raises from the loss before the first update."""
+    model = linear_neuron(0.3, 0.2)
+    with pytest.raises(ValueError, match="must be \\+1 or -1"):
+        fit(model, X1, [1, -1, 0, 1, 1], hinge_loss, SGD(model.parameters(), lr=0.1),
+            epochs=1, progress=False)
+    assert (model.w[0].data, model.b.data) == (0.3, 0.2)
+
