@@ -1,0 +1,289 @@
+"""Learning-rate schedules with the semantics of ``torch.optim.lr_scheduler`` (torch 2.13).
+
+A schedule changes only ``group["lr"]`` of its optimizer's param groups. Call
+``optimizer.step()`` first, then ``scheduler.step()``, once per epoch (or per batch).
+``StepLR`` and ``ExponentialLR`` use torch's chainable form: each step multiplies the
+*current* ``group["lr"]`` (so another schedule, or the user, may change it in between),
+rather than recomputing ``base_lr * gamma**epoch``; the float results are torch's exactly.
+
+Differences from torch: ``step()`` takes no deprecated ``epoch`` argument; StepLR's
+``step_size`` must be a positive int; ReduceLROnPlateau rejects a nan or infinite metric
+(torch would count it as a bad epoch) and a negative ``patience``/``cooldown``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from typing import Any, Literal
+
+from nn.optim import Optimizer
+
+__all__ = ["LRScheduler", "StepLR", "ExponentialLR", "ReduceLROnPlateau"]
+
+
+def _number(owner: str, name: str, x: object) -> float:
+    if not isinstance(x, numbers.Real) or isinstance(x, bool):
+        raise TypeError(f"{owner}: {name} must be a real number, got {type(x).__name__} {x!r}")
+    value = float(x)
+    if not math.isfinite(value):
+        raise ValueError(f"{owner}: {name} must be finite, got {x!r}")
+    return value
+
+
+def _count(owner: str, name: str, x: object, least: int) -> int:
+    if not isinstance(x, numbers.Integral) or isinstance(x, bool) or x < least:
+        raise ValueError(f"{owner}: {name} must be an int >= {least}, got {x!r}")
+    return int(x)
+
+
+def _check_optimizer(owner: str, optimizer: object) -> Optimizer:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{owner}: {type(optimizer).__name__} is not an Optimizer")
+    return optimizer
+
+
+class LRScheduler:
+    """Base class: sets ``group["initial_lr"]``, keeps ``base_lrs`` and ``last_epoch``.
+
+    With ``last_epoch=-1`` (a fresh start) each group gets ``initial_lr = lr`` (kept if
+    already there); resuming with ``last_epoch >= 0`` needs ``initial_lr`` in every group.
+    The constructor performs the initial step: ``last_epoch`` becomes ``last_epoch + 1``
+    (0 for a fresh start) and the lrs are set to ``get_lr()``. Each ``step()`` adds 1 to
+    ``last_epoch`` and writes ``get_lr()`` into the groups; ``get_last_lr()`` returns them.
+    """
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
+        owner = type(self).__name__
+        self.optimizer = _check_optimizer(owner, optimizer)
+        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
+            raise ValueError(f"{owner}: last_epoch must be an int >= -1, got {last_epoch!r}")
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            for i, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(
+                        f"{owner}: param 'initial_lr' is not specified in param_groups[{i}] "
+                        f"when resuming with last_epoch={last_epoch}"
+                    )
+        self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._is_initial = True
+        self._step_count = 0
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def get_lr(self) -> list[float]:
+        """The lrs for epoch ``last_epoch`` (called by ``step`` after it advances)."""
+        raise NotImplementedError
+
+    def get_last_lr(self) -> list[float]:
+        """The lr of every group as last set by this scheduler (a copy)."""
+        return list(self._last_lr)
+
+    def step(self) -> None:
+        """Advance one epoch: ``last_epoch += 1``, then ``group["lr"] = get_lr()[i]``.
+
+        Warns (as torch does) if called the first time before ``optimizer.step()``: that
+        skips the first value of the schedule.
+        """
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn(
+                "Detected call of `scheduler.step()` before `optimizer.step()`; call them "
+                "in the opposite order, or the first value of the schedule is skipped.",
+                UserWarning,
+                stacklevel=2,
+            )
+        self._step_count += 1
+        self.last_epoch += 1
+        values = self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, values, strict=True):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Every attribute except the optimizer (a shallow copy)."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore attributes saved by ``state_dict()``."""
+        self.__dict__.update(state_dict)
+
+
+class StepLR(LRScheduler):
+    """Multiply every group's lr by ``gamma`` every ``step_size`` epochs.
+
+    Chainable form, as torch: at epoch ``e = last_epoch``, ``lr = lr * gamma`` if ``e > 0``
+    and ``e % step_size == 0``, else ``lr`` is unchanged. Starting from ``lr0`` and changed
+    by nothing else this is ``lr0 * gamma**(e // step_size)`` up to rounding (the float
+    products are torch's: repeated multiplication, not a power). Default ``gamma=0.1``.
+    """
+
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
+        self.step_size = _count("StepLR", "step_size", step_size, 1)
+        self.gamma = _number("StepLR", "gamma", gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """``lr * gamma`` at a nonzero multiple of ``step_size``, else ``lr``."""
+        groups = self.optimizer.param_groups
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return [group["lr"] for group in groups]
+        return [group["lr"] * self.gamma for group in groups]
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply every group's lr by ``gamma`` every epoch.
+
+    Chainable form, as torch: each ``step()`` sets ``lr = lr * gamma`` (the constructor's
+    initial step leaves ``lr`` as it is), so after ``e`` steps ``lr = lr0 * gamma**e`` up
+    to rounding, with ``e`` multiplications as torch does them.
+    """
+
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        self.gamma = _number("ExponentialLR", "gamma", gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """``lr * gamma``, except in the constructor's initial step (``lr``)."""
+        groups = self.optimizer.param_groups
+        if self._is_initial:
+            return [group["lr"] for group in groups]
+        return [group["lr"] * self.gamma for group in groups]
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """Cut the lr by ``factor`` when a metric has stopped improving for ``patience`` epochs.
+
+    ``step(metric)`` (after the optimizer step, with e.g. the validation loss), as torch:
+
+    - improvement: in mode ``"min"`` a metric ``a`` beats ``best`` if
+      ``a < best * (1 - threshold)`` (``threshold_mode="rel"``) or ``a < best - threshold``
+      (``"abs"``); in mode ``"max"`` if ``a > best * (1 + threshold)`` or
+      ``a > best + threshold``. ``best`` starts at ``inf`` (``-inf`` for ``"max"``).
+    - an improvement sets ``best = a`` and the bad-epoch count to 0, else the count grows by 1;
+      during cooldown the count is held at 0 (and the cooldown counter falls by 1).
+    - when the count exceeds ``patience``, every group gets
+      ``new_lr = max(lr * factor, min_lr)``, applied only if ``lr - new_lr > eps``; then the
+      cooldown counter is set to ``cooldown`` and the count to 0.
+
+    Defaults as torch 2.13: ``mode="min", factor=0.1, patience=10, threshold=1e-4,
+    threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8``. ``min_lr`` may be one number
+    or a list with one per group. Unlike the other schedules it sets no ``initial_lr`` and
+    its constructor changes no lr; ``last_epoch`` starts at 0.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: Literal["min", "max"] = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: Literal["rel", "abs"] = "rel",
+        cooldown: int = 0,
+        min_lr: list[float] | float = 0,
+        eps: float = 1e-8,
+    ) -> None:
+        owner = "ReduceLROnPlateau"
+        factor = _number(owner, "factor", factor)
+        if factor >= 1.0:
+            raise ValueError(f"{owner}: Factor should be < 1.0, got factor={factor!r}")
+        self.factor = factor
+        self.optimizer = _check_optimizer(owner, optimizer)
+        if isinstance(min_lr, list | tuple):
+            if len(min_lr) != len(optimizer.param_groups):
+                raise ValueError(
+                    f"{owner}: expected {len(optimizer.param_groups)} min_lrs, got {len(min_lr)}"
+                )
+            self.default_min_lr: float | None = None
+            self.min_lrs = [_number(owner, f"min_lr[{i}]", v) for i, v in enumerate(min_lr)]
+        else:
+            self.default_min_lr = _number(owner, "min_lr", min_lr)
+            self.min_lrs = [self.default_min_lr] * len(optimizer.param_groups)
+        self.patience = _count(owner, "patience", patience, 0)
+        self.cooldown = _count(owner, "cooldown", cooldown, 0)
+        self.eps = _number(owner, "eps", eps)
+        if mode not in {"min", "max"}:
+            raise ValueError(f"{owner}: mode {mode!r} is unknown! Use 'min' or 'max'")
+        if threshold_mode not in {"rel", "abs"}:
+            raise ValueError(
+                f"{owner}: threshold mode {threshold_mode!r} is unknown! Use 'rel' or 'abs'"
+            )
+        self.mode = mode
+        self.threshold = _number(owner, "threshold", threshold)
+        self.threshold_mode = threshold_mode
+        self.mode_worse = math.inf if mode == "min" else -math.inf
+        self.last_epoch = 0
+        self._step_count = 0
+        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+        self._reset()
+
+    def _reset(self) -> None:
+        self.best = self.mode_worse
+        self.cooldown_counter = 0
+        self.num_bad_epochs = 0
+
+    @property
+    def in_cooldown(self) -> bool:
+        """True while the cooldown counter is positive (bad epochs are not counted)."""
+        return self.cooldown_counter > 0
+
+    def is_better(self, a: float, best: float) -> bool:
+        """Whether metric ``a`` improves on ``best`` (see the class docstring)."""
+        if self.mode == "min" and self.threshold_mode == "rel":
+            return a < best * (1.0 - self.threshold)
+        if self.mode == "min":
+            return a < best - self.threshold
+        if self.threshold_mode == "rel":
+            return a > best * (self.threshold + 1.0)
+        return a > best + self.threshold
+
+    def step(self, metrics: float) -> None:  # type: ignore[override]
+        """Record one epoch's metric; cut the lrs if it has plateaued (see the class docstring)."""
+        try:
+            current = float(metrics)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"ReduceLROnPlateau.step: metrics must be a number, got "
+                f"{type(metrics).__name__} {metrics!r}"
+            ) from None
+        if not math.isfinite(current):
+            raise ValueError(f"ReduceLROnPlateau.step: metrics must be finite, got {metrics!r}")
+        self._step_count += 1
+        self.last_epoch += 1
+        if self.is_better(current, self.best):
+            self.best = current
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        if self.in_cooldown:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0  # bad epochs in cooldown do not count
+        if self.num_bad_epochs > self.patience:
+            self._reduce_lr()
+            self.cooldown_counter = self.cooldown
+            self.num_bad_epochs = 0
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def _reduce_lr(self) -> None:
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.min_lrs):
+            if self.default_min_lr is None:
+                raise RuntimeError(
+                    f"ReduceLROnPlateau: the optimizer has {len(groups)} param groups but "
+                    f"min_lr has {len(self.min_lrs)} entries (was a group added?)"
+                )
+            self.min_lrs = [self.default_min_lr] * len(groups)
+        for i, group in enumerate(groups):
+            old_lr = float(group["lr"])
+            new_lr = max(old_lr * self.factor, self.min_lrs[i])
+            if old_lr - new_lr > self.eps:
+                group["lr"] = new_lr
