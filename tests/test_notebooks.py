@@ -1,4 +1,4 @@
-"""Every notebook runs top to bottom (its own asserts check the numbers) and is committed readable."""
+"""Every notebook runs top to bottom (its asserts check the numbers) and is committed readable."""
 
 from __future__ import annotations
 
