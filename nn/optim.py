@@ -8,6 +8,8 @@ and an add into one rounding (an FMA): ``add(x, alpha=a)`` is ``fma(a, x, self)`
 ``fma(w, end - self, self)`` for ``|w| < 0.5``, else ``fma(w - 1, end - self, end)``;
 ``addcdiv(t1, t2, value=v)`` is ``self + (v*t1)/t2`` with two roundings. Below, ``fma`` in a
 formula means that single rounding; everything else rounds after each operation.
+(Measured on torch 2.13's x86-64 CPU kernels, whose scalar paths are compiled with FMA;
+a torch build without FMA rounds twice there, which moves iterates by about 1e-16.)
 
 A step is atomic: it first checks every gradient (a nan or inf raises
 ``FloatingPointError`` naming the parameter), then computes every new value and state, and
