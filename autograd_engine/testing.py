@@ -137,9 +137,9 @@ def apply_op(op: Op, *args: Value | float) -> Value:
         BAD_EXP = Op("bad_exp", math.exp, lambda g, out, a: (2 * g * out,))
         gradcheck(lambda x: apply_op(BAD_EXP, x), [1.0])   # raises GradcheckError
 
-    Numbers become constant leaves; the op's domain is checked first (ValueError or
-    ZeroDivisionError)
-    and a non-finite result raises OverflowError. Inside ``no_grad`` it is a leaf.
+    Numbers become constant leaves. The op's domain is checked first (ValueError,
+    or ZeroDivisionError for 0 ** negative) and a non-finite result raises
+    OverflowError. Inside ``no_grad`` the node is a leaf.
     """
     if not isinstance(op, Op):
         raise TypeError(f"apply_op: op must be an Op, got {type(op).__name__} {op!r}")
@@ -285,13 +285,17 @@ class Expression:
 
     def replay(self, xs: Sequence[Any], backend: SimpleNamespace) -> Any:
         """Run the program on ``xs`` with ``backend``'s functions; return the output."""
+        return self.trace(xs, backend)[-1]
+
+    def trace(self, xs: Sequence[Any], backend: SimpleNamespace) -> list[Any]:
+        """Every register: the inputs ``xs``, then each instruction's result, in order."""
         if len(xs) != self.n_inputs:
             raise ValueError(f"Expression: expects {self.n_inputs} inputs, got {len(xs)}")
         registers = list(xs)
         for step in self.instructions:
             template = _TEMPLATES[step.kind][2]
             registers.append(template(backend, [registers[i] for i in step.args], step.const))
-        return registers[-1]
+        return registers
 
     def __str__(self) -> str:
         lines = [f"inputs v0..v{self.n_inputs - 1} = {list(self.inputs)}"]

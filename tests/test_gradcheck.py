@@ -25,9 +25,7 @@ NEARLY_ONE = Op("nearly_one", lambda a: a, lambda g, out, a: (g * 1.0001,))
 # a*b with both partial derivatives swapped (d/da = a, d/db = b).
 SWAPPED_MUL = Op("swapped_mul", lambda a, b: a * b, lambda g, out, a, b: (g * a, g * b))
 
-FAILURE = re.compile(
-    r"analytic (\S+), numeric (\S+), \|difference\| (\S+) > tolerance (\S+) "
-)
+FAILURE = re.compile(r"analytic (\S+), numeric (\S+), \|difference\| (\S+) > tolerance (\S+) ")
 
 
 def failures(message: str) -> list[tuple[float, float, float, float]]:
