@@ -109,8 +109,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     start = time.perf_counter()
     history = fit(
-        model, X, y, binary_cross_entropy, optimizer, args.epochs,
-        batch_size=args.batch_size, progress=not args.no_progress, seed=args.seed,
+        model,
+        X,
+        y,
+        binary_cross_entropy,
+        optimizer,
+        args.epochs,
+        batch_size=args.batch_size,
+        progress=not args.no_progress,
+        seed=args.seed,
     )
     seconds = time.perf_counter() - start
     loss, accuracy = evaluate(model, X, y, binary_cross_entropy)

@@ -183,8 +183,9 @@ def _validated(state: object, architecture: dict[str, Any], names: list[str]) ->
         raise TypeError(
             f"load_state_dict: 'parameters' must be a dict, got {type(params).__name__}"
         )
+    known = set(names)
     missing = [n for n in names if n not in params]
-    unexpected = [k for k in params if k not in set(names)]
+    unexpected = [k for k in params if k not in known]
     if missing or unexpected:
         raise ValueError(
             f"load_state_dict: expected {len(names)} parameters, got {len(params)}; "
@@ -212,7 +213,6 @@ class Neuron(Module):
     Weights and bias start as ``uniform(-1/sqrt(nin), 1/sqrt(nin))`` draws (weights in
     input order, then the bias) from ``rng`` if given, else ``random.Random(seed)``.
     """
-
 
     def __init__(
         self,
@@ -250,7 +250,6 @@ class Neuron(Module):
 
 class Layer(Module):
     """``nout`` neurons reading the same ``nin`` inputs; calling it always returns a list."""
-
 
     def __init__(
         self,
@@ -303,7 +302,6 @@ class MLP(Module):
     when the last layer has one output, else a list. ``seed`` seeds one
     ``random.Random`` shared, in order, by all layers.
     """
-
 
     def __init__(
         self,

@@ -75,9 +75,9 @@ def _check_data(X: Sequence[Any], y: Sequence[Any], name: str) -> int:
     return len(X)
 
 
-def evaluate(model: Callable[[Any], Any], X: Sequence[Any], y: Sequence[Any], loss: Loss) -> tuple[
-    float, float | None
-]:
+def evaluate(
+    model: Callable[[Any], Any], X: Sequence[Any], y: Sequence[Any], loss: Loss
+) -> tuple[float, float | None]:
     """(mean loss, accuracy) of ``model`` on the whole of (X, y), recording no graph.
 
     Accuracy is the fraction of examples whose ``predicted_class`` matches the
@@ -101,9 +101,12 @@ def _wants_metric(scheduler: Any) -> bool:
         params = list(inspect.signature(scheduler.step).parameters.values())
     except (TypeError, ValueError):
         return False
-    return bool(params) and params[0].default is inspect.Parameter.empty and params[
-        0
-    ].kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return (
+        bool(params)
+        and params[0].default is inspect.Parameter.empty
+        and params[0].kind
+        in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    )
 
 
 def fit(

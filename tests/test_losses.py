@@ -47,8 +47,9 @@ def test_bce_matches_recorded_torch():
     assert loss.data == pytest.approx(2.0077276363489696, abs=1e-14)
     torch_grads = [0.31249999999999994, -0.2777777777777778, 0.3125, 249.99999999999974]
     assert grads(p) == pytest.approx(torch_grads, rel=1e-12)
-    by_hand = [(pi - ti) / (4 * pi * (1 - pi)) for pi, ti in zip([0.2, 0.9, 0.6, 0.999], t,
-                                                                strict=True)]
+    by_hand = [
+        (pi - ti) / (4 * pi * (1 - pi)) for pi, ti in zip([0.2, 0.9, 0.6, 0.999], t, strict=True)
+    ]
     assert grads(p) == pytest.approx(by_hand, rel=1e-12)
 
 
@@ -139,8 +140,12 @@ def test_all_losses_match_live_torch(seed):
 
     p, tp = both([rng.uniform(0.01, 0.99) for _ in range(n)])
     t = [float(rng.randint(0, 1)) for _ in range(n)]
-    check(binary_cross_entropy(p, t), p,
-          F.binary_cross_entropy(tp, torch.tensor(t, dtype=torch.float64)), tp)
+    check(
+        binary_cross_entropy(p, t),
+        p,
+        F.binary_cross_entropy(tp, torch.tensor(t, dtype=torch.float64)),
+        tp,
+    )
 
     c = rng.randint(2, 5)
     rows = [[rng.uniform(-50, 50) for _ in range(c)] for _ in range(n)]
@@ -151,8 +156,12 @@ def test_all_losses_match_live_torch(seed):
 
     s, ts = both([rng.uniform(-3, 3) for _ in range(n)])
     lab = [rng.choice([1, -1]) for _ in range(n)]
-    check(hinge_loss(s, lab), s,
-          torch.relu(1 - torch.tensor(lab, dtype=torch.float64) * ts).mean(), ts)
+    check(
+        hinge_loss(s, lab),
+        s,
+        torch.relu(1 - torch.tensor(lab, dtype=torch.float64) * ts).mean(),
+        ts,
+    )
 
 
 # -- bad input --------------------------------------------------------------------------

@@ -26,9 +26,21 @@ FLAT = [*W1[0], B1[0], *W1[1], B1[1], *W1[2], B1[2], *W2, B2]
 TORCH = {
     "tanh": (
         1.3972530081936672,
-        [1.011797349556611, -0.337265783185537, 0.674531566371074, -0.29660141361985937,
-         0.09886713787328646, -0.19773427574657293, 0.23802734624342203, -0.07934244874780734,
-         0.15868489749561468, 0.5005202111902353, -0.8956928738431645, 0.6043677771171634, 1.0],
+        [
+            1.011797349556611,
+            -0.337265783185537,
+            0.674531566371074,
+            -0.29660141361985937,
+            0.09886713787328646,
+            -0.19773427574657293,
+            0.23802734624342203,
+            -0.07934244874780734,
+            0.15868489749561468,
+            0.5005202111902353,
+            -0.8956928738431645,
+            0.6043677771171634,
+            1.0,
+        ],
         [0.2576262951826669, -0.10682553315100952],
     ),
     "relu": (
@@ -38,9 +50,21 @@ TORCH = {
     ),
     "sigmoid": (
         0.4477674089364493,
-        [0.3132103183526473, -0.10440343945088243, 0.20880687890176486, -0.23085145639056243,
-         0.0769504854635208, -0.1539009709270416, 0.0831423274849159, -0.027714109161638634,
-         0.05542821832327727, 0.6341355910108007, 0.19000156601531293, 0.668187772168166, 1.0],
+        [
+            0.3132103183526473,
+            -0.10440343945088243,
+            0.20880687890176486,
+            -0.23085145639056243,
+            0.0769504854635208,
+            -0.1539009709270416,
+            0.0831423274849159,
+            -0.027714109161638634,
+            0.05542821832327727,
+            0.6341355910108007,
+            0.19000156601531293,
+            0.668187772168166,
+            1.0,
+        ],
         [0.12124082908728721, -0.07436928658525196],
     ),
 }
@@ -62,8 +86,12 @@ def snapshot(model: Module) -> list[float]:
 
 def test_neuron_forward_by_hand():
     """A neuron computes act(w . x + b): 0.5*2 - 1*1 + 0.25 = 0.25 before the activation."""
-    expected = {"linear": 0.25, "relu": 0.25, "tanh": math.tanh(0.25),
-                "sigmoid": 1 / (1 + math.exp(-0.25))}
+    expected = {
+        "linear": 0.25,
+        "relu": 0.25,
+        "tanh": math.tanh(0.25),
+        "sigmoid": 1 / (1 + math.exp(-0.25)),
+    }
     for activation, want in expected.items():
         n = Neuron(2, activation=activation)
         n.w[0].data, n.w[1].data, n.b.data = 0.5, -1.0, 0.25
@@ -134,10 +162,10 @@ def test_mlp_matches_live_torch(activation):
     h = torch.tensor(x, dtype=torch.float64)
     tensors = []
     for k, layer in enumerate(model.layers):
-        W = torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64,
-                         requires_grad=True)
-        b = torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64,
-                         requires_grad=True)
+        W = torch.tensor(
+            [[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64, requires_grad=True
+        )
+        b = torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64, requires_grad=True)
         tensors.append((W, b))
         h = W @ h + b
         if k < len(model.layers) - 1:
@@ -184,8 +212,12 @@ def test_last_layer_is_linear_by_default_and_configurable():
 
 @pytest.mark.parametrize(
     "make",
-    [lambda: Neuron(2, activation="softplus"), lambda: Layer(2, 2, activation="ReLU"),
-     lambda: MLP(2, [1], activation="gelu"), lambda: MLP(2, [1], output_activation=None)],
+    [
+        lambda: Neuron(2, activation="softplus"),
+        lambda: Layer(2, 2, activation="ReLU"),
+        lambda: MLP(2, [1], activation="gelu"),
+        lambda: MLP(2, [1], output_activation=None),
+    ],
 )
 def test_unknown_activation_lists_the_choices(make):
     """An unknown activation is a ValueError that lists the valid names."""
@@ -246,13 +278,22 @@ def test_state_dict_is_json_friendly_and_named():
     """state_dict holds the architecture and one float per parameter under dotted names."""
     model = fixed_mlp("tanh")
     state = json.loads(json.dumps(model.state_dict()))
-    assert state["architecture"] == {"type": "MLP", "nin": 2, "nouts": [3, 1],
-                                     "activation": "tanh", "output_activation": "linear"}
+    assert state["architecture"] == {
+        "type": "MLP",
+        "nin": 2,
+        "nouts": [3, 1],
+        "activation": "tanh",
+        "output_activation": "linear",
+    }
     params = state["parameters"]
-    assert list(params) == [f"layers.0.neurons.{j}.{n}" for j in range(3)
-                            for n in ("w.0", "w.1", "b")] + \
-        ["layers.1.neurons.0.w.0", "layers.1.neurons.0.w.1", "layers.1.neurons.0.w.2",
-         "layers.1.neurons.0.b"]
+    assert list(params) == [
+        f"layers.0.neurons.{j}.{n}" for j in range(3) for n in ("w.0", "w.1", "b")
+    ] + [
+        "layers.1.neurons.0.w.0",
+        "layers.1.neurons.0.w.1",
+        "layers.1.neurons.0.w.2",
+        "layers.1.neurons.0.b",
+    ]
     assert list(params.values()) == FLAT
 
 
@@ -310,17 +351,30 @@ def _state(**changes):
 BAD_STATES = {
     "missing key": (_state(drop="layers.1.neurons.0.b"), ValueError, "missing"),
     "unexpected key": (_state(extra="layers.2.neurons.0.b"), ValueError, "unexpected"),
-    "renamed key": ({"parameters": {("x" + k): v for k, v in
-                                    _state()["parameters"].items()}}, ValueError, "missing"),
+    "renamed key": (
+        {"parameters": {("x" + k): v for k, v in _state()["parameters"].items()}},
+        ValueError,
+        "missing",
+    ),
     "nan": (_state(layers__0__neurons__0__b=float("nan")), ValueError, "finite"),
     "inf": (_state(layers__0__neurons__0__b=float("inf")), ValueError, "finite"),
     "string": (_state(layers__0__neurons__0__b="0.5"), TypeError, "real number"),
     "bool": (_state(layers__0__neurons__0__b=True), TypeError, "real number"),
     "null": (_state(layers__0__neurons__0__b=None), TypeError, "real number"),
-    "architecture": ({**_state(), "architecture": {"type": "MLP", "nin": 2, "nouts": [3, 1],
-                                                   "activation": "relu",
-                                                   "output_activation": "linear"}},
-                     ValueError, "architecture"),
+    "architecture": (
+        {
+            **_state(),
+            "architecture": {
+                "type": "MLP",
+                "nin": 2,
+                "nouts": [3, 1],
+                "activation": "relu",
+                "output_activation": "linear",
+            },
+        },
+        ValueError,
+        "architecture",
+    ),
     "not a dict": ([1.0] * 13, TypeError, "expected a dict"),
     "no parameters": ({"architecture": _state()["architecture"]}, ValueError, "parameters"),
     "parameters list": ({"parameters": FLAT}, TypeError, "must be a dict"),

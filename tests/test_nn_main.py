@@ -12,7 +12,10 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "nn", *args], cwd=cwd, capture_output=True, text=True,
+        [sys.executable, "-m", "nn", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
         timeout=300,
     )
 
@@ -36,7 +39,8 @@ def test_default_out_dir_and_progress_bar(tmp_path):
     result = run("--epochs", "2", "--samples", "40", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "decision_boundary.png", "loss_curve.png"
+        "decision_boundary.png",
+        "loss_curve.png",
     ]
     assert "2/2" in result.stderr
 

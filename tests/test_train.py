@@ -39,8 +39,17 @@ def sgd_by_hand(w, b, batches, lr):
 def test_fit_applies_the_hand_derived_sgd_updates(batch_size):
     """Full-batch, online and mini-batch fit give the hand-derived SGD iterates and losses."""
     model = linear_neuron(0.3, -0.1)
-    history = fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.05), epochs=3,
-                  batch_size=batch_size, progress=False, seed=11)
+    history = fit(
+        model,
+        X1,
+        Y1,
+        mse_loss,
+        SGD(model.parameters(), lr=0.05),
+        epochs=3,
+        batch_size=batch_size,
+        progress=False,
+        seed=11,
+    )
     rng = random.Random(11)
     w, b = 0.3, -0.1
     for epoch in range(3):
@@ -76,8 +85,9 @@ def test_steps_per_epoch(batch_size, per_epoch):
 def test_full_batch_first_loss_is_the_initial_loss():
     """In full-batch mode loss[0] is the loss before any update (computed by hand)."""
     model = linear_neuron(1.0, 0.0)
-    history = fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.1), epochs=1,
-                  progress=False)
+    history = fit(
+        model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.1), epochs=1, progress=False
+    )
     by_hand = sum((x[0] - t) ** 2 for x, t in zip(X1, Y1, strict=True)) / len(X1)
     assert history["loss"][0] == pytest.approx(by_hand, rel=1e-15)
 
@@ -94,8 +104,16 @@ def test_fit_reaches_97_percent_on_two_moons():
     """A 2-16-16-1 relu MLP with Adam reaches >= 97% training accuracy on 100 noisy moons."""
     X, y = make_moons(100, noise=0.1, seed=0)
     model = MLP(2, [16, 16, 1], activation="relu", output_activation="sigmoid", seed=0)
-    history = fit(model, X, y, binary_cross_entropy, Adam(model.parameters(), lr=0.02),
-                  epochs=30, batch_size=10, progress=False)
+    history = fit(
+        model,
+        X,
+        y,
+        binary_cross_entropy,
+        Adam(model.parameters(), lr=0.02),
+        epochs=30,
+        batch_size=10,
+        progress=False,
+    )
     loss, accuracy = evaluate(model, X, y, binary_cross_entropy)
     assert accuracy >= 0.97
     assert history["loss"][-1] < history["loss"][0] / 3
@@ -108,13 +126,13 @@ def test_hinge_and_cross_entropy_train_xor():
     X, y = make_xor()
     signs = [2 * t - 1 for t in y]
     model = MLP(2, [8, 1], activation="tanh", seed=1)
-    history = fit(model, X, signs, hinge_loss, Adam(model.parameters(), lr=0.05), epochs=150,
-                  progress=False)
+    history = fit(
+        model, X, signs, hinge_loss, Adam(model.parameters(), lr=0.05), epochs=150, progress=False
+    )
     assert evaluate(model, X, signs, hinge_loss)[1] == 1.0
     assert history["accuracy"][-1] == 1.0
     model = MLP(2, [8, 2], activation="tanh", seed=1)
-    fit(model, X, y, cross_entropy, Adam(model.parameters(), lr=0.05), epochs=150,
-        progress=False)
+    fit(model, X, y, cross_entropy, Adam(model.parameters(), lr=0.05), epochs=150, progress=False)
     assert [predicted_class(cross_entropy, model(x)) for x in X] == y
 
 
@@ -138,8 +156,9 @@ def test_epoch_accuracy_counts_predictions_made_during_the_epoch():
     """Full-batch history accuracy is the accuracy of the parameters before the step."""
     model = linear_neuron(1.0, 0.0)  # score = x: right only on x = 2
     X, labels = [[2.0], [-0.5], [0.5]], [1, 1, -1]
-    history = fit(model, X, labels, hinge_loss, SGD(model.parameters(), lr=0.1), epochs=1,
-                  progress=False)
+    history = fit(
+        model, X, labels, hinge_loss, SGD(model.parameters(), lr=0.1), epochs=1, progress=False
+    )
     assert history["accuracy"] == [pytest.approx(1 / 3)]
 
 
@@ -179,8 +198,17 @@ def test_scheduler_steps_once_per_epoch_and_lr_is_recorded():
     model = linear_neuron(0.0, 0.0)
     optimizer = SGD(model.parameters(), lr=0.08)
     scheduler = StepCounter(optimizer)
-    history = fit(model, X1, Y1, mse_loss, optimizer, epochs=3, batch_size=2,
-                  scheduler=scheduler, progress=False)
+    history = fit(
+        model,
+        X1,
+        Y1,
+        mse_loss,
+        optimizer,
+        epochs=3,
+        batch_size=2,
+        scheduler=scheduler,
+        progress=False,
+    )
     assert scheduler.calls == 3
     assert history["lr"] == [0.08, 0.04, 0.02]
 
@@ -190,8 +218,16 @@ def test_plateau_scheduler_gets_the_epoch_loss(make):
     """A ReduceLROnPlateau-style scheduler receives each epoch's loss."""
     model = linear_neuron(0.0, 0.0)
     scheduler = make()
-    history = fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), epochs=4,
-                  scheduler=scheduler, progress=False)
+    history = fit(
+        model,
+        X1,
+        Y1,
+        mse_loss,
+        SGD(model.parameters(), lr=0.01),
+        epochs=4,
+        scheduler=scheduler,
+        progress=False,
+    )
     assert scheduler.metrics == history["loss"]
 
 
@@ -201,18 +237,36 @@ def test_torch_reduce_lr_on_plateau_is_detected():
     model = linear_neuron(0.0, 0.0)
     dummy = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(dummy, patience=0)
-    fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), epochs=2,
-        scheduler=scheduler, progress=False)
+    fit(
+        model,
+        X1,
+        Y1,
+        mse_loss,
+        SGD(model.parameters(), lr=0.01),
+        epochs=2,
+        scheduler=scheduler,
+        progress=False,
+    )
     assert scheduler.last_epoch == 2
 
 
 def test_fit_is_deterministic_for_a_seed():
     """Two runs with the same seed give the same history and parameters; another seed differs."""
+
     def run(seed):
         X, y = make_moons(30, noise=0.1, seed=0)
         model = MLP(2, [4, 1], output_activation="sigmoid", seed=0)
-        h = fit(model, X, y, binary_cross_entropy, SGD(model.parameters(), lr=0.1), epochs=3,
-                batch_size=4, progress=False, seed=seed)
+        h = fit(
+            model,
+            X,
+            y,
+            binary_cross_entropy,
+            SGD(model.parameters(), lr=0.1),
+            epochs=3,
+            batch_size=4,
+            progress=False,
+            seed=seed,
+        )
         return h, [p.data for p in model.parameters()]
 
     assert run(1) == run(1)
@@ -233,8 +287,9 @@ def test_progress_bar_goes_to_stderr_only_when_asked(capsys):
 def test_zero_epochs_changes_nothing():
     """epochs=0 returns an empty history and leaves the parameters alone."""
     model = linear_neuron(0.3, 0.2)
-    history = fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.1), epochs=0,
-                  progress=False)
+    history = fit(
+        model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.1), epochs=0, progress=False
+    )
     assert history == {"loss": [], "accuracy": [], "lr": []}
     assert (model.w[0].data, model.b.data) == (0.3, 0.2)
 
@@ -254,8 +309,14 @@ def test_zero_epochs_changes_nothing():
 def test_bad_arguments_raise_before_training(kwargs, error, message):
     """Bad data, epochs, batch size, optimizer or scheduler raise before any parameter moves."""
     model = linear_neuron(0.3, 0.2)
-    args = {"X": X1, "y": Y1, "loss": mse_loss,
-            "optimizer": SGD(model.parameters(), lr=0.1), "epochs": 1, "progress": False}
+    args = {
+        "X": X1,
+        "y": Y1,
+        "loss": mse_loss,
+        "optimizer": SGD(model.parameters(), lr=0.1),
+        "epochs": 1,
+        "progress": False,
+    }
     args.update(kwargs)
     with pytest.raises(error, match=message):
         fit(model, **args)
@@ -266,7 +327,13 @@ def test_a_bad_label_fails_in_the_loss_before_any_step():
     """A label the loss rejects (hinge label 0) raises from the loss before the first update."""
     model = linear_neuron(0.3, 0.2)
     with pytest.raises(ValueError, match="must be \\+1 or -1"):
-        fit(model, X1, [1, -1, 0, 1, 1], hinge_loss, SGD(model.parameters(), lr=0.1),
-            epochs=1, progress=False)
+        fit(
+            model,
+            X1,
+            [1, -1, 0, 1, 1],
+            hinge_loss,
+            SGD(model.parameters(), lr=0.1),
+            epochs=1,
+            progress=False,
+        )
     assert (model.w[0].data, model.b.data) == (0.3, 0.2)
-
