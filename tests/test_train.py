@@ -337,3 +337,46 @@ def test_a_bad_label_fails_in_the_loss_before_any_step():
             progress=False,
         )
     assert (model.w[0].data, model.b.data) == (0.3, 0.2)
+
+
+def test_fit_matches_a_live_torch_training_loop():
+    """Two epochs of mini-batch SGD with momentum give torch's parameters, same batch order."""
+    torch = pytest.importorskip("torch")
+    X, y = make_moons(9, noise=0.1, seed=2)
+    model = MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=4)
+    layers = [
+        (
+            torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64),
+            torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64),
+        )
+        for layer in model.layers
+    ]
+    tensors = [t.requires_grad_() for pair in layers for t in pair]
+    fit(
+        model,
+        X,
+        y,
+        binary_cross_entropy,
+        SGD(model.parameters(), lr=0.5, momentum=0.9),
+        epochs=2,
+        batch_size=4,
+        progress=False,
+        seed=3,
+    )
+    optimizer = torch.optim.SGD(tensors, lr=0.5, momentum=0.9)
+    rng = random.Random(3)
+    tx = torch.tensor(X, dtype=torch.float64)
+    ty = torch.tensor(y, dtype=torch.float64)
+    for _ in range(2):
+        for batch in minibatches(len(X), 4, rng):
+            optimizer.zero_grad()
+            (w1, b1), (w2, b2) = layers
+            h = torch.tanh(tx[batch] @ w1.T + b1)
+            p = torch.sigmoid(h @ w2.T + b2).squeeze(1)
+            torch.nn.functional.binary_cross_entropy(p, ty[batch]).backward()
+            optimizer.step()
+    theirs = []
+    for w, b in layers:
+        for j in range(w.shape[0]):
+            theirs += w[j].tolist() + [b[j].item()]
+    assert [p.data for p in model.parameters()] == pytest.approx(theirs, abs=1e-12)
