@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("default", max_examples=25, deadline=None, print_blob=True)
 settings.register_profile(
     "thorough",
-    max_examples=600,
+    max_examples=1000,
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
