@@ -155,7 +155,8 @@ def _check_hessian(
             failure = _compare(analytic[i][j], numeric, atol, rtol)
             if failure:
                 failures.append(
-                    f"d2 out / d {_name(i, labels, point)} d {_name(j, labels, point)}: {failure}"
+                    f"d2 out / d input {i}{_label(i, labels)} d input {j}{_label(j, labels)} "
+                    f"at {point}: {failure}"
                 )
     if failures:
         raise GradcheckError(
@@ -283,5 +284,8 @@ def _gradient_at(
 
 
 def _name(i: int, labels: list[str], point: list[float]) -> str:
-    label = f" (label {labels[i]!r})" if labels[i] else ""
-    return f"input {i}{label} at {point[i]!r}"
+    return f"input {i}{_label(i, labels)} at {point[i]!r}"
+
+
+def _label(i: int, labels: list[str]) -> str:
+    return f" (label {labels[i]!r})" if labels[i] else ""

@@ -11,7 +11,7 @@ from autograd_engine import ops
 from autograd_engine.graph import _mode, accumulate, backprop
 from autograd_engine.ops import Op
 
-__all__ = ["Value"]
+__all__ = ["Value", "apply_op"]
 
 Number = int | float
 
@@ -263,6 +263,19 @@ def _data_of(x: object) -> float:
 
 def _describe(v: Value) -> str:
     return f"{v.label} = {v.data!r}" if v.label else repr(v.data)
+
+
+def apply_op(op: Op, *args: Value | Number) -> Value:
+    """The node ``op(*args)``, built exactly as ``Value``'s own methods build theirs.
+
+    For an ``Op`` that ``Value`` has no method for, such as a home-made one in a test.
+    Numbers become constant leaves. Raises TypeError for a non-Op or a non-number
+    argument, and whatever the op's domain check or forward raises.
+    """
+    if not isinstance(op, Op):
+        raise TypeError(f"apply_op: op must be an Op, got {type(op).__name__} {op!r}")
+    parents = _values_tuple(args, f"apply_op({op})")
+    return _apply(op, parents, [p.data for p in parents])
 
 
 def _apply(op: Op, parents: tuple[Value, ...], xs: Sequence[float]) -> Value:
