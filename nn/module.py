@@ -227,8 +227,9 @@ class Neuron(Module):
         self._act = ACTIVATIONS[activation]
         rng = _rng(seed, rng)
         bound = 1.0 / math.sqrt(self.nin)
-        self.w = [Value(rng.uniform(-bound, bound)) for _ in range(self.nin)]
-        self.b = Value(rng.uniform(-bound, bound))
+        # Labelled w0, w1, ... and b, so drawings highlight them and errors name them.
+        self.w = [Value(rng.uniform(-bound, bound), label=f"w{i}") for i in range(self.nin)]
+        self.b = Value(rng.uniform(-bound, bound), label="b")
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         """act(dot(w, x) + b); ``x`` holds ``nin`` floats or Values."""

@@ -429,3 +429,11 @@ def test_load_rejects_a_file_with_a_nan_parameter(tmp_path):
     with pytest.raises(ValueError, match="finite"):
         other.load(path)
     assert snapshot(other) == before
+
+
+def test_parameters_are_labelled_for_drawings_and_errors():
+    """Each neuron labels its weights w0..w{nin-1} and its bias b, in parameters() order."""
+    from nn import Neuron
+
+    n = Neuron(3, seed=1)
+    assert [p.label for p in n.parameters()] == ["w0", "w1", "w2", "b"]
