@@ -207,3 +207,37 @@ def test_constructor_accepts_ints_and_stores_floats():
     """Value(3) holds the float 3.0 and grad 0.0."""
     x = Value(3)
     assert type(x.data) is float and x.data == 3.0 and x.grad == 0.0 and x.label == ""
+
+
+def _micrograd_readme_expression(a, b):
+    # The example from micrograd's README and test suite, op for op.
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    return g
+
+
+def test_micrograd_readme_example_matches_published_and_torch():
+    """micrograd's README example: g = 24.7041, dg/da = 138.8338, dg/db = 645.5773 (PyTorch)."""
+    a, b = Value(-4.0), Value(2.0)
+    g = _micrograd_readme_expression(a, b)
+    g.backward()
+    # Published in micrograd's README (4 decimals), computed there with PyTorch.
+    assert round(g.data, 4) == 24.7041
+    assert round(a.grad, 4) == 138.8338
+    assert round(b.grad, 4) == 645.5773
+    torch = pytest.importorskip("torch")
+    ta = torch.tensor(-4.0, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    tg = _micrograd_readme_expression(ta, tb)
+    tg.backward()
+    assert close(g.data, tg.item(), 1e-13)
+    assert close(a.grad, ta.grad.item(), 1e-13)
+    assert close(b.grad, tb.grad.item(), 1e-13)
