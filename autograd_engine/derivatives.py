@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from autograd_engine.graph import backprop
@@ -22,6 +23,8 @@ def grad(
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    if isinstance(inputs, Value):
+        raise TypeError("grad: inputs must be a sequence of Values, e.g. [x], got one Value")
     inputs = list(inputs)
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
@@ -29,9 +32,17 @@ def grad(
     seed = Value(1.0) if create_graph else 1.0
     _, grads = backprop(output, seed, create_graph=create_graph)
     results = []
-    for x in inputs:
+    for i, x in enumerate(inputs):
         g = grads.get(x, 0.0)
-        results.append(g if isinstance(g, Value) else Value(g))
+        if isinstance(g, Value):
+            results.append(g)
+        elif math.isfinite(g):
+            results.append(Value(g))
+        else:
+            raise FloatingPointError(
+                f"grad: d output / d inputs[{i}] is not finite ({g!r})"
+                + (f" (label {x.label!r})" if x.label else "")
+            )
     return results
 
 

@@ -37,6 +37,9 @@ input and step failed. Close to a pole, truncation grows: for ``log`` at distanc
 ``(eps / d)**2 / 3``, so with the default ``rtol`` the check is reliable for
 ``d`` larger than about ``50 * eps``.
 
+At large ``|x|`` the step ``x +- eps`` is rounded to the float grid; the difference
+is divided by the step really taken, ``(x + eps) - (x - eps)``, not by ``2 eps``.
+
 Second order. With ``check_second_order=True`` the analytic Hessian, obtained by
 differentiating ``grad(..., create_graph=True)`` once more (double backward, what
 PyTorch's ``gradgradcheck`` checks), is compared entry by entry with central
@@ -118,7 +121,7 @@ def _gradcheck(
     for i in range(len(point)):
         plus = _call_at(f, point, labels, i, +eps)[0].data
         minus = _call_at(f, point, labels, i, -eps)[0].data
-        numeric = (plus - minus) / (2.0 * eps)
+        numeric = (plus - minus) / _step(point[i], eps)
         failure = _compare(analytic[i], numeric, atol, rtol)
         if failure:
             failures.append(f"d out / d {_name(i, labels, point)}: {failure}")
@@ -150,8 +153,9 @@ def _check_hessian(
     for j in range(n):
         plus = _gradient_at(f, point, labels, j, +eps)
         minus = _gradient_at(f, point, labels, j, -eps)
+        step = _step(point[j], eps)
         for i in range(n):
-            numeric = (plus[i] - minus[i]) / (2.0 * eps)
+            numeric = (plus[i] - minus[i]) / step
             failure = _compare(analytic[i][j], numeric, atol, rtol)
             if failure:
                 failures.append(
@@ -281,6 +285,12 @@ def _gradient_at(
     """The analytic gradient of f with input ``j`` moved by ``step``."""
     out, leaves = _call_at(f, point, labels, j, step)
     return [g.data for g in grad(out, leaves)]
+
+
+def _step(x: float, eps: float) -> float:
+    # The step really taken, (x + eps) - (x - eps): at large |x| it is not 2 eps
+    # exactly, and dividing by 2 eps would misjudge a correct derivative.
+    return (x + eps) - (x - eps)
 
 
 def _name(i: int, labels: list[str], point: list[float]) -> str:

@@ -9,8 +9,9 @@ each node's ``op.vjp`` (see ``ops.py``) supplies the local derivatives.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
 __all__ = ["topological_order", "backprop", "no_grad", "is_grad_enabled", "zero_grad"]
 
 
-class _GradMode:
-    """Whether operations record the graph (off inside ``no_grad``)."""
+class _GradMode(threading.local):
+    """Whether operations record the graph (off inside ``no_grad``); one flag per thread."""
 
     enabled = True
 
@@ -34,28 +35,27 @@ def is_grad_enabled() -> bool:
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    previous = _mode.enabled
+    _mode.enabled = enabled
+    try:
+        yield
+    finally:
+        _mode.enabled = previous
+
+
+def no_grad() -> AbstractContextManager[None]:
     """Context manager: operations inside record no graph (results are leaves).
 
     Use it for evaluation and for optimizer updates, where nothing will be
-    differentiated. Nests, and restores the previous mode on exit, even on error.
+    differentiated. Nests, restores the previous mode on exit, even on error, and
+    affects only the current thread.
     """
-    previous = _mode.enabled
-    _mode.enabled = False
-    try:
-        yield
-    finally:
-        _mode.enabled = previous
+    return _grad_mode(False)
 
 
-@contextmanager
-def _enable_grad() -> Iterator[None]:
-    previous = _mode.enabled
-    _mode.enabled = True
-    try:
-        yield
-    finally:
-        _mode.enabled = previous
+def _enable_grad() -> AbstractContextManager[None]:
+    return _grad_mode(True)
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -113,6 +113,11 @@ def backprop(
                     f"backward through {node.op}{_named(node)}: the local derivative "
                     f"is not finite at inputs {[p.data for p in parents]} ({error})"
                 ) from error
+            if len(contributions) != len(parents):
+                raise TypeError(
+                    f"backward through {node.op}{_named(node)}: its vjp returned "
+                    f"{len(contributions)} terms for {len(parents)} inputs"
+                )
             for parent, contribution in zip(parents, contributions):
                 previous = get(parent)
                 grads[parent] = contribution if previous is None else previous + contribution

@@ -7,11 +7,13 @@ written once with plain arithmetic, so the same function runs on floats (the fas
 path of ``backward``) and on ``Value`` objects (``grad(..., create_graph=True)``,
 where it builds a differentiable graph of the derivative).
 
-``domain(*xs)`` returns ``None`` where the op is defined, or a sentence saying why it
-is not; the caller turns it into an error before any node is created.
+``domain(*xs)`` returns ``None`` where the op is defined, or the error to raise
+(a ``ValueError`` or ``ZeroDivisionError`` saying why it is not); the caller adds
+the op and its operands to the message and raises it before any node is created.
 
-Composites (``-``, ``/``, unary ``-``) are built from these rows in ``value.py``
-and have no rule of their own.
+Composites (``-`` and unary ``-``) are built from these rows in ``value.py`` and
+have no rule of their own. Division is a row, not ``a * b**-1``: that composite
+rounds twice and its gradient ``-a/b**2`` underflows to 0 where ``-out/b`` does not.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ __all__ = [
     "Op",
     "ADD",
     "MUL",
+    "DIV",
     "POW",
     "POWV",
+    "RPOW",
     "EXP",
     "LOG",
     "TANH",
@@ -47,7 +51,7 @@ class Op(str):
 
     forward: Callable[..., float]
     vjp: Callable[..., Any]
-    domain: Callable[..., str | None] | None
+    domain: Callable[..., ArithmeticError | ValueError | None] | None
     symbol: str
 
     def __new__(
@@ -55,7 +59,7 @@ class Op(str):
         name: str,
         forward: Callable[..., float],
         vjp: Callable[..., Any],
-        domain: Callable[..., str | None] | None = None,
+        domain: Callable[..., ArithmeticError | ValueError | None] | None = None,
         symbol: str | None = None,
     ) -> Op:
         """Make the op named ``name``; ``vjp(g, out, *xs)`` returns one term per input."""
@@ -75,10 +79,6 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-def _exp(x: float) -> float:
-    return math.exp(x)
-
-
 def _relu(x: float) -> float:
     return x if x > 0.0 else 0.0
 
@@ -87,21 +87,29 @@ def _is_integer(x: float) -> bool:
     return float(x).is_integer()
 
 
-def _pow_domain(a: float, k: float) -> str | None:
+def _pow_domain(a: float, k: float) -> ArithmeticError | ValueError | None:
     if a == 0.0 and k < 0.0:
-        return "zero cannot be raised to a negative power"
+        return ZeroDivisionError("zero cannot be raised to a negative power")
     if a < 0.0 and not _is_integer(k):
-        return "a negative base needs an integer exponent (the result would be complex)"
+        return ValueError("a negative base needs an integer exponent (the result is complex)")
     return None
 
 
-def _powv_domain(a: float, b: float) -> str | None:
+def _powv_domain(a: float, b: float) -> ArithmeticError | ValueError | None:
     # d(a**b)/db = a**b * log(a) needs a > 0; a == 0 is allowed for b >= 0 (limit 0).
     if a < 0.0:
-        return "a negative base cannot have a Value exponent (d/db a**b = a**b log a)"
+        return ValueError("a negative base cannot have a Value exponent (d/db a**b = a**b log a)")
     if a == 0.0 and b < 0.0:
-        return "zero cannot be raised to a negative power"
+        return ZeroDivisionError("zero cannot be raised to a negative power")
     return None
+
+
+def _div_domain(a: float, b: float) -> ZeroDivisionError | None:
+    return ZeroDivisionError("division by zero") if b == 0.0 else None
+
+
+def _log_domain(a: float) -> ValueError | None:
+    return None if a > 0.0 else ValueError("log needs a positive input")
 
 
 def _data(x: Any) -> float:
@@ -125,10 +133,20 @@ def _pow_vjp(g: Any, out: Any, a: Any, k: Any) -> tuple[Any, float]:
 
 def _powv_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # d/da a**b = b * a**(b-1);  d/db a**b = a**b * log(a), taken as 0 at a == 0
-    # (the limit of a**b log a for b > 0, as PyTorch does).
+    # (the limit of a**b log a for b > 0, as PyTorch does). At 0**0, d/da is taken
+    # as 0 (PyTorch's value) rather than the undefined 0 * 0**-1.
+    if _data(a) == 0.0 and _data(b) == 0.0:
+        return (g * 0.0, g * 0.0)
     da = g * b * a ** (b - 1.0)
     db = g * out * _log(a) if _data(a) > 0.0 else g * 0.0
     return (da, db)
+
+
+def _rpow_vjp(g: Any, out: Any, c: Any, b: Any) -> tuple[float, Any]:
+    # c ** b for a constant number c: d/db = c**b * log(c) (0 at c == 0); the base
+    # gets no gradient, so an infinite d/dc at c == 0 is never computed.
+    c = _data(c)
+    return (0.0, g * out * math.log(c) if c > 0.0 else g * 0.0)
 
 
 def _dot(*xs: float) -> float:
@@ -144,17 +162,22 @@ def _dot_vjp(g: Any, out: Any, *xs: Any) -> list[Any]:
 
 ADD = Op("add", operator.add, lambda g, out, a, b: (g, g), symbol="+")
 MUL = Op("mul", operator.mul, lambda g, out, a, b: (g * b, g * a), symbol="*")
+# a / b: d/da = 1/b, d/db = -a/b^2 = -out/b.
+DIV = Op(
+    "div",
+    operator.truediv,
+    lambda g, out, a, b: (g / b, -g * (out / b)),  # PyTorch rounds d/db the same way
+    domain=_div_domain,
+    symbol="/",
+)
 # a ** k for a constant number k (the second parent holds k; it gets no gradient).
 POW = Op("pow", operator.pow, _pow_vjp, domain=_pow_domain, symbol="**")
 # a ** b where the exponent b is a Value too.
 POWV = Op("powv", operator.pow, _powv_vjp, domain=_powv_domain, symbol="**")
-EXP = Op("exp", _exp, lambda g, out, a: (g * out,))  # exp' = exp
-LOG = Op(
-    "log",
-    math.log,
-    lambda g, out, a: (g / a,),  # log' = 1/a
-    domain=lambda a: None if a > 0.0 else "log needs a positive input",
-)
+# c ** b for a constant number c (the first parent holds c; it gets no gradient).
+RPOW = Op("rpow", operator.pow, _rpow_vjp, domain=_powv_domain, symbol="**")
+EXP = Op("exp", math.exp, lambda g, out, a: (g * out,))  # exp' = exp
+LOG = Op("log", math.log, lambda g, out, a: (g / a,), domain=_log_domain)  # log' = 1/a
 TANH = Op("tanh", math.tanh, lambda g, out, a: (g * (1.0 - out * out),))  # 1 - tanh^2
 SIGMOID = Op("sigmoid", _sigmoid, lambda g, out, a: (g * out * (1.0 - out),))  # s(1-s)
 # relu'(a) = 1 for a > 0, else 0 (0 at the kink, as PyTorch).
@@ -164,4 +187,19 @@ SUM = Op("sum", lambda *xs: sum(xs), lambda g, out, *xs: (g,) * len(xs), symbol=
 # n-ary dot product of (w_1..w_n) and (x_1..x_n): one node for a neuron's weighted sum.
 DOT = Op("dot", _dot, _dot_vjp, symbol="dot")
 
-ALL_OPS: tuple[Op, ...] = (ADD, MUL, POW, POWV, EXP, LOG, TANH, SIGMOID, RELU, SUM, DOT)
+ALL_OPS: tuple[Op, ...] = (
+    ADD,
+    MUL,
+    DIV,
+    POW,
+    POWV,
+    RPOW,
+    EXP,
+    LOG,
+    TANH,
+    SIGMOID,
+    RELU,
+    SUM,
+    DOT,
+)
+"""Every primitive, in one table; the tests are parametrized over it."""

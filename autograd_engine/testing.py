@@ -107,10 +107,14 @@ DOMAINS: dict[str, st.SearchStrategy[tuple[float, ...]]] = {
     # no gradient by design), e.g. gradcheck(lambda a: apply_op(POW, a, k), [base]).
     "add": _tuples(2, finite_floats(-100.0, 100.0)),
     "mul": _tuples(2, finite_floats(-10.0, 10.0)),
+    # (a, b) with |b| >= 0.25, clear of the pole at b = 0.
+    "div": st.tuples(finite_floats(-10.0, 10.0), _away_from_zero(0.25, 10.0)),
     # (base, constant exponent); the base is >= 0.25 from the pole of negative powers.
     "pow": _POW_ARGS,
     # (base, exponent), base > 0: d/db a**b = a**b log a needs log a.
     "powv": st.tuples(finite_floats(0.25, 4.0), finite_floats(-3.0, 3.0)),
+    # (constant base c > 0, exponent b): d/db c**b = c**b log c; c gets no gradient.
+    "rpow": st.tuples(finite_floats(0.25, 4.0), finite_floats(-3.0, 3.0)),
     "exp": _tuples(1, finite_floats(-10.0, 10.0)),
     # At distance d from the pole the central-difference error is (eps/d)**2 / 3.
     "log": _tuples(1, finite_floats(0.05, 100.0)),
@@ -197,6 +201,7 @@ _TEMPLATES: dict[str, tuple[str, int | None, _Template]] = {
     "pow": ("{0} ** {c}", 1, lambda b, v, c: v[0] ** c),  # c in {0, 1, 2, 3}
     "pow_pos": ("(1 + {0}*{0}) ** {c}", 1, lambda b, v, c: (1.0 + v[0] * v[0]) ** c),
     "powv": ("(1 + {0}*{0}) ** {1}", 2, lambda b, v, c: (1.0 + v[0] * v[0]) ** v[1]),
+    "rpow": ("{c} ** {0}", 1, lambda b, v, c: c ** v[0]),  # c in {0.5, 2, 3}
     "exp": ("exp({0})", 1, lambda b, v, c: b.exp(v[0])),
     "log": ("log(1 + {0}*{0})", 1, lambda b, v, c: b.log(1.0 + v[0] * v[0])),
     "tanh": ("tanh({0})", 1, lambda b, v, c: b.tanh(v[0])),
@@ -211,6 +216,7 @@ KINDS: tuple[str, ...] = tuple(_TEMPLATES)
 
 _INTEGER_POWERS = (0.0, 1.0, 2.0, 3.0)
 _POS_POWERS = (-1.5, -1.0, -0.5, 0.5, 1.5, 2.5)
+_POS_BASES = (0.5, 2.0, 3.0)
 
 
 class Instruction(NamedTuple):
@@ -352,6 +358,8 @@ def _draw_const(draw: st.DrawFn, kind: str, operands: list[float]) -> float:
         return draw(st.sampled_from(_INTEGER_POWERS))
     if kind == "pow_pos":
         return draw(st.sampled_from(_POS_POWERS))
+    if kind == "rpow":
+        return draw(st.sampled_from(_POS_BASES))
     if kind == "relu":
         c = draw(finite_floats(-1.0, 1.0))
         t = operands[0] + c

@@ -50,29 +50,29 @@ class Value:
     # -- arithmetic -------------------------------------------------------
 
     def __add__(self, other: Value | Number) -> Value:
-        """self + other."""
-        other = _as_value(other)
+        """self + other; d/dself = d/dother = 1."""
+        other = _as_value(other, "add")
         if other is NotImplemented:
             return NotImplemented
         return _apply(ops.ADD, (self, other), (self.data, other.data))
 
     def __radd__(self, other: Number) -> Value:
         """other + self."""
-        other = _as_value(other)
+        other = _as_value(other, "add")
         if other is NotImplemented:
             return NotImplemented
         return _apply(ops.ADD, (other, self), (other.data, self.data))
 
     def __mul__(self, other: Value | Number) -> Value:
-        """self * other."""
-        other = _as_value(other)
+        """self * other; d/dself = other, d/dother = self."""
+        other = _as_value(other, "mul")
         if other is NotImplemented:
             return NotImplemented
         return _apply(ops.MUL, (self, other), (self.data, other.data))
 
     def __rmul__(self, other: Number) -> Value:
         """other * self."""
-        other = _as_value(other)
+        other = _as_value(other, "mul")
         if other is NotImplemented:
             return NotImplemented
         return _apply(ops.MUL, (other, self), (other.data, self.data))
@@ -82,7 +82,7 @@ class Value:
         return self * -1.0
 
     def __sub__(self, other: Value | Number) -> Value:
-        """self - other, as self + (-other)."""
+        """self - other, as self + (-other) (negation is exact, so nothing is lost)."""
         if isinstance(other, Value) or _is_number(other):
             return self + (-other)
         return NotImplemented
@@ -94,51 +94,47 @@ class Value:
         return (-self) + other
 
     def __truediv__(self, other: Value | Number) -> Value:
-        """self / other, as self * other**-1 (for a number, self * (1/other))."""
-        if isinstance(other, Value):
-            if other.data == 0.0:
-                raise ZeroDivisionError(
-                    f"div: division by zero: {_describe(self)} / {_describe(other)}"
-                )
-            return self * other**-1
-        if not _is_number(other):
+        """self / other; d/dself = 1/other, d/dother = -self/other^2. Raises on other == 0."""
+        other = _as_value(other, "div")
+        if other is NotImplemented:
             return NotImplemented
-        if other == 0:
-            raise ZeroDivisionError(f"div: division by zero: {_describe(self)} / {other!r}")
-        return self * (1.0 / other)
+        return _apply(ops.DIV, (self, other), (self.data, other.data))
 
     def __rtruediv__(self, other: Number) -> Value:
-        """other / self, as other * self**-1."""
-        if not _is_number(other):
+        """other / self for a number other."""
+        other = _as_value(other, "div")
+        if other is NotImplemented:
             return NotImplemented
-        if self.data == 0.0:
-            raise ZeroDivisionError(f"div: division by zero: {other!r} / {_describe(self)}")
-        return other * self**-1
+        return _apply(ops.DIV, (other, self), (other.data, self.data))
 
     def __pow__(self, exponent: Value | Number) -> Value:
-        """self ** exponent; a Value exponent is differentiated too (needs self >= 0)."""
+        """self ** exponent; d/dself = k self^(k-1); a Value exponent also gets self^k ln self.
+
+        A number exponent is a constant (``pow``); a Value exponent (``powv``) needs
+        self >= 0, since d/dk self^k = self^k ln(self).
+        """
         if isinstance(exponent, Value):
             return _apply(ops.POWV, (self, exponent), (self.data, exponent.data))
-        if not _is_number(exponent):
+        k = _as_value(exponent, "pow")
+        if k is NotImplemented:
             return NotImplemented
-        k = Value(exponent)
         return _apply(ops.POW, (self, k), (self.data, k.data))
 
     def __rpow__(self, base: Number) -> Value:
-        """base ** self for a number base (needs base >= 0)."""
-        if not _is_number(base):
+        """base ** self for a number base >= 0; d/dself = base^self ln(base)."""
+        c = _as_value(base, "rpow")
+        if c is NotImplemented:
             return NotImplemented
-        b = Value(base)
-        return _apply(ops.POWV, (b, self), (b.data, self.data))
+        return _apply(ops.RPOW, (c, self), (c.data, self.data))
 
     # -- functions --------------------------------------------------------
 
     def exp(self) -> Value:
-        """e ** self."""
+        """e ** self; derivative e ** self."""
         return _apply(ops.EXP, (self,), (self.data,))
 
     def log(self) -> Value:
-        """Natural logarithm; self must be positive."""
+        """Natural logarithm; self must be positive; derivative 1/self."""
         return _apply(ops.LOG, (self,), (self.data,))
 
     def tanh(self) -> Value:
@@ -164,6 +160,7 @@ class Value:
     @staticmethod
     def dot(weights: Sequence[Value | Number], inputs: Sequence[Value | Number]) -> Value:
         """sum_i weights_i * inputs_i as one node (d/dw_i = x_i, d/dx_i = w_i)."""
+        weights, inputs = tuple(weights), tuple(inputs)
         if len(weights) != len(inputs):
             raise ValueError(
                 f"dot: needs sequences of equal length, got {len(weights)} and {len(inputs)}"
@@ -222,7 +219,10 @@ def _finite_float(x: object, label: object) -> float:
                 f"Value: data must be a real number, got {type(x).__name__} {x!r}"
                 f"{_label_note(label)}"
             )
-        x = float(x)
+        try:
+            x = float(x)
+        except OverflowError:  # an int beyond the float range
+            x = math.inf if x > 0 else -math.inf
     if not math.isfinite(x):
         raise ValueError(f"Value: data must be finite, got {x!r}{_label_note(label)}")
     return x
@@ -232,12 +232,18 @@ def _label_note(label: object) -> str:
     return f" (label {label!r})" if isinstance(label, str) and label else ""
 
 
-def _as_value(x: object) -> Any:
-    """``x`` if a Value, a constant leaf if a number, else NotImplemented."""
+def _as_value(x: object, op: str = "") -> Any:
+    """``x`` if a Value, a constant leaf if a number, else NotImplemented.
+
+    A number that is not finite raises ValueError naming ``op``.
+    """
     if isinstance(x, Value):
         return x
     if type(x) is float or _is_number(x):
-        return Value(x)
+        try:
+            return Value(x)
+        except ValueError as error:
+            raise ValueError(f"{op}: operand {error}") from None
     return NotImplemented
 
 
@@ -246,7 +252,7 @@ def _values_tuple(xs: Iterable[object], op: str) -> tuple[Value, ...]:
     xs = tuple(xs)
     if set(map(type, xs)) <= {Value}:  # the common case, checked at C speed
         return xs
-    values = tuple(map(_as_value, xs))
+    values = tuple(_as_value(x, op) for x in xs)
     for x, value in zip(xs, values):
         if value is NotImplemented:
             raise TypeError(f"{op}: expects Values or numbers, got {type(x).__name__} {x!r}")
@@ -275,7 +281,12 @@ def apply_op(op: Op, *args: Value | Number) -> Value:
     if not isinstance(op, Op):
         raise TypeError(f"apply_op: op must be an Op, got {type(op).__name__} {op!r}")
     parents = _values_tuple(args, f"apply_op({op})")
-    return _apply(op, parents, [p.data for p in parents])
+    out = _apply(op, parents, [p.data for p in parents])
+    if type(out.data) is not float:  # the built-in ops always return floats
+        raise TypeError(
+            f"{op}: forward must return a float, got {type(out.data).__name__} {out.data!r}"
+        )
+    return out
 
 
 def _apply(op: Op, parents: tuple[Value, ...], xs: Sequence[float]) -> Value:
@@ -287,13 +298,12 @@ def _apply(op: Op, parents: tuple[Value, ...], xs: Sequence[float]) -> Value:
     if op.domain is not None:
         problem = op.domain(*xs)
         if problem is not None:
-            kind = ZeroDivisionError if problem.startswith("zero") else ValueError
-            raise kind(f"{op}: {problem}; got {_operands(parents)}")
+            raise type(problem)(f"{op}: {problem}; got {_operands(parents)}")
     try:
         data = op.forward(*xs)
     except OverflowError:
         data = math.inf
-    if data - data != 0.0:  # inf or nan: the only floats for which x - x != 0
+    if data - data != 0.0:  # inf or nan: the only numbers for which x - x != 0
         raise OverflowError(f"{op}: the result is not finite ({data!r}); got {_operands(parents)}")
     out = _new_value(Value)
     out.data = data

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import graphviz
 
+from autograd_engine.files import write_atomic
 from autograd_engine.graph import backprop, topological_order
 from autograd_engine.value import Value
 
@@ -164,17 +164,7 @@ def save_svg(dot: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
     folders must exist. Raises ``RuntimeError`` with the install hint if Graphviz's
     ``dot`` program is missing, and then writes nothing.
     """
-    path = Path(path)
-    svg = render_svg(dot)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(svg)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, render_svg(dot))
 
 
 # -- internals ----------------------------------------------------------------

@@ -17,11 +17,11 @@ import math
 import numbers
 import os
 import random
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from autograd_engine import Value
+from autograd_engine.files import write_atomic
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
 
@@ -110,25 +110,7 @@ class Module:
         fsynced, then renamed over ``path`` (``os.replace``): a reader sees the old
         file or the new one, never half of one, even if writing fails midway.
         """
-        path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        text = json.dumps(self.state_dict(), indent=1, allow_nan=False)
-        fd, tmp = tempfile.mkstemp(
-            prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory
-        )
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
-        _fsync_directory(directory)
+        write_atomic(path, json.dumps(self.state_dict(), indent=1, allow_nan=False))
 
     def load(self, path: str | os.PathLike[str]) -> Module:
         """Load parameters saved by ``save`` into this model; returns the model.
@@ -148,20 +130,6 @@ class Module:
         except (TypeError, ValueError) as error:
             raise type(error)(f"load: {path!r} does not fit this model: {error}") from error
         return self
-
-
-def _fsync_directory(directory: str) -> None:
-    # Makes the rename itself durable on POSIX; not possible (nor needed) everywhere.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _validated(state: object, architecture: dict[str, Any], names: list[str]) -> list[float]:

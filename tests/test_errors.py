@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from autograd_engine import Value, grad, hessian, topological_order
+from autograd_engine import Op, Value, grad, hessian, topological_order
+from autograd_engine.value import apply_op
 
 
 @pytest.mark.parametrize("bad", ["a", None, [1.0], 1 + 2j, True])
@@ -158,3 +161,43 @@ def test_grad_rejects_non_values():
         grad(x * x, [x, 2.0])
     with pytest.raises(TypeError):
         hessian(x * x, [3.0])
+
+
+def test_non_finite_number_operand_names_the_op():
+    """x * inf and x + 10**400 are ValueErrors naming the op, not silent infs."""
+    x = Value(2.0, label="x")
+    with pytest.raises(ValueError, match="mul: operand.*finite"):
+        x * math.inf
+    with pytest.raises(ValueError, match="add: operand.*finite"):
+        x + 10**400
+    with pytest.raises(ValueError, match="finite"):
+        Value(10**400)
+
+
+def test_custom_op_with_wrong_number_of_terms_is_an_error():
+    """A vjp returning fewer terms than inputs raises TypeError naming the op, not a silent 0."""
+    short = Op("short", lambda a, b: a * b, lambda g, out, a, b: (g * b,))
+    x, z = Value(1.5), Value(2.0)
+    y = apply_op(short, x, z)
+    with pytest.raises(TypeError, match="short.*1 terms for 2 inputs"):
+        grad(y, [x, z])
+    with pytest.raises(TypeError, match="short"):
+        y.backward()
+    assert x.grad == 0.0 and z.grad == 0.0
+
+
+def test_custom_op_must_return_a_float():
+    """A forward returning a complex number is a TypeError, never stored as data."""
+    root = Op("root", lambda a: a**0.5, lambda g, out, a: (g * 0.5 / out,))
+    with pytest.raises(TypeError, match="root: forward must return a float"):
+        apply_op(root, -4.0)
+
+
+def test_grad_reports_a_non_finite_derivative():
+    """grad() of a graph whose derivative overflows raises FloatingPointError naming the input."""
+    x = Value(1e-300, label="x")
+    z = x * 1e300 * 1e300
+    with pytest.raises(FloatingPointError, match="inputs\\[0\\].*'x'"):
+        grad(z, [x])
+    with pytest.raises(TypeError, match="sequence of Values"):
+        grad(z, x)

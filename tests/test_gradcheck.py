@@ -202,3 +202,9 @@ def test_bad_input_gets_a_clear_error(f, inputs, kwargs, error, pattern):
     """Each malformed argument raises the documented error naming the argument and value."""
     with pytest.raises(error, match=pattern):
         gradcheck(f, inputs, **kwargs)
+
+
+def test_large_inputs_divide_by_the_step_really_taken():
+    """d(a*1)/da = 1 passes at a = 1e9, where x +- eps is rounded to the float grid."""
+    assert gradcheck(lambda a: a * 1.0, [1e9])
+    assert gradcheck(lambda a: a * a, [3e7], check_second_order=True)

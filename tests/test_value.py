@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from autograd_engine import Value, no_grad
+from autograd_engine import Value, grad, no_grad
 
 
 def close(a: float, b: float, tol: float = 1e-12) -> bool:
@@ -241,3 +241,64 @@ def test_micrograd_readme_example_matches_published_and_torch():
     assert close(g.data, tg.item(), 1e-13)
     assert close(a.grad, ta.grad.item(), 1e-13)
     assert close(b.grad, tb.grad.item(), 1e-13)
+
+
+def test_division_is_one_node_with_exact_rounding_and_gradients():
+    """a / b rounds once (0.3 / 0.1 as floats do) and d/db = -a/b^2 does not underflow."""
+    q = Value(0.3) / 0.1
+    assert q.op == "div" and q.data == 0.3 / 0.1
+    a, b = Value(1e300), Value(1e200)
+    y = a / b
+    y.backward()
+    assert y.data == 1e100
+    assert math.isclose(a.grad, 1e-200, rel_tol=1e-15)
+    assert math.isclose(b.grad, -1e-100, rel_tol=1e-15)  # -a/b^2; b**-2 alone would underflow
+    assert (Value(1e-300) / Value(1e-310)).data == 1e-300 / 1e-310
+
+
+def test_value_power_at_zero_base_follows_the_limits():
+    """0 ** b: at b = 0 both slopes are 0 (as PyTorch); x ** 2.0 at 0 has derivatives 0, 2, 0."""
+    a, b = Value(0.0), Value(0.0)
+    y = a**b
+    y.backward()
+    assert (y.data, a.grad, b.grad) == (1.0, 0.0, 0.0)
+    x = Value(0.0)
+    y = x ** Value(2.0)
+    derivatives = []
+    for _ in range(3):
+        (y,) = grad(y, [x], create_graph=True)
+        derivatives.append(y.data)
+    assert derivatives == [0.0, 2.0, 0.0]
+
+
+def test_number_base_power_differentiates_only_the_exponent():
+    """0.0 ** x and 2 ** x: d/dx c**x = c**x ln c (0 at c = 0); the constant base gets none."""
+    x = Value(0.5)
+    y = 0.0**x
+    y.backward()
+    assert (y.data, x.grad, y.op) == (0.0, 0.0, "rpow")
+    x = Value(3.0)
+    y = 2**x
+    y.backward()
+    assert y.data == 8.0 and math.isclose(x.grad, 8.0 * math.log(2.0), rel_tol=1e-15)
+
+
+def test_no_grad_is_per_thread():
+    """no_grad in one thread does not stop another thread from recording its graph."""
+    import threading
+
+    entered, done = threading.Event(), threading.Event()
+    recorded = []
+
+    def other_thread():
+        entered.wait()
+        recorded.append((Value(1.0) * 2).parents != ())
+        done.set()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    with no_grad():
+        entered.set()
+        done.wait()
+    worker.join()
+    assert recorded == [True]
