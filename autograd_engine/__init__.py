@@ -1,11 +1,11 @@
 """autograd-engine: a scalar reverse-mode autodiff engine for learning backpropagation.
 
-    >>> from autograd_engine import Value
-    >>> x = Value(2.0, label="x")
-    >>> y = x * x * 3 + 1          # y = 3x^2 + 1
-    >>> y.backward()
-    >>> x.grad                     # dy/dx = 6x
-    12.0
+>>> from autograd_engine import Value
+>>> x = Value(2.0, label="x")
+>>> y = x * x * 3 + 1          # y = 3x^2 + 1
+>>> y.backward()
+>>> x.grad                     # dy/dx = 6x
+12.0
 """
 
 from autograd_engine.derivatives import grad, hessian

@@ -11,9 +11,7 @@ from autograd_engine.value import Value
 __all__ = ["grad", "hessian"]
 
 
-def grad(
-    output: Value, inputs: Sequence[Value], create_graph: bool = False
-) -> list[Value]:
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Value]:
     """[d output / d x for x in inputs], as Values; touches no ``.grad``.
 
     An input that ``output`` does not depend on gets 0. With ``create_graph=True``

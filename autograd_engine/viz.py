@@ -83,6 +83,7 @@ class Drawing(graphviz.Digraph):
         except graphviz.ExecutableNotFound as error:
             raise RuntimeError(GRAPHVIZ_INSTALL_HINT) from error
 
+
 _DEFAULT_MAX_NODES = 1000
 # Characters with a meaning inside a Graphviz record label; a backslash escapes them.
 _RECORD_SPECIAL = set('\\{}|<>"')

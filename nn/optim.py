@@ -18,8 +18,12 @@ only if all are finite writes them back. A failed step changes no parameter and 
 Differences from torch, all deliberate: every parameter takes part in every step (a Value's
 grad is a float, never ``None``); the same Value twice, even within one group, is a
 ``ValueError`` (torch only warns); hyperparameters of groups added later are validated too;
-``foreach``, ``fused``, ``capturable``, ``differentiable`` and tensor learning rates do not
-exist here; ``maximize`` is keyword-only everywhere.
+tensor learning rates do not exist here, and ``foreach``, ``fused``, ``capturable`` and
+``differentiable`` are accepted (so one keyword dict can build both a torch optimizer and
+ours) but only at their defaults: scalars have nothing to vectorise or fuse;
+``maximize`` and those four are keyword-only everywhere. Adagrad creates state for a group
+added later with ``add_param_group`` from that group's ``initial_accumulator_value`` (torch
+creates none and fails at the next step).
 """
 
 from __future__ import annotations
@@ -109,6 +113,16 @@ def _at_least_zero(owner: str, name: str, what: str, x: object) -> float:
     if not 0.0 <= value:
         raise ValueError(f"{owner}: Invalid {what}: {name}={x!r} (must be >= 0)")
     return value
+
+
+def _single_tensor_only(owner: str, **options: object) -> None:
+    """torch's foreach/fused/capturable/differentiable, accepted only at their defaults."""
+    for name, value in options.items():
+        if value:
+            raise ValueError(
+                f"{owner}: {name}={value!r} is not supported: every parameter is one float, "
+                "updated on the single-tensor path (leave it None/False)"
+            )
 
 
 def _describe(p: Value, group: int, index: int) -> str:
@@ -244,7 +258,13 @@ class Optimizer:
         updates: list[tuple[Value, float, State]] = []
         for g_index, group in enumerate(self.param_groups):
             for i, p in enumerate(group["params"]):
-                data, state = self._update(p.data, float(p.grad), self.state.get(p, {}), group)
+                try:
+                    data, state = self._update(p.data, float(p.grad), self.state.get(p, {}), group)
+                except ArithmeticError as error:  # e.g. 0/0 with eps=0 and a zero gradient
+                    raise FloatingPointError(
+                        f"{owner}.step: the update of {_describe(p, g_index, i)} is not finite "
+                        f"({error}; grad {p.grad!r}); no parameter or state was changed"
+                    ) from error
                 bad = [k for k, v in state.items() if not math.isfinite(v)]
                 if not math.isfinite(data) or bad:
                     what = f"state {bad[0]!r} = {state[bad[0]]!r}" if bad else f"value {data!r}"
@@ -379,7 +399,13 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
+        _single_tensor_only(
+            type(self).__name__, foreach=foreach, differentiable=differentiable, fused=fused
+        )
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -446,7 +472,10 @@ class Adagrad(Optimizer):
 
     i.e. ``p -= clr * g / (sqrt(sum_t g_t^2) + eps)``. Defaults as torch 2.13: ``lr=1e-2,
     lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10``. State per
-    parameter, created with the group (as torch does): ``"step"`` (0.0) and ``"sum"``.
+    parameter, created with the group (as torch does): ``"step"`` (0.0) and ``"sum"``, which
+    starts at the constructor's ``initial_accumulator_value`` for every group given to the
+    constructor (torch ignores a group's own value there) and at the group's own value for a
+    group added later.
     """
 
     def __init__(
@@ -459,7 +488,13 @@ class Adagrad(Optimizer):
         eps: float = 1e-10,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
+        _single_tensor_only(
+            type(self).__name__, foreach=foreach, differentiable=differentiable, fused=fused
+        )
         defaults = {
             "lr": lr,
             "lr_decay": lr_decay,
@@ -470,6 +505,11 @@ class Adagrad(Optimizer):
         }
         defaults = self._check_group(defaults)
         super().__init__(params, defaults)
+        # As torch: the groups given here start from the constructor's value, even a group
+        # that names its own initial_accumulator_value.
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[p]["sum"] = defaults["initial_accumulator_value"]
 
     def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
         owner = type(self).__name__
@@ -550,7 +590,16 @@ class RMSprop(Optimizer):
         centered: bool = False,
         *,
         maximize: bool = False,
+        capturable: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
     ) -> None:
+        _single_tensor_only(
+            type(self).__name__,
+            capturable=capturable,
+            foreach=foreach,
+            differentiable=differentiable,
+        )
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -640,8 +689,19 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
+        _single_tensor_only(
+            type(self).__name__,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+        )
         defaults = {
             "lr": lr,
             "betas": betas,
@@ -728,7 +788,18 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
+        _single_tensor_only(
+            type(self).__name__,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+        )
         super().__init__(
             params,
             lr,
@@ -785,18 +856,19 @@ def clip_grad_norm_(
     if not params:
         return 0.0
     grads = [abs(float(p.grad)) for p in params]
-    if norm_type == math.inf:
-        total = max(grads)
-        if any(math.isnan(g) for g in grads):
-            total = math.nan
-    elif norm_type == 2.0:
-        total = math.sqrt(math.fsum(g * g for g in grads))
-    elif norm_type == 1.0:
-        total = math.fsum(grads)
+    if any(math.isnan(g) for g in grads):
+        total = math.nan
+    elif len(grads) == 1 or norm_type == math.inf:
+        total = max(grads)  # the norm of one number is its size, whatever the order
     else:
         try:
-            total = math.fsum(g**norm_type for g in grads) ** (1.0 / norm_type)
-        except OverflowError:
+            if norm_type == 2.0:
+                total = math.sqrt(math.fsum(g * g for g in grads))
+            elif norm_type == 1.0:
+                total = math.fsum(grads)
+            else:
+                total = math.fsum(g**norm_type for g in grads) ** (1.0 / norm_type)
+        except OverflowError:  # a power or the running sum beyond the float range
             total = math.inf
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(

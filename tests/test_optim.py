@@ -399,3 +399,56 @@ def test_clip_grad_norm_nonfinite_error_changes_nothing():
     assert (a.grad, b.grad) == (math.inf, 1.0)
     with pytest.raises(ValueError, match="norm_type"):
         clip_grad_norm_([a], 1.0, norm_type=-2)
+
+
+def test_adagrad_initial_groups_start_from_the_constructor_sum():
+    """As torch 2.13: a group's own initial_accumulator_value is ignored at construction.
+
+    Recorded with torch: both parameters step from 1.0 to 0.7113248654218538
+    (sum 2 + 1 = 3, p = 1 - 0.5 / (sqrt(3) + 1e-10)).
+    """
+    a, b = Value(1.0), Value(1.0)
+    opt = Adagrad(
+        [{"params": [a]}, {"params": [b], "initial_accumulator_value": 0.0}],
+        lr=0.5,
+        initial_accumulator_value=2.0,
+    )
+    a.grad = b.grad = 1.0
+    opt.step()
+    assert a.data == b.data == 0.7113248654218538
+
+
+@pytest.mark.parametrize("make", [Adam, Adagrad, RMSprop], ids=lambda c: c.__name__)
+def test_eps_zero_with_zero_gradient_raises_named_error_and_changes_nothing(make):
+    """eps=0 and grad 0 make 0/0: a FloatingPointError naming the parameter, nothing changed."""
+    p = Value(1.0, label="w")
+    p.grad = 0.0
+    opt = make([p], eps=0.0)
+    before = {k: dict(v) for k, v in opt.state.items()}
+    with pytest.raises(FloatingPointError, match="'w'.*no parameter or state was changed"):
+        opt.step()
+    assert p.data == 1.0
+    assert {k: dict(v) for k, v in opt.state.items()} == before
+
+
+def test_clip_grad_norm_of_huge_and_single_gradients_matches_torch():
+    """Recorded with torch: one grad 1e200 has norm 1e200 (clips to 1.0); two of 1.2e154: inf."""
+    p = Value(1.0)
+    p.grad = 1e200
+    assert clip_grad_norm_([p], 1.0) == 1e200
+    assert p.grad == 1.0
+    ps = [Value(1.0), Value(1.0)]
+    for q in ps:
+        q.grad = 1.2e154
+    assert clip_grad_norm_(ps, 1.0) == math.inf
+    assert [q.grad for q in ps] == [0.0, 0.0]
+
+
+def test_torch_only_options_are_accepted_at_their_defaults_only():
+    """foreach=False/None etc. are accepted, as in torch; foreach=True is refused by name."""
+    p = Value(1.0)
+    SGD([p], lr=0.1, foreach=False, differentiable=False, fused=None)
+    Adam([p], foreach=None, capturable=False, fused=False)
+    RMSprop([p], capturable=False, foreach=False)
+    with pytest.raises(ValueError, match="foreach=True"):
+        AdamW([p], foreach=True)
