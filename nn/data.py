@@ -40,7 +40,7 @@ def make_moons(
 ) -> tuple[list[list[float]], list[int]]:
     """Two interleaving half circles, as ``sklearn.datasets.make_moons`` (shuffled).
 
-    Class 0 (``n_samples // 2`` points, rounded up) lies on the upper arc
+    Class 0 (``n_samples // 2`` points, as sklearn) lies on the upper arc
     (cos t, sin t), class 1 on the lower arc (1 - cos t, 0.5 - sin t), with t evenly
     spaced over [0, pi]; Gaussian noise of standard deviation ``noise`` is then added
     to each coordinate, and the points are shuffled. Returns ``(X, y)``: ``X`` a list
@@ -49,8 +49,8 @@ def make_moons(
     n = _count(n_samples, "make_moons: n_samples", 2)
     noise = _noise(noise, "make_moons")
     rng = random.Random(seed)
-    n_outer = n - n // 2
-    n_inner = n // 2
+    n_outer = n // 2
+    n_inner = n - n // 2
     points = [([math.cos(t), math.sin(t)], 0) for t in _linspace(n_outer)]
     points += [([1.0 - math.cos(t), 0.5 - math.sin(t)], 1) for t in _linspace(n_inner)]
     rng.shuffle(points)

@@ -4,7 +4,8 @@ Built only from ``Value`` arithmetic, so ``loss.backward()`` reaches the model.
 Predictions may be Values or plain numbers; targets and labels are numbers. A
 length mismatch, an empty batch or a bad label raises ValueError naming the loss,
 the argument and the offending entry. Values and gradients match PyTorch's
-``reduction="mean"`` losses (``tests/test_losses.py`` checks this).
+``reduction="mean"`` losses (``tests/test_losses.py`` checks this), with one
+exception at the edges of binary cross-entropy, described in its docstring.
 """
 
 from __future__ import annotations
@@ -75,6 +76,12 @@ def binary_cross_entropy(probs: Sequence[Value | float], targets: Sequence[float
     ``probs`` must lie in [0, 1] (e.g. a sigmoid output) and ``targets`` in [0, 1]
     (usually 0 or 1); as in ``torch.nn.BCELoss`` each log is clamped to >= -100, so
     p = 0 or 1 gives a finite loss. Inside the clamp d/dp_i = (p_i - t_i) / (n p_i (1-p_i)).
+
+    Where torch differs: a clamped log is a constant here, so its gradient is 0, and an
+    unclamped one has its true slope (at p = 0, t = 0: d/dp -log(1-p) = 1); torch
+    instead uses (p - t) / max(p(1-p), 1e-12) everywhere (0 there, -1e12 at p = 0,
+    t = 1). ``log(1 - p)`` is computed as the log of the rounded ``1 - p`` (torch uses
+    ``log1p(-p)``), which differs by about 1e-16 in absolute terms.
     """
     n = _check_batch("binary_cross_entropy", probs, targets, "probs", "targets")
     terms = []

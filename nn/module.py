@@ -48,6 +48,16 @@ def _check_count(n: object, argument: str) -> int:
     return int(n)
 
 
+def _check_inputs(owner: str, x: object, nin: int) -> None:
+    if not isinstance(x, Sequence) or isinstance(x, str):
+        raise TypeError(
+            f"{owner}: expected a list of {nin} inputs (numbers or Values), "
+            f"got {type(x).__name__} {x!r}"
+        )
+    if len(x) != nin:
+        raise ValueError(f"{owner}: expected {nin} inputs, got {len(x)}")
+
+
 def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
     if rng is not None:
         if not isinstance(rng, random.Random):
@@ -119,11 +129,10 @@ class Module:
         the file, and the model is left exactly as it was.
         """
         path = os.fspath(path)
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
         try:
-            state = json.loads(text)
-        except json.JSONDecodeError as error:
+            with open(path, encoding="utf-8") as f:
+                state = json.loads(f.read())
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise ValueError(f"load: {path!r} is not valid JSON ({error})") from error
         try:
             self.load_state_dict(state)
@@ -168,7 +177,10 @@ def _validated(state: object, architecture: dict[str, Any], names: list[str]) ->
                 f"load_state_dict: parameter {n!r} must be a real number, "
                 f"got {type(v).__name__} {v!r}"
             )
-        v = float(v)
+        try:
+            v = float(v)
+        except OverflowError:  # an integer beyond the float range
+            v = math.inf
         if not math.isfinite(v):
             raise ValueError(f"load_state_dict: parameter {n!r} must be finite, got {v!r}")
         values.append(v)
@@ -201,8 +213,7 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         """act(dot(w, x) + b); ``x`` holds ``nin`` floats or Values."""
-        if len(x) != self.nin:
-            raise ValueError(f"Neuron: expected {self.nin} inputs, got {len(x)}")
+        _check_inputs("Neuron", x, self.nin)
         return self._act(Value.dot(self.w, x) + self.b)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -237,8 +248,7 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         """[neuron(x) for each neuron]: a list even when ``nout == 1``."""
-        if len(x) != self.nin:
-            raise ValueError(f"Layer: expected {self.nin} inputs, got {len(x)}")
+        _check_inputs("Layer", x, self.nin)
         return [n(x) for n in self.neurons]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -296,8 +306,7 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         """The last layer's outputs; a single Value if it has one output."""
-        if len(x) != self.nin:
-            raise ValueError(f"MLP: expected {self.nin} inputs, got {len(x)}")
+        _check_inputs("MLP", x, self.nin)
         for layer in self.layers:
             x = layer(x)
         return x[0] if len(x) == 1 else x

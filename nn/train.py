@@ -137,6 +137,9 @@ def fit(
     the module docstring; None for regression); ``lr[e]`` the first parameter
     group's learning rate used during the epoch. A progress bar (``tqdm.auto``, so
     it renders in notebooks too) shows them unless ``progress=False``.
+
+    Before the first update every example goes through the model and the loss once
+    (no graph): bad data raises there, naming the example, and no parameter moves.
     """
     n = _check_data(X, y, "fit")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
@@ -151,6 +154,8 @@ def fit(
     if scheduler is not None and not callable(getattr(scheduler, "step", None)):
         raise TypeError(f"fit: scheduler needs a step() method, got {scheduler!r}")
     metric = scheduler is not None and _wants_metric(scheduler)
+    if epochs:
+        _check_examples(model, X, y, loss)
     rng = random.Random(seed)
     history: History = {"loss": [], "accuracy": [], "lr": []}
 
@@ -190,6 +195,21 @@ def fit(
                 scheduler.step()
     bar.close()
     return history
+
+
+def _check_examples(
+    model: Callable[[Any], Any], X: Sequence[Any], y: Sequence[Any], loss: Loss
+) -> None:
+    # One forward pass (no graph) over every example before the first update, so bad
+    # data raises here, naming the example, instead of midway with parameters moved.
+    with no_grad():
+        for i, (x, target) in enumerate(zip(X, y, strict=True)):
+            try:
+                loss([model(x)], [target])
+            except (TypeError, ValueError, ArithmeticError) as error:
+                raise type(error)(
+                    f"fit: example {i} (X[{i}], y[{i}]) is rejected before any update: {error}"
+                ) from error
 
 
 def _lr(optimizer: Any) -> float | None:

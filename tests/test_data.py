@@ -15,12 +15,12 @@ from nn.data import make_linear_regression, make_moons, make_xor, minibatches
 
 @pytest.mark.parametrize("n", [2, 3, 100, 101])
 def test_moons_shape_and_balance(n):
-    """make_moons gives n rows of 2 floats, labels 0/1 with ceil(n/2) zeros and floor(n/2) ones."""
+    """make_moons gives n rows of 2 floats, labels 0/1 with floor(n/2) zeros, as sklearn."""
     X, y = make_moons(n, noise=0.1, seed=3)
     assert len(X) == len(y) == n
     assert all(len(row) == 2 and all(isinstance(v, float) for v in row) for row in X)
     assert sorted(set(y)) == [0, 1]
-    assert y.count(1) == n // 2 and y.count(0) == n - n // 2
+    assert y.count(0) == n // 2 and y.count(1) == n - n // 2
 
 
 def test_moons_lie_on_their_arcs_without_noise():

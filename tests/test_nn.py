@@ -437,3 +437,32 @@ def test_parameters_are_labelled_for_drawings_and_errors():
 
     n = Neuron(3, seed=1)
     assert [p.label for p in n.parameters()] == ["w0", "w1", "w2", "b"]
+
+
+def test_non_utf8_and_huge_integer_files_are_rejected_naming_the_file(tmp_path):
+    """A binary file and a 400-digit weight raise ValueError naming the file; nothing changes."""
+    from nn import MLP
+
+    model = MLP(2, [2, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ValueError, match="binary.json"):
+        model.load(binary)
+    state = model.state_dict()
+    first = next(iter(state["parameters"]))
+    huge = tmp_path / "huge.json"
+    huge.write_text(
+        json.dumps(state).replace(json.dumps(state["parameters"][first]), "1" + "0" * 400, 1)
+    )
+    with pytest.raises(ValueError, match="huge.json.*finite"):
+        model.load(huge)
+    assert [p.data for p in model.parameters()] == before
+
+
+def test_calling_a_model_on_a_number_is_a_clear_type_error():
+    """MLP(...)(1.0) says it expected a list of inputs."""
+    from nn import MLP
+
+    with pytest.raises(TypeError, match="MLP: expected a list of 2 inputs"):
+        MLP(2, [1], seed=0)(1.0)

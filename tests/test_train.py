@@ -380,3 +380,15 @@ def test_fit_matches_a_live_torch_training_loop():
         for j in range(w.shape[0]):
             theirs += w[j].tolist() + [b[j].item()]
     assert [p.data for p in model.parameters()] == pytest.approx(theirs, abs=1e-12)
+
+
+def test_bad_example_late_in_the_data_raises_before_any_update():
+    """A bad label at y[4] in online training raises naming example 4; no parameter moved."""
+    from nn import Neuron
+
+    n = Neuron(1, "linear")
+    before = [p.data for p in n.parameters()]
+    X = [[1.0], [2.0], [-1.0], [0.5], [1.5]]
+    with pytest.raises(ValueError, match=r"example 4 .*labels\[0\] = 0"):
+        fit(n, X, [1, -1, 1, 1, 0], hinge_loss, SGD(n.parameters(), lr=0.1), 1, 1, progress=False)
+    assert [p.data for p in n.parameters()] == before
