@@ -79,8 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if bad:
             parser.error(f"{name}: values must be finite, got {bad[0]!r}")
 
-    f, nodes = sigmoid_neuron(args.w, args.x)
-    f.backward()
+    try:
+        f, nodes = sigmoid_neuron(args.w, args.x)
+        f.backward()
+    except (ArithmeticError, ValueError) as error:  # e.g. w0*x0 overflows
+        parser.error(f"--w/--x: {error}")
     w = ", ".join(_g(v) for v in args.w)
     x = ", ".join(_g(v) for v in args.x)
     print(f"f = sigmoid(w0*x0 + w1*x1 + w2) at w = ({w}), x = ({x})\n")

@@ -338,7 +338,8 @@ def expressions(
             value = floats.tanh(registers[args[0]])
         instructions.append(step)
         registers.append(value)
-    # Sum the results nothing reads into the output, so every step reaches it.
+    # Sum the results nothing reads into the output, so every step reaches it (unless
+    # that sum would leave the bounds; then the unread steps are simply dead code).
     read = {i for step in instructions for i in step.args}
     dead = [i for i in range(n_inputs, len(registers) - 1) if i not in read]
     if dead:

@@ -146,3 +146,6 @@ def test_bad_arguments_exit_with_status_2_and_a_message(tmp_path):
     assert run.returncode == 2
     assert "--out" in run.stderr and "cannot create the folder" in run.stderr
     assert blocker.read_text() == "not a folder"
+    run = run_demo(tmp_path, "--w", "1e308", "1", "1", "--x", "10", "1")
+    assert run.returncode == 2
+    assert "mul: the result is not finite" in run.stderr and "Traceback" not in run.stderr
