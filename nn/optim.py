@@ -317,6 +317,14 @@ class Optimizer:
                 f"{owner}: a state dict has exactly the keys 'state' and 'param_groups'"
             )
         saved_groups = state_dict["param_groups"]
+        if not isinstance(saved_groups, list | tuple) or not all(
+            isinstance(g, dict) and isinstance(g.get("params"), list | tuple) for g in saved_groups
+        ):
+            raise ValueError(
+                f"{owner}: 'param_groups' must be a list of dicts, each with a 'params' list"
+            )
+        if not isinstance(state_dict["state"], dict):
+            raise ValueError(f"{owner}: 'state' must be a dict of parameter index -> fields")
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
                 f"{owner}: loaded state dict has {len(saved_groups)} parameter groups, "
@@ -330,8 +338,16 @@ class Optimizer:
                     f"{owner}: loaded parameter group {k} has {len(saved['params'])} "
                     f"parameters, the optimizer's has {len(ours['params'])}"
                 )
-            id_map.update(zip(saved["params"], ours["params"], strict=True))
+            # JSON turns the integer keys of "state" into strings: accept both spellings.
+            for index, p in zip(saved["params"], ours["params"], strict=True):
+                id_map[index] = id_map[str(index)] = p
             hyper = {key: v for key, v in saved.items() if key != "params"}
+            missing = sorted(set(self.defaults) - set(hyper))
+            if missing:
+                raise ValueError(
+                    f"{owner}: loaded parameter group {k} lacks {missing}: is it the state "
+                    f"of another optimizer? (it has {sorted(hyper)})"
+                )
             new_groups.append({"params": ours["params"], **self._check_group(hyper)})
         new_state: dict[Value, State] = {}
         for key, fields in state_dict["state"].items():
@@ -339,6 +355,8 @@ class Optimizer:
                 raise ValueError(
                     f"{owner}: loaded state names parameter {key!r}, which no group has"
                 )
+            if not isinstance(fields, dict):
+                raise ValueError(f"{owner}: state[{key!r}] must be a dict of named floats")
             checked = {}
             for name, v in fields.items():
                 checked[name] = _real(owner, f"state[{key!r}][{name!r}]", v)

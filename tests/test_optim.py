@@ -452,3 +452,27 @@ def test_torch_only_options_are_accepted_at_their_defaults_only():
     RMSprop([p], capturable=False, foreach=False)
     with pytest.raises(ValueError, match="foreach=True"):
         AdamW([p], foreach=True)
+
+
+def test_load_state_dict_survives_json_and_names_misfits():
+    """A JSON round trip loads; another optimizer's state or a malformed dict says what is wrong."""
+    a, b = Value(1.0), Value(2.0)
+    opt = Adam([a, b], lr=0.1)
+    a.grad, b.grad = 0.5, -1.0
+    opt.step()
+    saved = json.loads(json.dumps(opt.state_dict()))
+    a2, b2 = Value(a.data), Value(b.data)
+    copy = Adam([a2, b2], lr=0.1)
+    copy.load_state_dict(saved)
+    a.grad = a2.grad = 0.25
+    b.grad = b2.grad = 0.75
+    opt.step()
+    copy.step()
+    assert (a2.data, b2.data) == (a.data, b.data)
+    sgd = SGD([Value(1.0), Value(2.0)], lr=0.1)
+    before = sgd.state_dict()
+    with pytest.raises(ValueError, match="another optimizer"):
+        sgd.load_state_dict(opt.state_dict())
+    with pytest.raises(ValueError, match="list of dicts"):
+        sgd.load_state_dict({"state": {}, "param_groups": 5})
+    assert sgd.state_dict() == before
