@@ -46,13 +46,17 @@ class Op(str):
     """A primitive: its name (the ``str`` itself), ``forward``, ``vjp`` and ``domain``.
 
     ``Value.op`` holds an ``Op``, so ``y.op == "tanh"`` reads as it should; leaves
-    hold the empty string. ``symbol`` is what graph drawings show.
+    hold the empty string. ``symbol`` is what graph drawings show. ``constants``
+    lists the inputs that are constant numbers by definition (the exponent of
+    ``pow``, the base of ``rpow``): their ``vjp`` term is 0, so ``apply_op``
+    refuses a Value there rather than silently give it no gradient.
     """
 
     forward: Callable[..., float]
     vjp: Callable[..., Any]
     domain: Callable[..., ArithmeticError | ValueError | None] | None
     symbol: str
+    constants: tuple[int, ...]
 
     def __new__(
         cls,
@@ -61,6 +65,7 @@ class Op(str):
         vjp: Callable[..., Any],
         domain: Callable[..., ArithmeticError | ValueError | None] | None = None,
         symbol: str | None = None,
+        constants: tuple[int, ...] = (),
     ) -> Op:
         """Make the op named ``name``; ``vjp(g, out, *xs)`` returns one term per input."""
         op = super().__new__(cls, name)
@@ -68,6 +73,7 @@ class Op(str):
         op.vjp = vjp
         op.domain = domain
         op.symbol = symbol or name
+        op.constants = constants
         return op
 
 
@@ -171,11 +177,11 @@ DIV = Op(
     symbol="/",
 )
 # a ** k for a constant number k (the second parent holds k; it gets no gradient).
-POW = Op("pow", operator.pow, _pow_vjp, domain=_pow_domain, symbol="**")
+POW = Op("pow", operator.pow, _pow_vjp, domain=_pow_domain, symbol="**", constants=(1,))
 # a ** b where the exponent b is a Value too.
 POWV = Op("powv", operator.pow, _powv_vjp, domain=_powv_domain, symbol="**")
 # c ** b for a constant number c (the first parent holds c; it gets no gradient).
-RPOW = Op("rpow", operator.pow, _rpow_vjp, domain=_powv_domain, symbol="**")
+RPOW = Op("rpow", operator.pow, _rpow_vjp, domain=_powv_domain, symbol="**", constants=(0,))
 EXP = Op("exp", math.exp, lambda g, out, a: (g * out,))  # exp' = exp
 LOG = Op("log", math.log, lambda g, out, a: (g / a,), domain=_log_domain)  # log' = 1/a
 TANH = Op("tanh", math.tanh, lambda g, out, a: (g * (1.0 - out * out),))  # 1 - tanh^2

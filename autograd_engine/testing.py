@@ -103,8 +103,9 @@ def _dot_args(n: int) -> st.SearchStrategy[tuple[float, ...]]:
 
 DOMAINS: dict[str, st.SearchStrategy[tuple[float, ...]]] = {
     # Each entry: argument tuples (in the op's parent order) where the op is smooth.
-    # For "pow" the second entry is the constant exponent: keep it a number (it gets
-    # no gradient by design), e.g. gradcheck(lambda a: apply_op(POW, a, k), [base]).
+    # An op's constant inputs (op.constants: pow's exponent, rpow's base) must stay
+    # numbers (apply_op refuses a Value there), e.g.
+    # gradcheck(lambda a: apply_op(POW, a, k), [base]).
     "add": _tuples(2, finite_floats(-100.0, 100.0)),
     "mul": _tuples(2, finite_floats(-10.0, 10.0)),
     # (a, b) with |b| >= 0.25, clear of the pole at b = 0.

@@ -275,11 +275,18 @@ def apply_op(op: Op, *args: Value | Number) -> Value:
     """The node ``op(*args)``, built exactly as ``Value``'s own methods build theirs.
 
     For an ``Op`` that ``Value`` has no method for, such as a home-made one in a test.
-    Numbers become constant leaves. Raises TypeError for a non-Op or a non-number
-    argument, and whatever the op's domain check or forward raises.
+    Numbers become constant leaves. Raises TypeError for a non-Op, a non-number
+    argument or a Value where the op takes a constant (``op.constants``), and
+    whatever the op's domain check or forward raises.
     """
     if not isinstance(op, Op):
         raise TypeError(f"apply_op: op must be an Op, got {type(op).__name__} {op!r}")
+    for i in op.constants:
+        if i < len(args) and isinstance(args[i], Value):
+            raise TypeError(
+                f"apply_op({op}): input {i} is a constant of {op} and gets no gradient; "
+                f"pass a number, not a Value ({args[i]!r})"
+            )
     parents = _values_tuple(args, f"apply_op({op})")
     out = _apply(op, parents, [p.data for p in parents])
     if type(out.data) is not float:  # the built-in ops always return floats

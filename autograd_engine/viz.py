@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import graphviz
@@ -70,18 +71,40 @@ _RANKDIRS = ("LR", "RL", "TB", "BT")
 
 
 class Drawing(graphviz.Digraph):
-    """A ``graphviz.Digraph`` whose inline display in Jupyter explains a missing ``dot``.
+    """A ``graphviz.Digraph`` whose rendering explains how to install a missing ``dot``.
 
-    Jupyter shows it as SVG through ``_repr_mimebundle_``; without Graphviz's ``dot``
-    program that raises ``RuntimeError(GRAPHVIZ_INSTALL_HINT)`` instead of
-    graphviz's bare "failed to execute" error. Everything else is ``Digraph``.
+    Jupyter shows it as SVG through ``_repr_mimebundle_``; that, ``render``, ``pipe``
+    and ``view`` raise ``RuntimeError(GRAPHVIZ_INSTALL_HINT)`` when Graphviz's ``dot``
+    program is missing, instead of graphviz's bare "failed to execute" error.
+    Everything else is ``Digraph``.
     """
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-        try:
+        with _install_hint():
             return super()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
-        except graphviz.ExecutableNotFound as error:
-            raise RuntimeError(GRAPHVIZ_INSTALL_HINT) from error
+
+    def render(self, *args, **kwargs):
+        """``Digraph.render``, with the install hint if ``dot`` is missing."""
+        with _install_hint():
+            return super().render(*args, **kwargs)
+
+    def pipe(self, *args, **kwargs):
+        """``Digraph.pipe``, with the install hint if ``dot`` is missing."""
+        with _install_hint():
+            return super().pipe(*args, **kwargs)
+
+    def view(self, *args, **kwargs):
+        """``Digraph.view``, with the install hint if ``dot`` is missing."""
+        with _install_hint():
+            return super().view(*args, **kwargs)
+
+
+@contextmanager
+def _install_hint() -> Iterator[None]:
+    try:
+        yield
+    except graphviz.ExecutableNotFound as error:
+        raise RuntimeError(GRAPHVIZ_INSTALL_HINT) from error
 
 
 _DEFAULT_MAX_NODES = 1000
@@ -152,10 +175,8 @@ def render_svg(dot: graphviz.Digraph) -> str:
     """
     if not isinstance(dot, graphviz.Digraph | graphviz.Graph):
         raise TypeError(f"render_svg: expects a graphviz.Digraph, got {type(dot).__name__}")
-    try:
+    with _install_hint():  # for a plain Digraph too, not only a Drawing
         return dot.pipe(format="svg", encoding="utf-8")
-    except graphviz.ExecutableNotFound as error:
-        raise RuntimeError(GRAPHVIZ_INSTALL_HINT) from error
 
 
 def save_svg(dot: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:

@@ -15,15 +15,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd_engine import Value, gradcheck
-from autograd_engine.ops import ALL_OPS, POW, RPOW, Op, _data
+from autograd_engine.ops import ALL_OPS, Op, _data
 from autograd_engine.testing import DOMAINS, apply_op, finite_floats
 
 H = 1e-6  # central-difference step; see autograd_engine.gradcheck for the choice
 
 
 def differentiable(op: Op, xs: tuple[float, ...]) -> list[int]:
-    """Indices of inputs with a derivative: all, except pow's constant exponent, rpow's base."""
-    return {POW: [0], RPOW: [1]}.get(op, list(range(len(xs))))
+    """Indices of inputs with a derivative: all but the op's constants (pow's exponent, ...)."""
+    return [i for i in range(len(xs)) if i not in op.constants]
+
+
+def as_args(op: Op, xs: tuple[float, ...]) -> list[Value | float]:
+    """Values for the differentiable inputs, plain numbers for the op's constants."""
+    return [x if i in op.constants else Value(x) for i, x in enumerate(xs)]
 
 
 def central_difference(op: Op, xs: tuple[float, ...], i: int) -> float:
@@ -63,10 +68,8 @@ def test_derivatives_match_central_difference(op, data):
     for i in differentiable(op, xs):
         numeric = central_difference(op, xs, i)
         assert contributions[i] == pytest.approx(numeric, rel=1e-5, abs=1e-6), f"input {i}"
-    if op == POW:
-        assert contributions[1] == 0.0  # the exponent is a constant: no gradient
-    if op == RPOW:
-        assert contributions[0] == 0.0  # the base is a constant: no gradient
+    for i in op.constants:
+        assert contributions[i] == 0.0  # a constant input gets no gradient
 
 
 @pytest.mark.parametrize("op", ALL_OPS, ids=op_id)
@@ -85,7 +88,7 @@ def test_vjp_is_linear_in_the_upstream_gradient(op, data, g):
 def test_value_path_matches_float_path(op, data, g):
     """Run on Values (create_graph) each vjp gives the same numbers as on floats."""
     xs = data.draw(DOMAINS[op])
-    node = apply_op(op, *[Value(x) for x in xs])
+    node = apply_op(op, *as_args(op, xs))
     on_values = op.vjp(Value(g), node, *node.parents)
     on_floats = op.vjp(g, node.data, *xs)
     for v, f in zip(on_values, on_floats, strict=True):
@@ -97,14 +100,15 @@ def test_value_path_matches_float_path(op, data, g):
 def test_second_derivatives_match_differences_of_the_gradient(op, data):
     """Double backward through each op agrees with central differences of its gradient."""
     xs = data.draw(DOMAINS[op])
-    if op == POW:
-        base, k = xs
-        assert gradcheck(lambda a: apply_op(POW, a, k), [base], check_second_order=True)
-    elif op == RPOW:
-        c, b = xs
-        assert gradcheck(lambda e: apply_op(RPOW, c, e), [b], check_second_order=True)
-    else:
-        assert gradcheck(lambda *vs: apply_op(op, *vs), xs, check_second_order=True)
+    free = differentiable(op, xs)
+
+    def f(*vs: Value) -> Value:
+        args = list(xs)
+        for i, v in zip(free, vs, strict=True):
+            args[i] = v
+        return apply_op(op, *args)
+
+    assert gradcheck(f, [xs[i] for i in free], check_second_order=True)
 
 
 @pytest.mark.parametrize(
@@ -125,4 +129,13 @@ def test_points_outside_a_domain_are_refused(name, xs):
     [op] = [op for op in ALL_OPS if op == name]
     assert isinstance(op.domain(*xs), ValueError | ArithmeticError)
     with pytest.raises((ValueError, ZeroDivisionError), match=name):
-        apply_op(op, *[Value(x) for x in xs])
+        apply_op(op, *as_args(op, xs))
+
+
+@pytest.mark.parametrize("op", [op for op in ALL_OPS if op.constants], ids=op_id)
+def test_a_value_in_a_constant_slot_is_refused(op):
+    """pow's exponent and rpow's base are constants: a Value there is a TypeError, not lost."""
+    xs = [2.0, 3.0]
+    xs[op.constants[0]] = Value(xs[op.constants[0]])
+    with pytest.raises(TypeError, match="constant"):
+        apply_op(op, *xs)

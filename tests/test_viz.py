@@ -373,7 +373,11 @@ def test_missing_dot_builds_source_and_rendering_says_how_to_install(tmp_path, m
         save_svg(dot, target)
     with pytest.raises(RuntimeError, match="brew install graphviz"):
         dot._repr_mimebundle_()  # what Jupyter calls to show it inline
-    assert list(tmp_path.iterdir()) == [empty]  # nothing written, not even a temp file
+    with pytest.raises(RuntimeError, match="apt-get install graphviz"):
+        dot.pipe(format="svg")  # graphviz's own API on the returned Digraph
+    with pytest.raises(RuntimeError, match="conda install"):
+        dot.render(tmp_path / "rendered", format="svg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([empty.name, "rendered"])
 
 
 @needs_dot
