@@ -101,26 +101,36 @@ def backprop(
             if not parents:
                 continue
             g = grads[node]
+            n = len(parents)
             try:
                 if create_graph:
-                    contributions = node.op.vjp(g, node, *parents)
-                elif len(parents) == 2:  # the common case, without building a list
-                    contributions = node.op.vjp(g, node.data, parents[0].data, parents[1].data)
+                    terms = node.op.vjp(g, node, *parents)
+                elif n == 2:  # most nodes are binary: no list to build
+                    terms = node.op.vjp(g, node.data, parents[0].data, parents[1].data)
                 else:
-                    contributions = node.op.vjp(g, node.data, *[p.data for p in parents])
+                    terms = node.op.vjp(g, node.data, *[p.data for p in parents])
             except (ArithmeticError, ValueError) as error:
                 raise type(error)(
                     f"backward through {node.op}{_named(node)}: the local derivative "
                     f"is not finite at inputs {[p.data for p in parents]} ({error})"
                 ) from error
-            if len(contributions) != len(parents):
+            if len(terms) != n:
                 raise TypeError(
                     f"backward through {node.op}{_named(node)}: its vjp returned "
-                    f"{len(contributions)} terms for {len(parents)} inputs"
+                    f"{len(terms)} terms for {n} inputs"
                 )
-            for parent, contribution in zip(parents, contributions):
-                previous = get(parent)
-                grads[parent] = contribution if previous is None else previous + contribution
+            # Sum into each parent what it receives along this edge (the same loop as
+            # below, unrolled for two parents because that is most of the work).
+            if n == 2:
+                a, b = parents
+                previous = get(a)
+                grads[a] = terms[0] if previous is None else previous + terms[0]
+                previous = get(b)
+                grads[b] = terms[1] if previous is None else previous + terms[1]
+            else:
+                for parent, term in zip(parents, terms):
+                    previous = get(parent)
+                    grads[parent] = term if previous is None else previous + term
     return order, grads
 
 
