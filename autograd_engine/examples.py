@@ -13,10 +13,9 @@ By hand: ``z = 2*(-1) + (-3)*(-2) + (-3) = 1``, ``f = sigmoid(1) = 0.7311``,
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
-from autograd_engine.value import Value
+from autograd_engine.value import Value, _is_number
 
 __all__ = ["sigmoid_neuron"]
 
@@ -61,7 +60,7 @@ def _numbers(values: object, n: int, name: str) -> list[float]:
             f"sigmoid_neuron: {name} must have {n} numbers, got {len(values)}: {values!r}"
         )
     for i, v in enumerate(values):
-        if not isinstance(v, numbers.Real) or isinstance(v, bool):
+        if not _is_number(v):
             raise TypeError(
                 f"sigmoid_neuron: {name}[{i}] must be a real number, got {type(v).__name__} {v!r}"
             )

@@ -54,12 +54,11 @@ builds a wrong graph on Values (for example one that treats ``out`` as a constan
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Iterable
 
 from autograd_engine.derivatives import grad
 from autograd_engine.graph import _enable_grad
-from autograd_engine.value import Value
+from autograd_engine.value import Value, _is_number
 
 __all__ = ["GradcheckError", "gradcheck"]
 
@@ -203,7 +202,7 @@ def _check_arguments(
     """The input point and labels, or a TypeError/ValueError naming the bad argument."""
     if not callable(f):
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__} {f!r}")
-    if isinstance(inputs, Value) or _is_real(inputs):
+    if isinstance(inputs, Value) or _is_number(inputs):
         raise TypeError(
             f"gradcheck: inputs must be a sequence of numbers or Values, got a single "
             f"{type(inputs).__name__}; wrap it in a list"
@@ -221,7 +220,7 @@ def _check_arguments(
     for i, x in enumerate(items):
         if isinstance(x, Value):
             data, label = x.data, x.label
-        elif _is_real(x):
+        elif _is_number(x):
             data, label = float(x), ""
         else:
             raise TypeError(
@@ -233,7 +232,7 @@ def _check_arguments(
         point.append(data)
         labels.append(label)
     for name, value, positive in (("eps", eps, True), ("atol", atol, False), ("rtol", rtol, False)):
-        if not _is_real(value):
+        if not _is_number(value):
             raise TypeError(
                 f"gradcheck: {name} must be a real number, got {type(value).__name__} {value!r}"
             )
@@ -242,10 +241,6 @@ def _check_arguments(
             need = "positive" if positive else "non-negative"
             raise ValueError(f"gradcheck: {name} must be finite and {need}, got {value!r}")
     return point, labels
-
-
-def _is_real(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 def _leaves(point: list[float], labels: list[str]) -> list[Value]:
