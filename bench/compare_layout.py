@@ -6,7 +6,8 @@ nodes, record-syntax labels, and a hand-written graph with clusters, record port
 edge labels and ``id=`` attributes) with both programs, ``-Kdot -Tsvg``, and compares
 what a reader or a test sees: the nodes (title, ``id``, texts, fill colour), the edges
 (title, ``id``, texts) and the clusters. Prints one row per drawing: the counts, the
-width and height of each layout in points, and whether the structures are identical.
+width and height of each layout in points, whether the structures are identical, and
+whether the nodes fall into the same ranks in the same order (coordinates aside).
 Exits with status 1 if any structure differs, 2 if either program is missing.
 
 ``tests/test_layout.py`` imports ``drawings`` and ``structure`` from here, so the test
@@ -15,6 +16,7 @@ and this table cover the same drawings.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -113,6 +115,33 @@ def structure(svg: str) -> dict[str, list[tuple]]:
     return {kind: sorted(items, key=repr) for kind, items in found.items()}
 
 
+def placement(svg: str, rank_axis: int) -> list[list[str]]:
+    """Node titles rank by rank, each rank in drawing order: the layout without coordinates.
+
+    A node's place is the centre of its shape's bounding box; nodes whose centres share
+    the coordinate along ``rank_axis`` (0: x for LR, 1: y for TB) form a rank.
+    """
+    root = ET.fromstring(svg)
+    centres = {}
+    for g in root.iter(SVG + "g"):
+        if g.get("class") != "node":
+            continue
+        points = []
+        for e in g.iter():
+            if e.tag == SVG + "ellipse":
+                points.append((float(e.get("cx")), float(e.get("cy"))))
+            elif e.tag == SVG + "polygon":
+                points += [tuple(map(float, p.split(","))) for p in e.get("points").split()]
+            elif e.tag == SVG + "text":  # plaintext nodes have only their text
+                points.append((float(e.get("x")), float(e.get("y"))))
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        centres[g.findtext(SVG + "title")] = ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2)
+    ranks: dict[int, list[str]] = {}
+    for title, centre in sorted(centres.items(), key=lambda item: item[1][1 - rank_axis]):
+        ranks.setdefault(round(centre[rank_axis]), []).append(title)
+    return [ranks[key] for key in sorted(ranks)]
+
+
 def size(svg: str) -> tuple[float, float]:
     """Width and height of the layout in points."""
     root = ET.fromstring(svg)
@@ -129,7 +158,7 @@ def main() -> int:
         print(subprocess.run([program, "-V"], capture_output=True, text=True).stderr.strip())
     header = (
         f"{'drawing':<20} {'nodes':>5} {'edges':>5} {'clust':>5}  "
-        f"{'dot w x h (pt)':>15}  {'pure w x h (pt)':>15}  {'width':>6}  same structure"
+        f"{'dot w x h (pt)':>15}  {'pure w x h (pt)':>15}  {'width':>6}  structure  ranks"
     )
     print(header)
     print("-" * len(header))
@@ -140,10 +169,12 @@ def main() -> int:
         same = sa == sb
         all_same &= same
         (wa, ha), (wb, hb) = size(a), size(b)
+        axis = 1 if re.search(r"rankdir=\"?(TB|BT)", source) else 0
+        ranks = "same" if placement(a, axis) == placement(b, axis) else "differ"
         print(
             f"{name:<20} {len(sa['node']):>5} {len(sa['edge']):>5} {len(sa['cluster']):>5}  "
             f"{wa:>7.0f} x {ha:<5.0f}  {wb:>7.0f} x {hb:<5.0f}  {wb / wa:>6.1%}  "
-            f"{'yes' if same else 'NO'}"
+            f"{'same' if same else 'DIFFERS':<9}  {ranks}"
         )
         if not same:
             for kind in sa:
