@@ -34,7 +34,15 @@ from pathlib import Path
 
 from graphviz.backend import dot_command
 
-__all__ = ["Engine", "find_dot", "use_engine", "ENV_VAR", "CHOICES", "FALLBACK"]
+__all__ = [
+    "Engine",
+    "find_dot",
+    "graphviz_pure_path",
+    "use_engine",
+    "ENV_VAR",
+    "CHOICES",
+    "FALLBACK",
+]
 
 ENV_VAR = "AUTOGRAD_ENGINE_LAYOUT"
 """The environment variable that overrides the choice of layout program."""
