@@ -38,6 +38,7 @@ import graphviz
 
 from autograd_engine.files import write_atomic
 from autograd_engine.graph import backprop, topological_order
+from autograd_engine.layout import FALLBACK, use_engine
 from autograd_engine.value import Value
 
 __all__ = [
@@ -58,25 +59,29 @@ CURRENT_COLOR = "#ffd27f"
 """Fill colour of the node just processed in ``backward_steps`` (orange)."""
 
 GRAPHVIZ_INSTALL_HINT = (
-    "Graphviz's `dot` program was not found on PATH, so the drawing cannot be rendered "
-    "(its DOT source is still available as `.source`). Install Graphviz:\n"
+    "No layout program was found, so the drawing cannot be rendered (its DOT source is "
+    "still available as `.source`): Graphviz's `dot` program is not on PATH and the "
+    "graphviz-pure package is not installed. Either one is enough:\n"
+    '  pip (no administrator rights):  pip install "autograd-engine[layout]"'
+    '  (or: pip install "graphviz-pure>=0.2.2,<0.3")\n'
     "  Debian/Ubuntu:  sudo apt-get install graphviz\n"
     "  macOS:          brew install graphviz\n"
     "  conda:          conda install -c conda-forge graphviz\n"
     "  Windows:        winget install graphviz  (then add its bin folder to PATH)"
 )
-"""The message raised when Graphviz's ``dot`` binary is missing."""
+"""The message raised when neither Graphviz's ``dot`` nor ``graphviz-pure`` is installed."""
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 
 
 class Drawing(graphviz.Digraph):
-    """A ``graphviz.Digraph`` whose rendering explains how to install a missing ``dot``.
+    """A ``graphviz.Digraph`` that renders without Graphviz too, or says how to install it.
 
     Jupyter shows it as SVG through ``_repr_mimebundle_``; that, ``render``, ``pipe``
-    and ``view`` raise ``RuntimeError(GRAPHVIZ_INSTALL_HINT)`` when Graphviz's ``dot``
-    program is missing, instead of graphviz's bare "failed to execute" error.
-    Everything else is ``Digraph``.
+    and ``view`` use Graphviz's ``dot`` when it is on PATH, else the ``graphviz-pure``
+    program if that package is installed (``autograd_engine.layout.find_dot``), and
+    raise ``RuntimeError(GRAPHVIZ_INSTALL_HINT)`` when there is neither, instead of
+    graphviz's bare "failed to execute" error. Everything else is ``Digraph``.
     """
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
@@ -84,27 +89,36 @@ class Drawing(graphviz.Digraph):
             return super()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
 
     def render(self, *args, **kwargs):
-        """``Digraph.render``, with the install hint if ``dot`` is missing."""
+        """``Digraph.render``; without ``dot``, through ``graphviz-pure`` or the install hint."""
         with _install_hint():
             return super().render(*args, **kwargs)
 
     def pipe(self, *args, **kwargs):
-        """``Digraph.pipe``, with the install hint if ``dot`` is missing."""
+        """``Digraph.pipe``; without ``dot``, through ``graphviz-pure`` or the install hint."""
         with _install_hint():
             return super().pipe(*args, **kwargs)
 
     def view(self, *args, **kwargs):
-        """``Digraph.view``, with the install hint if ``dot`` is missing."""
+        """``Digraph.view``; without ``dot``, through ``graphviz-pure`` or the install hint."""
         with _install_hint():
             return super().view(*args, **kwargs)
 
 
 @contextmanager
 def _install_hint() -> Iterator[None]:
-    try:
-        yield
-    except graphviz.ExecutableNotFound as error:
-        raise RuntimeError(GRAPHVIZ_INSTALL_HINT) from error
+    """Render with the program ``find_dot`` picks; the install hint when there is none."""
+    with use_engine() as engine:
+        try:
+            yield
+        except graphviz.ExecutableNotFound as error:
+            raise RuntimeError(GRAPHVIZ_INSTALL_HINT) from error
+        except graphviz.CalledProcessError as error:
+            if engine is not None and engine.name == FALLBACK:
+                error.add_note(
+                    f"(rendered with graphviz-pure, {engine.path}: it writes svg, png, "
+                    "jpeg, json, plain and dot, not pdf, ps or gif; Graphviz's `dot` does)"
+                )
+            raise
 
 
 _DEFAULT_MAX_NODES = 1000
@@ -168,10 +182,11 @@ def backward_steps(
 
 
 def render_svg(dot: graphviz.Digraph) -> str:
-    """The drawing rendered by Graphviz's ``dot`` as SVG text.
+    """The drawing rendered by Graphviz's ``dot`` (else ``graphviz-pure``) as SVG text.
 
-    Raises ``RuntimeError`` with ``GRAPHVIZ_INSTALL_HINT`` (apt, brew, conda) if the
-    ``dot`` program is not installed.
+    Without ``dot`` on PATH the ``graphviz-pure`` program renders it, if that package
+    is installed; with neither, raises ``RuntimeError`` with ``GRAPHVIZ_INSTALL_HINT``
+    (pip, apt, brew, conda).
     """
     if not isinstance(dot, graphviz.Digraph | graphviz.Graph):
         raise TypeError(f"render_svg: expects a graphviz.Digraph, got {type(dot).__name__}")
@@ -183,8 +198,9 @@ def save_svg(dot: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
     """Render the drawing to an SVG file at ``path`` and return the path.
 
     The file is written whole or not at all (temp file, then rename); parent
-    folders must exist. Raises ``RuntimeError`` with the install hint if Graphviz's
-    ``dot`` program is missing, and then writes nothing.
+    folders must exist. Rendered as ``render_svg`` does; raises ``RuntimeError`` with
+    the install hint if neither ``dot`` nor ``graphviz-pure`` is there, and then
+    writes nothing.
     """
     return write_atomic(path, render_svg(dot))
 

@@ -10,8 +10,8 @@ if ! command -v dot >/dev/null 2>&1; then
   elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
     sudo apt-get update -qq && sudo apt-get install -y -qq graphviz >/dev/null
   else
-    echo "note: Graphviz's 'dot' is not installed; drawings will not render." \
-         "Install it with apt/brew/conda (package 'graphviz')." >&2
+    echo "note: Graphviz's 'dot' is not installed; drawings are laid out by graphviz-pure" \
+         "(in the dev extra) instead. Graphviz itself: apt/brew/conda package 'graphviz'." >&2
   fi
 fi
 [ -d .venv ] || python3 -m venv .venv

@@ -109,10 +109,11 @@ def test_default_output_folder_is_out_in_the_working_directory(tmp_path):
 
 
 def test_without_dot_prints_table_writes_dot_sources_and_install_hint(tmp_path):
-    """With no `dot` on PATH: exit 0, the table, the .dot files, no .svg, and the install hint."""
+    """With no `dot` or graphviz-pure: exit 0, the table, the .dot files, no .svg, the hint."""
     empty = tmp_path / "empty-bin"
     empty.mkdir()
-    run = run_demo(tmp_path, "--out", "graphs", env={"PATH": str(empty)})
+    env = {"PATH": str(empty), "AUTOGRAD_ENGINE_LAYOUT": "dot"}  # no graphviz-pure either
+    run = run_demo(tmp_path, "--out", "graphs", env=env)
     assert run.returncode == 0, run.stderr
     assert len(table_rows(run.stdout)) == 10
     assert sorted(p.name for p in (tmp_path / "graphs").iterdir()) == [

@@ -355,10 +355,11 @@ def test_last_backward_step_has_the_backward_view_edges():
 
 
 def test_missing_dot_builds_source_and_rendering_says_how_to_install(tmp_path, monkeypatch):
-    """Without `dot` on PATH the source builds; rendering raises RuntimeError with install hints."""
+    """Without `dot` or graphviz-pure the source builds; rendering raises the install hints."""
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setenv("AUTOGRAD_ENGINE_LAYOUT", "dot")  # no graphviz-pure fallback either
     f, _ = sigmoid_neuron()
     dot = draw_dot(f, backward=True)
     assert "{ f | data 0.7311 | grad 1 }" in dot.source
