@@ -97,6 +97,14 @@ def gradcheck(
     ``TypeError`` if ``f`` is not callable, does not return a Value or an input is
     not a real number; ``ValueError`` for no inputs, a non-finite input,
     ``eps <= 0``, a negative tolerance, or when ``f`` fails at ``x +- eps``.
+
+    >>> gradcheck(lambda x, y: x * y + x.exp(), [0.5, -1.0])
+    True
+    >>> gradcheck(lambda x: x.relu(), [0.0])    # at the kink: analytic 0, numeric 1/2
+    Traceback (most recent call last):
+        ...
+    autograd_engine.gradcheck.GradcheckError: gradcheck: first derivatives disagree ...
+      d out / d input 0 at 0.0: analytic 0.0, numeric 0.5, |difference| 0.5 > tolerance ...
     """
     point, labels = _check_arguments(f, inputs, eps, atol, rtol)
     # Record graphs even if called inside no_grad: the check differentiates f.
