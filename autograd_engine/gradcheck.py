@@ -216,7 +216,7 @@ def _check_arguments(
             f"{type(inputs).__name__}; wrap it in a list"
         )
     try:
-        items = list(inputs)  # type: ignore[call-overload]
+        items = list(inputs)
     except TypeError:
         raise TypeError(
             f"gradcheck: inputs must be a sequence of numbers or Values, "
@@ -244,8 +244,8 @@ def _check_arguments(
             raise TypeError(
                 f"gradcheck: {name} must be a real number, got {type(value).__name__} {value!r}"
             )
-        bad = value <= 0 if positive else value < 0  # type: ignore[operator]
-        if bad or not math.isfinite(value):  # type: ignore[arg-type]
+        bad = value <= 0 if positive else value < 0
+        if bad or not math.isfinite(value):
             need = "positive" if positive else "non-negative"
             raise ValueError(f"gradcheck: {name} must be finite and {need}, got {value!r}")
     return point, labels
