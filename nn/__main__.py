@@ -97,7 +97,11 @@ def plot_decision_boundary(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the demo; returns the exit status (0)."""
+    """Run the demo; returns the exit status (0).
+
+    Every flag is checked, and the ``--out`` folder created and probed, before any training:
+    a bad one is a usage error naming the flag (exit status 2, no traceback).
+    """
     parser = argparse.ArgumentParser(
         prog="python -m nn", description="Train a 2-16-16-1 MLP on two-moons and plot it."
     )
