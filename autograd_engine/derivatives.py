@@ -18,6 +18,16 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     the results carry their own graph (built from the same ``vjp`` rules, run on
     Values), so they can be differentiated again, to any order; otherwise they are
     constant leaves.
+
+    >>> x = Value(3.0)
+    >>> y = x * x * x                           # y = x^3
+    >>> [d.data for d in grad(y, [x])]          # 3x^2
+    [27.0]
+    >>> (dy,) = grad(y, [x], create_graph=True)
+    >>> [d.data for d in grad(dy, [x])]         # 6x
+    [18.0]
+    >>> x.grad                                  # no .grad was written
+    0.0
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
@@ -49,6 +59,10 @@ def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
 
     The gradient is built with ``create_graph=True``; each of its entries is then
     differentiated once more. Costs one backward sweep per input.
+
+    >>> x, y = Value(1.0), Value(2.0)
+    >>> hessian(x * x * y, [x, y])              # [[2y, 2x], [2x, 0]]
+    [[4.0, 2.0], [2.0, 0.0]]
     """
     inputs = list(inputs)
     first = grad(output, inputs, create_graph=True)

@@ -97,6 +97,14 @@ def gradcheck(
     ``TypeError`` if ``f`` is not callable, does not return a Value or an input is
     not a real number; ``ValueError`` for no inputs, a non-finite input,
     ``eps <= 0``, a negative tolerance, or when ``f`` fails at ``x +- eps``.
+
+    >>> gradcheck(lambda x, y: x * y + x.exp(), [0.5, -1.0])
+    True
+    >>> gradcheck(lambda x: x.relu(), [0.0])    # at the kink: analytic 0, numeric 1/2
+    Traceback (most recent call last):
+        ...
+    autograd_engine.gradcheck.GradcheckError: gradcheck: first derivatives disagree ...
+      d out / d input 0 at 0.0: analytic 0.0, numeric 0.5, |difference| 0.5 > tolerance ...
     """
     point, labels = _check_arguments(f, inputs, eps, atol, rtol)
     # Record graphs even if called inside no_grad: the check differentiates f.
@@ -208,7 +216,7 @@ def _check_arguments(
             f"{type(inputs).__name__}; wrap it in a list"
         )
     try:
-        items = list(inputs)  # type: ignore[call-overload]
+        items = list(inputs)
     except TypeError:
         raise TypeError(
             f"gradcheck: inputs must be a sequence of numbers or Values, "
@@ -236,8 +244,8 @@ def _check_arguments(
             raise TypeError(
                 f"gradcheck: {name} must be a real number, got {type(value).__name__} {value!r}"
             )
-        bad = value <= 0 if positive else value < 0  # type: ignore[operator]
-        if bad or not math.isfinite(value):  # type: ignore[arg-type]
+        bad = value <= 0 if positive else value < 0
+        if bad or not math.isfinite(value):
             need = "positive" if positive else "non-negative"
             raise ValueError(f"gradcheck: {name} must be finite and {need}, got {value!r}")
     return point, labels

@@ -50,6 +50,13 @@ def no_grad() -> AbstractContextManager[None]:
     Use it for evaluation and for optimizer updates, where nothing will be
     differentiated. Nests, restores the previous mode on exit, even on error, and
     affects only the current thread.
+
+    >>> from autograd_engine import Value
+    >>> x = Value(2.0)
+    >>> with no_grad():
+    ...     y = x * 3
+    >>> y.data, y.parents                       # the value, but no history
+    (6.0, ())
     """
     return _grad_mode(False)
 

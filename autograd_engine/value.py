@@ -28,6 +28,17 @@ class Value:
     side; numbers become constant leaves. Equality and hashing are by identity, so
     Values can key dicts and sets (optimizer state does); ``< <= > >=`` compare
     ``data``.
+
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b + a          # c = ab + a
+    >>> c.data
+    -4.0
+    >>> c.backward()           # dc/da = b + 1, dc/db = a
+    >>> a.grad, b.grad
+    (-2.0, 2.0)
+    >>> c.backward()           # a second call adds the same again
+    >>> a.grad, b.grad
+    (-4.0, 4.0)
     """
 
     __slots__ = ("data", "grad", "label", "op", "parents")

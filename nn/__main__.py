@@ -9,10 +9,13 @@ and their paths printed. Everything is seeded, so every run prints the same numb
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from autograd_engine import no_grad
 from nn.data import make_moons
@@ -23,12 +26,32 @@ from nn.train import History, evaluate, fit
 __all__ = ["main", "plot_history", "plot_decision_boundary"]
 
 
-def plot_history(history: History, path: str) -> None:
-    """Save the per-epoch training loss (left axis) and accuracy (right axis) as a PNG."""
+def _pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend: files only, no display needed."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _writable_dir_problem(path: str) -> str | None:
+    """Create the folder ``path`` if needed and probe it with a temp file; say what is wrong."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        return "is a file, not a folder"
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        return f"cannot be created or written: {error.strerror or error}"
+    return None
+
+
+def plot_history(history: History, path: str) -> None:
+    """Save the per-epoch training loss (left axis) and accuracy (right axis) as a PNG."""
+    plt = _pyplot()
 
     epochs = range(1, len(history["loss"]) + 1)
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -50,10 +73,7 @@ def plot_decision_boundary(
     model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], path: str, steps: int = 60
 ) -> None:
     """Save the model's probability p(class 1) over a grid, its 0.5 contour and the data."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     xs = [row[0] for row in X]
     ys = [row[1] for row in X]
@@ -77,7 +97,11 @@ def plot_decision_boundary(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the demo; returns the exit status (0)."""
+    """Run the demo; returns the exit status (0).
+
+    Every flag is checked, and the ``--out`` folder created and probed, before any training:
+    a bad one is a usage error naming the flag (exit status 2, no traceback).
+    """
     parser = argparse.ArgumentParser(
         prog="python -m nn", description="Train a 2-16-16-1 MLP on two-moons and plot it."
     )
@@ -90,12 +114,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed for data, init and batches")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
+    # Every flag is checked before any work, so a typo never throws a finished training away.
+    if not math.isfinite(args.lr) or args.lr <= 0:
+        parser.error(f"--lr must be a finite number > 0, got {args.lr!r}")
+    if not math.isfinite(args.noise) or args.noise < 0:
+        parser.error(f"--noise must be a finite number >= 0, got {args.noise!r}")
     if args.epochs < 1:
         parser.error(f"--epochs must be >= 1, got {args.epochs}")
     if args.samples < 2:
         parser.error(f"--samples must be >= 2, got {args.samples}")
     if args.batch_size < 1:
         parser.error(f"--batch-size must be >= 1, got {args.batch_size}")
+    problem = _writable_dir_problem(args.out)
+    if problem:
+        parser.error(f"--out {args.out!r} {problem}")
+    _pyplot()  # fails now, not after training, if matplotlib is missing
 
     from nn.optim import Adam  # the torch.optim.Adam update, see nn/optim.py
 
@@ -125,7 +158,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"final training loss: {loss:.4f}")
     print(f"training accuracy: {100 * accuracy:.1f}%")
 
-    os.makedirs(args.out, exist_ok=True)
     curve = os.path.join(args.out, "loss_curve.png")
     boundary = os.path.join(args.out, "decision_boundary.png")
     plot_history(history, curve)

@@ -55,7 +55,16 @@ def _mean(terms: list[Value]) -> Value:
 
 
 def mse_loss(preds: Sequence[Value | float], targets: Sequence[Value | float]) -> Value:
-    """Mean squared error: (1/n) sum_i (p_i - t_i)^2; d/dp_i = 2 (p_i - t_i) / n."""
+    """Mean squared error: (1/n) sum_i (p_i - t_i)^2; d/dp_i = 2 (p_i - t_i) / n.
+
+    >>> p = [Value(1.0), Value(3.0)]
+    >>> loss = mse_loss(p, [0.0, 1.0])          # (1^2 + 2^2) / 2
+    >>> loss.data
+    2.5
+    >>> loss.backward()
+    >>> [v.grad for v in p]                     # 2 (p - t) / 2
+    [1.0, 2.0]
+    """
     n = _check_batch("mse_loss", preds, targets, "preds", "targets")
     terms = []
     for i in range(n):
@@ -82,6 +91,14 @@ def binary_cross_entropy(probs: Sequence[Value | float], targets: Sequence[float
     instead uses (p - t) / max(p(1-p), 1e-12) everywhere (0 there, -1e12 at p = 0,
     t = 1). ``log(1 - p)`` is computed as the log of the rounded ``1 - p`` (torch uses
     ``log1p(-p)``), which differs by about 1e-16 in absolute terms.
+
+    >>> p = Value(0.8)
+    >>> loss = binary_cross_entropy([p], [1])   # -log 0.8
+    >>> round(loss.data, 6), round(-math.log(0.8), 6)
+    (0.223144, 0.223144)
+    >>> loss.backward()
+    >>> round(p.grad, 12)                       # (p - t) / (p (1 - p)) = -0.2 / 0.16
+    -1.25
     """
     n = _check_batch("binary_cross_entropy", probs, targets, "probs", "targets")
     terms = []
@@ -120,7 +137,13 @@ def _log_sum_exp(zs: list[Value]) -> Value:
 
 
 def softmax(logits: Sequence[Value | float]) -> list[Value]:
-    """softmax_j = e^{z_j - m} / sum_k e^{z_k - m}, m = max_k z_k (stable: never overflows)."""
+    """softmax_j = e^{z_j - m} / sum_k e^{z_k - m}, m = max_k z_k (stable: never overflows).
+
+    >>> [round(s.data, 12) for s in softmax([0.0, math.log(3)])]    # 1/(1+3), 3/(1+3)
+    [0.25, 0.75]
+    >>> [round(s.data, 12) for s in softmax([1000.0, 1000.0])]      # no overflow
+    [0.5, 0.5]
+    """
     zs = _logits(logits, "softmax", 0)
     m = max(z.data for z in zs)
     es = [(z - m).exp() for z in zs]
@@ -137,6 +160,14 @@ def cross_entropy(
     log-sum-exp computed stably (the max is subtracted first), so logits of 1000
     are fine. d/dz_ij = (softmax(z_i)_j - [j == y_i]) / n. Every row needs the same
     number of classes C and every target index must be an int in [0, C).
+
+    >>> z = [Value(0.0), Value(math.log(3))]
+    >>> loss = cross_entropy([z], [1])          # -log softmax(z)[1] = -log(3/4)
+    >>> round(loss.data, 12) == round(math.log(4 / 3), 12)
+    True
+    >>> loss.backward()
+    >>> [round(v.grad, 12) for v in z]          # softmax(z) - onehot(1)
+    [0.25, -0.25]
     """
     n = _check_batch("cross_entropy", logits_batch, target_indices, "logits_batch", "targets")
     terms = []
@@ -163,6 +194,14 @@ def hinge_loss(scores: Sequence[Value | float], labels: Sequence[int]) -> Value:
     """Mean hinge loss: (1/n) sum_i relu(1 - y_i s_i), labels y_i in {+1, -1}.
 
     d/ds_i = -y_i / n where y_i s_i < 1, else 0 (0 at the kink y_i s_i = 1).
+
+    >>> s = [Value(0.5), Value(2.0), Value(-3.0)]
+    >>> loss = hinge_loss(s, [1, -1, -1])       # (0.5 + 3 + 0) / 3: the last is past the margin
+    >>> round(loss.data, 12)
+    1.166666666667
+    >>> loss.backward()
+    >>> [round(v.grad, 12) for v in s]          # -y / 3 inside the margin, 0 outside
+    [-0.333333333333, 0.333333333333, 0.0]
     """
     n = _check_batch("hinge_loss", scores, labels, "scores", "labels")
     terms = []

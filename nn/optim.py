@@ -95,7 +95,7 @@ def _real(owner: str, name: str, x: object) -> float:
     """``x`` as a finite float, or a TypeError/ValueError naming ``name`` and ``x``."""
     if not _is_real(x):
         raise TypeError(f"{owner}: {name} must be a real number, got {type(x).__name__} {x!r}")
-    value = float(x)  # type: ignore[arg-type]
+    value = float(x)
     if not math.isfinite(value):
         raise ValueError(f"{owner}: {name} must be finite, got {x!r}")
     return value

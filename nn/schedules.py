@@ -246,7 +246,7 @@ class ReduceLROnPlateau(LRScheduler):
             return a > best * (self.threshold + 1.0)
         return a > best + self.threshold
 
-    def step(self, metrics: float) -> None:  # type: ignore[override]
+    def step(self, metrics: float) -> None:
         """Record one epoch's metric; cut the lrs if it has plateaued (see the class docstring)."""
         try:
             current = float(metrics)

@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
 .venv/bin/python -m autograd_engine
-if [ -f nn/__main__.py ]; then .venv/bin/python -m nn; fi
+.venv/bin/python -m nn

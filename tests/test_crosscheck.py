@@ -17,7 +17,7 @@ from hypothesis import assume, given
 
 from autograd_engine import Value, grad, hessian
 from autograd_engine.testing import Expression, expressions, float_backend, torch_backend
-from autograd_engine.testing import Instruction as I  # noqa: N814
+from autograd_engine.testing import Instruction as I
 
 FIXED = {
     # log(1 + sigmoid(v0 v2 + v1 v2)^2): a fused dot with a shared input.

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -51,3 +53,84 @@ def test_bad_arguments_exit_with_usage(tmp_path):
     assert result.returncode == 2
     assert "--epochs" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+BAD_FLAGS = [
+    (["--lr", "-0.01"], "--lr", "-0.01"),
+    (["--lr", "0"], "--lr", "0.0"),
+    (["--lr", "nan"], "--lr", "nan"),
+    (["--lr", "inf"], "--lr", "inf"),
+    (["--lr=-inf"], "--lr", "-inf"),  # "-inf" alone would read as a flag
+    (["--noise", "-0.1"], "--noise", "-0.1"),
+    (["--noise", "nan"], "--noise", "nan"),
+    (["--noise", "inf"], "--noise", "inf"),
+    (["--epochs", "-3"], "--epochs", "-3"),
+    (["--samples", "1"], "--samples", "1"),
+    (["--batch-size", "0"], "--batch-size", "0"),
+]
+
+
+@pytest.mark.parametrize("args, flag, shown", BAD_FLAGS, ids=[" ".join(a) for a, _, _ in BAD_FLAGS])
+def test_each_bad_number_is_a_usage_error_before_any_work(tmp_path, args, flag, shown):
+    """A bad number: exit 2, one usage line naming the flag and value, no traceback, no work."""
+    result = run(*args, "--out", str(tmp_path / "plots"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("python -m nn: error: " + flag + " must be"), last
+    assert last.endswith("got " + shown), last
+    assert result.stdout == ""  # training never started
+    assert not (tmp_path / "plots").exists()  # and nothing was created
+
+
+def test_out_that_is_a_file_is_a_usage_error(tmp_path):
+    """--out naming an existing file: exit 2 naming --out, and the file is left as it was."""
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    result = run("--out", str(target), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "error: --out" in result.stderr and "is a file" in result.stderr
+    assert result.stdout == ""
+    assert target.read_text() == "keep me"
+
+
+def test_out_under_a_file_cannot_be_created(tmp_path):
+    """--out whose parent is a file cannot be created: exit 2 naming --out, before training."""
+    (tmp_path / "notes.txt").write_text("")
+    result = run("--out", str(tmp_path / "notes.txt" / "plots"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "error: --out" in result.stderr and "cannot be created" in result.stderr
+    assert result.stdout == ""
+
+
+def test_out_in_a_read_only_system_folder_cannot_be_created(tmp_path):
+    """--out under /sys (no folder can be made there, even by root): exit 2 naming --out."""
+    target = Path("/sys/autograd-engine-plots")
+    if not Path("/sys").is_dir():
+        pytest.skip("no /sys on this system")
+    result = run("--out", str(target), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "error: --out '/sys/autograd-engine-plots' cannot be created" in result.stderr
+    assert result.stdout == ""
+    assert not target.exists()
+
+
+def test_out_folder_is_created_before_training(tmp_path, monkeypatch):
+    """A nested --out already exists when training starts, so no plot can fail after it."""
+    import nn.__main__ as demo
+
+    out = tmp_path / "a" / "b"
+    seen = []
+
+    def fake_fit(*args, **kwargs):
+        seen.append(out.is_dir())
+        raise KeyboardInterrupt  # stop here: only the order matters
+
+    monkeypatch.setattr(demo, "fit", fake_fit)
+    with pytest.raises(KeyboardInterrupt):
+        demo.main(["--out", str(out), "--no-progress"])
+    assert seen == [True]
+    assert list(out.iterdir()) == []  # the probe file is gone
