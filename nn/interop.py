@@ -224,7 +224,10 @@ def from_torch(module: Any) -> MLP:
 
     def where(i: int, name: str, m: Any) -> str:
         place = f"module [{i}]" if name == str(i) else f"module [{i}] ({name!r})"
-        return f"from_torch: {place} {m!r}"
+        text = repr(m)
+        if "\n" in text:  # a container: its class is enough, the children follow in repr
+            text = f"{type(m).__name__}(...)"
+        return f"from_torch: {place} {text}"
 
     linears: list[tuple[int, str, Any]] = []
     activations: list[str] = []  # one per Linear: what follows it
@@ -371,6 +374,11 @@ def _torch_groups(torch: Any, owner: str, torch_params: Any, sizes: list[int]) -
             )
         return groups
     _check_tensors(torch, owner, items, "torch_params")
+    total = sum(t.numel() for t in items)
+    if total != sum(sizes):
+        raise ValueError(
+            f"{owner}: the optimizer has {sum(sizes)} parameters, torch_params {total} numbers"
+        )
     units = _units([tuple(t.shape) for t in items])
     groups, unit = [], 0
     for k, size in enumerate(sizes):
@@ -388,11 +396,6 @@ def _torch_groups(torch: Any, owner: str, torch_params: Any, sizes: list[int]) -
                 "{'params': [...]} dict per group"
             )
         groups.append(tensors)
-    if unit != len(units):
-        total = sum(t.numel() for t in items)
-        raise ValueError(
-            f"{owner}: the optimizer has {sum(sizes)} parameters, torch_params {total} numbers"
-        )
     return groups
 
 
