@@ -257,10 +257,11 @@ def from_torch(module: Any) -> MLP:
                 f"{', '.join(cls for cls, _ in TORCH_ACTIVATIONS.values())}"
             )
         if act.startswith("?"):
-            expected = TORCH_ACTIVATIONS[act[1:]][1]
+            cls_name, attributes = TORCH_ACTIVATIONS[act[1:]]
+            settings = ", ".join(f"{k}={v!r}" for k, v in attributes.items())
             raise ValueError(
                 f"{where(i, name, m)} differs from the engine's {act[1:]!r}, which is "
-                f"{TORCH_ACTIVATIONS[act[1:]][0]}({expected})"
+                f"{cls_name}({settings})"
             )
         if act not in ACTIVATIONS:
             raise ValueError(f"{where(i, name, m)}: the engine has no {act!r} activation")

@@ -19,6 +19,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import nn.interop as interop  # noqa: E402
+from autograd_engine import Value  # noqa: E402
 from nn import ACTIVATIONS, MLP, Layer, Neuron  # noqa: E402
 from nn import optim as our_optim  # noqa: E402
 from nn import schedules as our_schedules  # noqa: E402
@@ -194,9 +195,9 @@ def test_activation_module_computes_the_engine_activation(name):
     cls_name, attributes = TORCH_ACTIVATIONS[name]
     module = getattr(torch.nn, cls_name)(**attributes)
     xs = [-7.5, -2.0, -0.3, -1e-3, 1e-3, 0.4, 1.5, 6.0]
-    ours = [ACTIVATIONS[name](interop.Value(x)) for x in xs]
+    ours = [ACTIVATIONS[name](Value(x)).data for x in xs]
     theirs = module(torch.tensor(xs, dtype=torch.float64)).tolist()
-    assert close([v.data if hasattr(v, "data") else v for v in ours], theirs, 1e-15)
+    assert close(ours, theirs, 1e-15)
 
 
 # -- to_torch / from_torch -----------------------------------------------------------
@@ -332,7 +333,7 @@ def _bad_nets():
         ),
         "leaky_slope": (
             torch.nn.Sequential(L(2, 3), getattr(torch.nn, leaky[0])(leaky[1]), L(3, 1)),
-            r"\[1\] LeakyReLU",
+            r"\[1\] LeakyReLU.*differs from the engine's 'leaky_relu', .*negative_slope=0.01",
         ),
         "nested": (
             torch.nn.Sequential(torch.nn.Sequential(L(2, 3), torch.nn.ReLU()), L(3, 1)),
@@ -624,3 +625,38 @@ def test_to_torch_gradients_equal_backward():
                 grads += [*row, b]
     assert math.isclose(loss.data, tloss.item(), rel_tol=0, abs_tol=TOL)
     assert close([p.grad for p in model.parameters()], grads)
+
+
+def _leaky(v: Value) -> Value:
+    # x if x > 0 else 0.01 x, from relu alone: the stand-in while Value.leaky_relu is missing
+    return v.relu() - (-v).relu() * 0.01
+
+
+@pytest.fixture
+def with_leaky_relu(monkeypatch):
+    """ACTIVATIONS with "leaky_relu" (the engine's own when it has one)."""
+    monkeypatch.setitem(ACTIVATIONS, "leaky_relu", ACTIVATIONS.get("leaky_relu", _leaky))
+
+
+def test_leaky_relu_goes_both_ways(with_leaky_relu):
+    """ "leaky_relu" is torch's default LeakyReLU (slope 0.01): same outputs, exact round trip."""
+    model = MLP(2, [3, 1], activation="leaky_relu", output_activation="leaky_relu", seed=3)
+    net = to_torch(model)
+    assert type(net[1]) is torch.nn.LeakyReLU and net[1].negative_slope == 0.01
+    inputs = [[-3.0, 2.0], [1.5, -4.0], [-2.0, -2.0]]
+    out = net(torch.tensor(inputs, dtype=torch.float64)).squeeze(-1).tolist()
+    assert close([model(x).data for x in inputs], out)
+    assert min(out) < 0, "a negative output shows the leak"
+    assert from_torch(net).state_dict() == model.state_dict()
+    torch_built = torch.nn.Sequential(
+        torch.nn.Linear(2, 3), torch.nn.LeakyReLU(), torch.nn.Linear(3, 1)
+    )
+    assert from_torch(torch_built).activation == "leaky_relu"
+
+
+def test_leaky_relu_without_engine_support_is_refused(monkeypatch):
+    """If the engine has no "leaky_relu", a LeakyReLU is a ValueError, not another activation."""
+    monkeypatch.delitem(ACTIVATIONS, "leaky_relu", raising=False)
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.LeakyReLU(), torch.nn.Linear(3, 1))
+    with pytest.raises(ValueError, match=r"module \[1\] LeakyReLU.*no 'leaky_relu' activation"):
+        from_torch(net)
