@@ -144,12 +144,11 @@ def to_torch(model: MLP | Layer | Neuron, dtype: Any = None) -> Any:
     nothing is rounded); float32 rounds each weight once. No random numbers are drawn.
     """
     torch = _torch()
+    layers: list[Layer | Neuron]
     if isinstance(model, MLP):
-        layers = [(layer, layer.activation) for layer in model.layers]
-    elif isinstance(model, Layer):
-        layers = [(model, model.activation)]
-    elif isinstance(model, Neuron):
-        layers = [(model, model.activation)]
+        layers = list(model.layers)
+    elif isinstance(model, Layer | Neuron):
+        layers = [model]
     else:
         raise TypeError(
             f"to_torch: model must be an MLP, Layer or Neuron, got {type(model).__name__}"
@@ -167,9 +166,9 @@ def to_torch(model: MLP | Layer | Neuron, dtype: Any = None) -> Any:
             f"to_torch: the model uses dropout={dropout!r}, which to_torch does not export yet"
         )
     modules = []
-    for layer, activation in layers:
+    for layer in layers:
         neurons = layer.neurons if isinstance(layer, Layer) else [layer]
-        act = _torch_activation(torch, activation, "to_torch")
+        act = _torch_activation(torch, layer.activation, "to_torch")
         weight = torch.tensor([[w.data for w in n.w] for n in neurons], dtype=dtype)
         bias = torch.tensor([n.b.data for n in neurons], dtype=dtype)
         # skip_init: build the Linear without drawing from torch's global random state.
@@ -291,12 +290,12 @@ def from_torch(module: Any) -> MLP:
         ):
             raise ValueError(f"{where(i, name, m)} has a non-finite weight or bias")
         tables.append((weight, bias))
-    kwargs = {"activation": hidden[0]} if hidden else {}
     model = MLP(
         linears[0][2].in_features,
         [m.out_features for _, _, m in linears],
+        # with one layer there is no hidden activation: keep MLP's default
+        activation=hidden[0] if hidden else inspect.signature(MLP).parameters["activation"].default,
         output_activation=activations[-1],
-        **kwargs,
     )
     for layer, (weight, bias) in zip(model.layers, tables, strict=True):
         for neuron, row, b in zip(layer.neurons, weight, bias, strict=True):
@@ -366,9 +365,9 @@ def _torch_groups(torch: Any, owner: str, torch_params: Any, sizes: list[int]) -
                     f"(hyperparameters come from the optimizer), got keys {sorted(g)}"
                 )
             params = g["params"]
-            tensors = [params] if isinstance(params, torch.Tensor) else list(params)
-            _check_tensors(torch, owner, tensors, f"torch_params[{k}]['params']")
-            groups.append(tensors)
+            listed = [params] if isinstance(params, torch.Tensor) else list(params)
+            _check_tensors(torch, owner, listed, f"torch_params[{k}]['params']")
+            groups.append(listed)
         if len(groups) != len(sizes):
             raise ValueError(
                 f"{owner}: the optimizer has {len(sizes)} param groups, torch_params {len(groups)}"
@@ -593,7 +592,7 @@ def optimizer_from_torch(torch_opt: Any, params: Any) -> _optim.Optimizer:
         per_tensor = []
         for t in tensors:
             tstate = torch_opt.state.get(t) or {}
-            fields = {}
+            fields: dict[str, Any] = {}
             for field, v in tstate.items():
                 if v is None:  # torch keeps None for a buffer it has not made yet
                     continue
@@ -612,10 +611,7 @@ def optimizer_from_torch(torch_opt: Any, params: Any) -> _optim.Optimizer:
         for i, j in order:
             fields = per_tensor[i]
             if fields:
-                state[index] = {
-                    f: (v if f == "step" else v[j])
-                    for f, v in fields.items()  # type: ignore[index]
-                }
+                state[index] = {f: (v if f == "step" else v[j]) for f, v in fields.items()}
             index += 1
         hyper = {
             key: _plain(torch, v)
