@@ -1,9 +1,11 @@
 """PyTorch, both ways: the same model, optimizer and schedule, the same numbers.
 
-    >>> from nn.interop import to_torch, from_torch, optimizer_to_torch   # doctest: +SKIP
-    >>> net = to_torch(model)                          # torch.nn.Sequential, float64
-    >>> topt = optimizer_to_torch(opt, net.parameters())
-    >>> model2 = from_torch(net)                       # an nn.MLP, weights copied exactly
+For example (needs PyTorch, so not run as a doctest)::
+
+    from nn.interop import to_torch, from_torch, optimizer_to_torch
+    net = to_torch(model)                          # torch.nn.Sequential, float64
+    topt = optimizer_to_torch(opt, net.parameters())
+    model2 = from_torch(net)                       # an nn.MLP, weights copied exactly
 
 Six calls, three pairs:
 
