@@ -57,13 +57,13 @@ def jvp(
     inputs = _check_inputs(inputs)
     tangents = _check_tangents(tangents, len(inputs))
     seeds: dict[Value, Any] = {}
-    for x, t in zip(inputs, tangents):
-        seeds[x] = seeds.get(x, 0.0) + t
+    for x, tangent in zip(inputs, tangents):
+        seeds[x] = seeds.get(x, 0.0) + tangent
     if create_graph:
-        seeds = {x: Value(t) for x, t in seeds.items()}
+        seeds = {x: Value(s) for x, s in seeds.items()}
     with _enable_grad() if create_graph else nullcontext():
         known = _sweep(_order(roots), seeds, create_graph)
-    results = []
+    results: list[Any] = []
     for k, r in enumerate(roots):
         t = known.get(r, 0.0)
         if create_graph and not isinstance(t, Value):

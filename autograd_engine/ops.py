@@ -21,7 +21,10 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from autograd_engine.value import Value
 
 __all__ = [
     "Op",
@@ -85,7 +88,7 @@ class Op(str):
         op.constants = constants
         return op
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Value | float) -> Value:
         """The node ``self(*args)``: ``square(x)`` for ``square = Op("square", f, vjp)``.
 
         Built by the engine's own node builder, ``value.apply_op``: numbers become

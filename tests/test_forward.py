@@ -55,6 +55,7 @@ def test_jvp_matches_a_central_difference_along_the_tangent(data, expr):
 
 
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 @given(data=st.data(), expr=expressions())
 def test_jvp_matches_torch_func_jvp(data, expr):
     """The forward sweep equals torch.func.jvp of the same program in float64."""
