@@ -481,8 +481,10 @@ def _draw_const(draw: st.DrawFn, kind: str, operands: list[float]) -> float:
     if kind == "leaky_relu":
         return draw(st.sampled_from(_SLOPES))
     if kind in _KINKED:
-        # softplus: a shift up to 16 reaches past its threshold 20 from operands >= 4.
-        c = draw(finite_floats(-4.0, 16.0) if kind == "softplus" else finite_floats(-1.0, 1.0))
+        # softplus: a small shift, or one near 20 that puts the argument on either side of
+        # PyTorch's threshold (softplus(x + c) - c stays within BOUND either way).
+        softplus_shifts = finite_floats(-4.0, 4.0) | finite_floats(17.0, 23.0)
+        c = draw(softplus_shifts if kind == "softplus" else finite_floats(-1.0, 1.0))
         t = operands[0] + c - _KINKS[kind]
         if abs(t) < RELU_MARGIN:
             # Push the argument 2 margins further from the kink, keeping its side.
