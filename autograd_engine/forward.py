@@ -20,7 +20,7 @@ reverse ones. Forward mode wins when there are fewer inputs than outputs
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from typing import Any
 
@@ -32,8 +32,8 @@ __all__ = ["jvp"]
 
 def jvp(
     root: Value | Sequence[Value],
-    inputs: Sequence[Value],
-    tangents: Sequence[float],
+    inputs: Iterable[Value],
+    tangents: Iterable[float],
     create_graph: bool = False,
 ) -> Any:
     """Directional derivative sum_i d root / d inputs[i] * tangents[i], by one forward sweep.
@@ -143,7 +143,7 @@ def _check_roots(root: object) -> list[Value]:
 def _check_inputs(inputs: object) -> list[Value]:
     if isinstance(inputs, Value):
         raise TypeError("jvp: inputs must be a sequence of Values, e.g. [x], got one Value")
-    if not isinstance(inputs, Sequence) or isinstance(inputs, str):
+    if not isinstance(inputs, Iterable) or isinstance(inputs, str):
         raise TypeError(f"jvp: inputs must be a sequence of Values, got {type(inputs).__name__}")
     inputs = list(inputs)
     for i, x in enumerate(inputs):
@@ -153,7 +153,7 @@ def _check_inputs(inputs: object) -> list[Value]:
 
 
 def _check_tangents(tangents: object, n: int) -> list[float]:
-    if not isinstance(tangents, Sequence) or isinstance(tangents, str):
+    if not isinstance(tangents, Iterable) or isinstance(tangents, str):
         raise TypeError(
             f"jvp: tangents must be a sequence of numbers, got {type(tangents).__name__}"
         )

@@ -102,6 +102,7 @@ def test_unused_and_repeated_inputs():
     assert jvp(f, [unused], [1.0]) == 0.0
     assert jvp(f, [x, x], [1.0, 2.0]) == 9.0
     assert jvp(f, [x, x], [1.0, 2.0]) == sum(t * g.data for t, g in zip([1, 2], grad(f, [x, x])))
+    assert jvp(f, (v for v in [x]), iter([2])) == 6.0  # any iterables, ints as tangents
 
 
 def test_an_interior_input_agrees_with_grad():
