@@ -9,6 +9,7 @@
 """
 
 from autograd_engine.derivatives import grad, hessian
+from autograd_engine.forward import jvp
 from autograd_engine.gradcheck import GradcheckError, gradcheck
 from autograd_engine.graph import is_grad_enabled, no_grad, topological_order, zero_grad
 from autograd_engine.ops import ALL_OPS, Op
@@ -26,6 +27,7 @@ __all__ = [
     "grad",
     "hessian",
     "is_grad_enabled",
+    "jvp",
     "no_grad",
     "save_svg",
     "topological_order",

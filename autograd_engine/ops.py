@@ -21,7 +21,10 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from autograd_engine.value import Value
 
 __all__ = [
     "Op",
@@ -36,6 +39,15 @@ __all__ = [
     "TANH",
     "SIGMOID",
     "RELU",
+    "SIN",
+    "COS",
+    "TAN",
+    "SQRT",
+    "ABS",
+    "LEAKY_RELU",
+    "SOFTPLUS",
+    "LOG1P",
+    "EXPM1",
     "SUM",
     "DOT",
     "ALL_OPS",
@@ -75,6 +87,19 @@ class Op(str):
         op.symbol = symbol or name
         op.constants = constants
         return op
+
+    def __call__(self, *args: Value | float) -> Value:
+        """The node ``self(*args)``: ``square(x)`` for ``square = Op("square", f, vjp)``.
+
+        Built by the engine's own node builder, ``value.apply_op``: numbers become
+        constant leaves, the domain is checked first and the result after, and a Value
+        in a constant slot is refused. A ``str`` is not callable, so nothing that
+        treats an ``Op`` as its name is affected.
+        """
+        # Imported here: value.py imports this module, so a top-level import would cycle.
+        from autograd_engine.value import apply_op
+
+        return apply_op(self, *args)
 
 
 def _sigmoid(x: float) -> float:
@@ -126,6 +151,62 @@ def _data(x: Any) -> float:
 def _log(x: Any) -> Any:
     """log on a float or on a Value, so ``vjp`` rules run on both."""
     return x.log() if hasattr(x, "log") else math.log(x)
+
+
+def _sin(x: Any) -> Any:
+    """sin on a float or on a Value."""
+    return x.sin() if hasattr(x, "sin") else math.sin(x)
+
+
+def _cos(x: Any) -> Any:
+    """cos on a float or on a Value."""
+    return x.cos() if hasattr(x, "cos") else math.cos(x)
+
+
+def _sigmoid_of(x: Any) -> Any:
+    """sigmoid on a float or on a Value."""
+    return x.sigmoid() if hasattr(x, "sigmoid") else _sigmoid(x)
+
+
+def _sign(x: float) -> float:
+    # sign(0) = 0: abs'(0) = 0, PyTorch's choice (as relu'(0) = 0).
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
+
+
+def _leaky_relu(a: float, slope: float) -> float:
+    return a if a > 0.0 else a * slope
+
+
+def _leaky_relu_vjp(g: Any, out: Any, a: Any, slope: Any) -> tuple[Any, float]:
+    # d/da = 1 for a > 0, else slope (slope at the kink, as PyTorch); the slope is a
+    # constant of the op and gets no gradient.
+    return (g * (1.0 if _data(a) > 0.0 else _data(slope)), 0.0)
+
+
+SOFTPLUS_THRESHOLD = 20.0
+"""Above it ``softplus(x)`` is ``x`` (PyTorch's ``threshold=20`` with ``beta=1``)."""
+
+
+def _softplus(a: float) -> float:
+    # PyTorch's formula: x above the threshold, else log1p(exp(x)). exp(x) <= e**20 never
+    # overflows, and log1p keeps full precision where exp(x) is tiny (x very negative).
+    return a if a > SOFTPLUS_THRESHOLD else math.log1p(math.exp(a))
+
+
+def _softplus_vjp(g: Any, out: Any, a: Any) -> tuple[Any]:
+    # d/da log(1 + e^a) = e^a / (1 + e^a) = sigmoid(a); 1 above the threshold, where
+    # the forward is the identity (PyTorch's backward and double backward do the same).
+    if _data(a) > SOFTPLUS_THRESHOLD:
+        return (g,)
+    return (g * _sigmoid_of(a),)
+
+
+def _sqrt_domain(a: float) -> ValueError | None:
+    return None if a >= 0.0 else ValueError("sqrt needs a non-negative input")
+
+
+def _log1p_domain(a: float) -> ValueError | None:
+    return None if a > -1.0 else ValueError("log1p needs an input > -1")
 
 
 def _pow_vjp(g: Any, out: Any, a: Any, k: Any) -> tuple[Any, float]:
@@ -188,6 +269,24 @@ TANH = Op("tanh", math.tanh, lambda g, out, a: (g * (1.0 - out * out),))  # 1 - 
 SIGMOID = Op("sigmoid", _sigmoid, lambda g, out, a: (g * out * (1.0 - out),))  # s(1-s)
 # relu'(a) = 1 for a > 0, else 0 (0 at the kink, as PyTorch).
 RELU = Op("relu", _relu, lambda g, out, a: (g * (1.0 if _data(a) > 0.0 else 0.0),))
+SIN = Op("sin", math.sin, lambda g, out, a: (g * _cos(a),))  # sin' = cos
+COS = Op("cos", math.cos, lambda g, out, a: (-g * _sin(a),))  # cos' = -sin
+# tan' = 1 + tan^2 (PyTorch's formula). No float is exactly a pole, so tan is finite
+# everywhere; next to a pole it is large (|tan| <= 1.7e16) and so is its derivative.
+TAN = Op("tan", math.tan, lambda g, out, a: (g * (1.0 + out * out),))
+# sqrt' = 1 / (2 sqrt a): at a == 0 the division raises, as x ** 0.5 does at 0.
+SQRT = Op("sqrt", math.sqrt, lambda g, out, a: (g / (2.0 * out),), domain=_sqrt_domain)
+# abs' = sign(a), 0 at the kink (PyTorch's value).
+ABS = Op("abs", abs, lambda g, out, a: (g * _sign(_data(a)),))
+# leaky_relu(a, slope) = a for a > 0, else slope * a; the slope (second parent) is a
+# constant, like pow's exponent.
+LEAKY_RELU = Op("leaky_relu", _leaky_relu, _leaky_relu_vjp, constants=(1,))
+# softplus(a) = log(1 + e^a), as torch.nn.functional.softplus(a) (beta=1, threshold=20).
+SOFTPLUS = Op("softplus", _softplus, _softplus_vjp)
+# log1p(a) = log(1 + a), accurate for small a; derivative 1 / (1 + a).
+LOG1P = Op("log1p", math.log1p, lambda g, out, a: (g / (1.0 + a),), domain=_log1p_domain)
+# expm1(a) = e^a - 1, accurate for small a; derivative e^a = out + 1.
+EXPM1 = Op("expm1", math.expm1, lambda g, out, a: (g * (out + 1.0),))
 # n-ary sum: every input receives the upstream gradient unchanged.
 SUM = Op("sum", lambda *xs: sum(xs), lambda g, out, *xs: (g,) * len(xs), symbol="sum")
 # n-ary dot product of (w_1..w_n) and (x_1..x_n): one node for a neuron's weighted sum.
@@ -205,6 +304,15 @@ ALL_OPS: tuple[Op, ...] = (
     TANH,
     SIGMOID,
     RELU,
+    SIN,
+    COS,
+    TAN,
+    SQRT,
+    ABS,
+    LEAKY_RELU,
+    SOFTPLUS,
+    LOG1P,
+    EXPM1,
     SUM,
     DOT,
 )

@@ -25,15 +25,19 @@ and the results compared::
 Every instruction keeps its ops inside their domains for *all* inputs, by
 construction: ``log`` is taken of ``1 + a*a``, division is by ``1 + b*b``, a
 non-integer or Value exponent has base ``1 + a*a``, integer powers are
-non-negative. While drawing, the program is run on the input point: a step whose
+non-negative, ``sqrt`` is taken of ``c + a*a`` with ``c >= 0.1``, ``log1p`` of
+``a*a - c`` with ``c <= 0.9``. While drawing, the program is run on the input point: a step whose
 value would leave ``[-BOUND, BOUND]`` is replaced by ``tanh`` of its operand (so
-numbers stay moderate and finite differences stay accurate), and ``relu`` is
-applied to ``a + c`` with ``c`` chosen so the argument is at least
-``RELU_MARGIN`` from the kink.
+numbers stay moderate and finite differences stay accurate; ``|tan| <= BOUND``
+keeps ``tan`` off its poles); ``relu`` and ``abs`` are applied to ``a + c`` with
+``c`` chosen so the argument is at least ``RELU_MARGIN`` from the kink,
+``softplus`` likewise from PyTorch's threshold 20, and a ``leaky_relu`` step
+(``c`` is its slope) whose operand is within ``RELU_MARGIN`` of 0 becomes ``tanh``.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -49,6 +53,7 @@ __all__ = [
     "BOUND",
     "DOMAINS",
     "RELU_MARGIN",
+    "TORCH_OP_NAMES",
     "Expression",
     "Instruction",
     "KINDS",
@@ -57,6 +62,7 @@ __all__ = [
     "finite_floats",
     "float_backend",
     "torch_backend",
+    "torch_ops",
     "value_backend",
 ]
 
@@ -97,6 +103,10 @@ _POW_ARGS = st.tuples(_away_from_zero(0.25, 4.0), st.sampled_from(_INTEGER_EXPON
 )
 
 
+# leaky_relu's constant slopes: PyTorch's default, others, 0 (relu), negative, > 1.
+_SLOPES = (0.01, 0.2, 0.0, -0.5, 1.5)
+
+
 def _dot_args(n: int) -> st.SearchStrategy[tuple[float, ...]]:
     return _tuples(2 * n, finite_floats(-10.0, 10.0))
 
@@ -123,6 +133,20 @@ DOMAINS: dict[str, st.SearchStrategy[tuple[float, ...]]] = {
     "sigmoid": _tuples(1, finite_floats(-20.0, 20.0)),
     # Clear of the kink at 0 by 1e-3, a thousand times the default eps.
     "relu": _tuples(1, _away_from_zero(1e-3, 10.0)),
+    "sin": _tuples(1, finite_floats(-10.0, 10.0)),
+    "cos": _tuples(1, finite_floats(-10.0, 10.0)),
+    # Clear of the poles at +-pi/2 by 0.17: |tan| <= 5.8 there.
+    "tan": _tuples(1, finite_floats(-1.4, 1.4)),
+    # sqrt' = 1 / (2 sqrt a) is infinite at 0: keep 0.05 away, as for log.
+    "sqrt": _tuples(1, finite_floats(0.05, 100.0)),
+    "abs": _tuples(1, _away_from_zero(1e-3, 10.0)),
+    # (a, constant negative_slope), a clear of the kink at 0 by 1e-3.
+    "leaky_relu": st.tuples(_away_from_zero(1e-3, 10.0), st.sampled_from(_SLOPES)),
+    # Both sides of PyTorch's threshold 20, 0.1 away from its jump of 2e-9.
+    "softplus": _tuples(1, finite_floats(-40.0, 19.9) | finite_floats(20.1, 40.0)),
+    # log1p is defined for a > -1: keep 0.05 from the pole.
+    "log1p": _tuples(1, finite_floats(-0.95, 100.0)),
+    "expm1": _tuples(1, finite_floats(-10.0, 10.0)),
     # n-ary: 1 to 6 summands.
     "sum": st.integers(1, 6).flatmap(lambda n: _tuples(n, finite_floats(-100.0, 100.0))),
     # n-ary: (w_1..w_n, x_1..x_n) for n = 1..4.
@@ -151,6 +175,15 @@ def value_backend() -> SimpleNamespace:
         tanh=Value.tanh,
         sigmoid=Value.sigmoid,
         relu=Value.relu,
+        sin=Value.sin,
+        cos=Value.cos,
+        tan=Value.tan,
+        sqrt=Value.sqrt,
+        abs=abs,  # Python's abs(x), through Value.__abs__
+        leaky_relu=Value.leaky_relu,
+        softplus=Value.softplus,
+        log1p=Value.log1p,
+        expm1=Value.expm1,
         sum=Value.sum,
         dot=Value.dot,
     )
@@ -164,6 +197,15 @@ def float_backend() -> SimpleNamespace:
         tanh=ops.TANH.forward,
         sigmoid=ops.SIGMOID.forward,
         relu=ops.RELU.forward,
+        sin=ops.SIN.forward,
+        cos=ops.COS.forward,
+        tan=ops.TAN.forward,
+        sqrt=ops.SQRT.forward,
+        abs=ops.ABS.forward,
+        leaky_relu=ops.LEAKY_RELU.forward,
+        softplus=ops.SOFTPLUS.forward,
+        log1p=ops.LOG1P.forward,
+        expm1=ops.EXPM1.forward,
         sum=lambda xs: ops.SUM.forward(*xs),
         dot=lambda ws, xs: ops.DOT.forward(*ws, *xs),
     )
@@ -172,6 +214,7 @@ def float_backend() -> SimpleNamespace:
 def torch_backend() -> SimpleNamespace:
     """Functions to replay an ``Expression`` on 0-d PyTorch tensors (imports torch)."""
     import torch
+    import torch.nn.functional as F  # noqa: N812
 
     return SimpleNamespace(
         exp=torch.exp,
@@ -179,9 +222,63 @@ def torch_backend() -> SimpleNamespace:
         tanh=torch.tanh,
         sigmoid=torch.sigmoid,
         relu=torch.relu,
+        sin=torch.sin,
+        cos=torch.cos,
+        tan=torch.tan,
+        sqrt=torch.sqrt,
+        abs=torch.abs,
+        leaky_relu=F.leaky_relu,
+        softplus=F.softplus,  # beta=1, threshold=20, as ops.SOFTPLUS
+        log1p=torch.log1p,
+        expm1=torch.expm1,
         sum=lambda xs: torch.stack(list(xs)).sum(),
         dot=lambda ws, xs: torch.dot(torch.stack(list(ws)), torch.stack(list(xs))),
     )
+
+
+# Each op of ALL_OPS as a PyTorch function of its parents, in the op's parent order;
+# ``torch`` and ``F`` (torch.nn.functional) are passed in, so this table needs no torch.
+# Constant inputs (pow's exponent, rpow's base, leaky_relu's slope) arrive as floats.
+_TORCH_OPS: dict[str, Callable[..., Any]] = {
+    "add": lambda torch, F, a, b: a + b,
+    "mul": lambda torch, F, a, b: a * b,
+    "div": lambda torch, F, a, b: a / b,
+    "pow": lambda torch, F, a, k: a**k,
+    "powv": lambda torch, F, a, b: a**b,
+    "rpow": lambda torch, F, c, b: c**b,
+    "exp": lambda torch, F, a: torch.exp(a),
+    "log": lambda torch, F, a: torch.log(a),
+    "tanh": lambda torch, F, a: torch.tanh(a),
+    "sigmoid": lambda torch, F, a: torch.sigmoid(a),
+    "relu": lambda torch, F, a: torch.relu(a),
+    "sin": lambda torch, F, a: torch.sin(a),
+    "cos": lambda torch, F, a: torch.cos(a),
+    "tan": lambda torch, F, a: torch.tan(a),
+    "sqrt": lambda torch, F, a: torch.sqrt(a),
+    "abs": lambda torch, F, a: torch.abs(a),
+    "leaky_relu": lambda torch, F, a, slope: F.leaky_relu(a, slope),
+    "softplus": lambda torch, F, a: F.softplus(a, beta=1.0, threshold=20.0),
+    "log1p": lambda torch, F, a: torch.log1p(a),
+    "expm1": lambda torch, F, a: torch.expm1(a),
+    "sum": lambda torch, F, *xs: torch.stack(xs).sum(),
+    "dot": lambda torch, F, *xs: torch.dot(
+        torch.stack(xs[: len(xs) // 2]), torch.stack(xs[len(xs) // 2 :])
+    ),
+}
+
+TORCH_OP_NAMES: frozenset[str] = frozenset(_TORCH_OPS)
+"""The op names ``torch_ops()`` maps (a test checks it is every op of ``ALL_OPS``)."""
+
+
+def torch_ops() -> dict[str, Callable[..., Any]]:
+    """Op name -> the same function on 0-d PyTorch tensors, parents in the op's order.
+
+    Constant inputs (``op.constants``) are passed as plain floats. Imports torch.
+    """
+    import torch
+    import torch.nn.functional as F  # noqa: N812
+
+    return {name: functools.partial(f, torch, F) for name, f in _TORCH_OPS.items()}
 
 
 # -- instructions -------------------------------------------------------------------
@@ -208,6 +305,18 @@ _TEMPLATES: dict[str, tuple[str, int | None, _Template]] = {
     "tanh": ("tanh({0})", 1, lambda b, v, c: b.tanh(v[0])),
     "sigmoid": ("sigmoid({0})", 1, lambda b, v, c: b.sigmoid(v[0])),
     "relu": ("relu({0} + {c})", 1, lambda b, v, c: b.relu(v[0] + c)),
+    "sin": ("sin({0})", 1, lambda b, v, c: b.sin(v[0])),
+    "cos": ("cos({0})", 1, lambda b, v, c: b.cos(v[0])),
+    "tan": ("tan({0})", 1, lambda b, v, c: b.tan(v[0])),  # |tan| <= BOUND keeps off poles
+    "sqrt": ("sqrt({c} + {0}*{0})", 1, lambda b, v, c: b.sqrt(c + v[0] * v[0])),  # c > 0
+    "abs": ("abs({0} + {c})", 1, lambda b, v, c: b.abs(v[0] + c)),  # kink margin as relu
+    # c is the slope; the operand is kept RELU_MARGIN from the kink (else the step is tanh).
+    "leaky_relu": ("leaky_relu({0}, {c})", 1, lambda b, v, c: b.leaky_relu(v[0], c)),
+    # c shifts the argument to both sides of the threshold 20, kept RELU_MARGIN from it.
+    # (minus c again, so a result past the threshold stays within BOUND).
+    "softplus": ("softplus({0} + {c}) - {c}", 1, lambda b, v, c: b.softplus(v[0] + c) - c),
+    "log1p": ("log1p({0}*{0} - {c})", 1, lambda b, v, c: b.log1p(v[0] * v[0] - c)),  # c < 1
+    "expm1": ("expm1({0})", 1, lambda b, v, c: b.expm1(v[0])),
     "sum": ("sum({all})", None, lambda b, v, c: b.sum(v)),
     "dot": ("dot({half})", None, lambda b, v, c: b.dot(v[: len(v) // 2], v[len(v) // 2 :])),
 }
@@ -215,6 +324,8 @@ _TEMPLATES: dict[str, tuple[str, int | None, _Template]] = {
 KINDS: tuple[str, ...] = tuple(_TEMPLATES)
 """The instruction kinds an ``Expression`` is built from (they use every op of ALL_OPS)."""
 
+_KINKED = ("relu", "abs", "softplus")  # a shift c keeps the argument clear of the kink
+_KINKS = {"relu": 0.0, "abs": 0.0, "softplus": ops.SOFTPLUS_THRESHOLD}
 _INTEGER_POWERS = (0.0, 1.0, 2.0, 3.0)
 _POS_POWERS = (-1.5, -1.0, -0.5, 0.5, 1.5, 2.5)
 _POS_BASES = (0.5, 2.0, 3.0)
@@ -333,8 +444,9 @@ def expressions(
             value = _TEMPLATES[kind][2](floats, [registers[i] for i in args], const)
         except (ArithmeticError, ValueError):
             value = math.inf
-        if not _in_bounds(value):
-            # Too large here: squash the first operand instead, which is bounded.
+        near_kink = kind == "leaky_relu" and abs(registers[args[0]]) < RELU_MARGIN
+        if near_kink or not _in_bounds(value):
+            # Too large here (or at leaky_relu's kink): squash the first operand instead.
             step = Instruction("tanh", args[:1])
             value = floats.tanh(registers[args[0]])
         instructions.append(step)
@@ -362,9 +474,18 @@ def _draw_const(draw: st.DrawFn, kind: str, operands: list[float]) -> float:
         return draw(st.sampled_from(_POS_POWERS))
     if kind == "rpow":
         return draw(st.sampled_from(_POS_BASES))
-    if kind == "relu":
-        c = draw(finite_floats(-1.0, 1.0))
-        t = operands[0] + c
+    if kind == "sqrt":
+        return draw(finite_floats(0.1, 2.0))
+    if kind == "log1p":
+        return draw(finite_floats(0.0, 0.9))
+    if kind == "leaky_relu":
+        return draw(st.sampled_from(_SLOPES))
+    if kind in _KINKED:
+        # softplus: a small shift, or one near 20 that puts the argument on either side of
+        # PyTorch's threshold (softplus(x + c) - c stays within BOUND either way).
+        softplus_shifts = finite_floats(-4.0, 4.0) | finite_floats(17.0, 23.0)
+        c = draw(softplus_shifts if kind == "softplus" else finite_floats(-1.0, 1.0))
+        t = operands[0] + c - _KINKS[kind]
         if abs(t) < RELU_MARGIN:
             # Push the argument 2 margins further from the kink, keeping its side.
             c += 2 * RELU_MARGIN if t >= 0.0 else -2 * RELU_MARGIN

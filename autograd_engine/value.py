@@ -160,6 +160,71 @@ class Value:
         """max(self, 0); derivative 1 for x > 0, else 0 (0 at the kink)."""
         return _apply(ops.RELU, (self,), (self.data,))
 
+    def sin(self) -> Value:
+        """sin(self); derivative cos(self)."""
+        return _apply(ops.SIN, (self,), (self.data,))
+
+    def cos(self) -> Value:
+        """cos(self); derivative -sin(self)."""
+        return _apply(ops.COS, (self,), (self.data,))
+
+    def tan(self) -> Value:
+        """tan(self) = sin/cos; derivative 1 + tan^2 (finite for every float, huge near poles)."""
+        return _apply(ops.TAN, (self,), (self.data,))
+
+    def sqrt(self) -> Value:
+        """sqrt(self) for self >= 0; derivative 1 / (2 sqrt(self)), which raises at 0."""
+        return _apply(ops.SQRT, (self,), (self.data,))
+
+    def abs(self) -> Value:
+        """|self|; derivative sign(self), 0 at the kink (as PyTorch). Also ``abs(x)``."""
+        return _apply(ops.ABS, (self,), (self.data,))
+
+    def __abs__(self) -> Value:
+        """abs(self) = |self|, the ``abs`` op."""
+        return _apply(ops.ABS, (self,), (self.data,))
+
+    def leaky_relu(self, negative_slope: Number = 0.01) -> Value:
+        """self if self > 0 else negative_slope * self; derivative 1, else negative_slope.
+
+        At the kink the derivative is ``negative_slope`` (as PyTorch). The slope is a
+        constant of the op (its second parent, a constant leaf): it gets no gradient.
+        """
+        if not _is_number(negative_slope):
+            raise TypeError(
+                f"leaky_relu: negative_slope must be a real number, got "
+                f"{type(negative_slope).__name__} {negative_slope!r}"
+            )
+        slope = float(negative_slope)
+        if not math.isfinite(slope):
+            raise ValueError(f"leaky_relu: negative_slope must be finite, got {negative_slope!r}")
+        return _apply(ops.LEAKY_RELU, (self, Value(slope)), (self.data, slope))
+
+    def softplus(self) -> Value:
+        """log(1 + e^self), as torch's softplus (self above 20); derivative sigmoid(self).
+
+        Never overflows; above ``ops.SOFTPLUS_THRESHOLD = 20`` it is ``self`` with
+        derivative 1, exactly as ``torch.nn.functional.softplus`` (beta=1, threshold=20).
+        """
+        return _apply(ops.SOFTPLUS, (self,), (self.data,))
+
+    def log1p(self) -> Value:
+        """log(1 + self), accurate for small self; self > -1; derivative 1 / (1 + self)."""
+        return _apply(ops.LOG1P, (self,), (self.data,))
+
+    def expm1(self) -> Value:
+        """e^self - 1, accurate for small self; derivative e^self."""
+        return _apply(ops.EXPM1, (self,), (self.data,))
+
+    def conjugate(self) -> Value:
+        """self: a real number is its own complex conjugate (numpy's ``var`` asks for it)."""
+        return self
+
+    @property
+    def real(self) -> Value:
+        """self: the real part of a real number (numpy's ``var`` asks for it)."""
+        return self
+
     @staticmethod
     def sum(values: Iterable[Value | Number]) -> Value:
         """sum_i values_i as one node (each input's local derivative is 1)."""

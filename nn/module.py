@@ -27,6 +27,7 @@ __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
 
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
     "relu": Value.relu,
+    "leaky_relu": Value.leaky_relu,  # negative_slope 0.01, as torch.nn.LeakyReLU()
     "tanh": Value.tanh,
     "sigmoid": Value.sigmoid,
     "linear": lambda v: v,

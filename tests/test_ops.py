@@ -122,10 +122,15 @@ def test_second_derivatives_match_differences_of_the_gradient(op, data):
         ("powv", (0.0, -1.0)),
         ("rpow", (-2.0, 0.5)),
         ("div", (1.0, 0.0)),
+        ("sqrt", (-1e-300,)),
+        ("sqrt", (-4.0,)),
+        ("log1p", (-1.0,)),
+        ("log1p", (-2.5,)),
     ],
 )
 def test_points_outside_a_domain_are_refused(name, xs):
-    """log of x <= 0, 0 ** negative and a negative base with a non-integer power are refused."""
+    """log of x <= 0, 0 ** negative, a negative base with a non-integer power, sqrt of x < 0
+    and log1p of x <= -1 are refused."""
     [op] = [op for op in ALL_OPS if op == name]
     assert isinstance(op.domain(*xs), ValueError | ArithmeticError)
     with pytest.raises((ValueError, ZeroDivisionError), match=name):
@@ -139,3 +144,179 @@ def test_a_value_in_a_constant_slot_is_refused(op):
     xs[op.constants[0]] = Value(xs[op.constants[0]])
     with pytest.raises(TypeError, match="constant"):
         apply_op(op, *xs)
+
+
+# -- the newer rows: conventions at kinks, edges and extremes, checked by hand ------------
+
+
+def grad_at(method: str, x: float, *args: float) -> float:
+    v = Value(x)
+    getattr(v, method)(*args).backward()
+    return v.grad
+
+
+def test_kinks_take_pytorchs_side():
+    """abs'(0) = 0 (as relu'(0) = 0) and leaky_relu'(0) = negative_slope, PyTorch's values."""
+    assert grad_at("abs", 0.0) == 0.0
+    assert grad_at("relu", 0.0) == 0.0
+    assert grad_at("leaky_relu", 0.0) == 0.01
+    assert grad_at("leaky_relu", 0.0, 0.2) == 0.2
+    assert grad_at("abs", -3.0) == -1.0 and grad_at("abs", 2.5) == 1.0
+    assert grad_at("leaky_relu", -3.0, 0.2) == 0.2 and grad_at("leaky_relu", 3.0, 0.2) == 1.0
+
+
+def test_python_abs_is_the_abs_op():
+    """abs(x) makes the same abs node as x.abs(): |-2.5| = 2.5, d/dx = -1."""
+    x = Value(-2.5, label="x")
+    y = abs(x)
+    assert (y.data, y.op, y.parents) == (2.5, "abs", (x,))
+    y.backward()
+    assert x.grad == -1.0
+
+
+def test_leaky_relu_values_by_hand():
+    """leaky_relu(-2, 0.1) = -0.2, leaky_relu(3) = 3; the slope is a constant leaf."""
+    y = Value(-2.0).leaky_relu(0.1)
+    assert y.data == pytest.approx(-0.2, rel=1e-15)
+    assert y.parents[1].data == 0.1 and y.parents[1].op == ""
+    assert Value(3.0).leaky_relu().data == 3.0
+    assert Value(-100.0).leaky_relu().data == pytest.approx(-1.0, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("slope", "error"),
+    [
+        (True, TypeError),
+        ("0.1", TypeError),
+        (None, TypeError),
+        (math.nan, ValueError),
+        (math.inf, ValueError),
+        (Value(0.1), TypeError),
+    ],
+)
+def test_leaky_relu_refuses_a_bad_slope(slope, error):
+    """negative_slope must be a finite real number (not a bool, not a Value)."""
+    with pytest.raises(error, match="leaky_relu: negative_slope"):
+        Value(1.0).leaky_relu(slope)
+
+
+def test_sqrt_derivative_at_zero_raises_like_pow_half():
+    """sqrt(0) = 0 is fine, but its derivative 1/(2 sqrt 0) raises as x ** 0.5 does at 0."""
+    for make in (lambda v: v.sqrt(), lambda v: v**0.5):
+        x = Value(0.0, label="x")
+        y = make(x)
+        assert y.data == 0.0
+        with pytest.raises(ZeroDivisionError, match="local derivative is not finite"):
+            y.backward()
+        assert x.grad == 0.0  # nothing written
+
+
+def test_sqrt_by_hand():
+    """sqrt(6.25) = 2.5 with derivative 1/(2*2.5) = 0.2 and second derivative -1/(4 x^1.5)."""
+    x = Value(6.25)
+    assert x.sqrt().data == 2.5
+    assert grad_at("sqrt", 6.25) == 0.2
+    from autograd_engine import hessian
+
+    assert hessian(x.sqrt(), [x]) == [[pytest.approx(-1 / (4 * 6.25**1.5), rel=1e-14)]]
+
+
+def test_softplus_is_stable_for_any_finite_input():
+    """softplus never overflows: 1e308 -> 1e308 (slope 1), -1e308 -> 0 (slope 0)."""
+    assert Value(1e308).softplus().data == 1e308
+    assert grad_at("softplus", 1e308) == 1.0
+    assert Value(-1e308).softplus().data == 0.0
+    assert grad_at("softplus", -1e308) == 0.0
+    # log(1 + e^-30) = e^-30 - e^-60/2 + ...: log1p keeps it to full precision.
+    assert Value(-30.0).softplus().data == pytest.approx(math.exp(-30.0), rel=1e-12)
+    assert Value(0.0).softplus().data == pytest.approx(math.log(2.0), rel=1e-15)
+    assert grad_at("softplus", 0.0) == 0.5
+
+
+def test_softplus_threshold_is_pytorchs():
+    """Above 20 softplus(x) = x with slope 1; at and below 20 it is log1p(e^x), slope sigmoid."""
+    assert Value(20.5).softplus().data == 20.5 and grad_at("softplus", 20.5) == 1.0
+    assert Value(20.0).softplus().data == pytest.approx(20.0 + math.exp(-20.0), rel=1e-15)
+    assert grad_at("softplus", 20.0) == pytest.approx(1 / (1 + math.exp(-20.0)), rel=1e-15)
+
+
+def test_log1p_and_expm1_keep_small_inputs_exact():
+    """log1p(1e-20) = 1e-20 and expm1(1e-20) = 1e-20, where log(1 + x) and e^x - 1 give 0."""
+    assert Value(1e-20).log1p().data == 1e-20
+    assert Value(1e-20).expm1().data == 1e-20
+    assert grad_at("log1p", 1.0) == 0.5
+    assert grad_at("expm1", 1.0) == pytest.approx(math.e, rel=1e-15)
+
+
+def test_trig_by_hand():
+    """sin' = cos, cos' = -sin, tan' = 1 + tan^2 at x = pi/4 (tan = 1, so tan' = 2)."""
+    x = math.pi / 4
+    assert grad_at("sin", x) == pytest.approx(math.cos(x), rel=1e-15)
+    assert grad_at("cos", x) == pytest.approx(-math.sin(x), rel=1e-15)
+    assert grad_at("tan", x) == pytest.approx(2.0, rel=1e-15)
+
+
+def test_overflow_near_a_pole_raises():
+    """tan next to pi/2 is huge but finite; exp of it, or expm1(1000), overflows and raises."""
+    x = Value(math.pi / 2, label="x")
+    t = x.tan()
+    assert t.data > 1e16
+    with pytest.raises(OverflowError, match="exp"):
+        t.exp()
+    with pytest.raises(OverflowError, match="expm1"):
+        Value(1000.0).expm1()
+    # tan' = 1 + tan^2 ~ 2.7e32 is finite; its square is not: backward refuses it.
+    y = t * t * t * t * t * t * t * t * t * t * t * t * t * t * t * t * t * t
+    with pytest.raises((OverflowError, FloatingPointError)):
+        y.backward()
+    assert x.grad == 0.0
+
+
+@pytest.mark.parametrize(("method", "x"), [("sqrt", -1.0), ("log1p", -1.0)])
+def test_domain_error_names_the_op_and_label(method, x):
+    """sqrt(-1) and log1p(-1) raise ValueError naming the op and the operand's label."""
+    with pytest.raises(ValueError, match=rf"{method}: .*a = -1.0"):
+        getattr(Value(x, label="a"), method)()
+
+
+# -- custom ops are callable ------------------------------------------------------------
+
+
+SQUARE = Op("square", lambda a: a * a, lambda g, out, a: (g * 2.0 * a,))
+
+
+def test_a_custom_op_is_callable():
+    """square(x) makes a node with op square and parent x; d/dx x^2 = 2x, d2/dx2 = 2."""
+    from autograd_engine import grad, hessian
+
+    x = Value(3.0, label="x")
+    y = SQUARE(x)
+    assert (y.data, y.op, y.parents) == (9.0, "square", (x,))
+    assert y.op is SQUARE
+    assert grad(y, [x])[0].data == 6.0
+    assert hessian(SQUARE(x), [x]) == [[2.0]]
+    assert gradcheck(lambda v: SQUARE(v), [1.3], check_second_order=True)
+
+
+def test_calling_an_op_is_apply_op():
+    """Op(...)(*args) is apply_op(op, *args): numbers become constants, checks apply."""
+    assert SQUARE(1.5).data == 2.25 and SQUARE(1.5).op == "square"
+    from autograd_engine.ops import LEAKY_RELU, MUL, POW
+
+    assert MUL(Value(2.0), 4).data == 8.0
+    with pytest.raises(TypeError, match="constant"):
+        POW(Value(2.0), Value(3.0))
+    with pytest.raises(TypeError, match="constant"):
+        LEAKY_RELU(Value(-2.0), Value(0.1))
+    with pytest.raises(TypeError, match="expects Values or numbers"):
+        SQUARE("a")
+    bad = Op("bad", lambda a: 1, lambda g, out, a: (g,))
+    with pytest.raises(TypeError, match="bad: forward must return a float"):
+        bad(Value(1.0))
+
+
+def test_a_callable_op_is_still_its_name():
+    """Calling does not change the str side: equality, hashing, formatting, dict keys."""
+    assert SQUARE == "square" and hash(SQUARE) == hash("square")
+    assert f"{SQUARE}" == "square" and {"square": 1}[SQUARE] == 1
+    assert callable(SQUARE) and not callable("square")

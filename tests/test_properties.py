@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 
 from autograd_engine import Value, grad, gradcheck, hessian
+from autograd_engine.ops import SOFTPLUS_THRESHOLD
 from autograd_engine.testing import (
     BOUND,
     KINDS,
@@ -69,21 +70,27 @@ def test_values_compute_what_floats_compute(expr):
 
 
 @given(expressions())
-def test_drawn_graphs_stay_bounded_and_clear_of_the_relu_kink(expr):
-    """At the drawn point every intermediate is within BOUND and every relu argument >= margin."""
-    relu_args = []
+def test_drawn_graphs_stay_bounded_and_clear_of_the_kinks(expr):
+    """Every intermediate is within BOUND; relu, abs, leaky_relu, softplus clear of their kinks."""
+    kink_distances = []
     floats = float_backend()
 
-    def relu(x):
-        relu_args.append(x)
-        return floats.relu(x)
+    def recording(name, kink):
+        def f(x, *rest):
+            kink_distances.append(x - kink)
+            return getattr(floats, name)(x, *rest)
 
-    backend = SimpleNamespace(**{**vars(floats), "relu": relu})
+        return f
+
+    kinks = {"relu": 0.0, "abs": 0.0, "leaky_relu": 0.0, "softplus": SOFTPLUS_THRESHOLD}
+    backend = SimpleNamespace(
+        **{**vars(floats), **{name: recording(name, k) for name, k in kinks.items()}}
+    )
     registers = expr.trace(expr.inputs, backend)
     assert all(math.isfinite(r) for r in registers)
     # The final sum of otherwise unread results may be up to len * BOUND.
     assert all(abs(r) <= BOUND for r in registers[:-1])
-    assert all(abs(a) >= RELU_MARGIN for a in relu_args)
+    assert all(abs(d) >= RELU_MARGIN for d in kink_distances)
     assert {step.kind for step in expr.instructions} <= set(KINDS)
 
 
