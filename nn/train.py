@@ -233,11 +233,13 @@ def fit(
     params = model.parameters() if patience is not None else []  # type: ignore[attr-defined]
     best_loss, best_data, waited = math.inf, [p.data for p in params], 0
 
-    from tqdm.auto import tqdm  # imported here: only training needs it
+    bar = None
+    if progress:  # imported only when shown: tqdm.auto warns in a notebook without widgets
+        from tqdm.auto import tqdm
 
-    bar = tqdm(range(epochs), desc="fit", disable=not progress, leave=True)
+        bar = tqdm(range(epochs), desc="fit", leave=True)
     with _mode(model, training=True):
-        for epoch in bar:
+        for epoch in range(epochs) if bar is None else bar:
             lr = _lr(optimizer)
             total, correct, counted = 0.0, 0, 0
             for batch in minibatches(n, batch_size, rng):
@@ -271,7 +273,7 @@ def fit(
                 shown["val_loss"] = f"{val_loss:.4f}"
                 if val_accuracy is not None:
                     shown["val_acc"] = f"{val_accuracy:.3f}"
-            if progress:
+            if bar is not None:
                 bar.set_postfix(shown, refresh=False)
             if scheduler is not None:
                 if metric:
@@ -287,7 +289,8 @@ def fit(
                     if waited >= patience and epoch < epochs - 1:
                         history["stopped_epoch"] = epoch
                         break
-    bar.close()
+    if bar is not None:
+        bar.close()
     if patience is not None and history["best_epoch"] is not None:
         for p, v in zip(params, best_data, strict=True):
             p.data = v  # the parameters of the best epoch
