@@ -314,12 +314,13 @@ def _steps(optimizer_cls, decay_kw: dict, lam: float, steps: int = 6) -> list[fl
     return [p.data for p in model.parameters()]
 
 
-def test_sgd_weight_decay_is_the_l2_penalty():
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sgd_weight_decay_is_the_l2_penalty(momentum):
     """SGD(weight_decay=2 lam) gives the iterates of SGD on loss + lam * ||w||^2 (1e-15)."""
     lam = 0.05
-    decayed = _steps(SGD, {"weight_decay": 2 * lam}, 0.0)
-    penalised = _steps(SGD, {}, lam)
-    plain = _steps(SGD, {}, 0.0)
+    decayed = _steps(SGD, {"weight_decay": 2 * lam, "momentum": momentum}, 0.0)
+    penalised = _steps(SGD, {"momentum": momentum}, lam)
+    plain = _steps(SGD, {"momentum": momentum}, 0.0)
     assert penalised == pytest.approx(decayed, rel=1e-15, abs=1e-16)
     assert max(abs(a - b) for a, b in zip(plain, decayed, strict=True)) > 1e-3
 
