@@ -196,9 +196,10 @@ def _penalty_args(name: str, params: object, weight: object) -> tuple[list[Value
         raise TypeError(
             f"{name}: weight must be a finite number >= 0, got {type(weight).__name__} {weight!r}"
         )
-    if not (math.isfinite(weight) and weight >= 0.0):
+    lam = float(weight)
+    if not (math.isfinite(lam) and lam >= 0.0):
         raise ValueError(f"{name}: weight must be a finite number >= 0, got {weight!r}")
-    return params, float(weight)
+    return params, lam
 
 
 def _abs(v: Value) -> Value:

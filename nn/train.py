@@ -220,7 +220,7 @@ def fit(
     if epochs:
         with _mode(model, training=False):
             _check_examples(model, X, y, loss, "")
-            if X_val is not None:
+            if X_val is not None and y_val is not None:
                 _check_examples(model, X_val, y_val, loss, "validation ")
             if penalty is not None:
                 _check_penalty(penalty)
@@ -266,7 +266,7 @@ def fit(
             shown = {"loss": f"{epoch_loss:.4f}"}
             if accuracy is not None:
                 shown["acc"] = f"{accuracy:.3f}"
-            if X_val is not None:
+            if X_val is not None and y_val is not None:
                 val_loss, val_accuracy = evaluate(model, X_val, y_val, loss)
                 history["val_loss"].append(val_loss)
                 history["val_accuracy"].append(val_accuracy)
