@@ -107,10 +107,15 @@ class Module:
     def modules(self) -> list[Module]:
         """This module and every submodule below it, depth first, in attribute order."""
         # An explicit stack, not recursion (the project never recurses over structures).
+        # Each module once, even if two attributes (or a cycle) reach it.
         order: list[Module] = []
+        seen: set[int] = set()
         stack: list[Module] = [self]
         while stack:
             module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
             order.append(module)
             stack.extend(reversed(module.children()))
         return order

@@ -176,6 +176,8 @@ def test_train_and_eval_switch_every_submodule_and_return_the_model():
     assert model.train(False) is model and not model.layers[1].neurons[0].training
     layer = Layer(2, 2)
     assert layer.eval() is layer and not layer.neurons[1].training
+    layer.owner = layer  # a cycle: each module is still visited once
+    assert len(layer.modules()) == 3
     with pytest.raises(TypeError, match=r"MLP.train: mode must be a bool, got int 1"):
         model.train(1)
 
