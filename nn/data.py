@@ -11,8 +11,9 @@ import math
 import numbers
 import random
 from collections.abc import Iterator, Sequence
+from typing import Any
 
-__all__ = ["make_moons", "make_xor", "make_linear_regression", "minibatches"]
+__all__ = ["make_moons", "make_xor", "make_linear_regression", "minibatches", "train_test_split"]
 
 
 def _count(n: object, name: str, minimum: int = 1) -> int:
@@ -131,3 +132,56 @@ def minibatches(
     order = list(range(n))
     rng.shuffle(order)
     return iter([order[start : start + batch_size] for start in range(0, n, batch_size)])
+
+
+def train_test_split(
+    X: Sequence[Any], y: Sequence[Any], test_size: float | int = 0.25, seed: int | None = 0
+) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    """Shuffle (X, y) and split it: returns ``X_train, X_test, y_train, y_test``, as scikit-learn.
+
+    ``test_size`` is a fraction in (0, 1), giving ``n_test = ceil(test_size * n)``
+    examples, or an int count in [1, n-1]; ``n_train = n - n_test`` (scikit-learn's
+    ``train_test_split`` rounds the same way). The order is a permutation of
+    0..n-1 from ``random.Random(seed)``: the first ``n_test`` indices form the test
+    set, the rest the training set, so the same seed gives the same split. The
+    inputs are not changed: the results are new lists (rows that are lists are
+    copied).
+    """
+    owner = "train_test_split"
+    for name, data in (("X", X), ("y", y)):
+        if isinstance(data, (str, bytes)) or not isinstance(data, Sequence):
+            raise TypeError(f"{owner}: {name} must be a list, got {type(data).__name__}")
+    if len(X) != len(y):
+        raise ValueError(f"{owner}: X and y differ in length ({len(X)} vs {len(y)})")
+    n = len(X)
+    if n < 2:
+        raise ValueError(f"{owner}: needs at least 2 examples to split, got {n}")
+    if isinstance(test_size, bool) or not isinstance(test_size, (numbers.Integral, numbers.Real)):
+        raise TypeError(
+            f"{owner}: test_size must be a float in (0, 1) or an int in [1, {n - 1}], "
+            f"got {type(test_size).__name__} {test_size!r}"
+        )
+    if isinstance(test_size, numbers.Integral):
+        if not 1 <= test_size <= n - 1:
+            raise ValueError(f"{owner}: test_size must be an int in [1, {n - 1}], got {test_size}")
+        n_test = int(test_size)
+    else:
+        fraction = float(test_size)
+        if not 0.0 < fraction < 1.0:  # also rejects nan
+            raise ValueError(f"{owner}: test_size must be a float in (0, 1), got {test_size!r}")
+        n_test = math.ceil(fraction * n)
+        if n_test >= n:
+            raise ValueError(
+                f"{owner}: test_size={test_size!r} of {n} examples leaves no training example "
+                f"(n_test = ceil({test_size!r} * {n}) = {n_test})"
+            )
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"{owner}: seed must be an int or None, got {type(seed).__name__}")
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    test, train = order[:n_test], order[n_test:]
+
+    def take(data: Sequence[Any], indices: list[int]) -> list[Any]:
+        return [list(data[i]) if isinstance(data[i], list) else data[i] for i in indices]
+
+    return take(X, train), take(X, test), take(y, train), take(y, test)

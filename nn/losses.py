@@ -212,3 +212,62 @@ def hinge_loss(scores: Sequence[Value | float], labels: Sequence[int]) -> Value:
             raise ValueError(f"hinge_loss: labels[{i}] = {y!r} must be +1 or -1")
         terms.append((1.0 - float(y) * s).relu())
     return _mean(terms)
+
+
+# -- penalties (regularization terms added to a loss) -----------------------------------
+
+__all__ += ["l1_penalty", "l2_penalty"]
+
+
+def _penalty_args(name: str, params: object, weight: object) -> tuple[list[Value], float]:
+    if isinstance(params, (Value, str)) or not hasattr(params, "__iter__"):
+        raise TypeError(
+            f"{name}: params must be a list of Values (e.g. model.parameters()), "
+            f"got {type(params).__name__}"
+        )
+    params = list(params)
+    if not params:
+        raise ValueError(f"{name}: params must hold at least one Value, got none")
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"{name}: params[{i}] must be a Value, got {type(p).__name__} {p!r}")
+    if isinstance(weight, bool) or not isinstance(weight, numbers.Real):
+        raise TypeError(
+            f"{name}: weight must be a finite number >= 0, got {type(weight).__name__} {weight!r}"
+        )
+    lam = float(weight)
+    if not (math.isfinite(lam) and lam >= 0.0):
+        raise ValueError(f"{name}: weight must be a finite number >= 0, got {weight!r}")
+    return params, lam
+
+
+def _abs(v: Value) -> Value:
+    # |w| with abs'(0) = 0, as torch. Value.abs is used when the engine has it; otherwise
+    # relu(w) + relu(-w): relu'(0) = 0 on both sides, so the slope at 0 is 0 too.
+    method = getattr(Value, "abs", None)
+    if method is not None:
+        return method(v)
+    return v.relu() + (-v).relu()
+
+
+def l1_penalty(params: Sequence[Value], weight: float = 1.0) -> Value:
+    """L1 penalty (lasso): weight * sum_i |w_i|; d/dw_i = weight * sign(w_i), 0 at w_i = 0.
+
+    Add it to a loss (or pass ``penalty=lambda: l1_penalty(ws, lam)`` to ``fit``) to
+    push weights toward exactly zero: the pull has the same size however small w is.
+    ``params`` is usually the weights only (biases are seldom penalised); ``weight``
+    (lambda) must be a finite number >= 0.
+    """
+    params, weight = _penalty_args("l1_penalty", params, weight)
+    return Value.sum([_abs(p) for p in params]) * weight
+
+
+def l2_penalty(params: Sequence[Value], weight: float = 1.0) -> Value:
+    """L2 penalty (ridge): weight * sum_i w_i^2; d/dw_i = 2 * weight * w_i.
+
+    The sum of squares is one ``dot(w, w)`` node. With plain SGD, adding this to the
+    loss is the same update as ``SGD(weight_decay=2 * weight)``; with Adam it is not
+    (see the README, "Generalization"). ``weight`` (lambda) must be a finite number >= 0.
+    """
+    params, weight = _penalty_args("l2_penalty", params, weight)
+    return Value.dot(params, params) * weight

@@ -74,7 +74,14 @@ class Module:
     ``architecture()`` (a JSON-friendly description checked on load). Everything
     else (``parameters``, ``zero_grad``, ``state_dict``, ``load_state_dict``,
     ``save``, ``load``) is built on those two.
+
+    ``training`` says whether the module is in training mode (True, the default, as
+    in PyTorch) or evaluation mode; ``train()`` and ``eval()`` switch it for the
+    module and every submodule. Only dropout (``MLP(..., dropout=p)``) behaves
+    differently in the two modes.
     """
+
+    training: bool = True
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """[(name, parameter)], in ``parameters()`` order."""
@@ -87,6 +94,51 @@ class Module:
     def parameters(self) -> list[Value]:
         """Every trainable Value: layer by layer, neuron by neuron, weights then bias."""
         return [p for _, p in self.named_parameters()]
+
+    def children(self) -> list[Module]:
+        """The direct submodules: attributes that are Modules, or lists/tuples of Modules."""
+        found: list[Module] = []
+        for value in vars(self).values():
+            if isinstance(value, Module):
+                found.append(value)
+            elif isinstance(value, (list, tuple)):
+                found.extend(v for v in value if isinstance(v, Module))
+        return found
+
+    def modules(self) -> list[Module]:
+        """This module and every submodule below it, depth first, in attribute order."""
+        # An explicit stack, not recursion (the project never recurses over structures).
+        # Each module once, even if two attributes (or a cycle) reach it.
+        order: list[Module] = []
+        seen: set[int] = set()
+        stack: list[Module] = [self]
+        while stack:
+            module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            order.append(module)
+            stack.extend(reversed(module.children()))
+        return order
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (``mode=True``) or evaluation mode, here and in every submodule.
+
+        As ``torch.nn.Module.train``: sets ``training = mode`` on ``modules()`` and
+        returns the module itself, so ``model = MLP(...).eval()`` works.
+        """
+        if not isinstance(mode, bool):
+            raise TypeError(
+                f"{type(self).__name__}.train: mode must be a bool, got {type(mode).__name__} "
+                f"{mode!r}"
+            )
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: ``train(False)``. Dropout is off: the network is deterministic."""
+        return self.train(False)
 
     def zero_grad(self) -> None:
         """Set ``p.grad = 0.0`` for every parameter (gradients accumulate otherwise)."""
@@ -281,6 +333,22 @@ class MLP(Module):
     probabilities for ``binary_cross_entropy``). Calling it returns a single Value
     when the last layer has one output, else a list. ``seed`` seeds one
     ``random.Random`` shared, in order, by all layers.
+
+    ``dropout=p`` (inverted dropout, as ``torch.nn.Dropout``): in training mode
+    each hidden activation h (every layer's output but the last) is dropped with
+    probability p and kept otherwise, the kept ones scaled so the expectation is
+    unchanged::
+
+        out = h * 0.0            if u < p   (label "<prefix>.dropped": passes no gradient)
+        out = h * (1 / (1 - p))  otherwise  (label "<prefix>.drop")
+
+    with one ``u = dropout_rng.random()`` per hidden unit per call, layer by layer,
+    neuron by neuron. ``dropout_rng`` is the model's own ``random.Random``, seeded
+    from ``seed`` (never the global random state), so a seeded run drops the same
+    units every time. ``<prefix>`` is the unit's output label without its ``.out``
+    (e.g. ``L0.n1``), so drawings name the dropped units. In evaluation mode
+    (``model.eval()``), and whenever p = 0, no node is added: the output is exactly
+    that of the same network without dropout.
     """
 
     def __init__(
@@ -290,8 +358,10 @@ class MLP(Module):
         activation: str = "relu",
         output_activation: str = "linear",
         seed: int | None = 0,
+        dropout: float = 0.0,
     ) -> None:
         self.nin = _check_count(nin, "MLP: nin")
+        self.dropout = _check_dropout(dropout)
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
         self.nouts = [_check_count(n, "MLP: each layer size in nouts") for n in nouts]
@@ -304,13 +374,41 @@ class MLP(Module):
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng=rng)
             for i in range(len(self.nouts))
         ]
+        # Drawn after every parameter, so dropout never changes the initial weights.
+        self.dropout_rng = random.Random(rng.getrandbits(64))
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        """The last layer's outputs; a single Value if it has one output."""
+        """The last layer's outputs; a single Value if it has one output.
+
+        In training mode with ``dropout > 0``, hidden activations go through dropout
+        first (see the class docstring).
+        """
         _check_inputs("MLP", x, self.nin)
-        for layer in self.layers:
+        last = len(self.layers) - 1
+        drop = self.training and self.dropout > 0.0
+        for k, layer in enumerate(self.layers):
             x = layer(x)
+            if drop and k < last:
+                x = self._drop(x, k)
         return x[0] if len(x) == 1 else x
+
+    def _drop(self, hidden: list[Value], k: int) -> list[Value]:
+        # Inverted dropout on layer k's outputs. A dropped unit is multiplied by 0.0, not
+        # removed, so it stays in the graph (and in drawings) and its gradient is exactly 0.
+        p, rng = self.dropout, self.dropout_rng
+        scale = 1.0 / (1.0 - p)  # torch: input * (bernoulli(1 - p) / (1 - p))
+        out = []
+        for j, h in enumerate(hidden):
+            label = h.label
+            prefix = label[: -len(".out")] if label.endswith(".out") else label or f"L{k}.n{j}"
+            if rng.random() < p:
+                v = h * 0.0
+                v.label = f"{prefix}.dropped"
+            else:
+                v = h * scale
+                v.label = f"{prefix}.drop"
+            out.append(v)
+        return out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Layer by layer: "layers.{k}.neurons.{j}.w.{i}" then "layers.{k}.neurons.{j}.b"."""
@@ -321,17 +419,34 @@ class MLP(Module):
         ]
 
     def architecture(self) -> dict[str, Any]:
-        """{"type": "MLP", "nin", "nouts", "activation", "output_activation"}."""
-        return {
+        """{"type": "MLP", "nin", "nouts", "activation", "output_activation"}, plus
+        "dropout" when it is not 0 (so files saved without dropout still load)."""
+        arch: dict[str, Any] = {
             "type": "MLP",
             "nin": self.nin,
             "nouts": list(self.nouts),
             "activation": self.activation,
             "output_activation": self.output_activation,
         }
+        if self.dropout:
+            arch["dropout"] = self.dropout
+        return arch
 
     def __repr__(self) -> str:
+        extra = f", dropout={self.dropout!r}" if self.dropout else ""
         return (
             f"MLP(nin={self.nin}, nouts={self.nouts}, activation={self.activation!r}, "
-            f"output_activation={self.output_activation!r})"
+            f"output_activation={self.output_activation!r}{extra})"
         )
+
+
+def _check_dropout(p: object) -> float:
+    """The dropout probability as a float, or a TypeError/ValueError naming it."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(
+            f"MLP: dropout must be a probability in [0, 1), got {type(p).__name__} {p!r}"
+        )
+    value = float(p)
+    if not 0.0 <= value < 1.0:  # also rejects nan
+        raise ValueError(f"MLP: dropout must be a probability in [0, 1), got {p!r}")
+    return value

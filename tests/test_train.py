@@ -392,3 +392,205 @@ def test_bad_example_late_in_the_data_raises_before_any_update():
     with pytest.raises(ValueError, match=r"example 4 .*labels\[0\] = 0"):
         fit(n, X, [1, -1, 1, 1, 0], hinge_loss, SGD(n.parameters(), lr=0.1), 1, 1, progress=False)
     assert [p.data for p in n.parameters()] == before
+
+
+# -- validation, early stopping, max-norm, penalty, train/eval modes ----------------------
+
+XV = [[1.0], [-0.5], [2.0]]
+YV = [-2.0, 1.0, -4.0]  # y = -2x: the opposite of the training data's y = 2x
+
+
+def test_validation_history_is_evaluate_after_each_epoch():
+    """val_loss[e], val_accuracy[e] are evaluate() on the parameters at the end of epoch e."""
+    X, y = make_moons(30, noise=0.2, seed=1)
+    X_val, y_val = make_moons(12, noise=0.2, seed=2)
+    make = lambda: MLP(2, [6, 1], output_activation="sigmoid", seed=0)  # noqa: E731
+    model = make()
+    history = fit(
+        model, X, y, binary_cross_entropy, SGD(model.parameters(), lr=0.3), epochs=3,
+        progress=False, validation=(X_val, y_val),
+    )  # fmt: skip
+    step_by_step = make()
+    optimizer = SGD(step_by_step.parameters(), lr=0.3)
+    expected = []
+    for _ in range(3):  # full batch: one fit epoch at a time is the same training
+        fit(step_by_step, X, y, binary_cross_entropy, optimizer, epochs=1, progress=False)
+        expected.append(evaluate(step_by_step, X_val, y_val, binary_cross_entropy))
+    assert history["val_loss"] == [loss for loss, _ in expected]
+    assert history["val_accuracy"] == [acc for _, acc in expected]
+    assert "best_epoch" not in history
+
+
+class Spy(MLP):
+    """An MLP that records, per call, its mode and whether a graph was recorded."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls = []
+
+    def __call__(self, x):
+        out = super().__call__(x)
+        self.calls.append((self.training, bool(out.parents)))
+        return out
+
+
+def test_fit_trains_in_train_mode_and_validates_in_eval_mode_without_a_graph():
+    """Training calls see training=True with a graph, validation calls eval mode and no graph."""
+    model = Spy(1, [4, 1], seed=0, dropout=0.5).eval()
+    fit(
+        model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), epochs=2, progress=False,
+        validation=(XV, YV),
+    )  # fmt: skip
+    checks = 5 + 3  # the pass over every example before training: eval mode, no graph
+    epoch = [(True, True)] * 5 + [(False, False)] * 3
+    assert model.calls == [(False, False)] * checks + epoch * 2
+    assert model.training is False  # back in the mode it was in
+    assert model.train() is model
+    fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), epochs=1, progress=False)
+    assert model.training is True
+    model.calls.clear()
+    evaluate(model, XV, YV, mse_loss)
+    assert model.calls == [(False, False)] * 3 and model.training is True
+
+
+def test_progress_bar_shows_validation_metrics(capsys):
+    """The progress bar's postfix carries val_loss and val_acc."""
+    X, y = make_moons(10, seed=0)
+    model = MLP(2, [3, 1], output_activation="sigmoid", seed=0)
+    fit(
+        model, X, y, binary_cross_entropy, SGD(model.parameters(), lr=0.1), epochs=2,
+        validation=(X[:4], y[:4]),
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert "val_loss=" in err and "val_acc=" in err
+
+
+def test_early_stopping_stops_after_patience_and_restores_the_best_epoch():
+    """Validation only worsens: best epoch 0, stop at epoch `patience`, epoch-0 weights back."""
+    model = linear_neuron(0.0, 0.0)
+    history = fit(
+        model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.05), epochs=50, progress=False,
+        validation=(XV, YV), early_stopping=3,
+    )  # fmt: skip
+    assert len(history["loss"]) == len(history["val_loss"]) == 4
+    assert history["val_loss"] == sorted(history["val_loss"])  # only worse: the setup works
+    assert history["best_epoch"] == 0 and history["stopped_epoch"] == 3
+    after_one = linear_neuron(0.0, 0.0)
+    fit(after_one, X1, Y1, mse_loss, SGD(after_one.parameters(), lr=0.05), 1, progress=False)
+    assert (model.w[0].data, model.b.data) == (after_one.w[0].data, after_one.b.data)
+
+
+def test_early_stopping_counts_epochs_without_a_strictly_better_loss(monkeypatch):
+    """Scripted val losses 5,4,4,4.2,3,3,3.5,3.6: patience 3 restarts at epoch 4, stops at 7."""
+    import nn.train
+
+    script = iter([5.0, 4.0, 4.0, 4.2, 3.0, 3.0, 3.5, 3.6, 1.0, 1.0])
+    snapshots = []
+    real = nn.train.evaluate
+
+    def scripted(model, X, y, loss):
+        snapshots.append([p.data for p in model.parameters()])
+        real(model, X, y, loss)
+        return next(script), None
+
+    monkeypatch.setattr(nn.train, "evaluate", scripted)
+    model = linear_neuron(0.0, 0.0)
+    history = fit(
+        model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), epochs=10, progress=False,
+        validation=(XV, YV), early_stopping=3,
+    )  # fmt: skip
+    assert history["val_loss"] == [5.0, 4.0, 4.0, 4.2, 3.0, 3.0, 3.5, 3.6]
+    assert (history["best_epoch"], history["stopped_epoch"]) == (4, 7)
+    assert [p.data for p in model.parameters()] == snapshots[4]
+
+
+def test_early_stopping_that_never_triggers():
+    """Validation on the training data keeps improving: no stop, best = last epoch."""
+    model = linear_neuron(0.0, 0.0)
+    history = fit(
+        model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.05), epochs=5, progress=False,
+        validation=(X1, Y1), early_stopping=2,
+    )  # fmt: skip
+    assert history["stopped_epoch"] is None and history["best_epoch"] == 4
+    assert len(history["loss"]) == 5
+
+
+def test_fit_max_norm_is_max_norm_after_every_step():
+    """fit(max_norm=c) equals a hand loop that calls max_norm_ after each step; norms <= c."""
+    from nn.constraints import max_norm_
+
+    X, y = make_moons(20, noise=0.1, seed=0)
+    a = MLP(2, [8, 1], output_activation="sigmoid", seed=1)
+    b = MLP(2, [8, 1], output_activation="sigmoid", seed=1)
+    fit(a, X, y, binary_cross_entropy, Adam(a.parameters(), lr=0.1), epochs=3, batch_size=5,
+        progress=False, seed=2, max_norm=0.5)  # fmt: skip
+    optimizer, rng = Adam(b.parameters(), lr=0.1), random.Random(2)
+    for _ in range(3):
+        for batch in minibatches(20, 5, rng):
+            optimizer.zero_grad()
+            binary_cross_entropy([b(X[i]) for i in batch], [y[i] for i in batch]).backward()
+            optimizer.step()
+            max_norm_(b, 0.5)
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    for layer in a.layers:
+        for n in layer.neurons:
+            assert sum(w.data**2 for w in n.w) <= 0.25
+
+
+def test_fit_penalty_is_added_to_each_step_but_not_to_the_reported_loss():
+    """penalty=lambda: l2_penalty(...) trains on loss + penalty; history loss is the data loss."""
+    from nn.losses import l2_penalty
+
+    model = linear_neuron(0.5, 0.0)
+    history = fit(
+        model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.05), epochs=1, progress=False,
+        penalty=lambda: l2_penalty([model.w[0]], 0.5),
+    )  # fmt: skip
+    # full batch, by hand: d/dw = (2/n) sum (wx - t) x + 2 * 0.5 * w; d/db = (2/n) sum (wx - t)
+    errors = [0.5 * x[0] - t for x, t in zip(X1, Y1, strict=True)]
+    dw = 2 / 5 * sum(e * x[0] for e, x in zip(errors, X1, strict=True)) + 0.5
+    db = 2 / 5 * sum(errors)
+    assert model.w[0].data == pytest.approx(0.5 - 0.05 * dw, rel=1e-14)
+    assert model.b.data == pytest.approx(-0.05 * db, rel=1e-14)
+    assert history["loss"][0] == pytest.approx(sum(e * e for e in errors) / 5, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"early_stopping": 2}, ValueError, r"early_stopping .*pass validation=\(X_val, y_val\)"),
+        ({"validation": (XV, YV), "early_stopping": 2.0}, TypeError, "int >= 1.*got float 2.0"),
+        ({"validation": (XV, YV), "early_stopping": True}, TypeError, "got bool"),
+        ({"validation": (XV, YV), "early_stopping": 0}, ValueError, "int >= 1.*got 0"),
+        ({"validation": (XV, YV[:2])}, ValueError, r"validation: X and y differ .*\(3 vs 2\)"),
+        ({"validation": ([[1.0, 2.0]], [1.0])}, ValueError, r"X_val\[0\] is a row of 2.*row of 1"),
+        ({"validation": ([[1.0]], [[1.0]])}, ValueError, r"y_val\[0\] is a row of 1.*single"),
+        ({"validation": (XV,)}, TypeError, "validation must be a pair"),
+        ({"validation": ([], [])}, ValueError, "at least one example"),
+        ({"validation": ([["a"]], [1.0])}, TypeError, r"validation example 0 \(X_val\[0\]"),
+        ({"max_norm": -1.0}, ValueError, "fit: max_norm must be a finite number >= 0, got -1.0"),
+        ({"max_norm": "2"}, TypeError, "fit: max_norm"),
+        ({"penalty": 3.0}, TypeError, "fit: penalty must be a function"),
+        ({"penalty": lambda: 3.0}, TypeError, r"fit: penalty\(\) must return a Value"),
+    ],
+)
+def test_bad_generalization_arguments_raise_before_training(kwargs, error, match):
+    """Bad validation, early_stopping, max_norm or penalty raises first; nothing moves."""
+    model = linear_neuron(0.3, 0.2)
+    optimizer = Adam(model.parameters(), lr=0.1)
+    with pytest.raises(error, match=match):
+        fit(model, X1, Y1, mse_loss, optimizer, epochs=2, progress=False, **kwargs)
+    assert (model.w[0].data, model.b.data) == (0.3, 0.2)
+    assert optimizer.state == {} or all(not s for s in optimizer.state.values())
+    assert model.training is True
+
+
+def test_max_norm_and_early_stopping_need_a_module():
+    """A plain function as the model cannot be constrained or restored: TypeError."""
+    w = linear_neuron(1.0, 0.0)
+    f = lambda x: w(x)  # noqa: E731
+    with pytest.raises(TypeError, match="fit: max_norm needs an nn Module"):
+        fit(f, X1, Y1, mse_loss, SGD(w.parameters(), lr=0.1), 1, progress=False, max_norm=1.0)
+    with pytest.raises(TypeError, match=r"early_stopping .*parameters\(\) method"):
+        fit(f, X1, Y1, mse_loss, SGD(w.parameters(), lr=0.1), 1, progress=False,
+            validation=(XV, YV), early_stopping=1)  # fmt: skip
