@@ -241,15 +241,6 @@ def _penalty_args(name: str, params: object, weight: object) -> tuple[list[Value
     return params, lam
 
 
-def _abs(v: Value) -> Value:
-    # |w| with abs'(0) = 0, as torch. Value.abs is used when the engine has it; otherwise
-    # relu(w) + relu(-w): relu'(0) = 0 on both sides, so the slope at 0 is 0 too.
-    method = getattr(Value, "abs", None)
-    if method is not None:
-        return method(v)
-    return v.relu() + (-v).relu()
-
-
 def l1_penalty(params: Sequence[Value], weight: float = 1.0) -> Value:
     """L1 penalty (lasso): weight * sum_i |w_i|; d/dw_i = weight * sign(w_i), 0 at w_i = 0.
 
@@ -259,7 +250,7 @@ def l1_penalty(params: Sequence[Value], weight: float = 1.0) -> Value:
     (lambda) must be a finite number >= 0.
     """
     params, weight = _penalty_args("l1_penalty", params, weight)
-    return Value.sum([_abs(p) for p in params]) * weight
+    return Value.sum([p.abs() for p in params]) * weight  # abs'(0) = 0, as torch
 
 
 def l2_penalty(params: Sequence[Value], weight: float = 1.0) -> Value:
