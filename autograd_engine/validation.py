@@ -47,7 +47,7 @@ def show(x: object) -> str:
     a repr that itself raises is replaced by the type name.
     """
     kind = type(x).__name__
-    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 200:
+    if type(x) is int and x.bit_length() > 200:
         digits = int(x.bit_length() * math.log10(2)) + 1
         return f"{kind} of about {digits} digits"
     try:
@@ -100,7 +100,7 @@ def check_real(
     want = ("a finite number" if finite else "a number") + (f" {bounds}" if bounds else "")
     where = f"{owner}: {name}{label_note(label)}"
     if not is_real(x):
-        raise TypeError(f"{where} must be {want}, got {show(x)}")
+        raise TypeError(f"{where} must be a real number, got {show(x)}")
     try:
         value = float(x)  # type: ignore[arg-type]
     except OverflowError:  # an int (or Fraction) beyond the float range
@@ -149,9 +149,9 @@ def check_choice(owner: str, name: str, x: object, choices: Iterable[Any]) -> An
     choices = list(choices)
     listed = ", ".join(repr(c) for c in choices)
     kinds = {type(c) for c in choices}
-    if kinds and not isinstance(x, tuple(kinds)):
+    if kinds and not isinstance(x, tuple(kinds)):  # e.g. a list where a name is due
         raise TypeError(f"{owner}: {name} must be one of {listed}, got {show(x)}")
-    if not any(type(x) is type(c) and x == c for c in choices):
+    if not any(isinstance(x, type(c)) and x == c for c in choices):
         raise ValueError(f"{owner}: {name} must be one of {listed}, got {show(x)}")
     return x
 
