@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd_engine import ops
-from autograd_engine.graph import _mode, accumulate, backprop
+from autograd_engine.graph import _mode, accumulate, backprop, topological_order
 from autograd_engine.ops import Op
 
 __all__ = ["Value", "apply_op"]
@@ -206,6 +207,66 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
+    # -- pickle and copy: whole graphs, iteratively, sharing kept --------------------------
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        """Pickle this node with its whole graph, at any depth, keeping shared nodes shared.
+
+        A node's state is ``(data, grad, label, op, parents)``. Pickling that alone would
+        recurse once per level of the graph; so the first node pickled (the root) also
+        carries every interior ancestor, in topological order: each of those is then
+        pickled when its parents already are, and the pickler never goes deeper than one
+        level. Ops are pickled by name (a graph with an op outside ``ALL_OPS`` is refused
+        with ``pickle.PicklingError`` before anything is written). Unpickling runs no
+        code but ours; still, unpickle only files you trust (JSON ``Module.save`` /
+        ``nn.load`` is the safe format for files from others).
+        """
+        state = (self.data, self.grad, self.label, self.op, self.parents)
+        pending = _pickling.__dict__.setdefault("pending", set())
+        if not self.parents or id(self) in pending:
+            pending.discard(id(self))
+            return (_blank_value, (), state)
+        inner = [node for node in topological_order(self)[:-1] if node.parents]
+        for node in (*inner, self):
+            if isinstance(node.op, Op):
+                node.op.__reduce__()  # raises now, not halfway through, for a custom op
+        ids = [id(node) for node in inner]
+        pending.update(ids)
+        return (_blank_value, (), (inner, _Release(ids), *state))
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.data, self.grad, self.label, self.op, self.parents = state[-5:]
+
+    def __copy__(self) -> Value:
+        """A new node with the same data, grad, label, op and (the same) parents."""
+        new = _new_value(Value)
+        new.data, new.grad, new.label = self.data, self.grad, self.label
+        new.op, new.parents = self.op, self.parents
+        return new
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """A copy of the whole graph below this node, made iteratively; sharing is kept.
+
+        Nodes already copied in this ``deepcopy`` (``memo``) are reused, so copying a
+        model or a list of outputs keeps one copy of each shared node. Ops are shared.
+        """
+        if id(self) in memo:
+            return memo[id(self)]
+        stack = [(self, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if id(node) in memo:
+                continue
+            if not expanded:
+                stack.append((node, True))
+                stack.extend((p, False) for p in node.parents if id(p) not in memo)
+                continue
+            new = _new_value(Value)
+            new.data, new.grad, new.label, new.op = node.data, node.grad, node.label, node.op
+            new.parents = tuple(memo[id(p)] for p in node.parents)
+            memo[id(node)] = new
+        return memo[id(self)]
+
 
 def _is_number(x: object) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
@@ -326,6 +387,24 @@ def _apply(op: Op, parents: tuple[Value, ...], xs: Sequence[float]) -> Value:
 
 
 _new_value = object.__new__
+
+_pickling = threading.local()  # ids of nodes whose graph is already being pickled
+
+
+def _blank_value() -> Value:
+    # What unpickling starts from; __setstate__ then fills every slot.
+    return _new_value(Value)
+
+
+class _Release:
+    """Pickled right after a root's ancestors: they no longer need the one-level form."""
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = ids
+
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        _pickling.__dict__.setdefault("pending", set()).difference_update(self.ids)
+        return (type(None), ())
 
 
 def _operands(parents: tuple[Value, ...]) -> str:
