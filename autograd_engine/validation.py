@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 __all__ = [
     "show",
@@ -34,6 +34,7 @@ __all__ = [
     "check_keys",
     "check_instance",
     "sequence_of_reals",
+    "raise_as",
 ]
 
 _MAX_SHOWN = 80
@@ -56,7 +57,8 @@ def show(x: object) -> str:
         return kind
     if len(text) > _MAX_SHOWN:
         text = text[: _MAX_SHOWN - 3] + "..."
-    return text if x is None else f"{kind} {text}"
+    # A plain int or float speaks for itself; anything else says what it is (bool True).
+    return text if x is None or type(x) in (int, float) else f"{kind} {text}"
 
 
 def label_note(label: object) -> str:
@@ -98,21 +100,22 @@ def check_real(
     """
     bounds = _bounds(min, max, min_open, max_open)
     want = ("a finite number" if finite else "a number") + (f" {bounds}" if bounds else "")
-    where = f"{owner}: {name}{label_note(label)}"
+    note = label_note(label)
     if not is_real(x):
-        raise TypeError(f"{where} must be a real number, got {show(x)}")
+        raise TypeError(f"{owner}: {name} must be a real number, got {show(x)}{note}")
     try:
         value = float(x)  # type: ignore[arg-type]
     except OverflowError:  # an int (or Fraction) beyond the float range
         value = math.inf if x > 0 else -math.inf  # type: ignore[operator]
-    if finite and not math.isfinite(value):
-        raise ValueError(f"{where} must be {want}, got {show(x)}")
-    if math.isnan(value) and (min is not None or max is not None):
-        raise ValueError(f"{where} must be {want}, got {show(x)}")
-    if min is not None and (value <= min if min_open else value < min):
-        raise ValueError(f"{where} must be {want}, got {show(x)}")
-    if max is not None and (value >= max if max_open else value > max):
-        raise ValueError(f"{where} must be {want}, got {show(x)}")
+    if (finite and not math.isfinite(value)) or (math.isnan(value) and bounds):
+        raise ValueError(f"{owner}: {name} must be finite, got {show(x)}{note}")
+    if (
+        min is not None
+        and (value <= min if min_open else value < min)
+        or max is not None
+        and (value >= max if max_open else value > max)
+    ):
+        raise ValueError(f"{owner}: {name} must be {want}, got {show(x)}{note}")
     return value
 
 
@@ -227,3 +230,33 @@ def sequence_of_reals(
     """A list of floats from a list of real numbers, each checked as ``name[i]``."""
     items = check_sequence(owner, name, x, what="numbers", min_len=min_len)
     return [check_real(owner, f"{name}[{i}]", v, finite=finite) for i, v in enumerate(items)]
+
+
+_PLAIN_ERRORS = (
+    ValueError,
+    TypeError,
+    ArithmeticError,
+    ZeroDivisionError,
+    OverflowError,
+    FloatingPointError,
+    RuntimeError,
+    AssertionError,
+)
+
+
+def raise_as(error: BaseException, message: str, *, chain: bool = True) -> NoReturn:
+    """Raise ``error`` again, said as ``message``.
+
+    For the plain built-in exception classes a new exception of the same class
+    carries ``message`` (chained ``from error`` unless ``chain=False``). Any other
+    class (a custom op's own error, whose constructor may take other arguments) is
+    never rebuilt: the same instance is raised with ``message`` added as a note
+    (PEP 678), so ``except`` clauses that catch it still work and the traceback
+    shows both.
+    """
+    if type(error) in _PLAIN_ERRORS:
+        if chain:
+            raise type(error)(message) from error
+        raise type(error)(message) from None
+    error.add_note(message)
+    raise error

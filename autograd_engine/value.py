@@ -11,6 +11,7 @@ from typing import Any
 from autograd_engine import ops
 from autograd_engine.graph import _mode, accumulate, backprop, topological_order
 from autograd_engine.ops import Op
+from autograd_engine.validation import check_real, check_sequence, raise_as, show
 
 __all__ = ["Value", "apply_op"]
 
@@ -52,28 +53,28 @@ class Value:
 
     def __add__(self, other: Value | Number) -> Value:
         """self + other; d/dself = d/dother = 1."""
-        other = _as_value(other, "add")
+        other = _as_value(other, "add", self)
         if other is NotImplemented:
             return NotImplemented
         return _apply(ops.ADD, (self, other), (self.data, other.data))
 
     def __radd__(self, other: Number) -> Value:
         """other + self."""
-        other = _as_value(other, "add")
+        other = _as_value(other, "add", self)
         if other is NotImplemented:
             return NotImplemented
         return _apply(ops.ADD, (other, self), (other.data, self.data))
 
     def __mul__(self, other: Value | Number) -> Value:
         """self * other; d/dself = other, d/dother = self."""
-        other = _as_value(other, "mul")
+        other = _as_value(other, "mul", self)
         if other is NotImplemented:
             return NotImplemented
         return _apply(ops.MUL, (self, other), (self.data, other.data))
 
     def __rmul__(self, other: Number) -> Value:
         """other * self."""
-        other = _as_value(other, "mul")
+        other = _as_value(other, "mul", self)
         if other is NotImplemented:
             return NotImplemented
         return _apply(ops.MUL, (other, self), (other.data, self.data))
@@ -84,26 +85,30 @@ class Value:
 
     def __sub__(self, other: Value | Number) -> Value:
         """self - other, as self + (-other) (negation is exact, so nothing is lost)."""
-        if isinstance(other, Value) or _is_number(other):
+        if isinstance(other, Value):
             return self + (-other)
-        return NotImplemented
+        c = _as_value(other, "sub", self)
+        if c is NotImplemented:
+            return NotImplemented
+        return self + (-c.data)
 
     def __rsub__(self, other: Number) -> Value:
         """other - self, as other + (-self)."""
-        if not _is_number(other):
+        c = _as_value(other, "sub", self)
+        if c is NotImplemented:
             return NotImplemented
-        return (-self) + other
+        return (-self) + c.data
 
     def __truediv__(self, other: Value | Number) -> Value:
         """self / other; d/dself = 1/other, d/dother = -self/other^2. Raises on other == 0."""
-        other = _as_value(other, "div")
+        other = _as_value(other, "div", self)
         if other is NotImplemented:
             return NotImplemented
         return _apply(ops.DIV, (self, other), (self.data, other.data))
 
     def __rtruediv__(self, other: Number) -> Value:
         """other / self for a number other."""
-        other = _as_value(other, "div")
+        other = _as_value(other, "div", self)
         if other is NotImplemented:
             return NotImplemented
         return _apply(ops.DIV, (other, self), (other.data, self.data))
@@ -116,14 +121,14 @@ class Value:
         """
         if isinstance(exponent, Value):
             return _apply(ops.POWV, (self, exponent), (self.data, exponent.data))
-        k = _as_value(exponent, "pow")
+        k = _as_value(exponent, "pow", self)
         if k is NotImplemented:
             return NotImplemented
         return _apply(ops.POW, (self, k), (self.data, k.data))
 
     def __rpow__(self, base: Number) -> Value:
         """base ** self for a number base >= 0; d/dself = base^self ln(base)."""
-        c = _as_value(base, "rpow")
+        c = _as_value(base, "rpow", self)
         if c is NotImplemented:
             return NotImplemented
         return _apply(ops.RPOW, (c, self), (c.data, self.data))
@@ -153,7 +158,7 @@ class Value:
     @staticmethod
     def sum(values: Iterable[Value | Number]) -> Value:
         """sum_i values_i as one node (each input's local derivative is 1)."""
-        parents = _values_tuple(values, "sum")
+        parents = _values_tuple(check_sequence("sum", "values", values, forbid=(Value,)), "sum")
         if not parents:
             raise ValueError("sum: needs at least one value, got an empty sequence")
         return _apply(ops.SUM, parents, [p.data for p in parents])
@@ -161,7 +166,8 @@ class Value:
     @staticmethod
     def dot(weights: Sequence[Value | Number], inputs: Sequence[Value | Number]) -> Value:
         """sum_i weights_i * inputs_i as one node (d/dw_i = x_i, d/dx_i = w_i)."""
-        weights, inputs = tuple(weights), tuple(inputs)
+        weights = tuple(check_sequence("dot", "weights", weights, forbid=(Value,)))
+        inputs = tuple(check_sequence("dot", "inputs", inputs, forbid=(Value,)))
         if len(weights) != len(inputs):
             raise ValueError(
                 f"dot: needs sequences of equal length, got {len(weights)} and {len(inputs)}"
@@ -181,7 +187,9 @@ class Value:
         gradient afresh before adding it; call ``zero_grad`` between steps. If any
         gradient is not finite it raises and no ``.grad`` changes.
         """
-        seed = _finite_float(gradient, "gradient")
+        seed = gradient if type(gradient) is float and gradient - gradient == 0.0 else None
+        if seed is None:
+            seed = check_real("backward", "gradient", gradient, label=self.label)
         order, grads = backprop(self, seed)
         accumulate(order, grads)
 
@@ -273,51 +281,63 @@ def _is_number(x: object) -> bool:
 
 
 def _finite_float(x: object, label: object) -> float:
-    """``x`` as a finite float, or a TypeError/ValueError naming it."""
-    if type(x) is not float:
-        if not _is_number(x):
-            raise TypeError(
-                f"Value: data must be a real number, got {type(x).__name__} {x!r}"
-                f"{_label_note(label)}"
-            )
-        try:
-            x = float(x)
-        except OverflowError:  # an int beyond the float range
-            x = math.inf if x > 0 else -math.inf
-    if not math.isfinite(x):
-        raise ValueError(f"Value: data must be finite, got {x!r}{_label_note(label)}")
-    return x
+    """``x`` as a finite float, or a TypeError/ValueError naming it (and its label)."""
+    if type(x) is float and x - x == 0.0:  # the common case: a finite float
+        return x
+    return check_real("Value", "data", x, label=label)
 
 
-def _label_note(label: object) -> str:
-    return f" (label {label!r})" if isinstance(label, str) and label else ""
+# Numbers that are not real (complex, Decimal, bool) and built-in containers, None, str:
+# Value + x raises for these at once, naming the Value; any other type (a numpy array,
+# a class of the user's) gets its own reflected method tried first (NotImplemented).
+def _defer_to(x: object) -> bool:
+    return not isinstance(x, numbers.Number) and type(x).__module__ != "builtins"
 
 
-def _as_value(x: object, op: str = "") -> Any:
-    """``x`` if a Value, a constant leaf if a number, else NotImplemented.
+def _as_value(x: object, op: str, owner: Value | None = None) -> Any:
+    """``x`` if a Value, a constant leaf if a finite real number, NotImplemented for a
+    foreign type that may know how to combine with a Value, else a clear error.
 
-    A number that is not finite raises ValueError naming ``op``.
+    A number that is not finite is a ValueError, a bool, complex, str, None or
+    container a TypeError; both name ``op`` and the Value on the other side.
     """
     if isinstance(x, Value):
         return x
-    if type(x) is float or _is_number(x):
+    if type(x) is float and x - x == 0.0:
+        leaf = _new_value(Value)
+        leaf.data, leaf.grad, leaf.label, leaf.op, leaf.parents = x, 0.0, "", "", ()
+        return leaf
+    if _is_number(x):
+        other = f" (the other operand is {_describe(owner)})" if owner is not None else ""
         try:
             return Value(x)
-        except ValueError as error:
-            raise ValueError(f"{op}: operand {error}") from None
-    return NotImplemented
+        except ValueError:
+            raise ValueError(
+                f"{op}: operand must be a finite number, got {show(x)}{other}"
+            ) from None
+    if _defer_to(x):
+        return NotImplemented
+    other = f" with the Value {_describe(owner)}" if owner is not None else ""
+    raise TypeError(
+        f"{op}: unsupported operand {show(x)}{other}: the other operand must be a "
+        "Value or a real number (not bool)"
+    )
 
 
 def _values_tuple(xs: Iterable[object], op: str) -> tuple[Value, ...]:
-    """``xs`` as a tuple of Values (numbers become constants), or a TypeError."""
+    """``xs`` as a tuple of Values (numbers become constants), or an error naming the entry."""
     xs = tuple(xs)
     if set(map(type, xs)) <= {Value}:  # the common case, checked at C speed
         return xs
-    values = tuple(_as_value(x, op) for x in xs)
-    for x, value in zip(xs, values):
-        if value is NotImplemented:
-            raise TypeError(f"{op}: expects Values or numbers, got {type(x).__name__} {x!r}")
-    return values
+    values = []
+    for i, x in enumerate(xs):
+        if isinstance(x, Value):
+            values.append(x)
+        elif _is_number(x):
+            values.append(Value(check_real(op, f"input {i}", x)))
+        else:
+            raise TypeError(f"{op}: input {i} must be a Value or a real number, got {show(x)}")
+    return tuple(values)
 
 
 def _data_of(x: object) -> float:
@@ -325,7 +345,7 @@ def _data_of(x: object) -> float:
         return x.data
     if _is_number(x):
         return float(x)
-    raise TypeError(f"cannot compare Value with {type(x).__name__}")
+    raise TypeError(f"compare: a Value can be compared with a Value or a number, got {show(x)}")
 
 
 def _describe(v: Value) -> str:
@@ -366,7 +386,7 @@ def _apply(op: Op, parents: tuple[Value, ...], xs: Sequence[float]) -> Value:
     if op.domain is not None:
         problem = op.domain(*xs)
         if problem is not None:
-            raise type(problem)(f"{op}: {problem}; got {_operands(parents)}")
+            raise_as(problem, f"{op}: {problem}; got {_operands(parents)}", chain=False)
     try:
         data = op.forward(*xs)
     except OverflowError:
