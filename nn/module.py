@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import numbers
 import os
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +29,8 @@ from autograd_engine.validation import (
     check_mapping,
     check_real,
     check_sequence,
+    is_real,
+    show,
 )
 
 __all__ = ["ACTIVATIONS", "ARCHITECTURES", "Module", "Neuron", "Layer", "MLP", "load"]
@@ -45,33 +46,37 @@ linear = x."""
 
 
 def _check_activation(name: object, argument: str) -> str:
-    if not isinstance(name, str) or name not in ACTIVATIONS:
-        choices = ", ".join(repr(k) for k in ACTIVATIONS)
-        raise ValueError(f"{argument}: unknown activation {name!r}; choose one of {choices}")
-    return name
+    owner, _, arg = argument.partition(": ")
+    return check_choice(owner, arg, name, ACTIVATIONS)
 
 
 def _check_count(n: object, argument: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{argument} must be a positive int, got {n!r}")
-    return int(n)
+    owner, _, arg = argument.partition(": ")
+    return check_int(owner, arg, n, min=1)
 
 
 def _check_inputs(owner: str, x: object, nin: int) -> None:
     if not isinstance(x, Sequence) or isinstance(x, str):
         raise TypeError(
-            f"{owner}: expected a list of {nin} inputs (numbers or Values), "
-            f"got {type(x).__name__} {x!r}"
+            f"{owner}: expected a list of {nin} inputs (numbers or Values), got {show(x)}"
         )
     if len(x) != nin:
         raise ValueError(f"{owner}: expected {nin} inputs, got {len(x)}")
+    if not set(map(type, x)) <= {Value}:  # Values are always finite; check anything else
+        for i, v in enumerate(x):
+            if not isinstance(v, Value):
+                if not is_real(v):
+                    raise TypeError(
+                        f"{owner}: input x[{i}] must be a Value or a real number, got {show(v)}"
+                    )
+                check_real(owner, f"input x[{i}]", v)
 
 
 def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
     if rng is not None:
-        if not isinstance(rng, random.Random):
-            raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
-        return rng
+        return check_instance("Module", "rng", rng, random.Random)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | str | bytes)):
+        raise TypeError(f"Module: seed must be an int, a str or None, got {show(seed)}")
     return random.Random(seed)
 
 
@@ -362,12 +367,11 @@ class MLP(Module):
         seed: int | None = 0,
     ) -> None:
         self.nin = _check_count(nin, "MLP: nin")
-        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
-            raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        check_sequence("MLP", "nouts", nouts, what="layer sizes", min_len=1)
         self.nouts = [_check_count(n, "MLP: each layer size in nouts") for n in nouts]
         self.activation = _check_activation(activation, "MLP: activation")
         self.output_activation = _check_activation(output_activation, "MLP: output_activation")
-        rng = random.Random(seed)
+        rng = _rng(seed, None)
         sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
         self.layers = [
