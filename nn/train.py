@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd_engine import Value, no_grad
+from autograd_engine.validation import raise_as
 from nn.data import minibatches
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss
 
@@ -207,9 +208,10 @@ def _check_examples(
             try:
                 loss([model(x)], [target])
             except (TypeError, ValueError, ArithmeticError) as error:
-                raise type(error)(
-                    f"fit: example {i} (X[{i}], y[{i}]) is rejected before any update: {error}"
-                ) from error
+                raise_as(  # same class; a custom class keeps its instance and gets a note
+                    error,
+                    f"fit: example {i} (X[{i}], y[{i}]) is rejected before any update: {error}",
+                )
 
 
 def _lr(optimizer: Any) -> float | None:
