@@ -58,7 +58,9 @@ def show(x: object) -> str:
     if len(text) > _MAX_SHOWN:
         text = text[: _MAX_SHOWN - 3] + "..."
     # A plain int or float speaks for itself; anything else says what it is (bool True).
-    return text if x is None or type(x) in (int, float) else f"{kind} {text}"
+    if x is None or type(x) in (int, float) or text.startswith(f"{kind}("):
+        return text
+    return f"{kind} {text}"
 
 
 def label_note(label: object) -> str:

@@ -43,7 +43,7 @@ class Value:
     def __init__(self, data: Number, label: str = "") -> None:
         self.data = _finite_float(data, label)
         if not isinstance(label, str):
-            raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
+            raise TypeError(f"Value: label must be a str, got {show(label)}")
         self.grad = 0.0
         self.label = label
         self.op = ""
@@ -158,7 +158,10 @@ class Value:
     @staticmethod
     def sum(values: Iterable[Value | Number]) -> Value:
         """sum_i values_i as one node (each input's local derivative is 1)."""
-        parents = _values_tuple(check_sequence("sum", "values", values, forbid=(Value,)), "sum")
+        parents = _values_tuple(
+            check_sequence("sum", "values", values, what="Values or numbers", forbid=(Value,)),
+            "sum",
+        )
         if not parents:
             raise ValueError("sum: needs at least one value, got an empty sequence")
         return _apply(ops.SUM, parents, [p.data for p in parents])
@@ -166,8 +169,12 @@ class Value:
     @staticmethod
     def dot(weights: Sequence[Value | Number], inputs: Sequence[Value | Number]) -> Value:
         """sum_i weights_i * inputs_i as one node (d/dw_i = x_i, d/dx_i = w_i)."""
-        weights = tuple(check_sequence("dot", "weights", weights, forbid=(Value,)))
-        inputs = tuple(check_sequence("dot", "inputs", inputs, forbid=(Value,)))
+        weights = tuple(
+            check_sequence("dot", "weights", weights, what="Values or numbers", forbid=(Value,))
+        )
+        inputs = tuple(
+            check_sequence("dot", "inputs", inputs, what="Values or numbers", forbid=(Value,))
+        )
         if len(weights) != len(inputs):
             raise ValueError(
                 f"dot: needs sequences of equal length, got {len(weights)} and {len(inputs)}"
@@ -344,7 +351,7 @@ def _data_of(x: object) -> float:
     if isinstance(x, Value):
         return x.data
     if _is_number(x):
-        return float(x)
+        return x  # type: ignore[return-value]  # float vs int compares exactly, any size
     raise TypeError(f"compare: a Value can be compared with a Value or a number, got {show(x)}")
 
 

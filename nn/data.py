@@ -16,9 +16,14 @@ from autograd_engine.validation import check_int, check_real, sequence_of_reals,
 __all__ = ["make_moons", "make_xor", "make_linear_regression", "minibatches"]
 
 
+MAX_SAMPLES = 10**8
+"""The largest data set or batch these functions make (beyond it the lists would not fit
+in memory: a caller asking for more gets a ValueError at once, not a hang)."""
+
+
 def _count(n: object, name: str, minimum: int = 1) -> int:
     owner, _, argument = name.partition(": ")
-    return check_int(owner, argument, n, min=minimum)
+    return check_int(owner, argument, n, min=minimum, max=MAX_SAMPLES)
 
 
 def _noise(noise: object, name: str) -> float:

@@ -45,8 +45,17 @@ def _number(x: object, name: str, what: str, i: int) -> float:
     return check_real(name, f"{what}[{i}]", x)
 
 
+_ITEMS = {
+    "logits_batch": "rows of logits",
+    "target_indices": "class indices (ints)",
+    "labels": "labels (+1 or -1)",
+    "targets": "numbers",
+}
+
+
 def _batch(name: str, x: object, what: str) -> list[object]:
-    return check_sequence(name, what, x, what="entries", forbid=(Value,))
+    items = _ITEMS.get(what, "Values or numbers")
+    return check_sequence(name, what, x, what=items, forbid=(Value,))
 
 
 def _check_batch(name: str, a: object, b: object, an: str, bn: str) -> tuple[list, list]:

@@ -50,9 +50,22 @@ def _check_activation(name: object, argument: str) -> str:
     return check_choice(owner, arg, name, ACTIVATIONS)
 
 
+MAX_LAYER_PARAMETERS = 10**7
+"""The most parameters one layer may have (about 1 GB of Values): a larger size is a
+ValueError at once rather than an allocation that never finishes."""
+
+
 def _check_count(n: object, argument: str) -> int:
     owner, _, arg = argument.partition(": ")
-    return check_int(owner, arg, n, min=1)
+    return check_int(owner, arg, n, min=1, max=MAX_LAYER_PARAMETERS)
+
+
+def _check_layer_size(owner: str, nin: int, nout: int) -> None:
+    if (nin + 1) * nout > MAX_LAYER_PARAMETERS:
+        raise ValueError(
+            f"{owner}: nin={nin}, nout={nout} make {(nin + 1) * nout} parameters, more than "
+            f"MAX_LAYER_PARAMETERS={MAX_LAYER_PARAMETERS}"
+        )
 
 
 def _check_inputs(owner: str, x: object, nin: int) -> None:
@@ -236,7 +249,7 @@ def _validated(state: object, architecture: dict[str, Any], names: list[str]) ->
     """The parameter values of ``state`` in ``names`` order, or an error naming the misfit."""
     owner = "load_state_dict"
     if not isinstance(state, Mapping):
-        raise TypeError(f"{owner}: expected a dict, got {type(state).__name__}")
+        raise TypeError(f"{owner}: expected a dict, got {show(state)}")
     unknown = sorted((k for k in state if k not in ("architecture", "parameters")), key=repr)
     if unknown:
         raise ValueError(f"{owner}: unexpected top-level keys {unknown[:5]}")
@@ -250,7 +263,7 @@ def _validated(state: object, architecture: dict[str, Any], names: list[str]) ->
             )
     params = state["parameters"]
     if not isinstance(params, Mapping):
-        raise TypeError(f"{owner}: 'parameters' must be a dict, got {type(params).__name__}")
+        raise TypeError(f"{owner}: 'parameters' must be a dict, got {show(params)}")
     known = set(names)
     missing = [n for n in names if n not in params]
     unexpected = [k for k in params if k not in known]
@@ -318,6 +331,7 @@ class Layer(Module):
     ) -> None:
         self.nin = _check_count(nin, "Layer: nin")
         self.nout = _check_count(nout, "Layer: nout")
+        _check_layer_size("Layer", self.nin, self.nout)
         self.activation = _check_activation(activation, "Layer: activation")
         rng = _rng(seed, rng)
         self.neurons = [Neuron(self.nin, activation, rng=rng) for _ in range(self.nout)]

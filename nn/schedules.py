@@ -90,7 +90,7 @@ class LRScheduler:
                 if "initial_lr" not in group:
                     raise KeyError(
                         f"{owner}: param 'initial_lr' is not specified in param_groups[{i}] "
-                        f"when resuming with last_epoch={last_epoch}"
+                        f"when resuming with last_epoch={show(last_epoch)}"
                     )
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
