@@ -87,6 +87,8 @@ class Value:
         """self - other, as self + (-other) (negation is exact, so nothing is lost)."""
         if isinstance(other, Value):
             return self + (-other)
+        if type(other) is float and other - other == 0.0:  # the common case: a finite float
+            return self + (-other)
         c = _as_value(other, "sub", self)
         if c is NotImplemented:
             return NotImplemented
