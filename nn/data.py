@@ -38,6 +38,14 @@ def _seed(seed: object, owner: str) -> random.Random:
     return random.Random(seed)
 
 
+def _finite(owner: str, X: list[list[float]], y: list, what: str) -> None:
+    # Large but finite noise or weights can still overflow a coordinate to inf.
+    if not all(math.isfinite(v) for row in X for v in row) or not all(
+        math.isfinite(v) for v in y
+    ):
+        raise ValueError(f"{owner}: {what} is so large that the data overflow to inf")
+
+
 def _linspace(n: int) -> list[float]:
     # n evenly spaced angles from 0 to pi inclusive (one point -> 0).
     return [math.pi * k / (n - 1) if n > 1 else 0.0 for k in range(n)]
@@ -64,6 +72,7 @@ def make_moons(
     rng.shuffle(points)
     X = [[a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] for (a, b), _ in points]
     y = [label for _, label in points]
+    _finite("make_moons", X, y, "noise")
     return X, y
 
 
@@ -85,6 +94,7 @@ def make_xor(
         (a, b), label = corners[i % 4]
         X.append([a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] if noise else [a, b])
         y.append(label)
+    _finite("make_xor", X, y, "noise")
     return X, y
 
 
@@ -111,6 +121,7 @@ def make_linear_regression(
         target = sum(w * x for w, x in zip(weights, row, strict=True)) + bias
         X.append(row)
         y.append(target + rng.gauss(0.0, noise) if noise else target)
+    _finite("make_linear_regression", X, y, "noise or a weight")
     return X, y
 
 

@@ -253,10 +253,18 @@ class Optimizer:
         owner = type(self).__name__
         for g_index, group in enumerate(self.param_groups):
             for i, p in enumerate(group["params"]):
-                if not (_is_real(p.grad) and math.isfinite(p.grad)):
+                g = p.grad
+                if type(g) is float and g - g == 0.0:  # the common case: a finite float
+                    continue
+                if not _is_real(g):
+                    raise TypeError(
+                        f"{owner}.step: the gradient of {_describe(p, g_index, i)} must be a "
+                        f"real number, got {show(g)}; no parameter or state was changed"
+                    )
+                if not math.isfinite(check_real(owner, "grad", g, finite=False)):
                     raise FloatingPointError(
                         f"{owner}.step: the gradient of {_describe(p, g_index, i)} is "
-                        f"{p.grad!r}; no parameter or state was changed"
+                        f"{show(g)}; no parameter or state was changed"
                     )
         updates: list[tuple[Value, float, State]] = []
         for g_index, group in enumerate(self.param_groups):
@@ -891,7 +899,13 @@ def clip_grad_norm_(
     check_bool("clip_grad_norm_", "error_if_nonfinite", error_if_nonfinite)
     if not params:
         return 0.0
-    grads = [abs(float(p.grad)) for p in params]
+    for i, p in enumerate(params):
+        if not _is_real(p.grad):
+            raise TypeError(
+                f"clip_grad_norm_: parameters[{i}].grad must be a real number, got {show(p.grad)}"
+            )
+    signed = [check_real("clip_grad_norm_", "grad", p.grad, finite=False) for p in params]
+    grads = [abs(g) for g in signed]
     if any(math.isnan(g) for g in grads):
         total = math.nan
     elif len(grads) == 1 or norm_type == math.inf:
@@ -913,6 +927,6 @@ def clip_grad_norm_(
             "To scale the gradients by the non-finite norm anyway, set error_if_nonfinite=False"
         )
     clip_coef = min(max_norm / (total + 1e-6), 1.0) if not math.isnan(total) else math.nan
-    for p in params:
-        p.grad = p.grad * clip_coef
+    for p, g in zip(params, signed, strict=True):
+        p.grad = g * clip_coef  # g is p.grad as a float (the same float for a float grad)
     return total
