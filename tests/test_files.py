@@ -205,3 +205,19 @@ def test_concurrent_saves_do_not_remove_each_others_temp_files(tmp_path):
     text = path.read_text()
     assert len(text) == 1000 and len(set(text)) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+def test_save_svg_keeps_a_private_files_mode(tmp_path):
+    """save_svg goes through write_atomic: a 0600 SVG stays 0600 and parses as XML."""
+    import xml.etree.ElementTree as ET
+
+    from autograd_engine import Value, draw_dot, save_svg
+
+    path = tmp_path / "g.svg"
+    path.write_text("old")
+    os.chmod(path, 0o600)
+    x = Value(1.0, label="x")
+    save_svg(draw_dot(x * 2), path)
+    assert _mode(path) == 0o600
+    ET.parse(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]
