@@ -319,7 +319,7 @@ def _as_value(x: object, op: str, owner: Value | None = None) -> Any:
     if _is_number(x):
         other = f" (the other operand is {_describe(owner)})" if owner is not None else ""
         try:
-            return Value(x)
+            return Value(x)  # type: ignore[arg-type]  # a real number, checked above
         except ValueError:
             raise ValueError(
                 f"{op}: operand must be a finite number, got {show(x)}{other}"
@@ -337,7 +337,7 @@ def _values_tuple(xs: Iterable[object], op: str) -> tuple[Value, ...]:
     """``xs`` as a tuple of Values (numbers become constants), or an error naming the entry."""
     xs = tuple(xs)
     if set(map(type, xs)) <= {Value}:  # the common case, checked at C speed
-        return xs
+        return xs  # type: ignore[return-value]  # every item is a Value
     values = []
     for i, x in enumerate(xs):
         if isinstance(x, Value):

@@ -40,9 +40,7 @@ def _seed(seed: object, owner: str) -> random.Random:
 
 def _finite(owner: str, X: list[list[float]], y: list, what: str) -> None:
     # Large but finite noise or weights can still overflow a coordinate to inf.
-    if not all(math.isfinite(v) for row in X for v in row) or not all(
-        math.isfinite(v) for v in y
-    ):
+    if not all(math.isfinite(v) for row in X for v in row) or not all(math.isfinite(v) for v in y):
         raise ValueError(f"{owner}: {what} is so large that the data overflow to inf")
 
 

@@ -183,7 +183,7 @@ class Module:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         if "_act" in state and state["_act"] is None:
-            self._act = ACTIVATIONS[self.activation]
+            self._act = ACTIVATIONS[state["activation"]]
 
 
 def _in_file(error: Exception, where: str) -> Exception:
