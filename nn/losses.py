@@ -82,8 +82,15 @@ def mse_loss(preds: Sequence[Value | float], targets: Sequence[Value | float]) -
     terms = []
     for i in range(len(preds)):
         p = _entry(preds[i], "mse_loss", "preds", i)
-        d = p - _entry(targets[i], "mse_loss", "targets", i)
-        terms.append(d * d)
+        t = _entry(targets[i], "mse_loss", "targets", i)
+        try:
+            d = p - t
+            terms.append(d * d)
+        except OverflowError as error:  # |p - t| > 1.3e154: the square is beyond the floats
+            raise OverflowError(
+                f"mse_loss: the squared error of entry {i} (preds[{i}] = {p.data!r}, "
+                f"targets[{i}] = {t.data!r}) is beyond the float range"
+            ) from error
     return _mean(terms)
 
 

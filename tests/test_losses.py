@@ -380,3 +380,9 @@ def test_mean_of_huge_terms_does_not_overflow():
     """Two losses of 1e308 have mean 1e308: the sum alone would overflow, so terms scale first."""
     loss = mse_loss([Value(1e154), Value(1e154)], [0.0, 0.0])
     assert loss.data == pytest.approx(1e308, rel=1e-15)
+
+
+def test_mse_beyond_the_float_range_says_so():
+    """A squared error beyond 1.8e308 is an OverflowError naming mse_loss and the entry."""
+    with pytest.raises(OverflowError, match=r"^mse_loss: the squared error of entry 1"):
+        mse_loss([0.0, 1e200], [0.0, -1e200])
