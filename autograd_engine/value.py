@@ -160,10 +160,7 @@ class Value:
     @staticmethod
     def sum(values: Iterable[Value | Number]) -> Value:
         """sum_i values_i as one node (each input's local derivative is 1)."""
-        parents = _values_tuple(
-            check_sequence("sum", "values", values, what="Values or numbers", forbid=(Value,)),
-            "sum",
-        )
+        parents = _values_tuple(_sequence(values, "sum", "values"), "sum")
         if not parents:
             raise ValueError("sum: needs at least one value, got an empty sequence")
         return _apply(ops.SUM, parents, [p.data for p in parents])
@@ -171,12 +168,8 @@ class Value:
     @staticmethod
     def dot(weights: Sequence[Value | Number], inputs: Sequence[Value | Number]) -> Value:
         """sum_i weights_i * inputs_i as one node (d/dw_i = x_i, d/dx_i = w_i)."""
-        weights = tuple(
-            check_sequence("dot", "weights", weights, what="Values or numbers", forbid=(Value,))
-        )
-        inputs = tuple(
-            check_sequence("dot", "inputs", inputs, what="Values or numbers", forbid=(Value,))
-        )
+        weights = _sequence(weights, "dot", "weights")
+        inputs = _sequence(inputs, "dot", "inputs")
         if len(weights) != len(inputs):
             raise ValueError(
                 f"dot: needs sequences of equal length, got {len(weights)} and {len(inputs)}"
@@ -333,6 +326,14 @@ def _as_value(x: object, op: str, owner: Value | None = None) -> Any:
     )
 
 
+def _sequence(xs: object, op: str, name: str) -> tuple[object, ...]:
+    # A list or tuple as it is (the common case, no checks); anything else through the
+    # validation module, which refuses a str, a dict, a single Value or a number.
+    if type(xs) is list or type(xs) is tuple:
+        return tuple(xs)
+    return tuple(check_sequence(op, name, xs, what="Values or numbers", forbid=(Value,)))
+
+
 def _values_tuple(xs: Iterable[object], op: str) -> tuple[Value, ...]:
     """``xs`` as a tuple of Values (numbers become constants), or an error naming the entry."""
     xs = tuple(xs)
@@ -340,7 +341,11 @@ def _values_tuple(xs: Iterable[object], op: str) -> tuple[Value, ...]:
         return xs  # type: ignore[return-value]  # every item is a Value
     values = []
     for i, x in enumerate(xs):
-        if isinstance(x, Value):
+        if type(x) is float and x - x == 0.0:  # a finite float: a constant leaf, no checks
+            leaf = _new_value(Value)
+            leaf.data, leaf.grad, leaf.label, leaf.op, leaf.parents = x, 0.0, "", "", ()
+            values.append(leaf)
+        elif isinstance(x, Value):
             values.append(x)
         elif _is_number(x):
             values.append(Value(check_real(op, f"input {i}", x)))

@@ -75,14 +75,18 @@ def _check_inputs(owner: str, x: object, nin: int) -> None:
         )
     if len(x) != nin:
         raise ValueError(f"{owner}: expected {nin} inputs, got {len(x)}")
-    if not set(map(type, x)) <= {Value}:  # Values are always finite; check anything else
-        for i, v in enumerate(x):
-            if not isinstance(v, Value):
-                if not is_real(v):
-                    raise TypeError(
-                        f"{owner}: input x[{i}] must be a Value or a real number, got {show(v)}"
-                    )
-                check_real(owner, f"input x[{i}]", v)
+    types = set(map(type, x))
+    if types <= {Value}:  # Values are always finite: nothing to check
+        return
+    if types <= {Value, float} and all(v - v == 0.0 for v in x if type(v) is float):
+        return  # finite floats and Values: the common case, checked cheaply
+    for i, v in enumerate(x):
+        if not isinstance(v, Value):
+            if not is_real(v):
+                raise TypeError(
+                    f"{owner}: input x[{i}] must be a Value or a real number, got {show(v)}"
+                )
+            check_real(owner, f"input x[{i}]", v)
 
 
 def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
