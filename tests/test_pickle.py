@@ -157,3 +157,22 @@ def test_unpickled_values_keep_finite_floats():
     """The data of a loaded node is the exact float that was dumped."""
     y = Value(math.pi) * Value(1e-300)
     assert pickle.loads(pickle.dumps(y)).data == y.data
+
+
+def test_a_model_with_its_optimizer_and_schedule_stays_linked():
+    """Pickled or deep-copied together, the optimizer's groups and state key the new parameters."""
+    from nn.optim import Adam
+    from nn.schedules import StepLR
+
+    model = MLP(2, [3, 1], seed=0)
+    opt = Adam(model.parameters(), lr=0.1)
+    sched = StepLR(opt, 2)
+    model([1.0, 2.0]).backward()
+    opt.step()
+    sched.step()
+    for clone in (lambda o: pickle.loads(pickle.dumps(o)), copy.deepcopy):
+        model2, opt2, sched2 = clone((model, opt, sched))
+        params = model2.parameters()
+        assert all(a is b for a, b in zip(opt2.param_groups[0]["params"], params, strict=True))
+        assert set(opt2.state) == set(params) and sched2.optimizer is opt2
+        assert opt2.state_dict() == opt.state_dict()
