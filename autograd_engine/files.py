@@ -26,7 +26,7 @@ _active: set[str] = set()
 _active_lock = threading.Lock()
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
+def write_atomic(path: str | os.PathLike[str], text: str, *, owner: str = "write_atomic") -> Path:
     """Write ``text`` to ``path`` (UTF-8) whole or not at all, and return the path.
 
     The text goes to a temporary file in the same folder, is flushed and fsynced,
@@ -41,22 +41,21 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
     (``kill -9``) cannot clean up; the next save of the same ``path`` removes such
     leftovers of its own naming: those whose process is gone, or older than
     ``STALE_AFTER`` seconds (never one that another thread is writing now).
-    The folder must exist.
+    The folder must exist. ``owner`` starts every error message (``Module.save`` passes
+    ``"save"``).
     """
     if not isinstance(path, str | os.PathLike):
-        raise TypeError(f"write_atomic: path must be a str or a path, got {show(path)}")
+        raise TypeError(f"{owner}: path must be a str or a path, got {show(path)}")
     if not isinstance(text, str):
-        raise TypeError(f"write_atomic: text must be a str, got {show(text)}")
-    path = Path(path)
+        raise TypeError(f"{owner}: text must be a str, got {show(text)}")
     shown = os.fspath(path)
-    if not shown or path.name in ("", ".", ".."):
-        raise ValueError(f"write_atomic: path must name a file, got {shown!r}")
+    path = Path(path)
+    if not isinstance(shown, str) or not shown or path.name in ("", ".", ".."):
+        raise ValueError(f"{owner}: path must name a file, got {shown!r}")
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise ValueError(
-            f"write_atomic: the text for {shown!r} is not valid UTF-8: {error}"
-        ) from error
+        raise ValueError(f"{owner}: the text for {shown!r} is not valid UTF-8: {error}") from error
     try:
         directory = path.resolve().parent
         if path.is_dir():
@@ -64,7 +63,7 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
         _remove_stale(directory, path.name)
         _write(path, directory, data)
     except OSError as error:
-        raise _naming(error, shown) from error
+        raise _naming(error, shown, owner) from error
     return path
 
 
@@ -102,11 +101,11 @@ def _write(path: Path, directory: Path, data: bytes) -> None:
     _fsync_directory(directory)
 
 
-def _naming(error: OSError, path: str) -> OSError:
+def _naming(error: OSError, path: str, owner: str) -> OSError:
     # The same kind of OSError (errno picks the subclass), about the path the user gave.
     if error.errno is None:
-        return OSError(f"write_atomic: cannot write {path!r}: {error}")
-    return OSError(error.errno, f"write_atomic: cannot write ({error.strerror})", path)
+        return OSError(f"{owner}: cannot write {path!r}: {error}")
+    return OSError(error.errno, f"{owner}: cannot write ({error.strerror})", path)
 
 
 def _remove_stale(directory: Path, name: str) -> None:

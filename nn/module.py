@@ -157,7 +157,8 @@ class Module:
         check_instance("save", "path", path, (str, os.PathLike))
         for name, p in self.named_parameters():
             check_real("save", f"parameter {name!r}", p.data, label=p.label)
-        write_atomic(path, json.dumps(self.state_dict(), indent=1, allow_nan=False))
+        text = json.dumps(self.state_dict(), indent=1, allow_nan=False)
+        write_atomic(path, text, owner="save")
 
     def load(self, path: str | os.PathLike[str]) -> Module:
         """Load parameters saved by ``save`` into this model; returns the model.
