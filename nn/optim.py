@@ -892,7 +892,13 @@ def clip_grad_norm_(
                 f"{type(p).__name__} {p!r}"
             )
     # max_norm may be inf (no clipping); a negative one would flip every gradient.
+    given = max_norm
     max_norm = check_real("clip_grad_norm_", "max_norm", max_norm, finite=False, min=0.0)
+    if max_norm == math.inf and not isinstance(given, float):  # 10**400: not a float at all
+        raise ValueError(
+            f"clip_grad_norm_: max_norm must be a float (math.inf for no clipping), got "
+            f"{show(given)}, which is beyond the float range"
+        )
     norm_type = check_real(
         "clip_grad_norm_", "norm_type", norm_type, finite=False, min=0.0, min_open=True
     )

@@ -307,7 +307,7 @@ def test_huge_hyperparameters_are_value_errors_not_overflow(name):
 
 
 def test_clip_grad_norm_rejects_negative_and_nan_max_norm():
-    """max_norm may be inf (no clipping) but never negative or nan; grads are unchanged."""
+    """max_norm may be inf (no clipping) but not negative, nan or 10**400; grads unchanged."""
     from nn.optim import clip_grad_norm_
 
     p = Value(1.0)
@@ -315,8 +315,10 @@ def test_clip_grad_norm_rejects_negative_and_nan_max_norm():
     for bad in (-1.0, math.nan):
         with pytest.raises(ValueError, match="^clip_grad_norm_: max_norm"):
             clip_grad_norm_([p], bad)
+    with pytest.raises(ValueError, match="^clip_grad_norm_: max_norm .*beyond the float range"):
+        clip_grad_norm_([p], 10**400)
     assert p.grad == 3.0
-    assert clip_grad_norm_([p], 10**400) == 3.0 and p.grad == 3.0
+    assert clip_grad_norm_([p], math.inf) == 3.0 and p.grad == 3.0
 
 
 def test_optimizer_state_fields_are_checked():
