@@ -261,8 +261,11 @@ def _validated(state: object, architecture: dict[str, Any], names: list[str]) ->
     if "parameters" not in state:
         raise ValueError(f"{owner}: missing the 'parameters' key")
     if "architecture" in state:
-        saved = check_architecture(state["architecture"], owner)
-        if saved != architecture:
+        saved = state["architecture"]
+        kind = saved.get("type") if isinstance(saved, Mapping) else None
+        if isinstance(kind, str) and kind in ARCHITECTURES:  # ours: checked, defaults filled
+            saved = check_architecture(saved, owner)
+        if saved != architecture:  # a user's own Module subclass is compared as saved
             raise ValueError(
                 f"{owner}: architecture {saved!r} does not match this model's {architecture!r}"
             )

@@ -234,3 +234,27 @@ def test_loaded_parameters_are_plain_leaves():
     model = Neuron(2, seed=0)
     for p in model.parameters():
         assert isinstance(p, Value) and p.parents == () and type(p.data) is float
+
+
+def test_a_users_own_module_still_saves_and_loads(tmp_path):
+    """A Module subclass with its own architecture type round-trips through model.load."""
+    from nn import Module
+
+    class Scale(Module):
+        def __init__(self):
+            self.k = Value(2.0, label="k")
+
+        def named_parameters(self):
+            return [("k", self.k)]
+
+        def architecture(self):
+            return {"type": "Scale"}
+
+    model = Scale()
+    path = tmp_path / "s.json"
+    model.save(path)
+    other = Scale()
+    other.k.data = 5.0
+    assert other.load(path).k.data == 2.0
+    with pytest.raises(ValueError, match=r"s\.json.*architecture\['type'\]"):
+        nn.load(path)
