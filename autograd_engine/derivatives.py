@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 from autograd_engine.graph import backprop
+from autograd_engine.validation import check_bool, check_instance, check_sequence
 from autograd_engine.value import Value
 
 __all__ = ["grad", "hessian"]
@@ -29,14 +30,8 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     >>> x.grad                                  # no .grad was written
     0.0
     """
-    if not isinstance(output, Value):
-        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
-    if isinstance(inputs, Value):
-        raise TypeError("grad: inputs must be a sequence of Values, e.g. [x], got one Value")
-    inputs = list(inputs)
-    for i, x in enumerate(inputs):
-        if not isinstance(x, Value):
-            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+    inputs = _check("grad", output, inputs)
+    check_bool("grad", "create_graph", create_graph)
     seed = Value(1.0) if create_graph else 1.0
     _, grads = backprop(output, seed, create_graph=create_graph)
     results = []
@@ -64,6 +59,19 @@ def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
     >>> hessian(x * x * y, [x, y])              # [[2y, 2x], [2x, 0]]
     [[4.0, 2.0], [2.0, 0.0]]
     """
-    inputs = list(inputs)
+    inputs = _check("hessian", output, inputs)
     first = grad(output, inputs, create_graph=True)
     return [[g.data for g in grad(d, inputs)] for d in first]
+
+
+def _check(owner: str, output: object, inputs: object) -> list[Value]:
+    """``inputs`` as a list of Values, or a TypeError naming ``owner`` and the argument."""
+    check_instance(owner, "output", output, Value)
+    if isinstance(inputs, Value):
+        raise TypeError(
+            f"{owner}: inputs must be a list of Values, e.g. [x], got one Value {inputs!r}"
+        )
+    items = check_sequence(owner, "inputs", inputs, what="Values")
+    for i, x in enumerate(items):
+        check_instance(owner, f"inputs[{i}]", x, Value)
+    return items

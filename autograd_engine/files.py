@@ -1,45 +1,156 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Atomic file writes: a reader sees the old file or the new one, never half of one.
+
+``write_atomic`` is the one path by which the package writes a file (``save_svg``,
+``Module.save``). The text goes to a hidden temporary file in the target's folder,
+named ``.<name>.<pid>.<random>.tmp``, which is then renamed over the target.
+"""
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
+import threading
+import time
 from pathlib import Path
 
-__all__ = ["write_atomic"]
+from autograd_engine.validation import show
+
+__all__ = ["write_atomic", "STALE_AFTER"]
+
+STALE_AFTER = 3600.0
+"""Seconds after which a temporary file of a process that is still alive counts as stale."""
+
+# Temporary files this process is writing right now (other threads' saves): never stale.
+_active: set[str] = set()
+_active_lock = threading.Lock()
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` to ``path`` whole or not at all, and return the path.
+def write_atomic(path: str | os.PathLike[str], text: str, *, owner: str = "write_atomic") -> Path:
+    """Write ``text`` to ``path`` (UTF-8) whole or not at all, and return the path.
 
     The text goes to a temporary file in the same folder, is flushed and fsynced,
-    gets the permissions a plain ``open(path, "w")`` would give (0666 less the
-    umask; ``mkstemp`` alone would leave 0600), and is renamed over ``path``
-    (``os.replace``). On any error the temporary file is removed and ``path`` is
-    untouched. The folder must exist.
+    and is renamed over ``path`` (``os.replace``). Permissions: the temporary file
+    is created with mode 0666, which the kernel reduces by the umask, exactly as a
+    plain ``open(path, "w")`` would for a new file; if ``path`` already exists it
+    keeps its permission bits (a 0600 file stays 0600). The process umask is never
+    changed (changing it, even briefly, would affect files other threads create).
+
+    On any error the temporary file is removed, ``path`` is untouched, and an
+    ``OSError`` names ``path`` (never the temporary file). A save killed outright
+    (``kill -9``) cannot clean up; the next save of the same ``path`` removes such
+    leftovers of its own naming: those whose process is gone, or older than
+    ``STALE_AFTER`` seconds (never one that another thread is writing now).
+    The folder must exist. ``owner`` starts every error message (``Module.save`` passes
+    ``"save"``).
     """
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"{owner}: path must be a str or a path, got {show(path)}")
+    if not isinstance(text, str):
+        raise TypeError(f"{owner}: text must be a str, got {show(text)}")
+    shown = os.fspath(path)
     path = Path(path)
-    directory = path.resolve().parent
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    if not isinstance(shown, str) or not shown or path.name in ("", ".", ".."):
+        raise ValueError(f"{owner}: path must name a file, got {shown!r}")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_directory(directory)
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(f"{owner}: the text for {shown!r} is not valid UTF-8: {error}") from error
+    try:
+        directory = path.resolve().parent
+        if path.is_dir():
+            raise IsADirectoryError(21, "Is a directory", shown)
+        _remove_stale(directory, path.name)
+        _write(path, directory, data)
+    except OSError as error:
+        raise _naming(error, shown, owner) from error
     return path
 
 
-def _umask() -> int:
-    # The only portable way to read the umask is to set it and put it back.
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _write(path: Path, directory: Path, data: bytes) -> None:
+    tmp = directory / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    # O_EXCL: never follow or reuse a file someone else put there; the kernel applies
+    # the umask to 0o666, which is what open(path, "w") gives a new file.
+    with _active_lock:  # before it exists, so a concurrent cleanup never sees it unlisted
+        _active.add(str(tmp))
+    fd, created = -1, False
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        created = True
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as file:
+            fd = -1  # the file object owns it now
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if fd != -1:
+            os.close(fd)
+        if created:
+            tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        with _active_lock:
+            _active.discard(str(tmp))
+    _fsync_directory(directory)
+
+
+def _naming(error: OSError, path: str, owner: str) -> OSError:
+    # The same kind of OSError (errno picks the subclass), about the path the user gave.
+    if error.errno is None:
+        return OSError(f"{owner}: cannot write {path!r}: {error}")
+    return OSError(error.errno, f"{owner}: cannot write ({error.strerror})", path)
+
+
+def _remove_stale(directory: Path, name: str) -> None:
+    """Remove ``.<name>.<pid>.<hex>.tmp`` files left by saves that were killed."""
+    prefix, now = f".{name}.", time.time()
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return  # the write itself will report what is wrong with the folder
+    for entry in entries:
+        rest = entry.name[len(prefix) :] if entry.name.startswith(prefix) else ""
+        parts = rest.split(".")
+        if len(parts) != 3 or parts[2] != "tmp" or not parts[0].isdigit():
+            continue
+        if len(parts[1]) != 8 or any(c not in "0123456789abcdef" for c in parts[1]):
+            continue
+        with _active_lock:
+            if entry.path in _active or str(directory / entry.name) in _active:
+                continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        if _alive(int(parts[0])) and now - info.st_mtime < STALE_AFTER:
+            continue
+        try:
+            os.unlink(entry.path)
+        except OSError:
+            pass  # another save removed it first, or we may not: not this save's problem
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # our own live saves are all in _active: any other file is a leftover
+    if os.name == "nt":
+        return True  # os.kill(pid, 0) would terminate the process there: go by age only
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # exists but belongs to someone else, or cannot tell: keep it
+    return True
 
 
 def _fsync_directory(directory: Path) -> None:

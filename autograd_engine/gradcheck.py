@@ -37,8 +37,11 @@ input and step failed. Close to a pole, truncation grows: for ``log`` at distanc
 ``(eps / d)**2 / 3``, so with the default ``rtol`` the check is reliable for
 ``d`` larger than about ``50 * eps``.
 
-At large ``|x|`` the step ``x +- eps`` is rounded to the float grid; the difference
-is divided by the step really taken, ``(x + eps) - (x - eps)``, not by ``2 eps``.
+At large ``|x|`` an absolute step is lost in rounding (at ``x = 1e11`` the floats are
+1.5e-5 apart, so ``x + 1e-6 == x``), so the step is relative there: input ``i`` moves
+by ``h_i = eps * max(1, |x_i|)`` (``eps`` itself for ``|x_i| <= 1``, as in PyTorch),
+and the difference is divided by the step really taken, ``(x + h) - (x - h)``, not by
+``2 h``. An ``eps`` so small that ``x + h == x - h`` raises ValueError saying so.
 
 Second order. With ``check_second_order=True`` the analytic Hessian, obtained by
 differentiating ``grad(..., create_graph=True)`` once more (double backward, what
@@ -53,12 +56,12 @@ builds a wrong graph on Values (for example one that treats ``out`` as a constan
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 
 from autograd_engine.derivatives import grad
 from autograd_engine.graph import _enable_grad
-from autograd_engine.value import Value, _is_number
+from autograd_engine.validation import check_bool, check_real, check_sequence, is_real, show
+from autograd_engine.value import Value
 
 __all__ = ["GradcheckError", "gradcheck"]
 
@@ -86,7 +89,7 @@ def gradcheck(
     ``f(*Values) -> Value``. ``inputs`` are numbers or Values (only their ``data``
     and ``label`` are used; nothing of theirs is changed). For every input ``i``:
 
-        numeric_i = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)
+        numeric_i = (f(x + h e_i) - f(x - h e_i)) / (2 h),  h = eps * max(1, |x_i|)
         pass iff |analytic_i - numeric_i| <= atol + rtol * |numeric_i|
 
     With ``check_second_order`` the Hessian from double backward is also compared
@@ -107,6 +110,8 @@ def gradcheck(
       d out / d input 0 at 0.0: analytic 0.0, numeric 0.5, |difference| 0.5 > tolerance ...
     """
     point, labels = _check_arguments(f, inputs, eps, atol, rtol)
+    check_bool("gradcheck", "check_second_order", check_second_order)
+    eps, atol, rtol = float(eps), float(atol), float(rtol)
     # Record graphs even if called inside no_grad: the check differentiates f.
     with _enable_grad():
         return _gradcheck(f, point, labels, eps, atol, rtol, check_second_order)
@@ -126,9 +131,10 @@ def _gradcheck(
 
     failures = []
     for i in range(len(point)):
-        plus = _call_at(f, point, labels, i, +eps)[0].data
-        minus = _call_at(f, point, labels, i, -eps)[0].data
-        numeric = (plus - minus) / _step(point[i], eps)
+        h = _h(point, i, eps)
+        plus = _call_at(f, point, labels, i, +h)[0].data
+        minus = _call_at(f, point, labels, i, -h)[0].data
+        numeric = (plus - minus) / _step(point[i], h)
         failure = _compare(analytic[i], numeric, atol, rtol)
         if failure:
             failures.append(f"d out / d {_name(i, labels, point)}: {failure}")
@@ -158,9 +164,10 @@ def _check_hessian(
 
     failures = []
     for j in range(n):
-        plus = _gradient_at(f, point, labels, j, +eps)
-        minus = _gradient_at(f, point, labels, j, -eps)
-        step = _step(point[j], eps)
+        h = _h(point, j, eps)
+        plus = _gradient_at(f, point, labels, j, +h)
+        minus = _gradient_at(f, point, labels, j, -h)
+        step = _step(point[j], h)
         for i in range(n):
             numeric = (plus[i] - minus[i]) / step
             failure = _compare(analytic[i][j], numeric, atol, rtol)
@@ -209,45 +216,30 @@ def _check_arguments(
 ) -> tuple[list[float], list[str]]:
     """The input point and labels, or a TypeError/ValueError naming the bad argument."""
     if not callable(f):
-        raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__} {f!r}")
-    if isinstance(inputs, Value) or _is_number(inputs):
+        raise TypeError(f"gradcheck: f must be callable, got {show(f)}")
+    if isinstance(inputs, Value) or is_real(inputs):
         raise TypeError(
             f"gradcheck: inputs must be a sequence of numbers or Values, got a single "
             f"{type(inputs).__name__}; wrap it in a list"
         )
-    try:
-        items = list(inputs)
-    except TypeError:
-        raise TypeError(
-            f"gradcheck: inputs must be a sequence of numbers or Values, "
-            f"got {type(inputs).__name__}"
-        ) from None
+    items = check_sequence("gradcheck", "inputs", inputs, what="numbers or Values")
     if not items:
         raise ValueError("gradcheck: inputs is empty; give at least one point to check at")
     point, labels = [], []
     for i, x in enumerate(items):
         if isinstance(x, Value):
-            data, label = x.data, x.label
-        elif _is_number(x):
-            data, label = float(x), ""
+            point.append(x.data)
+            labels.append(x.label)
+        elif is_real(x):
+            point.append(check_real("gradcheck", f"inputs[{i}]", x))
+            labels.append("")
         else:
             raise TypeError(
-                f"gradcheck: inputs[{i}] must be a real number or a Value, "
-                f"got {type(x).__name__} {x!r}"
+                f"gradcheck: inputs[{i}] must be a real number or a Value, got {show(x)}"
             )
-        if not math.isfinite(data):
-            raise ValueError(f"gradcheck: inputs[{i}] must be finite, got {data!r}")
-        point.append(data)
-        labels.append(label)
-    for name, value, positive in (("eps", eps, True), ("atol", atol, False), ("rtol", rtol, False)):
-        if not _is_number(value):
-            raise TypeError(
-                f"gradcheck: {name} must be a real number, got {type(value).__name__} {value!r}"
-            )
-        bad = value <= 0 if positive else value < 0
-        if bad or not math.isfinite(value):
-            need = "positive" if positive else "non-negative"
-            raise ValueError(f"gradcheck: {name} must be finite and {need}, got {value!r}")
+    check_real("gradcheck", "eps", eps, min=0.0, min_open=True)
+    check_real("gradcheck", "atol", atol, min=0.0)
+    check_real("gradcheck", "rtol", rtol, min=0.0)
     return point, labels
 
 
@@ -277,7 +269,7 @@ def _call_at(
         sign = "+" if step > 0 else "-"
         raise ValueError(
             f"gradcheck: f fails at {_name(i, labels, point)} {sign} eps "
-            f"(= {point[i] + step!r}, eps={abs(step)!r}): {error}. The point is within eps "
+            f"(= {point[i] + step!r}, step {abs(step)!r}): {error}. The point is within eps "
             f"of a pole or the edge of f's domain; move it or use a smaller eps"
         ) from error
 
@@ -290,10 +282,22 @@ def _gradient_at(
     return [g.data for g in grad(out, leaves)]
 
 
-def _step(x: float, eps: float) -> float:
-    # The step really taken, (x + eps) - (x - eps): at large |x| it is not 2 eps
-    # exactly, and dividing by 2 eps would misjudge a correct derivative.
-    return (x + eps) - (x - eps)
+def _h(point: list[float], i: int, eps: float) -> float:
+    """The step for input ``i``: eps * max(1, |x_i|), or a ValueError if it rounds away."""
+    x = point[i]
+    h = eps * max(1.0, abs(x))
+    if x + h == x - h:
+        raise ValueError(
+            f"gradcheck: eps={eps!r} is below the rounding step of input {i} at {x!r} "
+            f"(x + h == x - h for h = {h!r}); use a larger eps"
+        )
+    return h
+
+
+def _step(x: float, h: float) -> float:
+    # The step really taken, (x + h) - (x - h): at large |x| it is not 2 h
+    # exactly, and dividing by 2 h would misjudge a correct derivative.
+    return (x + h) - (x - h)
 
 
 def _name(i: int, labels: list[str], point: list[float]) -> str:

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
+from autograd_engine.validation import raise_as
+
 if TYPE_CHECKING:
     from autograd_engine.value import Value
 
@@ -117,10 +119,11 @@ def backprop(
                 else:
                     terms = node.op.vjp(g, node.data, *[p.data for p in parents])
             except (ArithmeticError, ValueError) as error:
-                raise type(error)(
+                raise_as(  # the same class (a custom one gets a note), chained to the original
+                    error,
                     f"backward through {node.op}{_named(node)}: the local derivative "
-                    f"is not finite at inputs {[p.data for p in parents]} ({error})"
-                ) from error
+                    f"is not finite at inputs {[p.data for p in parents]} ({error})",
+                )
             if len(terms) != n:
                 raise TypeError(
                     f"backward through {node.op}{_named(node)}: its vjp returned "

@@ -101,6 +101,37 @@ class Op(str):
 
         return apply_op(self, *args)
 
+    # An op is pickled by name and copied as itself: its functions are code, not data.
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        """Pickle as a reference to the op of this name in ``ALL_OPS``; refuse any other."""
+        return _registered(self)
+
+    def __copy__(self) -> Op:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Op:
+        return self
+
+
+def _registered(op: Op) -> tuple[Any, tuple[str]]:
+    import pickle  # only needed when pickling
+
+    if not any(known is op for known in ALL_OPS):
+        raise pickle.PicklingError(
+            f"pickle: op {str(op)!r} is not one of ALL_OPS, so a graph that uses it cannot be "
+            "pickled (its functions would have to be stored as code); save a model's "
+            "parameters with Module.save (JSON) instead"
+        )
+    return (_op_named, (str(op),))
+
+
+def _op_named(name: str) -> Op:
+    """The op called ``name`` in ``ALL_OPS`` (used when unpickling a graph)."""
+    for op in ALL_OPS:
+        if op == name:
+            return op
+    raise ValueError(f"unpickle: no op named {name!r} in ALL_OPS")
+
 
 def _sigmoid(x: float) -> float:
     # Never overflows: exp is only taken of -|x|.

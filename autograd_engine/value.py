@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd_engine import ops
-from autograd_engine.graph import _mode, accumulate, backprop
+from autograd_engine.graph import _mode, accumulate, backprop, topological_order
 from autograd_engine.ops import Op
+from autograd_engine.validation import check_real, check_sequence, raise_as, show
 
 __all__ = ["Value", "apply_op"]
 
@@ -52,7 +54,7 @@ class Value:
     def __init__(self, data: Number, label: str = "") -> None:
         self.data = _finite_float(data, label)
         if not isinstance(label, str):
-            raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
+            raise TypeError(f"Value: label must be a str, got {show(label)}")
         self.grad = 0.0
         self.label = label
         self.op = ""
@@ -62,28 +64,28 @@ class Value:
 
     def __add__(self, other: Value | Number) -> Value:
         """self + other; d/dself = d/dother = 1."""
-        other = _as_value(other, "add")
+        other = _as_value(other, "add", self)
         if other is NotImplemented:
             return NotImplemented
         return _apply(ops.ADD, (self, other), (self.data, other.data))
 
     def __radd__(self, other: Number) -> Value:
         """other + self."""
-        other = _as_value(other, "add")
+        other = _as_value(other, "add", self)
         if other is NotImplemented:
             return NotImplemented
         return _apply(ops.ADD, (other, self), (other.data, self.data))
 
     def __mul__(self, other: Value | Number) -> Value:
         """self * other; d/dself = other, d/dother = self."""
-        other = _as_value(other, "mul")
+        other = _as_value(other, "mul", self)
         if other is NotImplemented:
             return NotImplemented
         return _apply(ops.MUL, (self, other), (self.data, other.data))
 
     def __rmul__(self, other: Number) -> Value:
         """other * self."""
-        other = _as_value(other, "mul")
+        other = _as_value(other, "mul", self)
         if other is NotImplemented:
             return NotImplemented
         return _apply(ops.MUL, (other, self), (other.data, self.data))
@@ -94,26 +96,32 @@ class Value:
 
     def __sub__(self, other: Value | Number) -> Value:
         """self - other, as self + (-other) (negation is exact, so nothing is lost)."""
-        if isinstance(other, Value) or _is_number(other):
+        if isinstance(other, Value):
             return self + (-other)
-        return NotImplemented
+        if type(other) is float and other - other == 0.0:  # the common case: a finite float
+            return self + (-other)
+        c = _as_value(other, "sub", self)
+        if c is NotImplemented:
+            return NotImplemented
+        return self + (-c.data)
 
     def __rsub__(self, other: Number) -> Value:
         """other - self, as other + (-self)."""
-        if not _is_number(other):
+        c = _as_value(other, "sub", self)
+        if c is NotImplemented:
             return NotImplemented
-        return (-self) + other
+        return (-self) + c.data
 
     def __truediv__(self, other: Value | Number) -> Value:
         """self / other; d/dself = 1/other, d/dother = -self/other^2. Raises on other == 0."""
-        other = _as_value(other, "div")
+        other = _as_value(other, "div", self)
         if other is NotImplemented:
             return NotImplemented
         return _apply(ops.DIV, (self, other), (self.data, other.data))
 
     def __rtruediv__(self, other: Number) -> Value:
         """other / self for a number other."""
-        other = _as_value(other, "div")
+        other = _as_value(other, "div", self)
         if other is NotImplemented:
             return NotImplemented
         return _apply(ops.DIV, (other, self), (other.data, self.data))
@@ -126,14 +134,14 @@ class Value:
         """
         if isinstance(exponent, Value):
             return _apply(ops.POWV, (self, exponent), (self.data, exponent.data))
-        k = _as_value(exponent, "pow")
+        k = _as_value(exponent, "pow", self)
         if k is NotImplemented:
             return NotImplemented
         return _apply(ops.POW, (self, k), (self.data, k.data))
 
     def __rpow__(self, base: Number) -> Value:
         """base ** self for a number base >= 0; d/dself = base^self ln(base)."""
-        c = _as_value(base, "rpow")
+        c = _as_value(base, "rpow", self)
         if c is NotImplemented:
             return NotImplemented
         return _apply(ops.RPOW, (c, self), (c.data, self.data))
@@ -228,7 +236,7 @@ class Value:
     @staticmethod
     def sum(values: Iterable[Value | Number]) -> Value:
         """sum_i values_i as one node (each input's local derivative is 1)."""
-        parents = _values_tuple(values, "sum")
+        parents = _values_tuple(_sequence(values, "sum", "values"), "sum")
         if not parents:
             raise ValueError("sum: needs at least one value, got an empty sequence")
         return _apply(ops.SUM, parents, [p.data for p in parents])
@@ -236,7 +244,8 @@ class Value:
     @staticmethod
     def dot(weights: Sequence[Value | Number], inputs: Sequence[Value | Number]) -> Value:
         """sum_i weights_i * inputs_i as one node (d/dw_i = x_i, d/dx_i = w_i)."""
-        weights, inputs = tuple(weights), tuple(inputs)
+        weights = _sequence(weights, "dot", "weights")
+        inputs = _sequence(inputs, "dot", "inputs")
         if len(weights) != len(inputs):
             raise ValueError(
                 f"dot: needs sequences of equal length, got {len(weights)} and {len(inputs)}"
@@ -256,7 +265,9 @@ class Value:
         gradient afresh before adding it; call ``zero_grad`` between steps. If any
         gradient is not finite it raises and no ``.grad`` changes.
         """
-        seed = _finite_float(gradient, "gradient")
+        seed = gradient if type(gradient) is float and gradient - gradient == 0.0 else None
+        if seed is None:
+            seed = check_real("backward", "gradient", gradient, label=self.label)
         order, grads = backprop(self, seed)
         accumulate(order, grads)
 
@@ -282,65 +293,149 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
+    # -- pickle and copy: whole graphs, iteratively, sharing kept --------------------------
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        """Pickle this node with its whole graph, at any depth, keeping shared nodes shared.
+
+        A node's state is ``(data, grad, label, op, parents)``. Pickling that alone would
+        recurse once per level of the graph; so the first node pickled (the root) also
+        carries every interior ancestor, in topological order: each of those is then
+        pickled when its parents already are, and the pickler never goes deeper than one
+        level. Ops are pickled by name (a graph with an op outside ``ALL_OPS`` is refused
+        with ``pickle.PicklingError`` before anything is written). Unpickling runs no
+        code but ours; still, unpickle only files you trust (JSON ``Module.save`` /
+        ``nn.load`` is the safe format for files from others).
+        """
+        state = (self.data, self.grad, self.label, self.op, self.parents)
+        pending = _pickling.__dict__.setdefault("pending", set())
+        if not self.parents or id(self) in pending:
+            pending.discard(id(self))
+            return (_blank_value, (), state)
+        inner = [node for node in topological_order(self)[:-1] if node.parents]
+        for node in (*inner, self):
+            if isinstance(node.op, Op):
+                node.op.__reduce__()  # raises now, not halfway through, for a custom op
+        ids = [id(node) for node in inner]
+        pending.update(ids)
+        return (_blank_value, (), (inner, _Release(ids), *state))
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.data, self.grad, self.label, self.op, self.parents = state[-5:]
+
+    def __copy__(self) -> Value:
+        """A new node with the same data, grad, label, op and (the same) parents."""
+        new = _new_value(Value)
+        new.data, new.grad, new.label = self.data, self.grad, self.label
+        new.op, new.parents = self.op, self.parents
+        return new
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """A copy of the whole graph below this node, made iteratively; sharing is kept.
+
+        Nodes already copied in this ``deepcopy`` (``memo``) are reused, so copying a
+        model or a list of outputs keeps one copy of each shared node. Ops are shared.
+        """
+        if id(self) in memo:
+            return memo[id(self)]
+        stack = [(self, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if id(node) in memo:
+                continue
+            if not expanded:
+                stack.append((node, True))
+                stack.extend((p, False) for p in node.parents if id(p) not in memo)
+                continue
+            new = _new_value(Value)
+            new.data, new.grad, new.label, new.op = node.data, node.grad, node.label, node.op
+            new.parents = tuple(memo[id(p)] for p in node.parents)
+            memo[id(node)] = new
+        return memo[id(self)]
+
 
 def _is_number(x: object) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 def _finite_float(x: object, label: object) -> float:
-    """``x`` as a finite float, or a TypeError/ValueError naming it."""
-    if type(x) is not float:
-        if not _is_number(x):
-            raise TypeError(
-                f"Value: data must be a real number, got {type(x).__name__} {x!r}"
-                f"{_label_note(label)}"
-            )
-        try:
-            x = float(x)
-        except OverflowError:  # an int beyond the float range
-            x = math.inf if x > 0 else -math.inf
-    if not math.isfinite(x):
-        raise ValueError(f"Value: data must be finite, got {x!r}{_label_note(label)}")
-    return x
+    """``x`` as a finite float, or a TypeError/ValueError naming it (and its label)."""
+    if type(x) is float and x - x == 0.0:  # the common case: a finite float
+        return x
+    return check_real("Value", "data", x, label=label)
 
 
-def _label_note(label: object) -> str:
-    return f" (label {label!r})" if isinstance(label, str) and label else ""
+# Numbers that are not real (complex, Decimal, bool) and built-in containers, None, str:
+# Value + x raises for these at once, naming the Value; any other type (a numpy array,
+# a class of the user's) gets its own reflected method tried first (NotImplemented).
+def _defer_to(x: object) -> bool:
+    return not isinstance(x, numbers.Number) and type(x).__module__ != "builtins"
 
 
-def _as_value(x: object, op: str = "") -> Any:
-    """``x`` if a Value, a constant leaf if a number, else NotImplemented.
+def _as_value(x: object, op: str, owner: Value | None = None) -> Any:
+    """``x`` if a Value, a constant leaf if a finite real number, NotImplemented for a
+    foreign type that may know how to combine with a Value, else a clear error.
 
-    A number that is not finite raises ValueError naming ``op``.
+    A number that is not finite is a ValueError, a bool, complex, str, None or
+    container a TypeError; both name ``op`` and the Value on the other side.
     """
     if isinstance(x, Value):
         return x
-    if type(x) is float or _is_number(x):
+    if type(x) is float and x - x == 0.0:
+        leaf = _new_value(Value)
+        leaf.data, leaf.grad, leaf.label, leaf.op, leaf.parents = x, 0.0, "", "", ()
+        return leaf
+    if _is_number(x):
+        other = f" (the other operand is {_describe(owner)})" if owner is not None else ""
         try:
-            return Value(x)
-        except ValueError as error:
-            raise ValueError(f"{op}: operand {error}") from None
-    return NotImplemented
+            return Value(x)  # type: ignore[arg-type]  # a real number, checked above
+        except ValueError:
+            raise ValueError(
+                f"{op}: operand must be a finite number, got {show(x)}{other}"
+            ) from None
+    if _defer_to(x):
+        return NotImplemented
+    other = f" with the Value {_describe(owner)}" if owner is not None else ""
+    raise TypeError(
+        f"{op}: unsupported operand {show(x)}{other}: the other operand must be a "
+        "Value or a real number (not bool)"
+    )
+
+
+def _sequence(xs: object, op: str, name: str) -> tuple[object, ...]:
+    # A list or tuple as it is (the common case, no checks); anything else through the
+    # validation module, which refuses a str, a dict, a single Value or a number.
+    if type(xs) is list or type(xs) is tuple:
+        return tuple(xs)
+    return tuple(check_sequence(op, name, xs, what="Values or numbers", forbid=(Value,)))
 
 
 def _values_tuple(xs: Iterable[object], op: str) -> tuple[Value, ...]:
-    """``xs`` as a tuple of Values (numbers become constants), or a TypeError."""
+    """``xs`` as a tuple of Values (numbers become constants), or an error naming the entry."""
     xs = tuple(xs)
     if set(map(type, xs)) <= {Value}:  # the common case, checked at C speed
-        return xs
-    values = tuple(_as_value(x, op) for x in xs)
-    for x, value in zip(xs, values):
-        if value is NotImplemented:
-            raise TypeError(f"{op}: expects Values or numbers, got {type(x).__name__} {x!r}")
-    return values
+        return xs  # type: ignore[return-value]  # every item is a Value
+    values = []
+    for i, x in enumerate(xs):
+        if type(x) is float and x - x == 0.0:  # a finite float: a constant leaf, no checks
+            leaf = _new_value(Value)
+            leaf.data, leaf.grad, leaf.label, leaf.op, leaf.parents = x, 0.0, "", "", ()
+            values.append(leaf)
+        elif isinstance(x, Value):
+            values.append(x)
+        elif _is_number(x):
+            values.append(Value(check_real(op, f"input {i}", x)))
+        else:
+            raise TypeError(f"{op}: input {i} must be a Value or a real number, got {show(x)}")
+    return tuple(values)
 
 
 def _data_of(x: object) -> float:
     if isinstance(x, Value):
         return x.data
     if _is_number(x):
-        return float(x)
-    raise TypeError(f"cannot compare Value with {type(x).__name__}")
+        return x  # type: ignore[return-value]  # float vs int compares exactly, any size
+    raise TypeError(f"compare: a Value can be compared with a Value or a number, got {show(x)}")
 
 
 def _describe(v: Value) -> str:
@@ -381,7 +476,7 @@ def _apply(op: Op, parents: tuple[Value, ...], xs: Sequence[float]) -> Value:
     if op.domain is not None:
         problem = op.domain(*xs)
         if problem is not None:
-            raise type(problem)(f"{op}: {problem}; got {_operands(parents)}")
+            raise_as(problem, f"{op}: {problem}; got {_operands(parents)}", chain=False)
     try:
         data = op.forward(*xs)
     except OverflowError:
@@ -402,6 +497,24 @@ def _apply(op: Op, parents: tuple[Value, ...], xs: Sequence[float]) -> Value:
 
 
 _new_value = object.__new__
+
+_pickling = threading.local()  # ids of nodes whose graph is already being pickled
+
+
+def _blank_value() -> Value:
+    # What unpickling starts from; __setstate__ then fills every slot.
+    return _new_value(Value)
+
+
+class _Release:
+    """Pickled right after a root's ancestors: they no longer need the one-level form."""
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = ids
+
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        _pickling.__dict__.setdefault("pending", set()).difference_update(self.ids)
+        return (type(None), ())
 
 
 def _operands(parents: tuple[Value, ...]) -> str:

@@ -39,6 +39,7 @@ import graphviz
 from autograd_engine.files import write_atomic
 from autograd_engine.graph import backprop, topological_order
 from autograd_engine.layout import FALLBACK, use_engine
+from autograd_engine.validation import check_sequence
 from autograd_engine.value import Value
 
 __all__ = [
@@ -227,7 +228,8 @@ def _check(
     highlighted: set[Value] | None = None
     if params is not None:
         highlighted = set()
-        for i, p in enumerate(params):
+        items = check_sequence(caller, "params", params, what="Values", forbid=(Value,))
+        for i, p in enumerate(items):
             if not isinstance(p, Value):
                 raise TypeError(
                     f"{caller}: params[{i}] must be a Value, got {type(p).__name__} {p!r}"

@@ -9,6 +9,6 @@ Losses live in ``nn.losses``, data sets and mini-batches in ``nn.data``, the
 training loop ``fit`` in ``nn.train``; ``python -m nn`` trains on two-moons.
 """
 
-from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron
+from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron, load
 
-__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron"]
+__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "load"]

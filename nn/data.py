@@ -8,27 +8,41 @@ the global random state is never used, so the same seed gives the same data.
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from autograd_engine.validation import check_int, check_real, is_real, sequence_of_reals, show
+
 __all__ = ["make_moons", "make_xor", "make_linear_regression", "minibatches", "train_test_split"]
 
 
+MAX_SAMPLES = 10**8
+"""The largest data set or batch these functions make (beyond it the lists would not fit
+in memory: a caller asking for more gets a ValueError at once, not a hang)."""
+
+
 def _count(n: object, name: str, minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {n!r}")
-    return int(n)
+    owner, _, argument = name.partition(": ")
+    return check_int(owner, argument, n, min=minimum, max=MAX_SAMPLES)
 
 
 def _noise(noise: object, name: str) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
-        raise ValueError(f"{name}: noise must be a number >= 0, got {noise!r}")
-    noise = float(noise)
-    if not (math.isfinite(noise) and noise >= 0.0):
-        raise ValueError(f"{name}: noise must be a finite number >= 0, got {noise!r}")
-    return noise
+    return check_real(name, "noise", noise, min=0.0)
+
+
+def _seed(seed: object, owner: str) -> random.Random:
+    # random.Random takes None, an int, a str or bytes; anything else (a float, a list)
+    # is deprecated or an error there, and a bool is not a seed.
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | str | bytes)):
+        raise TypeError(f"{owner}: seed must be an int, a str or None, got {show(seed)}")
+    return random.Random(seed)
+
+
+def _finite(owner: str, X: list[list[float]], y: list, what: str) -> None:
+    # Large but finite noise or weights can still overflow a coordinate to inf.
+    if not all(math.isfinite(v) for row in X for v in row) or not all(math.isfinite(v) for v in y):
+        raise ValueError(f"{owner}: {what} is so large that the data overflow to inf")
 
 
 def _linspace(n: int) -> list[float]:
@@ -49,7 +63,7 @@ def make_moons(
     """
     n = _count(n_samples, "make_moons: n_samples", 2)
     noise = _noise(noise, "make_moons")
-    rng = random.Random(seed)
+    rng = _seed(seed, "make_moons")
     n_outer = n // 2
     n_inner = n - n // 2
     points = [([math.cos(t), math.sin(t)], 0) for t in _linspace(n_outer)]
@@ -57,6 +71,7 @@ def make_moons(
     rng.shuffle(points)
     X = [[a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] for (a, b), _ in points]
     y = [label for _, label in points]
+    _finite("make_moons", X, y, "noise")
     return X, y
 
 
@@ -71,13 +86,14 @@ def make_xor(
     """
     n = _count(n_samples, "make_xor: n_samples")
     noise = _noise(noise, "make_xor")
-    rng = random.Random(seed)
+    rng = _seed(seed, "make_xor")
     corners = [((0.0, 0.0), 0), ((0.0, 1.0), 1), ((1.0, 0.0), 1), ((1.0, 1.0), 0)]
     X, y = [], []
     for i in range(n):
         (a, b), label = corners[i % 4]
         X.append([a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] if noise else [a, b])
         y.append(label)
+    _finite("make_xor", X, y, "noise")
     return X, y
 
 
@@ -95,19 +111,16 @@ def make_linear_regression(
     """
     n = _count(n_samples, "make_linear_regression: n_samples")
     noise = _noise(noise, "make_linear_regression")
-    weights = [float(w) for w in weights]
-    if not weights or not all(math.isfinite(w) for w in weights + [float(bias)]):
-        raise ValueError(
-            f"make_linear_regression: weights must be a non-empty list of finite numbers "
-            f"and bias finite, got {weights!r}, {bias!r}"
-        )
-    rng = random.Random(seed)
+    weights = sequence_of_reals("make_linear_regression", "weights", weights, min_len=1)
+    bias = check_real("make_linear_regression", "bias", bias)
+    rng = _seed(seed, "make_linear_regression")
     X, y = [], []
     for _ in range(n):
         row = [rng.uniform(-1.0, 1.0) for _ in weights]
-        target = sum(w * x for w, x in zip(weights, row, strict=True)) + float(bias)
+        target = sum(w * x for w, x in zip(weights, row, strict=True)) + bias
         X.append(row)
         y.append(target + rng.gauss(0.0, noise) if noise else target)
+    _finite("make_linear_regression", X, y, "noise or a weight")
     return X, y
 
 
@@ -125,10 +138,10 @@ def minibatches(
     n = _count(n, "minibatches: n")  # checked now, not at the first next()
     if batch_size is not None:
         batch_size = _count(batch_size, "minibatches: batch_size")
+    if not isinstance(rng, random.Random):
+        rng = _seed(rng, "minibatches")
     if batch_size is None or batch_size >= n:
         return iter([list(range(n))])
-    if not isinstance(rng, random.Random):
-        rng = random.Random(rng)
     order = list(range(n))
     rng.shuffle(order)
     return iter([order[start : start + batch_size] for start in range(0, n, batch_size)])
@@ -156,15 +169,13 @@ def train_test_split(
     n = len(X)
     if n < 2:
         raise ValueError(f"{owner}: needs at least 2 examples to split, got {n}")
-    if isinstance(test_size, bool) or not isinstance(test_size, (numbers.Integral, numbers.Real)):
+    if not is_real(test_size):
         raise TypeError(
             f"{owner}: test_size must be a float in (0, 1) or an int in [1, {n - 1}], "
-            f"got {type(test_size).__name__} {test_size!r}"
+            f"got {show(test_size)}"
         )
-    if isinstance(test_size, numbers.Integral):
-        if not 1 <= test_size <= n - 1:
-            raise ValueError(f"{owner}: test_size must be an int in [1, {n - 1}], got {test_size}")
-        n_test = int(test_size)
+    if isinstance(test_size, int):
+        n_test = check_int(owner, "test_size", test_size, min=1, max=n - 1)
     else:
         fraction = float(test_size)
         if not 0.0 < fraction < 1.0:  # also rejects nan

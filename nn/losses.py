@@ -11,10 +11,17 @@ exception at the edges of binary cross-entropy, described in its docstring.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 
 from autograd_engine import Value
+from autograd_engine.validation import (
+    check_int,
+    check_real,
+    check_sequence,
+    is_real,
+    label_note,
+    show,
+)
 
 __all__ = ["mse_loss", "binary_cross_entropy", "cross_entropy", "softmax", "hinge_loss"]
 
@@ -24,34 +31,49 @@ LOG_CLAMP = -100.0
 _TINY = math.exp(LOG_CLAMP)  # log(p) < -100 exactly when p < e^-100
 
 
-def _value(x: object, name: str, what: str, i: int) -> Value:
+def _entry(x: object, name: str, what: str, i: int) -> Value:
+    # A Value as it is; a number becomes a constant leaf, checked (and named) here so that
+    # a nan says which loss and which entry it came from, not just "Value: ...".
     if isinstance(x, Value):
         return x
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return Value(float(x))
-    raise TypeError(f"{name}: {what}[{i}] must be a Value or a number, got {type(x).__name__}")
+    if not is_real(x):
+        raise TypeError(f"{name}: {what}[{i}] must be a Value or a number, got {show(x)}")
+    return Value(check_real(name, f"{what}[{i}]", x))
 
 
 def _number(x: object, name: str, what: str, i: int) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name}: {what}[{i}] must be a number, got {type(x).__name__} {x!r}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{name}: {what}[{i}] must be finite, got {x!r}")
-    return x
+    return check_real(name, f"{what}[{i}]", x)
 
 
-def _check_batch(name: str, a: Sequence[object], b: Sequence[object], an: str, bn: str) -> int:
+_ITEMS = {
+    "logits_batch": "rows of logits",
+    "target_indices": "class indices (ints)",
+    "labels": "labels (+1 or -1)",
+    "targets": "numbers",
+}
+
+
+def _batch(name: str, x: object, what: str) -> list[object]:
+    items = _ITEMS.get(what, "Values or numbers")
+    return check_sequence(name, what, x, what=items, forbid=(Value,))
+
+
+def _check_batch(name: str, a: object, b: object, an: str, bn: str) -> tuple[list, list]:
+    a, b = _batch(name, a, an), _batch(name, b, bn)
     if len(a) != len(b):
         raise ValueError(f"{name}: {an} and {bn} differ in length ({len(a)} vs {len(b)})")
     if len(a) == 0:
         raise ValueError(f"{name}: needs at least one example, got empty {an} and {bn}")
-    return len(a)
+    return a, b
 
 
 def _mean(terms: list[Value]) -> Value:
-    # (1/n) * sum_i terms_i: one n-ary sum node, then one scale.
-    return Value.sum(terms) * (1.0 / len(terms))
+    # (1/n) * sum_i terms_i: one n-ary sum node, then one scale (torch sums, then divides).
+    # If the plain sum would overflow while the mean does not, scale each term first.
+    scale = 1.0 / len(terms)
+    if math.isfinite(sum(t.data for t in terms)) or len(terms) == 1:
+        return Value.sum(terms) * scale
+    return Value.sum([t * scale for t in terms])
 
 
 def mse_loss(preds: Sequence[Value | float], targets: Sequence[Value | float]) -> Value:
@@ -65,18 +87,39 @@ def mse_loss(preds: Sequence[Value | float], targets: Sequence[Value | float]) -
     >>> [v.grad for v in p]                     # 2 (p - t) / 2
     [1.0, 2.0]
     """
-    n = _check_batch("mse_loss", preds, targets, "preds", "targets")
+    preds, targets = _check_batch("mse_loss", preds, targets, "preds", "targets")
     terms = []
-    for i in range(n):
-        d = _value(preds[i], "mse_loss", "preds", i) - _value(targets[i], "mse_loss", "targets", i)
-        terms.append(d * d)
+    for i in range(len(preds)):
+        p = _entry(preds[i], "mse_loss", "preds", i)
+        t = _entry(targets[i], "mse_loss", "targets", i)
+        try:
+            d = p - t
+            terms.append(d * d)
+        except OverflowError as error:  # |p - t| > 1.3e154: the square is beyond the floats
+            raise OverflowError(
+                f"mse_loss: the squared error of entry {i} (preds[{i}] = {p.data!r}, "
+                f"targets[{i}] = {t.data!r}) is beyond the float range"
+            ) from error
     return _mean(terms)
 
 
-def _clamped_log(p: Value) -> Value | float:
+def _log(p: Value) -> Value | float:
     # log(p) clamped to >= -100 (torch.nn.BCELoss); below the clamp it is the constant -100,
     # so its gradient is 0 there (torch's backward instead uses (p-t)/max(p(1-p), 1e-12)).
     return p.log() if p.data >= _TINY else LOG_CLAMP
+
+
+def _log_one_minus(p: Value) -> Value | float:
+    # log(1 - p) clamped as _log, with the value of log1p(-p): for p < 1/2 the difference
+    # 1 - p rounds (1 - 1e-20 == 1.0, so log(1 - p) would be 0 instead of -1e-20), so the
+    # node log(1 - p) gets the constant log1p(-p) - log(1 - p) added. Its gradient stays
+    # -1 / (1 - p), exact up to the rounding of 1 - p (relative 1e-16).
+    q = 1.0 - p
+    if q.data < _TINY:
+        return LOG_CLAMP
+    exact = math.log1p(-p.data)
+    node = q.log()
+    return node if exact == node.data else node + (exact - node.data)
 
 
 def binary_cross_entropy(probs: Sequence[Value | float], targets: Sequence[float]) -> Value:
@@ -85,12 +128,13 @@ def binary_cross_entropy(probs: Sequence[Value | float], targets: Sequence[float
     ``probs`` must lie in [0, 1] (e.g. a sigmoid output) and ``targets`` in [0, 1]
     (usually 0 or 1); as in ``torch.nn.BCELoss`` each log is clamped to >= -100, so
     p = 0 or 1 gives a finite loss. Inside the clamp d/dp_i = (p_i - t_i) / (n p_i (1-p_i)).
+    ``log(1 - p)`` has the value of ``log1p(-p)``, as torch computes it, so a tiny p
+    still counts (``-log(1 - 1e-20) = 1e-20``, not 0).
 
     Where torch differs: a clamped log is a constant here, so its gradient is 0, and an
     unclamped one has its true slope (at p = 0, t = 0: d/dp -log(1-p) = 1); torch
     instead uses (p - t) / max(p(1-p), 1e-12) everywhere (0 there, -1e12 at p = 0,
-    t = 1). ``log(1 - p)`` is computed as the log of the rounded ``1 - p`` (torch uses
-    ``log1p(-p)``), which differs by about 1e-16 in absolute terms.
+    t = 1).
 
     >>> p = Value(0.8)
     >>> loss = binary_cross_entropy([p], [1])   # -log 0.8
@@ -100,66 +144,87 @@ def binary_cross_entropy(probs: Sequence[Value | float], targets: Sequence[float
     >>> round(p.grad, 12)                       # (p - t) / (p (1 - p)) = -0.2 / 0.16
     -1.25
     """
-    n = _check_batch("binary_cross_entropy", probs, targets, "probs", "targets")
+    owner = "binary_cross_entropy"
+    probs, targets = _check_batch(owner, probs, targets, "probs", "targets")
     terms = []
-    for i in range(n):
-        p = _value(probs[i], "binary_cross_entropy", "probs", i)
+    for i in range(len(probs)):
+        p = _entry(probs[i], owner, "probs", i)
         if not 0.0 <= p.data <= 1.0:
             raise ValueError(
-                f"binary_cross_entropy: probs[{i}] = {p.data!r} is not a probability in [0, 1] "
-                "(apply sigmoid first)"
+                f"{owner}: probs[{i}] = {p.data!r}{label_note(p.label)} is not a probability "
+                "in [0, 1] (apply sigmoid first)"
             )
-        t = _number(targets[i], "binary_cross_entropy", "targets", i)
+        t = _number(targets[i], owner, "targets", i)
         if not 0.0 <= t <= 1.0:
-            raise ValueError(f"binary_cross_entropy: targets[{i}] = {t!r} is not in [0, 1]")
+            raise ValueError(f"{owner}: targets[{i}] = {t!r} is not in [0, 1]")
         # A term whose weight is 0 is left out: 0 * log(...) adds nothing to value or gradient.
         term: Value | float = 0.0
         if t != 0.0:
-            term = t * _clamped_log(p)
+            term = t * _log(p)
         if t != 1.0:
-            term = term + (1.0 - t) * _clamped_log(1.0 - p)
-        terms.append(-_value(term, "binary_cross_entropy", "terms", i))
+            term = term + (1.0 - t) * _log_one_minus(p)
+        terms.append(-term if isinstance(term, Value) else Value(-term))
     return _mean(terms)
 
 
 def _logits(row: object, name: str, i: int) -> list[Value]:
-    if isinstance(row, (Value, numbers.Real)) or not isinstance(row, Sequence) or not row:
-        raise ValueError(f"{name}: logits[{i}] must be a non-empty list of logits, got {row!r}")
-    return [_value(z, name, f"logits[{i}]", j) for j, z in enumerate(row)]
+    what = f"logits[{i}]" if name != "softmax" else "logits"
+    if isinstance(row, Value) or is_real(row):
+        raise TypeError(f"{name}: {what} must be a non-empty list of logits, got {show(row)}")
+    items = check_sequence(name, what, row, what="logits")
+    if not items:
+        raise ValueError(f"{name}: {what} must be a non-empty list of logits, got []")
+    return [_entry(z, name, what, j) for j, z in enumerate(items)]
 
 
-def _log_sum_exp(zs: list[Value]) -> Value:
-    # log sum_j e^{z_j} = m + log sum_j e^{z_j - m}, with m = max_j z_j taken as a constant:
-    # every exponent is <= 0, so nothing overflows, and the gradient is unchanged because
-    # the two m's cancel (d/dz_j = softmax_j either way).
+def _shifted_exps(zs: list[Value]) -> tuple[float, list[Value | None]]:
+    """m = max_j z_j and, for each j, the node e^{z_j - m}, or None where it is exactly 0.
+
+    Every exponent is <= 0, so nothing overflows. For finite logits the difference
+    z_j - m itself can overflow (1e308 - -1e308); whenever it is below about -745,
+    e^{z_j - m} is exactly 0 in floating point anyway, so the term adds 0 to every sum
+    and its gradient is 0 too: it is left out of the graph (None), and no node is inf.
+    """
     m = max(z.data for z in zs)
-    return Value.sum([(z - m).exp() for z in zs]).log() + m
+    exps: list[Value | None] = []
+    for z in zs:
+        if math.exp(z.data - m) == 0.0:  # z - m < -745 or -inf: e^(z - m) underflows to 0
+            exps.append(None)
+        else:
+            exps.append((z - m).exp())
+    return m, exps
 
 
 def softmax(logits: Sequence[Value | float]) -> list[Value]:
-    """softmax_j = e^{z_j - m} / sum_k e^{z_k - m}, m = max_k z_k (stable: never overflows).
+    """softmax_j = e^{z_j - m} / sum_k e^{z_k - m}, m = max_k z_k (stable for any finite z).
+
+    A term whose e^{z_j - m} underflows to 0 (z_j more than ~745 below the max) is the
+    constant 0, with gradient 0, as in PyTorch.
 
     >>> [round(s.data, 12) for s in softmax([0.0, math.log(3)])]    # 1/(1+3), 3/(1+3)
     [0.25, 0.75]
-    >>> [round(s.data, 12) for s in softmax([1000.0, 1000.0])]      # no overflow
-    [0.5, 0.5]
+    >>> [round(s.data, 12) for s in softmax([1e308, -1e308])]       # no overflow
+    [1.0, 0.0]
     """
     zs = _logits(logits, "softmax", 0)
-    m = max(z.data for z in zs)
-    es = [(z - m).exp() for z in zs]
-    total = Value.sum(es)
-    return [e / total for e in es]
+    _, exps = _shifted_exps(zs)
+    total = Value.sum([e for e in exps if e is not None])
+    return [e / total if e is not None else Value(0.0) for e in exps]
 
 
 def cross_entropy(
     logits_batch: Sequence[Sequence[Value | float]], target_indices: Sequence[int]
 ) -> Value:
-    """Mean cross-entropy of logits: (1/n) sum_i [logsumexp(z_i) - z_i[y_i]].
+    """Mean cross-entropy of logits: (1/n) sum_i [log sum_j e^{z_ij - m_i} - (z_i[y_i] - m_i)].
 
-    Equals -(1/n) sum_i log softmax(z_i)[y_i] (``torch.nn.CrossEntropyLoss``), with
-    log-sum-exp computed stably (the max is subtracted first), so logits of 1000
-    are fine. d/dz_ij = (softmax(z_i)_j - [j == y_i]) / n. Every row needs the same
-    number of classes C and every target index must be an int in [0, C).
+    With m_i = max_j z_ij this equals (1/n) sum_i [logsumexp(z_i) - z_i[y_i]], i.e.
+    -(1/n) sum_i log softmax(z_i)[y_i] (``torch.nn.CrossEntropyLoss``). It is computed in
+    that shifted form, as PyTorch's log_softmax does: never ``(m + log sum) - z_y``, whose
+    rounding at ``m`` swamps the loss (at logits of 1e17 it gives 0, not log 2). Any finite
+    logits work; terms with e^{z - m} = 0 are left out (see ``softmax``).
+    d/dz_ij = (softmax(z_i)_j - [j == y_i]) / n. Every row needs the same number of
+    classes C and every target index must be an int in [0, C). A loss beyond the float
+    range (z_y about 1e308 below the max) raises OverflowError, where torch returns inf.
 
     >>> z = [Value(0.0), Value(math.log(3))]
     >>> loss = cross_entropy([z], [1])          # -log softmax(z)[1] = -log(3/4)
@@ -168,25 +233,35 @@ def cross_entropy(
     >>> loss.backward()
     >>> [round(v.grad, 12) for v in z]          # softmax(z) - onehot(1)
     [0.25, -0.25]
+    >>> round(cross_entropy([[1e17, 1e17]], [0]).data, 12) == round(math.log(2), 12)
+    True
     """
-    n = _check_batch("cross_entropy", logits_batch, target_indices, "logits_batch", "targets")
+    owner = "cross_entropy"
+    logits_batch, target_indices = _check_batch(
+        owner, logits_batch, target_indices, "logits_batch", "target_indices"
+    )
     terms = []
     classes = None
-    for i in range(n):
-        zs = _logits(logits_batch[i], "cross_entropy", i)
+    for i in range(len(logits_batch)):
+        zs = _logits(logits_batch[i], owner, i)
         if classes is None:
             classes = len(zs)
         elif len(zs) != classes:
+            raise ValueError(f"{owner}: logits[{i}] has {len(zs)} classes, logits[0] has {classes}")
+        y = check_int(owner, f"target_indices[{i}]", target_indices[i])
+        if not 0 <= y < classes:
             raise ValueError(
-                f"cross_entropy: logits[{i}] has {len(zs)} classes, logits[0] has {classes}"
+                f"{owner}: target_indices[{i}] = {y!r} is not a class index in 0..{classes - 1}"
             )
-        y = target_indices[i]
-        if isinstance(y, bool) or not isinstance(y, numbers.Integral) or not 0 <= y < classes:
-            raise ValueError(
-                f"cross_entropy: target_indices[{i}] = {y!r} is not a class index in "
-                f"0..{classes - 1}"
+        m, exps = _shifted_exps(zs)
+        shifted = zs[y].data - m
+        if not math.isfinite(shifted):
+            raise OverflowError(
+                f"{owner}: the loss of row {i} is beyond the float range: its target logit "
+                f"{zs[y].data!r} lies {shifted!r} below the row's max {m!r}"
             )
-        terms.append(_log_sum_exp(zs) - zs[int(y)])
+        log_sum = Value.sum([e for e in exps if e is not None]).log()
+        terms.append(log_sum - (zs[y] - m))
     return _mean(terms)
 
 
@@ -203,13 +278,13 @@ def hinge_loss(scores: Sequence[Value | float], labels: Sequence[int]) -> Value:
     >>> [round(v.grad, 12) for v in s]          # -y / 3 inside the margin, 0 outside
     [-0.333333333333, 0.333333333333, 0.0]
     """
-    n = _check_batch("hinge_loss", scores, labels, "scores", "labels")
+    scores, labels = _check_batch("hinge_loss", scores, labels, "scores", "labels")
     terms = []
-    for i in range(n):
-        s = _value(scores[i], "hinge_loss", "scores", i)
-        y = labels[i]
-        if isinstance(y, bool) or not isinstance(y, numbers.Real) or y not in (1, -1):
-            raise ValueError(f"hinge_loss: labels[{i}] = {y!r} must be +1 or -1")
+    for i in range(len(scores)):
+        s = _entry(scores[i], "hinge_loss", "scores", i)
+        y = check_real("hinge_loss", f"labels[{i}]", labels[i])
+        if y not in (1.0, -1.0):
+            raise ValueError(f"hinge_loss: labels[{i}] = {labels[i]!r} must be +1 or -1")
         terms.append((1.0 - float(y) * s).relu())
     return _mean(terms)
 
@@ -231,13 +306,7 @@ def _penalty_args(name: str, params: object, weight: object) -> tuple[list[Value
     for i, p in enumerate(params):
         if not isinstance(p, Value):
             raise TypeError(f"{name}: params[{i}] must be a Value, got {type(p).__name__} {p!r}")
-    if isinstance(weight, bool) or not isinstance(weight, numbers.Real):
-        raise TypeError(
-            f"{name}: weight must be a finite number >= 0, got {type(weight).__name__} {weight!r}"
-        )
-    lam = float(weight)
-    if not (math.isfinite(lam) and lam >= 0.0):
-        raise ValueError(f"{name}: weight must be a finite number >= 0, got {weight!r}")
+    lam = check_real(name, "weight", weight, min=0.0)
     return params, lam
 
 

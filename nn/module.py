@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import numbers
 import os
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -22,8 +21,19 @@ from typing import Any
 
 from autograd_engine import Value
 from autograd_engine.files import write_atomic
+from autograd_engine.validation import (
+    check_choice,
+    check_instance,
+    check_int,
+    check_keys,
+    check_mapping,
+    check_real,
+    check_sequence,
+    is_real,
+    show,
+)
 
-__all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
+__all__ = ["ACTIVATIONS", "ARCHITECTURES", "Module", "Neuron", "Layer", "MLP", "load"]
 
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
     "relu": Value.relu,
@@ -37,33 +47,54 @@ linear = x."""
 
 
 def _check_activation(name: object, argument: str) -> str:
-    if not isinstance(name, str) or name not in ACTIVATIONS:
-        choices = ", ".join(repr(k) for k in ACTIVATIONS)
-        raise ValueError(f"{argument}: unknown activation {name!r}; choose one of {choices}")
-    return name
+    owner, _, arg = argument.partition(": ")
+    return check_choice(owner, arg, name, ACTIVATIONS)
+
+
+MAX_LAYER_PARAMETERS = 10**7
+"""The most parameters one layer may have (about 1 GB of Values): a larger size is a
+ValueError at once rather than an allocation that never finishes."""
 
 
 def _check_count(n: object, argument: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{argument} must be a positive int, got {n!r}")
-    return int(n)
+    owner, _, arg = argument.partition(": ")
+    return check_int(owner, arg, n, min=1, max=MAX_LAYER_PARAMETERS)
+
+
+def _check_layer_size(owner: str, nin: int, nout: int) -> None:
+    if (nin + 1) * nout > MAX_LAYER_PARAMETERS:
+        raise ValueError(
+            f"{owner}: nin={nin}, nout={nout} make {(nin + 1) * nout} parameters, more than "
+            f"MAX_LAYER_PARAMETERS={MAX_LAYER_PARAMETERS}"
+        )
 
 
 def _check_inputs(owner: str, x: object, nin: int) -> None:
     if not isinstance(x, Sequence) or isinstance(x, str):
         raise TypeError(
-            f"{owner}: expected a list of {nin} inputs (numbers or Values), "
-            f"got {type(x).__name__} {x!r}"
+            f"{owner}: expected a list of {nin} inputs (numbers or Values), got {show(x)}"
         )
     if len(x) != nin:
         raise ValueError(f"{owner}: expected {nin} inputs, got {len(x)}")
+    types = set(map(type, x))
+    if types <= {Value}:  # Values are always finite: nothing to check
+        return
+    if types <= {Value, float} and all(v - v == 0.0 for v in x if type(v) is float):
+        return  # finite floats and Values: the common case, checked cheaply
+    for i, v in enumerate(x):
+        if not isinstance(v, Value):
+            if not is_real(v):
+                raise TypeError(
+                    f"{owner}: input x[{i}] must be a Value or a real number, got {show(v)}"
+                )
+            check_real(owner, f"input x[{i}]", v)
 
 
 def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
     if rng is not None:
-        if not isinstance(rng, random.Random):
-            raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
-        return rng
+        return check_instance("Module", "rng", rng, random.Random)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | str | bytes)):
+        raise TypeError(f"Module: seed must be an int, a str or None, got {show(seed)}")
     return random.Random(seed)
 
 
@@ -157,7 +188,7 @@ class Module:
 
         ``state`` is what ``state_dict()`` returns: its ``"parameters"`` must have
         exactly this model's names, each a finite real number, and its
-        ``"architecture"`` (if present) must equal this model's. Anything else
+        ``"architecture"`` (if present) must describe this model. Anything else
         raises ValueError/TypeError naming the problem, before any parameter is
         changed: the model is left exactly as it was.
         """
@@ -167,77 +198,143 @@ class Module:
             p.data = v
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write ``state_dict()`` to ``path`` as JSON, atomically.
+        """Write ``state_dict()`` to ``path`` as JSON, atomically (``write_atomic``).
 
         The JSON goes to a temporary file in the same directory, is flushed and
         fsynced, then renamed over ``path`` (``os.replace``): a reader sees the old
-        file or the new one, never half of one, even if writing fails midway.
+        file or the new one, never half of one, even if writing fails midway. An
+        existing file keeps its permissions. A parameter that is not finite (set by
+        hand: arithmetic never makes one) raises ValueError naming it; nothing is written.
+        JSON is also the safe format for models from others (``pickle`` runs code).
         """
-        write_atomic(path, json.dumps(self.state_dict(), indent=1, allow_nan=False))
+        check_instance("save", "path", path, (str, os.PathLike))
+        for name, p in self.named_parameters():
+            check_real("save", f"parameter {name!r}", p.data, label=p.label)
+        text = json.dumps(self.state_dict(), indent=1, allow_nan=False)
+        write_atomic(path, text, owner="save")
 
     def load(self, path: str | os.PathLike[str]) -> Module:
         """Load parameters saved by ``save`` into this model; returns the model.
 
-        A file that is not JSON or does not fit this model raises ValueError naming
-        the file, and the model is left exactly as it was.
+        A file that is not JSON or does not fit this model (another architecture,
+        missing, extra or non-finite parameters) raises ValueError/TypeError naming
+        the file, and the model is left exactly as it was. ``nn.load(path)`` builds
+        the model the file describes instead.
         """
-        path = os.fspath(path)
-        try:
-            with open(path, encoding="utf-8") as f:
-                state = json.loads(f.read())
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValueError(f"load: {path!r} is not valid JSON ({error})") from error
+        state = read_state(path, "load")
         try:
             self.load_state_dict(state)
         except (TypeError, ValueError) as error:
-            raise type(error)(f"load: {path!r} does not fit this model: {error}") from error
+            raise _in_file(error, f"load: {os.fspath(path)!r} does not fit this model") from error
         return self
+
+    # -- pickle and deepcopy: the parameters, not any cached function --------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Bound functions chosen from ACTIVATIONS are rebuilt from the name on unpickling,
+        # so an activation written as a lambda never makes a model unpicklable.
+        state = dict(self.__dict__)
+        if "_act" in state:
+            state["_act"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if "_act" in state and state["_act"] is None:
+            self._act = ACTIVATIONS[state["activation"]]
+
+
+def _in_file(error: Exception, where: str) -> Exception:
+    # The same kind of error with the file named first; a subclass with its own
+    # constructor (UnicodeDecodeError...) becomes a plain ValueError.
+    kind = type(error) if type(error) in (TypeError, ValueError) else ValueError
+    message = str(error)
+    if message.startswith("load: "):  # already says "load: <what>": put the file in between
+        message = message[len("load: ") :]
+    return kind(f"{where}: {message}")
+
+
+class _HugeInt(int):
+    """An integer too long for Python to read from text (thousands of digits).
+
+    It stands in with a value beyond every float (so a parameter check says "not
+    finite" and a size check finds far too many parameters) and shows its length.
+    """
+
+    digits: int
+
+    def __repr__(self) -> str:
+        return f"of {self.digits} digits"
+
+
+_HugeInt.__name__ = "int"  # messages read "got int of 5000 digits"
+
+
+def _parse_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits < 4000:  # below Python's int-from-text limit (4300 digits by default)
+        return int(text)
+    huge = _HugeInt(-(10**4000) if text.startswith("-") else 10**4000)
+    huge.digits = digits
+    return huge
+
+
+def read_state(path: str | os.PathLike[str], owner: str = "load") -> Any:
+    """The JSON object in the file at ``path``, or a ValueError naming the file.
+
+    Python's JSON reader recurses, so a deeply nested file is reported as such
+    (never a RecursionError); an integer of thousands of digits is read as an
+    infinite number (named later by the parameter check, never Python's
+    int-conversion limit); NaN and Infinity are read, to be rejected by name.
+    """
+    check_instance(owner, "path", path, (str, os.PathLike))
+    shown = os.fspath(path)
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        return json.loads(raw.decode("utf-8"), parse_int=_parse_int)
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{owner}: {shown!r} is not UTF-8 text ({error})") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{owner}: {shown!r} is not valid JSON ({error})") from None
+    except RecursionError:
+        raise ValueError(f"{owner}: {shown!r} is nested too deeply to be a saved model") from None
+    except ValueError as error:  # e.g. a long run of digits in a float literal
+        raise ValueError(f"{owner}: {shown!r} cannot be read as JSON ({error})") from None
 
 
 def _validated(state: object, architecture: dict[str, Any], names: list[str]) -> list[float]:
     """The parameter values of ``state`` in ``names`` order, or an error naming the misfit."""
+    owner = "load_state_dict"
     if not isinstance(state, Mapping):
-        raise TypeError(f"load_state_dict: expected a dict, got {type(state).__name__}")
-    unknown = sorted(set(state) - {"architecture", "parameters"})
+        raise TypeError(f"{owner}: expected a dict, got {show(state)}")
+    unknown = sorted((k for k in state if k not in ("architecture", "parameters")), key=repr)
     if unknown:
-        raise ValueError(f"load_state_dict: unexpected top-level keys {unknown}")
+        raise ValueError(f"{owner}: unexpected top-level keys {unknown[:5]}")
     if "parameters" not in state:
-        raise ValueError("load_state_dict: missing the 'parameters' key")
-    if "architecture" in state and state["architecture"] != architecture:
-        raise ValueError(
-            f"load_state_dict: architecture {state['architecture']!r} does not match "
-            f"this model's {architecture!r}"
-        )
+        raise ValueError(f"{owner}: missing the 'parameters' key")
+    if "architecture" in state:
+        saved = state["architecture"]
+        kind = saved.get("type") if isinstance(saved, Mapping) else None
+        if isinstance(kind, str) and kind in ARCHITECTURES:  # ours: checked, defaults filled
+            saved = check_architecture(saved, owner)
+        if saved != architecture:  # a user's own Module subclass is compared as saved
+            raise ValueError(
+                f"{owner}: architecture {saved!r} does not match this model's {architecture!r}"
+            )
     params = state["parameters"]
     if not isinstance(params, Mapping):
-        raise TypeError(
-            f"load_state_dict: 'parameters' must be a dict, got {type(params).__name__}"
-        )
+        raise TypeError(f"{owner}: 'parameters' must be a dict, got {show(params)}")
     known = set(names)
     missing = [n for n in names if n not in params]
     unexpected = [k for k in params if k not in known]
     if missing or unexpected:
         raise ValueError(
-            f"load_state_dict: expected {len(names)} parameters, got {len(params)}; "
+            f"{owner}: expected {len(names)} parameters, got {len(params)}; "
             f"missing {missing[:5]}{'...' if len(missing) > 5 else ''}, "
             f"unexpected {unexpected[:5]}{'...' if len(unexpected) > 5 else ''}"
         )
-    values = []
-    for n in names:
-        v = params[n]
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(
-                f"load_state_dict: parameter {n!r} must be a real number, "
-                f"got {type(v).__name__} {v!r}"
-            )
-        try:
-            v = float(v)
-        except OverflowError:  # an integer beyond the float range
-            v = math.inf
-        if not math.isfinite(v):
-            raise ValueError(f"load_state_dict: parameter {n!r} must be finite, got {v!r}")
-        values.append(v)
-    return values
+    return [check_real(owner, f"parameter {n!r}", params[n]) for n in names]
 
 
 class Neuron(Module):
@@ -295,6 +392,7 @@ class Layer(Module):
     ) -> None:
         self.nin = _check_count(nin, "Layer: nin")
         self.nout = _check_count(nout, "Layer: nout")
+        _check_layer_size("Layer", self.nin, self.nout)
         self.activation = _check_activation(activation, "Layer: activation")
         rng = _rng(seed, rng)
         self.neurons = [Neuron(self.nin, activation, rng=rng) for _ in range(self.nout)]
@@ -362,12 +460,11 @@ class MLP(Module):
     ) -> None:
         self.nin = _check_count(nin, "MLP: nin")
         self.dropout = _check_dropout(dropout)
-        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
-            raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        check_sequence("MLP", "nouts", nouts, what="layer sizes", min_len=1)
         self.nouts = [_check_count(n, "MLP: each layer size in nouts") for n in nouts]
         self.activation = _check_activation(activation, "MLP: activation")
         self.output_activation = _check_activation(output_activation, "MLP: output_activation")
-        rng = random.Random(seed)
+        rng = _rng(seed, None)
         sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
         self.layers = [
@@ -440,13 +537,107 @@ class MLP(Module):
         )
 
 
-def _check_dropout(p: object) -> float:
-    """The dropout probability as a float, or a TypeError/ValueError naming it."""
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(
-            f"MLP: dropout must be a probability in [0, 1), got {type(p).__name__} {p!r}"
-        )
-    value = float(p)
-    if not 0.0 <= value < 1.0:  # also rejects nan
-        raise ValueError(f"MLP: dropout must be a probability in [0, 1), got {p!r}")
-    return value
+def _check_dropout(p: object, owner: str = "MLP", name: str = "dropout") -> float:
+    """The dropout probability as a float in [0, 1), or a TypeError/ValueError naming it."""
+    return check_real(owner, name, p, min=0.0, max=1.0, max_open=True)
+
+
+# -- models from files --------------------------------------------------------------------
+
+_REQUIRED = object()
+
+
+def _size(owner: str, name: str, x: object) -> int:
+    return check_int(owner, name, x, min=1)
+
+
+def _sizes(owner: str, name: str, x: object) -> list[int]:
+    items = check_sequence(owner, name, x, what="layer sizes", min_len=1)
+    return [_size(owner, f"{name}[{i}]", n) for i, n in enumerate(items)]
+
+
+def _activation(owner: str, name: str, x: object) -> str:
+    return check_choice(owner, name, x, ACTIVATIONS)
+
+
+def _mlp_parameters(a: Mapping[str, Any]) -> int:
+    sizes = [a["nin"], *a["nouts"]]
+    return sum((sizes[k] + 1) * sizes[k + 1] for k in range(len(a["nouts"])))
+
+
+ARCHITECTURES: dict[str, tuple[type[Module], dict[str, Any], Callable[..., int]]] = {
+    # type: (class, {field: checker or (checker, default)}, number of parameters)
+    "Neuron": (Neuron, {"nin": _size, "activation": _activation}, lambda a: a["nin"] + 1),
+    "Layer": (
+        Layer,
+        {"nin": _size, "nout": _size, "activation": _activation},
+        lambda a: (a["nin"] + 1) * a["nout"],
+    ),
+    "MLP": (
+        MLP,
+        {
+            "nin": _size,
+            "nouts": _sizes,
+            "activation": _activation,
+            "output_activation": _activation,
+            "dropout": (_check_dropout, 0.0),  # files written before dropout existed lack it
+        },
+        _mlp_parameters,
+    ),
+}
+"""What a saved architecture may say, one row per model type, read by ``nn.load``.
+
+Each field maps to a checker ``(owner, name, value) -> value`` or to a pair
+``(checker, default)`` for a field that older files may lack; the class is built as
+``cls(**fields)``. The third entry counts the parameters the architecture has, so a
+file is checked against its own parameter list before anything is allocated.
+A new option is one more field here (and in the class's ``architecture()``).
+"""
+
+
+def check_architecture(architecture: object, owner: str = "load") -> dict[str, Any]:
+    """The architecture dict normalised (defaults filled in), or an error naming the field."""
+    arch = check_mapping(owner, "architecture", architecture)
+    kind = check_choice(owner, "architecture['type']", arch.get("type"), ARCHITECTURES)
+    _, fields, _ = ARCHITECTURES[kind]
+    required = [k for k, f in fields.items() if not isinstance(f, tuple)]
+    check_keys(owner, f"architecture of type {kind!r}", arch, ["type", *required], fields)
+    out: dict[str, Any] = {"type": kind}
+    for key, field in fields.items():
+        check, default = field if isinstance(field, tuple) else (field, _REQUIRED)
+        out[key] = check(owner, f"architecture[{key!r}]", arch[key]) if key in arch else default
+    return out
+
+
+def load(path: str | os.PathLike[str]) -> Module:
+    """Build the model that the file at ``path`` describes and load its parameters.
+
+    The file is what ``Module.save`` writes: ``{"architecture": {"type": "MLP", ...},
+    "parameters": {name: float}}``. The architecture is checked field by field
+    (``ARCHITECTURES``) and against the number of parameters the file holds before
+    any model is built, so a hostile size (``nin=10**9``) allocates nothing. Any
+    misfit raises ValueError/TypeError naming the file. ``model.load(path)`` loads
+    into an existing model instead.
+    """
+    state = read_state(path, "load")
+    where = f"load: {os.fspath(path)!r}"
+    try:
+        state = check_mapping("load", "the file's content", state)
+        if "architecture" not in state:
+            raise ValueError(
+                "load: the file has no 'architecture', so it cannot say which model to build; "
+                "use model.load(path) on a model of the right shape"
+            )
+        arch = check_architecture(state["architecture"], "load")
+        params = check_mapping("load", "'parameters'", state.get("parameters"))
+        cls, _, count = ARCHITECTURES[arch["type"]]
+        expected = count(arch)
+        if expected != len(params):
+            raise ValueError(
+                f"load: the architecture has {expected} parameters but the file holds {len(params)}"
+            )
+        model = cls(**{k: v for k, v in arch.items() if k != "type"})
+        model.load_state_dict(state)
+    except (TypeError, ValueError) as error:
+        raise _in_file(error, where) from error
+    return model

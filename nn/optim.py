@@ -29,12 +29,20 @@ creates none and fails at the next step).
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
 from autograd_engine import Value
+from autograd_engine.validation import (
+    check_bool,
+    check_keys,
+    check_mapping,
+    check_real,
+    check_sequence,
+    is_real,
+    show,
+)
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "clip_grad_norm_"]
 
@@ -87,31 +95,26 @@ def _sqrt(x: float) -> float:
 # -- argument checking --------------------------------------------------------------
 
 
-def _is_real(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+_is_real = is_real
 
 
 def _real(owner: str, name: str, x: object) -> float:
     """``x`` as a finite float, or a TypeError/ValueError naming ``name`` and ``x``."""
-    if not _is_real(x):
-        raise TypeError(f"{owner}: {name} must be a real number, got {type(x).__name__} {x!r}")
-    value = float(x)
-    if not math.isfinite(value):
-        raise ValueError(f"{owner}: {name} must be finite, got {x!r}")
-    return value
+    return check_real(owner, name, x)
 
 
 def _flag(owner: str, name: str, x: object) -> bool:
-    if not isinstance(x, bool):
-        raise TypeError(f"{owner}: {name} must be a bool, got {type(x).__name__} {x!r}")
-    return x
+    return check_bool(owner, name, x)
 
 
 def _at_least_zero(owner: str, name: str, what: str, x: object) -> float:
-    """A finite float >= 0, else torch's message ``Invalid <what>: <x>`` plus the argument name."""
-    value = _real(owner, name, x)
+    """A finite float >= 0; the message also quotes torch's ``Invalid <what>: <x>``."""
+    value = check_real(owner, name, x)
     if not 0.0 <= value:
-        raise ValueError(f"{owner}: Invalid {what}: {name}={x!r} (must be >= 0)")
+        raise ValueError(
+            f"{owner}: {name} must be a finite number >= 0, got {show(x)} "
+            f"(torch: Invalid {what}: {name}={x!r})"
+        )
     return value
 
 
@@ -250,10 +253,18 @@ class Optimizer:
         owner = type(self).__name__
         for g_index, group in enumerate(self.param_groups):
             for i, p in enumerate(group["params"]):
-                if not (_is_real(p.grad) and math.isfinite(p.grad)):
+                g = p.grad
+                if type(g) is float and g - g == 0.0:  # the common case: a finite float
+                    continue
+                if not _is_real(g):
+                    raise TypeError(
+                        f"{owner}.step: the gradient of {_describe(p, g_index, i)} must be a "
+                        f"real number, got {show(g)}; no parameter or state was changed"
+                    )
+                if not math.isfinite(check_real(owner, "grad", g, finite=False)):
                     raise FloatingPointError(
                         f"{owner}.step: the gradient of {_describe(p, g_index, i)} is "
-                        f"{p.grad!r}; no parameter or state was changed"
+                        f"{show(g)}; no parameter or state was changed"
                     )
         updates: list[tuple[Value, float, State]] = []
         for g_index, group in enumerate(self.param_groups):
@@ -311,11 +322,9 @@ class Optimizer:
         The saved groups must match ours in number and sizes; parameters are matched by
         position, as in torch. Every entry is validated first: on any error nothing changes.
         """
-        owner = type(self).__name__
-        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
-            raise ValueError(
-                f"{owner}: a state dict has exactly the keys 'state' and 'param_groups'"
-            )
+        owner = f"{type(self).__name__}.load_state_dict"
+        check_mapping(owner, "state_dict", state_dict)
+        check_keys(owner, "state_dict", state_dict, ["state", "param_groups"])
         saved_groups = state_dict["param_groups"]
         if not isinstance(saved_groups, list | tuple) or not all(
             isinstance(g, dict) and isinstance(g.get("params"), list | tuple) for g in saved_groups
@@ -350,20 +359,36 @@ class Optimizer:
                 )
             new_groups.append({"params": ours["params"], **self._check_group(hyper)})
         new_state: dict[Value, State] = {}
+        group_of = {id(p): group for group in new_groups for p in group["params"]}
         for key, fields in state_dict["state"].items():
             if key not in id_map:
                 raise ValueError(
                     f"{owner}: loaded state names parameter {key!r}, which no group has"
                 )
-            if not isinstance(fields, dict):
-                raise ValueError(f"{owner}: state[{key!r}] must be a dict of named floats")
+            check_mapping(owner, f"state[{key!r}]", fields)
+            p = id_map[key]
+            expected = self._state_fields(group_of[id(p)])
+            if expected is not None and fields:
+                check_keys(owner, f"state[{key!r}]", fields, sorted(expected))
             checked = {}
             for name, v in fields.items():
                 checked[name] = _real(owner, f"state[{key!r}][{name!r}]", v)
-            new_state[id_map[key]] = checked
+            new_state[p] = checked
         self.param_groups[:] = new_groups
         self.state.clear()
         self.state.update(new_state)
+
+    def _state_fields(self, group: dict[str, Any]) -> set[str] | None:
+        """The fields a parameter's state has under ``group`` (None if it cannot be told).
+
+        Found by running the pure ``_update`` once on sample floats, so every optimizer,
+        with every option (amsgrad, centered, momentum), answers for itself.
+        """
+        try:
+            _, fields = self._update(0.5, 1.0, {}, group)
+        except ArithmeticError:
+            return None
+        return set(fields)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -738,15 +763,17 @@ class Adam(Optimizer):
         out["lr"] = _at_least_zero(owner, "lr", "learning rate", group["lr"])
         out["eps"] = _at_least_zero(owner, "eps", "epsilon value", group["eps"])
         betas = group["betas"]
-        if not isinstance(betas, tuple | list) or len(betas) != 2:
-            raise TypeError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
+        if not isinstance(betas, tuple | list):
+            raise TypeError(f"{owner}: betas must be a pair (beta1, beta2), got {show(betas)}")
+        if len(betas) != 2:
+            raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {show(betas)}")
         checked = []
         for k, beta in enumerate(betas):
             value = _real(owner, f"betas[{k}]", beta)
             if not 0.0 <= value < 1.0:
                 raise ValueError(
-                    f"{owner}: Invalid beta parameter at index {k}: betas[{k}]={beta!r} "
-                    "(must be in [0, 1))"
+                    f"{owner}: betas[{k}] must be a number in [0, 1), got {show(beta)} "
+                    f"(torch: Invalid beta parameter at index {k})"
                 )
             checked.append(value)
         out["betas"] = (checked[0], checked[1])
@@ -857,23 +884,34 @@ def clip_grad_norm_(
     """
     if isinstance(parameters, Value):
         parameters = [parameters]
-    params = list(parameters)
+    params = check_sequence("clip_grad_norm_", "parameters", parameters, what="Values")
     for i, p in enumerate(params):
         if not isinstance(p, Value):
             raise TypeError(
                 f"clip_grad_norm_: parameters must be Values, but parameters[{i}] is "
                 f"{type(p).__name__} {p!r}"
             )
-    if not _is_real(max_norm) or math.isnan(max_norm):
-        raise ValueError(f"clip_grad_norm_: max_norm must be a real number, got {max_norm!r}")
-    if not _is_real(norm_type) or not (norm_type > 0):
+    # max_norm may be inf (no clipping); a negative one would flip every gradient.
+    given = max_norm
+    max_norm = check_real("clip_grad_norm_", "max_norm", max_norm, finite=False, min=0.0)
+    if max_norm == math.inf and not isinstance(given, float):  # 10**400: not a float at all
         raise ValueError(
-            f"clip_grad_norm_: norm_type must be a positive number or inf, got {norm_type!r}"
+            f"clip_grad_norm_: max_norm must be a float (math.inf for no clipping), got "
+            f"{show(given)}, which is beyond the float range"
         )
-    max_norm, norm_type = float(max_norm), float(norm_type)
+    norm_type = check_real(
+        "clip_grad_norm_", "norm_type", norm_type, finite=False, min=0.0, min_open=True
+    )
+    check_bool("clip_grad_norm_", "error_if_nonfinite", error_if_nonfinite)
     if not params:
         return 0.0
-    grads = [abs(float(p.grad)) for p in params]
+    for i, p in enumerate(params):
+        if not _is_real(p.grad):
+            raise TypeError(
+                f"clip_grad_norm_: parameters[{i}].grad must be a real number, got {show(p.grad)}"
+            )
+    signed = [check_real("clip_grad_norm_", "grad", p.grad, finite=False) for p in params]
+    grads = [abs(g) for g in signed]
     if any(math.isnan(g) for g in grads):
         total = math.nan
     elif len(grads) == 1 or norm_type == math.inf:
@@ -895,6 +933,6 @@ def clip_grad_norm_(
             "To scale the gradients by the non-finite norm anyway, set error_if_nonfinite=False"
         )
     clip_coef = min(max_norm / (total + 1e-6), 1.0) if not math.isnan(total) else math.nan
-    for p in params:
-        p.grad = p.grad * clip_coef
+    for p, g in zip(params, signed, strict=True):
+        p.grad = g * clip_coef  # g is p.grad as a float (the same float for a float grad)
     return total

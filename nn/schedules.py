@@ -14,34 +14,58 @@ Differences from torch: ``step()`` takes no deprecated ``epoch`` argument; StepL
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from typing import Any, Literal
 
+from autograd_engine import Value
+from autograd_engine.validation import (
+    check_choice,
+    check_int,
+    check_keys,
+    check_mapping,
+    check_real,
+    check_sequence,
+    is_real,
+    show,
+)
 from nn.optim import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "ReduceLROnPlateau"]
 
 
-def _number(owner: str, name: str, x: object) -> float:
-    if not isinstance(x, numbers.Real) or isinstance(x, bool):
-        raise TypeError(f"{owner}: {name} must be a real number, got {type(x).__name__} {x!r}")
-    value = float(x)
-    if not math.isfinite(value):
-        raise ValueError(f"{owner}: {name} must be finite, got {x!r}")
-    return value
+def _number(owner: str, name: str, x: object, **bounds: Any) -> float:
+    return check_real(owner, name, x, **bounds)
 
 
 def _count(owner: str, name: str, x: object, least: int) -> int:
-    if not isinstance(x, numbers.Integral) or isinstance(x, bool) or x < least:
-        raise ValueError(f"{owner}: {name} must be an int >= {least}, got {x!r}")
-    return int(x)
+    return check_int(owner, name, x, min=least)
 
 
 def _check_optimizer(owner: str, optimizer: object) -> Optimizer:
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"{owner}: {type(optimizer).__name__} is not an Optimizer")
+        raise TypeError(
+            f"{owner}: optimizer must be an Optimizer; {show(optimizer)} is not an Optimizer"
+        )
     return optimizer
+
+
+def _same_kind(owner: str, name: str, new: object, old: object) -> object:
+    """``new`` checked to be of the kind ``old`` is (for load_state_dict): bool, int, float,
+    str or None as ``old``; a list of numbers of the same length as ``old``."""
+    if isinstance(old, bool) or old is None or isinstance(old, str):
+        if type(new) is not type(old):
+            raise TypeError(f"{owner}: {name} must be {show(old)}-like, got {show(new)}")
+        return new
+    if isinstance(old, int):
+        return check_int(owner, name, new)
+    if isinstance(old, float):
+        return check_real(owner, name, new, finite=False, min=-math.inf)  # inf ok, nan not
+    if isinstance(old, list | tuple):
+        items = check_sequence(owner, name, new, what="numbers")
+        if len(items) != len(old):
+            raise ValueError(f"{owner}: {name} must have {len(old)} entries, got {len(items)}")
+        return [_same_kind(owner, f"{name}[{i}]", v, o) for i, (v, o) in enumerate(zip(items, old))]
+    return new
 
 
 class LRScheduler:
@@ -57,8 +81,7 @@ class LRScheduler:
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         owner = type(self).__name__
         self.optimizer = _check_optimizer(owner, optimizer)
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
-            raise ValueError(f"{owner}: last_epoch must be an int >= -1, got {last_epoch!r}")
+        last_epoch = check_int(owner, "last_epoch", last_epoch, min=-1)
         if last_epoch == -1:
             for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
@@ -67,7 +90,7 @@ class LRScheduler:
                 if "initial_lr" not in group:
                     raise KeyError(
                         f"{owner}: param 'initial_lr' is not specified in param_groups[{i}] "
-                        f"when resuming with last_epoch={last_epoch}"
+                        f"when resuming with last_epoch={show(last_epoch)}"
                     )
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
@@ -111,8 +134,25 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore attributes saved by ``state_dict()``."""
-        self.__dict__.update(state_dict)
+        """Restore attributes saved by ``state_dict()``.
+
+        ``state_dict`` must have exactly the keys this schedule's ``state_dict()`` has,
+        each value of the same kind (int, float, list of the same length...); anything
+        else raises TypeError/ValueError before any attribute changes.
+        """
+        owner = f"{type(self).__name__}.load_state_dict"
+        check_mapping(owner, "state_dict", state_dict)
+        current = self.state_dict()
+        check_keys(owner, "state_dict", state_dict, sorted(current))
+        checked = {
+            key: _same_kind(owner, f"state_dict[{key!r}]", state_dict[key], current[key])
+            for key in current
+        }
+        self._check_loaded(owner, checked)
+        self.__dict__.update(checked)
+
+    def _check_loaded(self, owner: str, state: dict[str, Any]) -> None:
+        """Checks beyond the kind of each value (a subclass adds its own)."""
 
 
 class StepLR(LRScheduler):
@@ -128,7 +168,7 @@ class StepLR(LRScheduler):
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
         self.step_size = _count("StepLR", "step_size", step_size, 1)
-        self.gamma = _number("StepLR", "gamma", gamma)
+        self.gamma = _number("StepLR", "gamma", gamma, min=0.0)  # a negative lr is never meant
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -148,7 +188,7 @@ class ExponentialLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = _number("ExponentialLR", "gamma", gamma)
+        self.gamma = _number("ExponentialLR", "gamma", gamma, min=0.0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -193,30 +233,40 @@ class ReduceLROnPlateau(LRScheduler):
         eps: float = 1e-8,
     ) -> None:
         owner = "ReduceLROnPlateau"
-        factor = _number(owner, "factor", factor)
+        factor = _number(owner, "factor", factor, min=0.0)  # a negative factor flips the lr
         if factor >= 1.0:
             raise ValueError(f"{owner}: Factor should be < 1.0, got factor={factor!r}")
         self.factor = factor
         self.optimizer = _check_optimizer(owner, optimizer)
+        if not isinstance(min_lr, list | tuple) and not is_real(min_lr):
+            raise TypeError(
+                f"{owner}: min_lr must be a number or a list of numbers, got {show(min_lr)}"
+            )
         if isinstance(min_lr, list | tuple):
             if len(min_lr) != len(optimizer.param_groups):
                 raise ValueError(
                     f"{owner}: expected {len(optimizer.param_groups)} min_lrs, got {len(min_lr)}"
                 )
             self.default_min_lr: float | None = None
-            self.min_lrs = [_number(owner, f"min_lr[{i}]", v) for i, v in enumerate(min_lr)]
+            self.min_lrs = [
+                _number(owner, f"min_lr[{i}]", v, min=0.0) for i, v in enumerate(min_lr)
+            ]
         else:
-            self.default_min_lr = _number(owner, "min_lr", min_lr)
+            self.default_min_lr = _number(owner, "min_lr", min_lr, min=0.0)
             self.min_lrs = [self.default_min_lr] * len(optimizer.param_groups)
         self.patience = _count(owner, "patience", patience, 0)
         self.cooldown = _count(owner, "cooldown", cooldown, 0)
-        self.eps = _number(owner, "eps", eps)
-        if mode not in {"min", "max"}:
-            raise ValueError(f"{owner}: mode {mode!r} is unknown! Use 'min' or 'max'")
-        if threshold_mode not in {"rel", "abs"}:
+        self.eps = _number(owner, "eps", eps, min=0.0)
+        try:
+            check_choice(owner, "mode", mode, ("min", "max"))
+        except ValueError:
+            raise ValueError(f"{owner}: mode {mode!r} is unknown! Use 'min' or 'max'") from None
+        try:
+            check_choice(owner, "threshold_mode", threshold_mode, ("rel", "abs"))
+        except ValueError:
             raise ValueError(
                 f"{owner}: threshold mode {threshold_mode!r} is unknown! Use 'rel' or 'abs'"
-            )
+            ) from None
         self.mode = mode
         self.threshold = _number(owner, "threshold", threshold)
         self.threshold_mode = threshold_mode
@@ -225,6 +275,12 @@ class ReduceLROnPlateau(LRScheduler):
         self._step_count = 0
         self._last_lr = [group["lr"] for group in optimizer.param_groups]
         self._reset()
+
+    def _check_loaded(self, owner: str, state: dict[str, Any]) -> None:
+        check_choice(owner, "state_dict['mode']", state["mode"], ("min", "max"))
+        check_choice(owner, "state_dict['threshold_mode']", state["threshold_mode"], ("rel", "abs"))
+        for key in ("patience", "cooldown", "cooldown_counter", "num_bad_epochs"):
+            check_int(owner, f"state_dict[{key!r}]", state[key], min=0)
 
     def _reset(self) -> None:
         self.best = self.mode_worse
@@ -247,16 +303,14 @@ class ReduceLROnPlateau(LRScheduler):
         return a > best + self.threshold
 
     def step(self, metrics: float) -> None:
-        """Record one epoch's metric; cut the lrs if it has plateaued (see the class docstring)."""
-        try:
-            current = float(metrics)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"ReduceLROnPlateau.step: metrics must be a number, got "
-                f"{type(metrics).__name__} {metrics!r}"
-            ) from None
-        if not math.isfinite(current):
-            raise ValueError(f"ReduceLROnPlateau.step: metrics must be finite, got {metrics!r}")
+        """Record one epoch's metric; cut the lrs if it has plateaued (see the class docstring).
+
+        ``metrics`` is a finite real number or a Value (its data); a str, bool, nan or
+        inf raises TypeError/ValueError and changes nothing.
+        """
+        if isinstance(metrics, Value):
+            metrics = metrics.data
+        current = check_real("ReduceLROnPlateau.step", "metrics", metrics)
         self._step_count += 1
         self.last_epoch += 1
         if self.is_better(current, self.best):

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from autograd_engine import Value, no_grad
+from autograd_engine.validation import raise_as
 from nn.constraints import check_max_norm, max_norm_
 from nn.data import minibatches
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss
@@ -383,9 +384,10 @@ def _check_examples(
                 loss([model(x)], [target])
             except (TypeError, ValueError, ArithmeticError) as error:
                 where = f"X_val[{i}], y_val[{i}]" if which else f"X[{i}], y[{i}]"
-                raise type(error)(
-                    f"fit: {which}example {i} ({where}) is rejected before any update: {error}"
-                ) from error
+                raise_as(  # same class; a custom class keeps its instance and gets a note
+                    error,
+                    f"fit: {which}example {i} ({where}) is rejected before any update: {error}",
+                )
 
 
 def _lr(optimizer: Any) -> float | None:

@@ -138,10 +138,45 @@ def test_minibatches_are_seeded_and_reshuffle_each_epoch():
         (lambda: make_linear_regression(10, bias=float("inf")), "finite"),
         (lambda: minibatches(0, 1), "n"),
         (lambda: minibatches(10, 0), "batch_size"),
-        (lambda: minibatches(10, 2.5), "batch_size"),
     ],
 )
 def test_bad_arguments_raise(call, message):
     """Bad sizes, noise or weights raise ValueError naming the argument, at call time."""
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: minibatches(10, 2.5), r"^minibatches: batch_size must be an int"),
+        (lambda: minibatches(10, True), r"^minibatches: batch_size must be an int"),
+        (lambda: minibatches(10, 2, rng=1.5), r"^minibatches: seed"),
+        (lambda: make_moons("10"), r"^make_moons: n_samples"),
+        (lambda: make_moons(10, noise="0.1"), r"^make_moons: noise"),
+        (lambda: make_moons(10, seed=[1]), r"^make_moons: seed"),
+        (lambda: make_linear_regression(10, weights="12"), r"^make_linear_regression: weights"),
+        (lambda: make_linear_regression(10, weights=[True]), r"weights\[0\].*bool"),
+        (lambda: make_linear_regression(10, weights=2.0), r"^make_linear_regression: weights"),
+        (lambda: make_linear_regression(10, weights=[[1.0]]), r"weights\[0\]"),
+        (lambda: make_linear_regression(10, bias="1"), r"^make_linear_regression: bias"),
+    ],
+)
+def test_wrong_types_are_type_errors(call, message):
+    """A str, bool, float count or nested list is a TypeError naming function and argument."""
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: make_linear_regression(10, weights=[10**400]), r"weights\[0\] must be finite"),
+        (lambda: make_moons(10, noise=10**400), "make_moons: noise must be finite"),
+        (lambda: make_xor(-3), "make_xor: n_samples must be an int >= 1"),
+    ],
+)
+def test_huge_and_negative_numbers_are_value_errors(call, message):
+    """10**400 or a negative size: ValueError naming function and argument, no OverflowError."""
     with pytest.raises(ValueError, match=message):
         call()

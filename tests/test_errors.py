@@ -199,5 +199,197 @@ def test_grad_reports_a_non_finite_derivative():
     z = x * 1e300 * 1e300
     with pytest.raises(FloatingPointError, match="inputs\\[0\\].*'x'"):
         grad(z, [x])
-    with pytest.raises(TypeError, match="sequence of Values"):
+    with pytest.raises(TypeError, match="grad: inputs must be a list of Values"):
         grad(z, x)
+
+
+# -- one style: TypeError for a type, ValueError for a value, owner and argument first ------
+
+
+def test_a_bad_operand_names_the_value_on_the_other_side():
+    """x + nan and x + 'a' name the op and x (label and data), on either side."""
+    x = Value(2.0, label="x")
+    for call in (lambda: x + math.nan, lambda: math.nan + x, lambda: x * math.inf):
+        with pytest.raises(ValueError, match=r"^(add|mul): operand .*finite.*x = 2\.0"):
+            call()
+    for call, op in ((lambda: x + "a", "add"), (lambda: "a" - x, "sub"), (lambda: x / None, "div")):
+        with pytest.raises(TypeError, match=rf"^{op}: .*x = 2\.0"):
+            call()
+    for bad in (True, 1j, [1.0]):
+        with pytest.raises(TypeError, match=r"^mul: .*x = 2\.0"):
+            x * bad
+
+
+def test_foreign_types_still_get_their_reflected_method():
+    """A type that knows how to combine with a Value (its own __radd__) is still asked."""
+
+    class Shifted:
+        def __radd__(self, other):
+            return ("radd", other)
+
+    x = Value(1.0)
+    assert (x + Shifted())[0] == "radd"
+
+
+class DomainError(Exception):
+    """A user's exception class whose constructor does not take a message."""
+
+    def __init__(self, code):
+        super().__init__(f"code {code}")
+        self.code = code
+
+
+def test_a_custom_error_class_survives_the_engine():
+    """A custom op's own error class reaches the caller (same instance, with a note)."""
+
+    def domain(a):
+        return DomainError(7) if a < 0 else None
+
+    op = Op("checked", lambda a: a, lambda g, out, a: (g,), domain=domain)
+    with pytest.raises(DomainError) as info:
+        apply_op(op, -1.0)
+    assert info.value.code == 7
+    assert any("checked" in note for note in getattr(info.value, "__notes__", []))
+
+    def vjp(g, out, a):
+        raise DomainError(9)
+
+    bad = Op("bad_vjp", lambda a: a, vjp)
+    x = Value(1.0, label="x")
+    y = apply_op(bad, x)
+    with pytest.raises(DomainError) as info:
+        y.backward()
+    assert info.value.code == 9 and x.grad == 0.0
+
+
+@pytest.mark.parametrize("inputs", [None, 5, "ab", {"x": 1}])
+def test_grad_and_hessian_name_a_non_sequence(inputs):
+    """grad(y, None), grad(y, 5), hessian(y, x): TypeError naming the function and inputs."""
+    x = Value(1.0, label="x")
+    y = x * x
+    with pytest.raises(TypeError, match="^grad: inputs must be"):
+        grad(y, inputs)
+    with pytest.raises(TypeError, match="^hessian: inputs must be"):
+        hessian(y, inputs)
+    with pytest.raises(TypeError, match="^hessian: inputs must be a list of Values"):
+        hessian(y, x)
+
+
+def test_backward_gradient_is_checked_by_name():
+    """y.backward(nan) names backward, the argument and y's label; no .grad changes."""
+    x = Value(1.0)
+    y = x * 2
+    y.label = "y"
+    with pytest.raises(ValueError, match=r"^backward: gradient must be finite, got nan.*'y'"):
+        y.backward(math.nan)
+    with pytest.raises(TypeError, match="^backward: gradient must be a real number"):
+        y.backward("1")
+    assert x.grad == 0.0
+
+
+def test_gradcheck_at_inputs_beyond_the_absolute_step():
+    """gradcheck(x * 2, [1e11]) passes: the step is relative there (no ZeroDivisionError)."""
+    from autograd_engine import gradcheck
+
+    assert gradcheck(lambda a: a * 2, [1e11])
+    assert gradcheck(lambda a: a * a, [-3e15], check_second_order=True)
+    with pytest.raises(ValueError, match="^gradcheck: eps=1e-20 is below the rounding step"):
+        gradcheck(lambda a: a * 2, [1.0], eps=1e-20)
+
+
+@pytest.mark.parametrize("name", ["lr", "eps", "weight_decay"])
+def test_huge_hyperparameters_are_value_errors_not_overflow(name):
+    """An lr, eps or weight_decay of 10**400 says it must be finite (no 'int too large')."""
+    from nn.optim import Adam
+
+    with pytest.raises(ValueError, match=rf"^Adam: {name} must be finite"):
+        Adam([Value(1.0)], **{name: 10**400})
+
+
+def test_clip_grad_norm_rejects_negative_and_nan_max_norm():
+    """max_norm may be inf (no clipping) but not negative, nan or 10**400; grads unchanged."""
+    from nn.optim import clip_grad_norm_
+
+    p = Value(1.0)
+    p.grad = 3.0
+    for bad in (-1.0, math.nan):
+        with pytest.raises(ValueError, match="^clip_grad_norm_: max_norm"):
+            clip_grad_norm_([p], bad)
+    with pytest.raises(ValueError, match="^clip_grad_norm_: max_norm .*beyond the float range"):
+        clip_grad_norm_([p], 10**400)
+    assert p.grad == 3.0
+    assert clip_grad_norm_([p], math.inf) == 3.0 and p.grad == 3.0
+
+
+def test_optimizer_state_fields_are_checked():
+    """Adam.load_state_dict refuses unknown fields and a state missing exp_avg_sq."""
+    from nn.optim import SGD, Adam
+
+    p = Value(1.0)
+    opt = Adam([p], lr=0.1, amsgrad=True)
+    p.grad = 1.0
+    opt.step()
+    good = opt.state_dict()
+    before = opt.state_dict()
+    for change in ("extra", "missing"):
+        state = {"state": {0: dict(good["state"][0])}, "param_groups": good["param_groups"]}
+        if change == "extra":
+            state["state"][0]["bogus"] = 0.0
+        else:
+            del state["state"][0]["exp_avg_sq"]
+        with pytest.raises(ValueError, match=r"^Adam.load_state_dict: state\[0\] has the wrong"):
+            opt.load_state_dict(state)
+    assert opt.state_dict() == before
+    with pytest.raises(TypeError, match="^Adam.load_state_dict: state_dict must be a dict"):
+        opt.load_state_dict(None)
+    sgd = SGD([Value(1.0)], lr=0.1)  # no momentum: a buffer would be a foreign field
+    with pytest.raises(ValueError, match="unexpected"):
+        sgd.load_state_dict(
+            {
+                "state": {0: {"momentum_buffer": 1.0}},
+                "param_groups": sgd.state_dict()["param_groups"],
+            }
+        )
+
+
+def test_schedules_check_what_they_load_and_step_on():
+    """load_state_dict(None), unknown keys, step('0.5') and step(True): clear errors."""
+    from nn.optim import SGD
+    from nn.schedules import ReduceLROnPlateau, StepLR
+
+    opt = SGD([Value(1.0)], lr=0.1)
+    sched = StepLR(opt, 2)
+    before = sched.state_dict()
+    with pytest.raises(TypeError, match="^StepLR.load_state_dict: state_dict must be a dict"):
+        sched.load_state_dict(None)
+    with pytest.raises(ValueError, match="unexpected"):
+        sched.load_state_dict({**before, "surprise": 1})
+    with pytest.raises(TypeError, match="last_epoch"):
+        sched.load_state_dict({**before, "last_epoch": "3"})
+    assert sched.state_dict() == before
+    plateau = ReduceLROnPlateau(opt)
+    for bad in ("0.5", True, None):
+        with pytest.raises(TypeError, match="^ReduceLROnPlateau.step: metrics"):
+            plateau.step(bad)
+    assert plateau.num_bad_epochs == 0 and plateau.last_epoch == 0
+    plateau.step(Value(0.5))
+    assert plateau.best == 0.5
+
+
+def test_fit_keeps_a_custom_loss_error_class():
+    """fit re-raises a loss's own exception class (with a note), not an unrelated TypeError."""
+    from nn import MLP
+    from nn.optim import SGD
+    from nn.train import fit
+
+    class LossError(ValueError):
+        def __init__(self, code):
+            super().__init__(f"loss code {code}")
+
+    def loss(preds, targets):
+        raise LossError(3)
+
+    model = MLP(1, [1], seed=0)
+    with pytest.raises(LossError) as info:
+        fit(model, [[0.0]], [0.0], loss=loss, optimizer=SGD(model.parameters(), lr=0.1), epochs=1)
+    assert any("example 0" in note for note in info.value.__notes__)

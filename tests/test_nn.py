@@ -216,13 +216,18 @@ def test_last_layer_is_linear_by_default_and_configurable():
         lambda: Neuron(2, activation="softplus"),
         lambda: Layer(2, 2, activation="ReLU"),
         lambda: MLP(2, [1], activation="gelu"),
-        lambda: MLP(2, [1], output_activation=None),
     ],
 )
 def test_unknown_activation_lists_the_choices(make):
     """An unknown activation is a ValueError that lists the valid names."""
     with pytest.raises(ValueError, match="relu.*tanh.*sigmoid.*linear"):
         make()
+
+
+def test_an_activation_that_is_not_a_str_is_a_type_error():
+    """None or a function for an activation is a TypeError naming MLP and the argument."""
+    with pytest.raises(TypeError, match="^MLP: output_activation.*relu.*linear"):
+        MLP(2, [1], output_activation=None)
 
 
 @pytest.mark.parametrize("bad", [[1.0], [1.0, 2.0, 3.0], []])
@@ -233,12 +238,15 @@ def test_wrong_input_length_is_rejected(bad):
             model(bad)
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "3"])
-def test_bad_sizes_are_rejected(bad):
-    """Layer sizes must be positive ints."""
-    with pytest.raises(ValueError, match="positive int"):
+@pytest.mark.parametrize(
+    "bad, error",
+    [(0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError), ("3", TypeError)],
+)
+def test_bad_sizes_are_rejected(bad, error):
+    """Layer sizes must be ints >= 1: a ValueError for a small int, a TypeError for a non-int."""
+    with pytest.raises(error, match="^MLP: .*must be an int >= 1"):
         MLP(2, [bad, 1])
-    with pytest.raises(ValueError, match="positive int"):
+    with pytest.raises(error, match="^Neuron: nin must be an int >= 1"):
         Neuron(bad)
 
 

@@ -1,0 +1,260 @@
+"""nn.load builds the model a file describes; a hostile file raises naming it, changing nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+import sys
+
+import pytest
+
+import nn
+from autograd_engine import Value
+from nn import MLP, Layer, Neuron
+
+
+@contextlib.contextmanager
+def _int_digits(n):
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(n)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
+def snapshot(model):
+    return [p.data for p in model.parameters()]
+
+
+MODELS = {
+    "mlp": lambda: MLP(3, [4, 2], activation="tanh", output_activation="sigmoid", seed=5),
+    "mlp-linear": lambda: MLP(2, [3, 1], seed=1),
+    "layer": lambda: Layer(2, 3, activation="sigmoid", seed=2),
+    "neuron": lambda: Neuron(4, activation="linear", seed=3),
+}
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_load_builds_the_saved_model(tmp_path, kind):
+    """nn.load returns a model of the saved class, architecture, parameters and outputs."""
+    model = MODELS[kind]()
+    path = tmp_path / "m.json"
+    model.save(path)
+    loaded = nn.load(path)
+    assert type(loaded) is type(model)
+    assert loaded.architecture() == model.architecture()
+    assert snapshot(loaded) == snapshot(model)
+    x = [0.3, -0.7, 1.1, 0.2][: model.nin]
+    out, want = loaded(x), model(x)
+    outs = out if isinstance(out, list) else [out]
+    wants = want if isinstance(want, list) else [want]
+    assert [v.data for v in outs] == [v.data for v in wants]
+    assert nn.load(str(path)).parameters()[0].data == model.parameters()[0].data
+
+
+def test_model_load_still_loads_into_an_existing_model(tmp_path):
+    """model.load(path) keeps working and returns the same model."""
+    path = tmp_path / "m.json"
+    MLP(2, [3, 1], seed=1).save(path)
+    other = MLP(2, [3, 1], seed=2)
+    assert other.load(path) is other
+    assert snapshot(other) == snapshot(MLP(2, [3, 1], seed=1))
+
+
+def _saved(**arch_changes):
+    state = MLP(2, [3, 1], seed=0).state_dict()
+    state["architecture"].update(arch_changes)
+    return state
+
+
+HOSTILE = {
+    "bool nin": (_saved(nin=True), TypeError, r"architecture\['nin'\].*bool"),
+    "float nin": (_saved(nin=2.0), TypeError, r"architecture\['nin'\]"),
+    "string nin": (_saved(nin="2"), TypeError, r"architecture\['nin'\]"),
+    "negative nin": (_saved(nin=-2), ValueError, r"architecture\['nin'\].*>= 1"),
+    "zero nin": (_saved(nin=0), ValueError, r"architecture\['nin'\]"),
+    "absurd nin": (
+        _saved(nin=10**9),
+        ValueError,
+        "has 3000000007 parameters but the file holds 13",
+    ),
+    "huge nin": (_saved(nin=10**400), ValueError, "parameters but the file holds 13"),
+    "5000-digit nin": (_saved(nin=10**5000), ValueError, "parameters but the file holds 13"),
+    "bool layer size": (_saved(nouts=[3, True]), TypeError, r"nouts'\]\[1\]"),
+    "nouts a string": (_saved(nouts="31"), TypeError, r"nouts"),
+    "nouts empty": (_saved(nouts=[]), ValueError, r"nouts"),
+    "absurd layer": (_saved(nouts=[10**9, 1]), ValueError, "parameters but the file holds 13"),
+    "unknown activation": (_saved(activation="swish"), ValueError, "activation.*'relu'"),
+    "activation a list": (_saved(activation=["relu"]), TypeError, "activation"),
+    "extra arch key": (_saved(colour="red"), ValueError, "unexpected.*colour"),
+    "unknown type": (_saved(type="Transformer"), ValueError, r"architecture\['type'\]"),
+    "type missing": ({"architecture": {"nin": 2}, "parameters": {}}, TypeError, "type"),
+    "architecture a list": ({"architecture": [], "parameters": {}}, TypeError, "architecture"),
+    "no architecture": ({"parameters": {"b": 0.0}}, ValueError, "no 'architecture'"),
+    "top level list": ([1, 2], TypeError, "content must be a dict"),
+    "parameters a list": ({**_saved(), "parameters": [0.0] * 13}, TypeError, "parameters"),
+    "extra top key": ({**_saved(), "optimizer": {}}, ValueError, "top-level"),
+    "other architecture": (
+        {**_saved(), "parameters": MLP(2, [4, 1], seed=0).state_dict()["parameters"]},
+        ValueError,
+        "13 parameters but the file holds 17",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=list(HOSTILE))
+def test_hostile_files_raise_naming_the_file(tmp_path, case):
+    """Wrong types, bool/negative/absurd sizes, extra keys: an error naming the file."""
+    state, error, message = HOSTILE[case]
+    path = tmp_path / "hostile.json"
+    with _int_digits(10**6):  # json.dumps of 10**5000 needs the limit raised
+        path.write_text(json.dumps(state))
+    with pytest.raises(error, match=message) as info:
+        nn.load(path)
+    assert str(info.value).startswith(f"load: {str(path)!r}")
+
+
+def _param_file(tmp_path, text_value):
+    model = MLP(2, [3, 1], seed=0)
+    state = model.state_dict()
+    name = "layers.0.neurons.1.w.0"
+    state["parameters"][name] = 12345.5
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(state).replace("12345.5", text_value))
+    return path, name
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["NaN", "Infinity", "-Infinity", "1" + "0" * 5000, "-" + "9" * 5000, "1e400", "1" + "0" * 400],
+)
+def test_non_finite_parameters_name_the_file_and_the_parameter(tmp_path, text):
+    """nan, inf, a 5,000-digit integer: ValueError naming the file and the parameter."""
+    path, name = _param_file(tmp_path, text)
+    for load in (nn.load, MLP(2, [3, 1], seed=4).load):
+        with pytest.raises(ValueError) as info:
+            load(path)
+        message = str(info.value)
+        assert "p.json" in message and repr(name) in message and "finite" in message
+        assert len(message) < 500
+
+
+@pytest.mark.parametrize("value", ['"0.5"', "true", "null", "[1]", "{}"])
+def test_wrong_type_parameters_name_the_file_and_the_parameter(tmp_path, value):
+    """A parameter that is a string, bool, null, list or dict: TypeError naming both."""
+    path, name = _param_file(tmp_path, value)
+    model = MLP(2, [3, 1], seed=4)
+    before = snapshot(model)
+    for load in (nn.load, model.load):
+        with pytest.raises(TypeError, match=rf"p\.json.*{name}.*real number"):
+            load(path)
+    assert snapshot(model) == before
+
+
+@pytest.mark.parametrize("depth", [100, 10_000, 200_000])
+def test_deeply_nested_files_are_a_value_error_naming_the_file(tmp_path, depth):
+    """[[[[...]]]] nested deeply: the loader's own ValueError, never RecursionError."""
+    path = tmp_path / "deep.json"
+    path.write_text('{"parameters": ' + "[" * depth + "]" * depth + "}")
+    model = MLP(2, [3, 1], seed=0)
+    before = snapshot(model)
+    for load in (nn.load, model.load):
+        with pytest.raises((ValueError, TypeError), match="deep.json"):
+            load(path)
+    assert snapshot(model) == before
+
+
+@pytest.mark.parametrize("cut", [1, 10, 100, -20, -1])
+def test_truncated_files_raise_naming_the_file(tmp_path, cut):
+    """A file cut short anywhere is not valid JSON: ValueError naming the file."""
+    good = tmp_path / "good.json"
+    MLP(2, [3, 1], seed=0).save(good)
+    path = tmp_path / "cut.json"
+    path.write_bytes(good.read_bytes()[:cut])
+    model = MLP(2, [3, 1], seed=7)
+    before = snapshot(model)
+    for load in (nn.load, model.load):
+        with pytest.raises(ValueError, match="cut.json"):
+            load(path)
+    assert snapshot(model) == before
+
+
+def test_a_file_of_another_architecture_leaves_the_model_unchanged(tmp_path):
+    """model.load of a Layer file, or of an MLP of another shape, raises and changes nothing."""
+    model = MLP(2, [3, 1], seed=0)
+    before = snapshot(model)
+    for other in (Layer(2, 3, seed=0), MLP(2, [3, 1], activation="tanh", seed=0)):
+        path = tmp_path / "other.json"
+        other.save(path)
+        with pytest.raises(ValueError, match="other.json.*architecture"):
+            model.load(path)
+    assert snapshot(model) == before
+
+
+@pytest.mark.parametrize("bad", [None, 5, ["m.json"]])
+def test_path_of_the_wrong_type(bad):
+    """A path that is not a str or PathLike is a TypeError naming load / save."""
+    with pytest.raises(TypeError, match="^load: path"):
+        nn.load(bad)
+    with pytest.raises(TypeError, match="^load: path"):
+        MLP(2, [1], seed=0).load(bad)
+    with pytest.raises(TypeError, match="^save: path"):
+        MLP(2, [1], seed=0).save(bad)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_saving_a_non_finite_parameter_names_it_and_writes_nothing(tmp_path, bad):
+    """A parameter set by hand to nan raises naming it (and its label); the old file stays."""
+    model = MLP(2, [3, 1], seed=0)
+    path = tmp_path / "m.json"
+    model.save(path)
+    before = path.read_bytes()
+    model.layers[1].neurons[0].w[2].data = bad
+    with pytest.raises(ValueError, match=r"save: parameter 'layers\.1\.neurons\.0\.w\.2'"):
+        model.save(path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.json"]
+
+
+def test_saving_over_a_private_model_keeps_it_private(tmp_path):
+    """A model file of mode 0600 stays 0600 after saving over it."""
+    path = tmp_path / "m.json"
+    MLP(2, [1], seed=0).save(path)
+    os.chmod(path, 0o600)
+    MLP(2, [1], seed=1).save(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert nn.load(path).parameters()[0].data == MLP(2, [1], seed=1).parameters()[0].data
+
+
+def test_loaded_parameters_are_plain_leaves():
+    """The loaded model's parameters are leaf Values with finite floats."""
+    model = Neuron(2, seed=0)
+    for p in model.parameters():
+        assert isinstance(p, Value) and p.parents == () and type(p.data) is float
+
+
+def test_a_users_own_module_still_saves_and_loads(tmp_path):
+    """A Module subclass with its own architecture type round-trips through model.load."""
+    from nn import Module
+
+    class Scale(Module):
+        def __init__(self):
+            self.k = Value(2.0, label="k")
+
+        def named_parameters(self):
+            return [("k", self.k)]
+
+        def architecture(self):
+            return {"type": "Scale"}
+
+    model = Scale()
+    path = tmp_path / "s.json"
+    model.save(path)
+    other = Scale()
+    other.k.data = 5.0
+    assert other.load(path).k.data == 2.0
+    with pytest.raises(ValueError, match=r"s\.json.*architecture\['type'\]"):
+        nn.load(path)
