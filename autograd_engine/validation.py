@@ -68,6 +68,11 @@ def label_note(label: object) -> str:
     return f" (label {label!r})" if isinstance(label, str) and label else ""
 
 
+def _number(x: float) -> str:
+    # A bound as people write it: 0 and 1, not 0.0 and 1.0 (the STYLE guide's ">= 0").
+    return repr(int(x)) if float(x).is_integer() and abs(x) < 1e16 else repr(x)
+
+
 def is_real(x: object) -> bool:
     """True for a real number that is not a bool (int, float, Fraction, numpy float...)."""
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
@@ -76,9 +81,9 @@ def is_real(x: object) -> bool:
 def _bounds(minimum: float | None, maximum: float | None, min_open: bool, max_open: bool) -> str:
     parts = []
     if minimum is not None:
-        parts.append(f"{'>' if min_open else '>='} {minimum!r}")
+        parts.append(f"{'>' if min_open else '>='} {_number(minimum)}")
     if maximum is not None:
-        parts.append(f"{'<' if max_open else '<='} {maximum!r}")
+        parts.append(f"{'<' if max_open else '<='} {_number(maximum)}")
     return " and ".join(parts)
 
 

@@ -318,6 +318,8 @@ def _validated(state: object, architecture: dict[str, Any], names: list[str]) ->
         kind = saved.get("type") if isinstance(saved, Mapping) else None
         if isinstance(kind, str) and kind in ARCHITECTURES:  # ours: checked, defaults filled
             saved = check_architecture(saved, owner)
+            if architecture.get("type") == kind:  # both sides with defaults filled in
+                architecture = check_architecture(architecture, owner)
         if saved != architecture:  # a user's own Module subclass is compared as saved
             raise ValueError(
                 f"{owner}: architecture {saved!r} does not match this model's {architecture!r}"
@@ -537,9 +539,13 @@ class MLP(Module):
         )
 
 
-def _check_dropout(p: object, owner: str = "MLP", name: str = "dropout") -> float:
+def _dropout(owner: str, name: str, p: object) -> float:
     """The dropout probability as a float in [0, 1), or a TypeError/ValueError naming it."""
     return check_real(owner, name, p, min=0.0, max=1.0, max_open=True)
+
+
+def _check_dropout(p: object) -> float:
+    return _dropout("MLP", "dropout", p)
 
 
 # -- models from files --------------------------------------------------------------------
@@ -580,7 +586,7 @@ ARCHITECTURES: dict[str, tuple[type[Module], dict[str, Any], Callable[..., int]]
             "nouts": _sizes,
             "activation": _activation,
             "output_activation": _activation,
-            "dropout": (_check_dropout, 0.0),  # files written before dropout existed lack it
+            "dropout": (_dropout, 0.0),  # files written before dropout existed lack it
         },
         _mlp_parameters,
     ),

@@ -308,7 +308,7 @@ def test_calling_an_op_is_apply_op():
         POW(Value(2.0), Value(3.0))
     with pytest.raises(TypeError, match="constant"):
         LEAKY_RELU(Value(-2.0), Value(0.1))
-    with pytest.raises(TypeError, match="expects Values or numbers"):
+    with pytest.raises(TypeError, match="must be a Value or a real number"):
         SQUARE("a")
     bad = Op("bad", lambda a: 1, lambda g, out, a: (g,))
     with pytest.raises(TypeError, match="bad: forward must return a float"):
