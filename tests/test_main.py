@@ -96,7 +96,8 @@ def test_writes_valid_forward_and_backward_svgs_and_prints_their_paths(tmp_path)
     for texts in (forward, backward):
         assert {"data 0.7311", "grad -0.1966", "grad 0.3932", "grad -0.5898"} <= set(texts)
     # Edge labels (the gradient each edge carries) only in the backward view.
-    assert backward.count("0.1966") == 9  # 4 value->op edges and 5 op->input edges
+    # The 5 op -> input edges carrying 0.1966 (value -> op edges would repeat the card).
+    assert backward.count("0.1966") == 5
     assert "-0.5898" in backward and "-0.5898" not in forward
 
 
@@ -122,7 +123,8 @@ def test_without_dot_prints_table_writes_dot_sources_and_install_hint(tmp_path):
     assert "apt-get install graphviz" in run.stderr and "brew install graphviz" in run.stderr
     assert "exit status 0" in run.stderr
     source = (tmp_path / "graphs" / "sigmoid_backward.dot").read_text()
-    assert "{ w1 | data -3 | grad -0.3932 }" in source
+    assert '<b>w1</b></td></tr><tr><td align="left">data -3</td></tr>' in source
+    assert '<tr><td align="left">grad -0.3932</td></tr>' in source
 
 
 def test_other_weights_and_inputs_from_the_command_line(tmp_path):
