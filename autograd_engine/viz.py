@@ -527,7 +527,8 @@ def _fill(kind: str) -> str | None:
 
 def _card(item: _Item, grads: dict[int, float], fill: str | None) -> str:
     """The HTML-like label of a value: its label on top, then ``data`` and ``grad``."""
-    bg = f' bgcolor="{fill}"' if fill else ""
+    # Always a background (white by default): the player recolours the first polygon.
+    bg = f' bgcolor="{fill or "#ffffff"}"'
     if item.kind == "constant":
         return _html_label(
             f'<table border="0" cellborder="0" cellpadding="1"{bg}>'
