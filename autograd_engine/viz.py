@@ -38,10 +38,10 @@ output (one node consumed outside it, or the root) as ONE node showing that outp
 value and gradient, its edges carrying what flows in and out of the whole group: for
 an ``nn.MLP`` a network diagram. This knows nothing of ``nn``: any dotted labels group.
 
-Labels and symbols are shown verbatim: Graphviz's own syntax (``& < > { | }``,
-entities such as ``&amp;``) is escaped; a newline breaks the line; a tab, control
-character or other character that XML cannot hold is shown as its escape (``\\t``,
-``\\x01``), so every SVG parses as XML.
+Labels and symbols are shown verbatim, on one line: Graphviz's own syntax
+(``& < > { | }``, entities such as ``&amp;``) is escaped, and a newline, tab, control
+character or other character that XML cannot hold is shown as its escape (``\\n``,
+``\\t``, ``\\x01``), so every SVG parses as XML.
 """
 
 from __future__ import annotations
@@ -483,7 +483,7 @@ def _drawing(
                 style="filled",
                 fillcolor=OP_COLOR,
                 width=op_width,
-                fixedsize="true",
+                fixedsize="shape",
             )
     for name, box in boxes.items():
         if name is not None:
@@ -627,10 +627,8 @@ def _num(x: float) -> str:
 def _visible(c: str) -> str:
     """A character as shown: itself, or its escape if it is invisible or XML cannot hold it."""
     o = ord(c)
-    if c == "\t":
-        return "\\t"
-    if c == "\r":
-        return "\\r"
+    if c in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[c]
     if o < 0x20 or 0x7F <= o <= 0x9F:
         return f"\\x{o:02x}"
     if 0xD800 <= o <= 0xDFFF or o in (0xFFFE, 0xFFFF):
@@ -638,23 +636,25 @@ def _visible(c: str) -> str:
     return c
 
 
+_NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
 def _text_plain(text: str) -> str:
-    """``text`` with every invisible or XML-impossible character shown as its escape."""
+    """``text`` on one line, every invisible or XML-impossible character as its escape."""
     return "".join(_visible(c) for c in text)
 
 
 def _text(text: str) -> str:
-    """``text`` for an HTML-like Graphviz label: shown verbatim, a newline breaks the line."""
-    lines = []
-    for line in text.split("\n"):
-        shown = _text_plain(line)
-        lines.append(
-            shown.replace("&", "&amp;")
-            .replace("<", "&lt;")
-            .replace(">", "&gt;")
-            .replace('"', "&quot;")
-        )
-    return "<br/>".join(lines)
+    """``text`` for an HTML-like Graphviz label, shown verbatim (see ``_text_plain``)."""
+    # Graphviz reads two backslashes as one, even in HTML-like labels: double each.
+    return (
+        _text_plain(text)
+        .replace("\\", "\\\\")
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
 
 
 def _html_label(markup: str) -> str:
