@@ -464,6 +464,7 @@ def _drawing(
                 "style": "rounded",
                 "color": "#b0b0b0",
                 "labeljust": "l",
+                "labelloc": "t",
                 "margin": "6",
             },
         )
