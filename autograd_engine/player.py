@@ -90,11 +90,23 @@ def player(
         raise TypeError(f"player: title must be a str or None, got {type(title).__name__}")
     view = _view(order, highlighted, collapse)
     grads, contributions = _sweep(root, view)
-    drawing = _drawing(view, grads, contributions, None, None)
-    svg = render_svg(drawing)
     steps = _steps(view, grads, contributions)
+    # Room on each card for the longest running sum it will show, not only the final value.
+    widest: dict[int, str] = {}
+    for step in steps:
+        for k, what, text in step["set"]:
+            i = view.items[k].index
+            line = f"grad {text}"
+            if what != "v" and len(line) > len(widest.get(i, f"grad {_num(grads[i])}")):
+                widest[i] = line
+    svg = render_svg(_drawing(view, grads, contributions, None, None, widest))
     if title is None:
-        title = f"Backpropagation through {_name(view.items[-1])}"
+        root_label = view.items[-1].title
+        title = (
+            f"Backpropagation through {_text_plain(root_label)}"
+            if root_label
+            else ("Backpropagation, step by step")
+        )
     return Player(svg, view, grads, steps, title)
 
 
@@ -302,6 +314,9 @@ def _steps(
                 local = None
             else:
                 local = node.op.vjp(1.0, node.data, *[p.data for p in node.parents])
+            if local is None:
+                lines.append(f"passes to each input the sum over the paths inside {name}:")
+            sends = []
             for j, p in enumerate(item.parents):
                 term = contributions[i][j]
                 target = view.by_index[p]
@@ -309,14 +324,18 @@ def _steps(
                 if target.kind == "constant":
                     what = f"the constant {what}"
                 if local is None:
-                    lines.append(f"to {what}: {_num(term)} (summed over the paths inside {name})")
+                    sends.append(f"to {what}: {_num(term)}")
                 else:
-                    lines.append(f"to {what}: {_num(grads[i])} x {_num(local[j])} = {_num(term)}")
+                    sends.append(f"to {what}: {_num(grads[i])} x {_num(local[j])} = {_num(term)}")
                 running[p] = term if p not in running else running[p] + term
                 received.setdefault(p, []).append((term, name))
                 changes.append([slot[p], "p", _num(running[p])])
                 if target.kind != "constant":
                     reveal.append(f"e{i}_{j}")
+            # A wide fan-in (a neuron of a wide layer) reads better four to a line.
+            per_line = 1 if len(sends) <= 6 else 4
+            for k in range(0, len(sends), per_line):
+                lines.append(";  ".join(sends[k : k + per_line]))
         elif item.kind != "constant":
             lines.append(f"{name} is a leaf: d {_name(root)} / d {name} = {_num(grads[i])}.")
         else:

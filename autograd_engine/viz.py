@@ -428,11 +428,14 @@ def _drawing(
     contributions: dict[int, list[float]] | None,
     current: int | None,
     rankdir: str | None,
+    widest: dict[int, str] | None = None,
 ) -> Drawing:
     """Build the Digraph. ``contributions`` is None for the forward view.
 
     In the backward view only items present in ``grads`` show a gradient, and only
     their outgoing edges carry labels (``backward_steps`` passes a partial dict).
+    ``widest`` maps an item to the longest ``grad`` line it will ever show (the
+    player's running sums), so its card is laid out wide enough for it.
     """
     backward = contributions is not None
     rankdir = rankdir or _auto_rankdir(view)
@@ -473,7 +476,8 @@ def _drawing(
         box = boxes[item.group]
         i = item.index
         fill = CURRENT_COLOR if i == current else _fill(item.kind)
-        box.node(f"n{i}", _card(item, grads, fill), shape="plain", id=f"n{i}")
+        wide = None if widest is None else widest.get(i)
+        box.node(f"n{i}", _card(item, grads, fill, wide), shape="plain", id=f"n{i}")
         if item.node.parents and item.kind != "group":
             box.node(
                 f"op{i}",
@@ -526,8 +530,11 @@ def _fill(kind: str) -> str | None:
     return {"param": PARAM_COLOR, "input": INPUT_COLOR, "group": GROUP_COLOR}.get(kind)
 
 
-def _card(item: _Item, grads: dict[int, float], fill: str | None) -> str:
-    """The HTML-like label of a value: its label on top, then ``data`` and ``grad``."""
+def _card(item: _Item, grads: dict[int, float], fill: str | None, wide: str | None = None) -> str:
+    """The HTML-like label of a value: its label on top, then ``data`` and ``grad``.
+
+    ``wide``: a longer line the card must have room for (Graphviz's width is a minimum).
+    """
     # Always a background (white by default): the player recolours the first polygon.
     bg = f' bgcolor="{fill or "#ffffff"}"'
     if item.kind == "constant":
@@ -540,7 +547,8 @@ def _card(item: _Item, grads: dict[int, float], fill: str | None) -> str:
     if item.title:
         rows.append(f"<tr><td><b>{_text(item.title)}</b></td></tr>")
     rows.append(f'<tr><td align="left">data {_num(item.node.data)}</td></tr>')
-    rows.append(f'<tr><td align="left">grad {grad}</td></tr>')
+    width = f' width="{math.ceil(6.2 * len(wide) + 4)}"' if wide else ""
+    rows.append(f'<tr><td align="left"{width}>grad {grad}</td></tr>')
     style = ' style="rounded"' if item.kind == "group" else ""
     return _html_label(
         f'<table border="1" cellborder="0" cellspacing="0" cellpadding="1"{style}{bg}>'
