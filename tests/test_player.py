@@ -18,13 +18,16 @@ import io
 import os
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd_engine import Player, Value, player, topological_order
 from autograd_engine.examples import sigmoid_neuron
-from autograd_engine.viz import _num
+from autograd_engine.viz import _num, _text_plain
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 INSTALL = (
@@ -490,3 +493,29 @@ def test_without_dot_the_player_says_how_to_install_graphviz(tmp_path, monkeypat
     f, _ = sigmoid_neuron()
     with pytest.raises(RuntimeError, match="apt-get install graphviz"):
         player(f)
+
+
+@needs_dot
+@settings(max_examples=25)
+@given(labels=st.lists(st.text(max_size=10), min_size=1, max_size=3), title=st.text(max_size=10))
+def test_any_labels_leave_the_page_with_our_two_scripts_and_a_valid_svg(labels, title):
+    """For arbitrary label and title text the page has exactly our two script elements,
+    the inline SVG parses as XML, and each node's data-label holds its label as drawn."""
+    xs = [Value(float(k + 1), label=label) for k, label in enumerate(labels)]
+    y = Value.sum(xs) * 2
+    page = player(y, title=title).html()
+    assert page.count("<script") == 2 and page.count("</script") == 2
+    svg = page[page.index("<svg") : page.index("</svg>") + len("</svg>")]
+    root = ET.fromstring(svg)
+    shown = {g.get("data-label") for g in root.iter() if g.get("data-label") is not None}
+    for label in labels:
+        assert _text_plain(label) in shown
+    assert "data:," in page and "http://" not in page.replace("http://www.w3.org/", "")
+
+
+def test_steps_are_the_start_one_per_computed_value_and_one_per_value():
+    """n = computed values + values; a lone leaf has one step: the sweep's only node."""
+    f, _ = sigmoid_neuron()
+    assert player(f).steps == 5 + 10
+    assert player(Value(2.0, label="x")).steps == 1
+    assert player(Value(2.0)).steps == 1
