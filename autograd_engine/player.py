@@ -289,6 +289,11 @@ def _steps(
                 "explain": _forward_text(view, item),
             }
         )
+    # The arrows that bring each value its gradient (from each consumer, one per input slot).
+    delivered: dict[int, list[str]] = {}
+    for item in items:
+        for j, p in enumerate(item.parents):
+            delivered.setdefault(p, []).append(f"e{item.index}_{j}")
     received: dict[int, list[tuple[float, str]]] = {}
     running: dict[int, float] = {}
     for n_done, item in enumerate(reversed(items), start=1):
@@ -349,7 +354,7 @@ def _steps(
                 "node": slot[i],
                 "phase": "backward",
                 "set": changes,
-                "edges": _edges_of(item),
+                "edges": delivered.get(i, []) + _edges_of(item),
                 "reveal": reveal,
                 "explain": "\n".join(lines),
             }
