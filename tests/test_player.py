@@ -259,6 +259,13 @@ def test_running_sum_shows_a_partial_gradient_before_the_total(browser, tmp_path
     assert "grad 1" in row["texts"]
     page.assert_not_blank()
     page.click("next")  # a*a: passes 3 and 3 to a
+    lit = page.page.eval_on_selector_all(
+        ".agp-current", "els => els.map(e => e.id.replace(/^.*-/, ''))"
+    )
+    im = order.index(y.parents[0])  # a*a; its arrows to both slots of a and the one from y
+    iy = order.index(y)
+    expected = [f"n{im}", f"op{im}", f"e{im}", f"e{im}_0", f"e{im}_1", f"e{iy}_0"]
+    assert sorted(lit) == sorted(expected)
     row = page.nodes()[ia]
     assert (row["grad"], row["state"]) == ("7", "partial")
     assert "to a: 1 x 3 = 3" in page.explain()
@@ -519,3 +526,28 @@ def test_steps_are_the_start_one_per_computed_value_and_one_per_value():
     assert player(f).steps == 5 + 10
     assert player(Value(2.0, label="x")).steps == 1
     assert player(Value(2.0)).steps == 1
+
+
+@pytest.mark.parametrize("ci", [True, False], ids=["CI", "local"])
+def test_without_chromium_the_browser_tests_fail_under_ci_and_skip_elsewhere(tmp_path, ci):
+    """With Chromium out of reach, CI=1 turns the browser tests into failures naming what to
+    install; without CI they skip with that message."""
+    import subprocess
+    import sys
+
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env.update(CHROMIUM=str(tmp_path / "no-chromium"), PATH=str(empty))
+    if ci:
+        env["CI"] = "1"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+         f"{__file__}::test_keyboard_slider_and_play_pause"],
+        capture_output=True, text=True, env=env, cwd=Path(__file__).parent.parent, timeout=300,
+    )  # fmt: skip
+    assert "apt-get install chromium" in run.stdout and "pip install playwright" in run.stdout
+    if ci:
+        assert run.returncode != 0 and "under CI the browser tests must run" in run.stdout
+    else:
+        assert run.returncode == 0 and "1 skipped" in run.stdout

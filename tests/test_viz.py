@@ -674,3 +674,17 @@ def test_collapse_and_bad_params_are_checked():
         draw_dot(x, collapse="yes")
     with pytest.raises(TypeError, match="draw_dot: params must be an iterable of Values"):
         draw_dot(x, params=x)
+
+
+@needs_dot
+def test_every_node_and_edge_of_the_svg_has_an_id_from_topological_order():
+    """Value n<k>, operation op<k>, edge e<k> (value-op) and e<k>_<j> (op-input j)."""
+    f, _ = sigmoid_neuron()
+    order = topological_order(f)
+    root = ET.fromstring(render_svg(draw_dot(f, backward=True)))
+    ids = {g.get("id") for g in root.iter(SVG + "g") if g.get("class") in ("node", "edge")}
+    expected = {f"n{k}" for k in range(len(order))}
+    for k, node in enumerate(order):
+        if node.parents:
+            expected |= {f"op{k}", f"e{k}"} | {f"e{k}_{j}" for j in range(len(node.parents))}
+    assert ids == expected
