@@ -7,12 +7,13 @@ our own in plain JavaScript: no network request of any kind, so the page opens f
 notebook view, a sanitising viewer) the SVG as written already shows the finished
 backward view; the script resets it to step 0 when it runs.
 
-The steps, for a graph of ``N`` drawn values of which ``C`` are computed:
+The steps, for a graph of ``N`` drawn values (so ``n = 2N``):
 
-- step 0: the leaves (parameters, inputs, constants) show their values; nothing else;
-- steps 1..C, the forward pass: one computed value per step, in topological order,
-  with the arithmetic that made it (``s = w0x0 + w1x1 = -2 + 6 = 4``);
-- steps C+1..C+N, the reverse sweep: one value per step, in the order ``backward()``
+- step 0: the graph, nothing computed yet;
+- steps 1..N, the forward pass: one value per step, in topological order: a leaf
+  (parameter, input or constant) shows its given value, a computed value the
+  arithmetic that made it (``s = w0x0 + w1x1 = -2 + 6 = 4``);
+- steps N+1..2N, the reverse sweep: one value per step, in the order ``backward()``
   processes them (``reversed(topological_order(root))``). The step's value has its
   final gradient, shown as the sum of what it received (``a.grad = 1 + 3 + 3 = 7``),
   and passes ``g x local derivative`` to each input (``to w2: 0.1966 x 1 = 0.1966``);
@@ -221,7 +222,7 @@ def _forward_text(view: _View, item: _Item) -> str:
     name = _name(item)
     value = _num(item.node.data)
     if item.kind == "group":
-        inputs = ", ".join(_name(view.by_index[p]) for p in item.parents)
+        inputs = ", ".join(_name(view.by_index[p]) for p in item.parents) or "its own leaves"
         return (
             f"forward: the group {name} computes {_text_plain(item.node.label) or 'its output'} "
             f"= {value} from {inputs} ({len(item.members)} nodes inside)"
@@ -248,6 +249,14 @@ def _forward_text(view: _View, item: _Item) -> str:
     return "forward: " + " = ".join(parts)
 
 
+def _given_text(item: _Item) -> str:
+    """The forward step of a leaf: its value is given, not computed."""
+    what = {"param": "a parameter", "input": "an input", "constant": "a constant"}[item.kind]
+    if item.kind == "constant":
+        return f"forward: {_name(item)} is {what}"
+    return f"forward: {_name(item)} = {_num(item.node.data)}, {what} (a leaf: given, not computed)"
+
+
 def _steps(
     view: _View, grads: dict[int, float], contributions: dict[int, list[float]]
 ) -> list[dict]:
@@ -261,23 +270,23 @@ def _steps(
     items = view.items
     slot = {item.index: k for k, item in enumerate(items)}
     computed = [item for item in items if item.parents]
-    leaves = [item for item in items if not item.parents]
     root = items[-1]
     steps: list[dict] = [
         {
             "node": -1,
             "phase": "start",
-            "set": [[slot[item.index], "v", _num(item.node.data)] for item in leaves],
+            "set": [],
             "edges": [],
             "reveal": [],
             "explain": (
-                f"start: {len(items)} values, {len(computed)} computed. The leaves hold "
-                "their numbers; the forward pass computes the rest, one per step, then "
-                f"the backward sweep sends d {_name(root)} / d value back along every arrow."
+                f"start: {len(items)} values, {len(computed)} of them computed. The forward "
+                "pass visits them one per step in topological order (each after its inputs); "
+                f"then the backward sweep sends d {_name(root)} / d value back along every "
+                "arrow, one value per step."
             ),
         }
     ]
-    for item in computed:
+    for item in items:
         i = item.index
         steps.append(
             {
@@ -286,7 +295,11 @@ def _steps(
                 "set": [[slot[i], "v", _num(item.node.data)]],
                 "edges": _edges_of(item),
                 "reveal": [],
-                "explain": _forward_text(view, item),
+                "explain": (
+                    _given_text(item)
+                    if not item.parents and item.kind != "group"
+                    else _forward_text(view, item)
+                ),
             }
         )
     # The arrows that bring each value its gradient (from each consumer, one per input slot).
@@ -341,6 +354,8 @@ def _steps(
             per_line = 1 if len(sends) <= 6 else 4
             for k in range(0, len(sends), per_line):
                 lines.append(";  ".join(sends[k : k + per_line]))
+        elif item.kind == "group":
+            lines.append(f"{name} has no inputs outside it: nothing to pass on.")
         elif item.kind != "constant":
             lines.append(f"{name} is a leaf: d {_name(root)} / d {name} = {_num(grads[i])}.")
         else:

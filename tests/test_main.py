@@ -192,4 +192,4 @@ def test_writes_the_backprop_player_beside_the_svgs(tmp_path):
     assert page.count("data-label=") == 10
     assert 'data-label="w1" data-kind="param" data-value="-3" data-grad="-0.3932"' in page
     assert 'data-label="x1" data-kind="input" data-value="-2" data-grad="-0.5898"' in page
-    assert '<span data-role="step">15 / 15</span>' in page
+    assert '<span data-role="step">20 / 20</span>' in page

@@ -152,9 +152,8 @@ def engine_grads(root: Value) -> list[float]:
 
 
 def expected_steps(root: Value) -> int:
-    """Step 0, one forward step per computed node, one backward step per node."""
-    order = topological_order(root)
-    return sum(1 for node in order if node.parents) + len(order)
+    """After step 0: one forward step per node, then one backward step per node."""
+    return 2 * len(topological_order(root))
 
 
 def open_player(browser, tmp_path, root, name="p.html", **kwargs) -> Page:
@@ -183,30 +182,30 @@ def test_worked_example_steps_forward_then_backward_matching_hand_and_engine(bro
     f, named = sigmoid_neuron()
     order = topological_order(f)
     n = expected_steps(f)
-    assert n == 15
+    assert n == 20
     page = open_player(browser, tmp_path, f, params=[named[k] for k in ("w0", "w1", "w2")])
     assert page.step() == f"0 / {n}"
     nodes = page.nodes()
     assert sorted(row["label"] for row in nodes.values()) == sorted(HAND)
-    for i, node in enumerate(order):
-        row = nodes[i]
-        assert row["value"] == ("" if node.parents else HAND[node.label][0])
-        assert row["grad"] == "" and "grad -" in row["texts"]
+    for row in nodes.values():
+        assert row["value"] == "" and row["grad"] == ""
+        assert "data -" in row["texts"] and "grad -" in row["texts"]
     page.assert_not_blank()
-    computed = [i for i, node in enumerate(order) if node.parents]
-    seen = {i for i, node in enumerate(order) if not node.parents}
-    for k, i in enumerate(computed, start=1):
+    for k in range(1, len(order) + 1):
         page.press("ArrowRight")
         assert page.step() == f"{k} / {n}"
         nodes = page.nodes()
-        seen.add(i)
         for j in range(len(order)):
-            assert nodes[j]["value"] == (HAND[order[j].label][0] if j in seen else "")
+            assert nodes[j]["value"] == (HAND[order[j].label][0] if j < k else "")
             assert nodes[j]["grad"] == ""
+        if order[k - 1].label == "s":
+            assert page.explain() == "forward: s = w0x0 + w1x1 = -2 + 6 = 4"
+        if order[k - 1].label == "x0":
+            assert page.explain().startswith("forward: x0 = -1, an input")
     assert page.explain().startswith("forward: f = sigmoid(z) = sigmoid(1) = 0.7311")
     page.assert_not_blank()
     done = set()
-    for k, i in enumerate(reversed(range(len(order))), start=len(computed) + 1):
+    for k, i in enumerate(reversed(range(len(order))), start=len(order) + 1):
         page.press("ArrowRight")
         assert page.step() == f"{k} / {n}"
         done.add(i)
@@ -240,18 +239,18 @@ def test_running_sum_shows_a_partial_gradient_before_the_total(browser, tmp_path
     y.label = "y"
     page = open_player(browser, tmp_path, y)
     n = expected_steps(y)
-    assert page.step() == f"0 / {n}" and n == 5
+    assert page.step() == f"0 / {n}" and n == 6
     order = topological_order(y)
     ia = order.index(a)
     page.click("last")
-    assert page.step() == "5 / 5"
+    assert page.step() == "6 / 6"
     assert page.nodes()[ia]["grad"] == "7"  # d(a^2 + a)/da = 2a + 1
     assert "a.grad = 1 + 3 + 3 = 7" in page.explain()
     page.assert_not_blank()
     page.click("first")
-    page.click("next")
-    page.click("next")
-    assert page.step() == "2 / 5"
+    for _ in range(3):
+        page.click("next")
+    assert page.step() == "3 / 6"
     assert page.nodes()[ia]["grad"] == ""
     page.click("next")  # y: passes 1 to a*a and 1 to a
     row = page.nodes()[ia]
@@ -314,17 +313,19 @@ def test_mlp_player_ends_with_the_engines_values_and_gradients(browser, tmp_path
 
 
 def test_constants_and_unlabelled_nodes_are_stepped_like_any_other(browser, tmp_path):
-    """(x*3 + 1).tanh() * x: constants keep their value from step 0, unlabelled nodes get
-    values and gradients, all equal to the engine's; data-label is "" for them."""
+    """(x*3 + 1).tanh() * x: constants and unlabelled nodes get values and gradients, all
+    equal to the engine's; data-label is "" for them."""
     x = Value(0.4, label="x")
     y = (x * 3 + 1).tanh() * x
     order = topological_order(y)
     grads = engine_grads(y)
     page = open_player(browser, tmp_path, y)
+    for _ in range(len(order)):  # the forward pass, constants included
+        page.press("ArrowRight")
     nodes = page.nodes()
     for i, node in enumerate(order):
         assert nodes[i]["label"] == node.label
-        assert nodes[i]["value"] == ("" if node.parents else _num(node.data))
+        assert (nodes[i]["value"], nodes[i]["grad"]) == (_num(node.data), "")
     constant = next(i for i, node in enumerate(order) if not node.parents and not node.label)
     assert nodes[constant]["texts"] == [_num(order[constant].data)]
     page.press("End")
@@ -341,30 +342,30 @@ def test_keyboard_slider_and_play_pause(browser, tmp_path):
     f, _ = sigmoid_neuron()
     page = open_player(browser, tmp_path, f)
     page.press("End")
-    assert page.step() == "15 / 15"
+    assert page.step() == "20 / 20"
     page.press("ArrowLeft")
     page.press("ArrowLeft")
-    assert page.step() == "13 / 15"
+    assert page.step() == "18 / 20"
     page.press("Home")
-    assert page.step() == "0 / 15"
+    assert page.step() == "0 / 20"
     page.press("ArrowLeft")
-    assert page.step() == "0 / 15"
+    assert page.step() == "0 / 20"
     page.page.eval_on_selector(
         '[data-role="slider"]', "el => { el.value = '9'; el.dispatchEvent(new Event('input')); }"
     )
-    assert page.step() == "9 / 15"
+    assert page.step() == "9 / 20"
     page.assert_not_blank()
     page.press("Home")
     page.press("Space")
     assert page.page.get_attribute('[data-action="play"]', "aria-pressed") == "true"
     page.page.wait_for_function(
-        "() => document.querySelector('[data-role=step]').textContent === '15 / 15'",
+        "() => document.querySelector('[data-role=step]').textContent === '20 / 20'",
         timeout=60_000,
     )
     assert page.page.get_attribute('[data-action="play"]', "aria-pressed") == "false"
     page.click("play")  # at the end, play starts again from 0
     page.page.wait_for_function(
-        "() => document.querySelector('[data-role=step]').textContent !== '15 / 15'"
+        "() => document.querySelector('[data-role=step]').textContent !== '20 / 20'"
     )
     page.press("Space")  # pause
     assert page.page.get_attribute('[data-action="play"]', "aria-pressed") == "false"
@@ -410,7 +411,7 @@ def test_without_javascript_the_page_shows_the_finished_backward_view(browser, t
     f, _ = sigmoid_neuron()
     path = player(f).save(tmp_path / "static.html")
     page = Page(browser, path, javascript=False)
-    assert page.step() == "15 / 15"
+    assert page.step() == "20 / 20"
     nodes = page.nodes()
     for row in nodes.values():
         assert (row["value"], row["grad"]) == HAND[row["label"]]
@@ -431,13 +432,13 @@ def test_two_inline_players_on_one_page_do_not_clash(browser, tmp_path):
     path.write_text(f"<!DOCTYPE html><html><body>{first}{second}</body></html>", "utf-8")
     page = Page(browser, path)
     counters = page.page.locator('[data-role="step"]')
-    assert counters.nth(0).inner_text() == "0 / 15" == counters.nth(1).inner_text()
+    assert counters.nth(0).inner_text() == "0 / 20" == counters.nth(1).inner_text()
     page.page.locator('[data-action="next"]').nth(1).click()
-    assert counters.nth(0).inner_text() == "0 / 15"
-    assert counters.nth(1).inner_text() == "1 / 15"
+    assert counters.nth(0).inner_text() == "0 / 20"
+    assert counters.nth(1).inner_text() == "1 / 20"
     page.press("ArrowRight")  # keys go to the focused (second) player
-    assert counters.nth(1).inner_text() == "2 / 15"
-    assert counters.nth(0).inner_text() == "0 / 15"
+    assert counters.nth(1).inner_text() == "2 / 20"
+    assert counters.nth(0).inner_text() == "0 / 20"
     page.assert_not_blank()
     page.close()
 
@@ -464,7 +465,7 @@ def test_page_is_self_contained_deterministic_and_saved_atomically(tmp_path):
     assert path == tmp_path / "f.html"
     assert path.read_text(encoding="utf-8") == page
     assert sorted(q.name for q in tmp_path.iterdir()) == ["f.html"]
-    assert p.steps == 15
+    assert p.steps == 20
     assert all(node.grad == 0.0 for node in topological_order(f))  # writes no .grad
 
 
@@ -520,12 +521,12 @@ def test_any_labels_leave_the_page_with_our_two_scripts_and_a_valid_svg(labels, 
     assert "data:," in page and "http://" not in page.replace("http://www.w3.org/", "")
 
 
-def test_steps_are_the_start_one_per_computed_value_and_one_per_value():
-    """n = computed values + values; a lone leaf has one step: the sweep's only node."""
+def test_steps_are_the_start_then_every_value_forward_and_backward():
+    """n = 2 x values: each value once forward and once backward."""
     f, _ = sigmoid_neuron()
-    assert player(f).steps == 5 + 10
-    assert player(Value(2.0, label="x")).steps == 1
-    assert player(Value(2.0)).steps == 1
+    assert player(f).steps == 10 + 10
+    assert player(Value(2.0, label="x")).steps == 2
+    assert player(Value(2.0)).steps == 2
 
 
 @pytest.mark.parametrize("ci", [True, False], ids=["CI", "local"])
