@@ -440,6 +440,10 @@ def _drawing(
     backward = contributions is not None
     rankdir = rankdir or _auto_rankdir(view)
     dense = sum(len(item.parents) for item in view.items if item.kind == "group") > 32
+    labelled = sum(
+        1 for item in view.items for p in item.parents if view.by_index[p].kind != "constant"
+    )
+    tooltips = labelled > _MAX_EDGE_LABELS and any(item.kind == "group" for item in view.items)
     dot = Drawing(
         name="backward" if backward else "forward",
         graph_attr={
@@ -451,7 +455,7 @@ def _drawing(
             "fontname": _FONT,
             "fontsize": str(_FONTSIZE - 1),
             "labelloc": "b",
-            "label": _legend(view, backward),
+            "label": _legend(view, backward, tooltips),
         },
         node_attr={"fontname": _FONT, "fontsize": str(_FONTSIZE)},
         edge_attr={"fontname": _FONT, "fontsize": str(_FONTSIZE - 1), "arrowsize": "0.6"},
@@ -493,10 +497,6 @@ def _drawing(
     for name, box in boxes.items():
         if name is not None:
             dot.subgraph(box)
-    labelled = sum(
-        1 for item in view.items for p in item.parents if view.by_index[p].kind != "constant"
-    )
-    tooltips = labelled > _MAX_EDGE_LABELS and any(item.kind == "group" for item in view.items)
     for item in view.items:
         i = item.index
         if not item.parents:
@@ -557,7 +557,7 @@ def _card(item: _Item, grads: dict[int, float], fill: str | None, wide: str | No
     )
 
 
-def _legend(view: _View, backward: bool) -> str:
+def _legend(view: _View, backward: bool, tooltips: bool) -> str:
     """One line saying what the colours (and the numbers on arrows) mean."""
     kinds = {item.kind for item in view.items}
     cells = []
@@ -571,15 +571,8 @@ def _legend(view: _View, backward: bool) -> str:
     if "constant" in kinds:
         cells.append("<td>bare number: constant</td>")
     if backward:
-        many = (
-            any(item.kind == "group" for item in view.items)
-            and sum(len(item.parents) for item in view.items) > _MAX_EDGE_LABELS
-        )
-        cells.append(
-            "<td>gradients flow along the arrows"
-            + (" (hover an arrow for its number)" if many else "")
-            + "</td>"
-        )
+        hover = " (hover an arrow for its number)" if tooltips else ""
+        cells.append(f"<td>gradients flow along the arrows{hover}</td>")
     return _html_label(
         '<table border="0" cellspacing="4" cellpadding="2"><tr>' + "".join(cells) + "</tr></table>"
     )

@@ -688,3 +688,16 @@ def test_every_node_and_edge_of_the_svg_has_an_id_from_topological_order():
         if node.parents:
             expected |= {f"op{k}", f"e{k}"} | {f"e{k}_{j}" for j in range(len(node.parents))}
     assert ids == expected
+
+
+def test_a_dense_collapsed_view_puts_gradients_in_tooltips():
+    """MLP 2-16-16-1 collapsed: the 300-odd arrows carry their gradient as a tooltip (the
+    legend says to hover); output neuron -> L1.n<j> carries 2 (out - y) * w_j, by hand."""
+    loss, model, out, y = mlp_loss([16, 16, 1], activation="relu")
+    source = draw_dot(loss, backward=True, collapse=True).source
+    assert "hover an arrow for its number" in source
+    assert " label=" not in "".join(line for line in source.splitlines() if "->" in line)
+    d_out = 2 * (out.data - y.data)
+    w = model.layers[2].neurons[0].w
+    tips = re.findall(r'tooltip="([^"]*) from L2\.n0"', source)
+    assert sorted(tips) == sorted(_num(d_out * w[j].data) for j in range(16))
