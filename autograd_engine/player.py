@@ -573,6 +573,8 @@ _JS = r"""
     event.preventDefault();
     actions[action]();
   });
-  show(0);
+  // A link can open the page's first player at a step: page.html#step=12.
+  var wanted = /(?:^#|&)step=(\d+)/.exec(window.location.hash || "");
+  show(wanted && document.querySelector(".agp") === root ? parseInt(wanted[1], 10) : 0);
 })();
 """

@@ -71,7 +71,7 @@ def browser():
 class Page:
     """A saved player opened in the browser, every request but the page itself refused."""
 
-    def __init__(self, browser, path: Path, javascript: bool = True) -> None:
+    def __init__(self, browser, path: Path, javascript: bool = True, fragment: str = "") -> None:
         self.context = browser.new_context(
             viewport={"width": 1100, "height": 900}, java_script_enabled=javascript
         )
@@ -93,7 +93,7 @@ class Page:
         self.page.on(
             "console", lambda m: m.type in ("error", "warning") and self.errors.append(m.text)
         )
-        self.page.goto(self.url)
+        self.page.goto(self.url + fragment)
 
     def close(self) -> None:
         """Close the page; it must not have made a request or logged an error."""
@@ -552,3 +552,42 @@ def test_without_chromium_the_browser_tests_fail_under_ci_and_skip_elsewhere(tmp
         assert run.returncode != 0 and "under CI the browser tests must run" in run.stdout
     else:
         assert run.returncode == 0 and "1 skipped" in run.stdout
+
+
+def test_a_link_opens_the_player_at_a_step(browser, tmp_path):
+    """page.html#step=k opens the (first) player at step k; a bad or missing step means 0."""
+    f, _ = sigmoid_neuron()
+    path = player(f).save(tmp_path / "f.html")
+    for fragment, expected in (("#step=13", "13 / 20"), ("#step=99", "20 / 20"), ("#x", "0 / 20")):
+        page = Page(browser, path, fragment=fragment)
+        assert page.step() == expected
+        page.close()
+
+
+FIREFOX = shutil.which("firefox-esr") or shutil.which("firefox")
+
+
+@pytest.mark.skipif(FIREFOX is None, reason="Firefox is not installed (apt install firefox-esr)")
+@needs_dot
+def test_firefox_runs_the_player(tmp_path):
+    """Headless Firefox's screenshots at #step=3 and #step=17 differ (the script ran and
+    stepped), and neither is blank. (Playwright drives only its own Firefox build.)"""
+    import subprocess
+
+    from PIL import Image, ImageChops
+
+    f, _ = sigmoid_neuron()
+    path = player(f).save(tmp_path / "f.html")
+    env = dict(os.environ, HOME=str(tmp_path), MOZ_HEADLESS="1")
+    shots = {}
+    for step in (3, 17):
+        png = tmp_path / f"step{step}.png"
+        subprocess.run(
+            [FIREFOX, "--headless", "--screenshot", str(png), "--window-size=900,900",
+             f"{path.resolve().as_uri()}#step={step}"],
+            env=env, capture_output=True, timeout=180, check=True,
+        )  # fmt: skip
+        shots[step] = Image.open(png).convert("RGB")
+        colours = shots[step].getcolors(maxcolors=1 << 20)
+        assert colours is not None and len(colours) > 50
+    assert ImageChops.difference(shots[3], shots[17]).getbbox() is not None
