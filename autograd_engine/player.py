@@ -30,7 +30,7 @@ DOM contract (public, stable; tests drive it in headless Chromium): buttons with
 the forward pass reaches it) and ``data-grad`` (the gradient shown, "" until the sweep
 reaches it; a running sum before it is final, marked ``data-grad-state="partial"``),
 numbers as the drawings write them (4 significant digits). Keys: ArrowLeft, ArrowRight,
-Home, End, Space (play/pause).
+Home, End, Space (play/pause). ``page.html#step=k`` opens the page's first player at step k.
 """
 
 from __future__ import annotations
