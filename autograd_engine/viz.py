@@ -440,17 +440,23 @@ def _drawing(
     backward = contributions is not None
     rankdir = rankdir or _auto_rankdir(view)
     dense = sum(len(item.parents) for item in view.items if item.kind == "group") > 32
-    labelled = sum(
-        1 for item in view.items for p in item.parents if view.by_index[p].kind != "constant"
+    # Arrows out of collapsed groups (a layer's wiring) carry their gradient as a tooltip
+    # when there are too many of them to label legibly; the few others keep labels.
+    wiring = sum(
+        1
+        for item in view.items
+        if item.kind == "group"
+        for p in item.parents
+        if view.by_index[p].kind == "group"
     )
-    tooltips = labelled > _MAX_EDGE_LABELS and any(item.kind == "group" for item in view.items)
+    tooltips = wiring > _MAX_EDGE_LABELS
     dot = Drawing(
         name="backward" if backward else "forward",
         graph_attr={
             "rankdir": rankdir,
             "nodesep": "0.15",
             # A dense layer-to-layer wiring needs room between the layers to be followed.
-            "ranksep": "0.45" if dense else "0.25",
+            "ranksep": "0.3" if dense else "0.25",
             **({"ordering": "out"} if dense else {}),
             "fontname": _FONT,
             "fontsize": str(_FONTSIZE - 1),
@@ -497,6 +503,18 @@ def _drawing(
     for name, box in boxes.items():
         if name is not None:
             dot.subgraph(box)
+    # Left to right, the computation after the last group (a loss) would add a column per
+    # node; stacked in one rank it reads top to bottom beside the network.
+    groups = [item.index for item in view.items if item.kind == "group"]
+    column: set[int] = set()
+    if groups and rankdir in ("LR", "RL"):
+        column = {
+            item.index
+            for item in view.items
+            if item.parents and item.kind != "group" and item.index > max(groups)
+        }
+        if len(column) < 2:
+            column = set()
     for item in view.items:
         i = item.index
         if not item.parents:
@@ -518,11 +536,20 @@ def _drawing(
             shown = i in grads and view.by_index[p].kind != "constant"
             if shown:
                 text = _num(contributions[i][j])
-                if tooltips:
+                if tooltips and group:
                     attrs["tooltip"] = _escape_attr(f"{text} from {item.title or i}")
+                elif i in column:
+                    # A label on an edge within one rank would take a rank of its own.
+                    attrs["xlabel"] = text
                 else:
                     attrs["label"] = text
             dot.edge(head, f"n{p}", **attrs)
+    if column:
+        same = graphviz.Digraph(graph_attr={"rank": "same"})
+        for i in sorted(column):
+            same.node(f"n{i}")
+            same.node(f"op{i}")
+        dot.subgraph(same)
     return dot
 
 
@@ -614,9 +641,9 @@ def _card_width(item: _Item) -> float:
 
 def _op_width(view: _View) -> str:
     """One circle size for every op of the drawing: wide enough for its longest symbol."""
-    symbols = [item.node.op.symbol for item in view.items if item.node.parents]
+    symbols = [item.node.op.symbol for item in view.items if item.parents and item.kind != "group"]
     longest = max((len(_text_plain(s)) for s in symbols), default=1)
-    return f"{max(0.3, (5.8 * longest + 12) / 72):.2f}"
+    return f"{max(0.3, (6.5 * longest + 12) / 72):.2f}"
 
 
 def _num(x: float) -> str:

@@ -505,15 +505,17 @@ def test_any_label_and_symbol_render_to_valid_xml_showing_them(label, symbol):
 # -- groups, collapse, sizes ------------------------------------------------------
 
 
-def mlp_loss(sizes, activation="tanh", labelled_inputs=True):
-    """Squared error of an nn.MLP on one example; returns (loss, model, out, y)."""
+def mlp_loss(sizes, activation="tanh", labelled_inputs=True, mse=False, seed=0):
+    """Squared error of an nn.MLP on one example (written out, or nn's mse_loss);
+    returns (loss, model, out, y)."""
     from nn import MLP
+    from nn.losses import mse_loss
 
-    model = MLP(2, sizes, activation=activation, seed=0)
+    model = MLP(2, sizes, activation=activation, seed=seed)
     x = [Value(0.5, label="x0"), Value(-1.0, label="x1")] if labelled_inputs else [0.5, -1.0]
     y = Value(1.0, label="y")
     out = model(x)
-    return (out - y) ** 2, model, out, y
+    return (mse_loss([out], [y]) if mse else (out - y) ** 2), model, out, y
 
 
 def svg_size(svg: str) -> tuple[float, float]:
@@ -607,10 +609,12 @@ def test_a_group_with_two_outputs_is_not_collapsed():
 
 
 @needs_dot
-def test_full_view_of_a_2_2_1_mlp_loss_fits_900pt():
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("mse", [False, True], ids=["square", "mse_loss"])
+def test_full_view_of_a_2_2_1_mlp_loss_fits_900pt(activation, mse):
     """The full backward view of MLP 2-2-1's squared error is at most 900pt wide, unscaled."""
-    for labelled in (True, False):
-        loss, model, _, _ = mlp_loss([2, 1], labelled_inputs=labelled)
+    for labelled, seed in ((True, 0), (False, 1), (True, 2)):
+        loss, model, _, _ = mlp_loss([2, 1], activation, labelled, mse, seed)
         svg = render_svg(draw_dot(loss, backward=True, params=model.parameters()))
         width, _ = svg_size(svg)
         assert width <= 900
@@ -619,15 +623,18 @@ def test_full_view_of_a_2_2_1_mlp_loss_fits_900pt():
 
 
 @needs_dot
-def test_collapsed_view_of_a_2_16_16_1_mlp_loss_fits_750pt_with_every_neuron():
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("mse", [False, True], ids=["square", "mse_loss"])
+def test_collapsed_view_of_a_2_16_16_1_mlp_loss_fits_750pt_with_every_neuron(activation, mse):
     """The collapsed view of MLP 2-16-16-1's squared error is at most 750pt wide, every
     one of its 33 neurons a node."""
-    for labelled in (True, False):
-        loss, model, _, _ = mlp_loss([16, 16, 1], activation="relu", labelled_inputs=labelled)
+    for labelled, seed in ((True, 0), (False, 1)):
+        loss, model, _, _ = mlp_loss([16, 16, 1], activation, labelled, mse, seed)
         for backward in (False, True):
             svg = render_svg(draw_dot(loss, backward=backward, collapse=True))
-            width, _ = svg_size(svg)
+            width, height = svg_size(svg)
             assert width <= 750
+            assert height <= 1400  # 16 neurons stacked, not stretched by edge labels
             titles = {n["texts"][0] for n in parse_svg(svg)[0].values() if n["texts"]}
             neurons = {f"L{k}.n{j}" for k, size in enumerate([16, 16, 1]) for j in range(size)}
             assert neurons <= titles
@@ -696,8 +703,16 @@ def test_a_dense_collapsed_view_puts_gradients_in_tooltips():
     loss, model, out, y = mlp_loss([16, 16, 1], activation="relu")
     source = draw_dot(loss, backward=True, collapse=True).source
     assert "hover an arrow for its number" in source
-    assert " label=" not in "".join(line for line in source.splitlines() if "->" in line)
+    edges = [line for line in source.splitlines() if "->" in line]
+    # Arrows out of neurons (16 x 2 + 16 x 16 + 16) have tooltips; the loss's keep labels.
+    wiring = [line for line in edges if "tooltip=" in line]
+    assert len(wiring) == 16 * 2 + 16 * 16 + 16
+    assert not any("label=" in line for line in wiring)
     d_out = 2 * (out.data - y.data)
+    labelled = [line for line in edges if "label=" in line]
+    # From the square (stacked beside the network, so an xlabel: it takes no rank).
+    carried = re.escape(_num(d_out))
+    assert any(re.search(rf'label="?{carried}"?[\] ]', line) for line in labelled)
     w = model.layers[2].neurons[0].w
     tips = re.findall(r'tooltip="([^"]*) from L2\.n0"', source)
     assert sorted(tips) == sorted(_num(d_out * w[j].data) for j in range(16))
