@@ -716,3 +716,30 @@ def test_a_dense_collapsed_view_puts_gradients_in_tooltips():
     w = model.layers[2].neurons[0].w
     tips = re.findall(r'tooltip="([^"]*) from L2\.n0"', source)
     assert sorted(tips) == sorted(_num(d_out * w[j].data) for j in range(16))
+
+
+def test_collapsed_and_grouped_dot_is_byte_identical_across_processes():
+    """Boxes, collapsed groups and the stacked loss column come out in the same order under
+    any hash seed."""
+    script = textwrap.dedent(
+        """
+        import sys
+        from autograd_engine import Value, draw_dot
+        from nn import MLP
+        model = MLP(2, [16, 16, 1], activation="relu", seed=0)
+        x = [Value(0.5, label="x0"), Value(-1.0, label="x1")]
+        loss = (model(x) - Value(1.0, label="y")) ** 2
+        sys.stdout.write(draw_dot(loss, backward=True, collapse=True).source)
+        sys.stdout.write(draw_dot(loss).source)
+        """
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            env=dict(os.environ, PYTHONHASHSEED=seed),
+            check=True,
+        ).stdout
+        for seed in ("0", "1", "4242")
+    }
+    assert len(runs) == 1 and b"cluster_" in runs.pop()
