@@ -13,6 +13,7 @@ from autograd_engine.forward import jvp
 from autograd_engine.gradcheck import GradcheckError, gradcheck
 from autograd_engine.graph import is_grad_enabled, no_grad, topological_order, zero_grad
 from autograd_engine.ops import ALL_OPS, Op
+from autograd_engine.player import Player, player
 from autograd_engine.value import Value
 from autograd_engine.viz import backward_steps, draw_dot, save_svg
 
@@ -20,6 +21,7 @@ __all__ = [
     "ALL_OPS",
     "GradcheckError",
     "Op",
+    "Player",
     "Value",
     "backward_steps",
     "draw_dot",
@@ -29,6 +31,7 @@ __all__ = [
     "is_grad_enabled",
     "jvp",
     "no_grad",
+    "player",
     "save_svg",
     "topological_order",
     "zero_grad",

@@ -2,22 +2,30 @@
 
 Prints every node of f = sigmoid(w0*x0 + w1*x1 + w2) in topological order (label, op,
 data, grad after ``f.backward()``), then writes the forward and backward-pass graphs
-as DOT sources and SVG files into ``--out`` (default ``./out``) and prints their
-paths. Without Graphviz's ``dot`` program it still prints the table and writes the
-DOT sources, prints how to install Graphviz instead of the SVG paths, and exits
-with status 0.
+as DOT sources and SVG files, and the backprop player ``sigmoid_backprop.html``, into
+``--out`` (default ``./out``) and prints their paths. Without Graphviz's ``dot``
+program it still prints the table and writes the DOT sources, prints how to install
+Graphviz instead of the SVG and player paths, and exits with status 0.
+
+Every flag is checked before any work: a bad number, or an ``--out`` that is a file,
+cannot be created or written, or holds a folder where an output file goes, is a usage
+error (status 2, a message naming the flag, no traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from autograd_engine.examples import sigmoid_neuron
+from autograd_engine.files import write_atomic
 from autograd_engine.graph import topological_order
+from autograd_engine.player import player
 from autograd_engine.value import Value
 from autograd_engine.viz import draw_dot, save_svg
 
@@ -78,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         bad = [v for v in values if not math.isfinite(v)]
         if bad:
             parser.error(f"{name}: values must be finite, got {bad[0]!r}")
+    out = Path(args.out)
+    problem = _unwritable(out)
+    if problem is not None:
+        parser.error(f"--out {str(out)!r}: {problem}")
 
     try:
         f, nodes = sigmoid_neuron(args.w, args.x)
@@ -94,33 +106,65 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"dx = ({', '.join(repr(nodes[k].grad) for k in ('x0', 'x1'))})")
     print()
 
-    out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        parser.error(f"--out {str(out)!r}: cannot create the folder ({error.strerror})")
     params = [nodes["w0"], nodes["w1"], nodes["w2"]]
     drawings = {
         "sigmoid_forward": draw_dot(f, params=params),
         "sigmoid_backward": draw_dot(f, backward=True, params=params),
     }
     missing_dot = None
-    for stem, dot in drawings.items():
-        dot_path = out / f"{stem}.dot"
-        dot_path.write_text(dot.source, encoding="utf-8")
-        print(f"wrote {dot_path}")
+    try:
+        for stem, dot in drawings.items():
+            print(f"wrote {write_atomic(out / f'{stem}.dot', dot.source)}")
+            if missing_dot is None:
+                try:
+                    print(f"wrote {save_svg(dot, out / f'{stem}.svg')}")
+                except RuntimeError as error:
+                    missing_dot = str(error)
         if missing_dot is None:
-            try:
-                print(f"wrote {save_svg(dot, out / f'{stem}.svg')}")
-            except RuntimeError as error:
-                missing_dot = str(error)
+            title = f"f = sigmoid(w0*x0 + w1*x1 + w2) at w = ({w}), x = ({x})"
+            page = player(f, params=params, title=title)
+            print(f"wrote {page.save(out / 'sigmoid_backprop.html')}")
+    except OSError as error:  # e.g. the disk filled up after the checks
+        parser.error(f"--out {str(out)!r}: cannot write ({error.strerror or error})")
     if missing_dot is not None:
         print(
-            f"\nSVG files were not written (the table and .dot files were; exit status 0):\n"
-            f"{missing_dot}",
+            f"\nSVG files and the player were not written (the table and .dot files were; "
+            f"exit status 0):\n{missing_dot}",
             file=sys.stderr,
         )
     return 0
+
+
+OUTPUTS = (
+    "sigmoid_forward.dot",
+    "sigmoid_forward.svg",
+    "sigmoid_backward.dot",
+    "sigmoid_backward.svg",
+    "sigmoid_backprop.html",
+)
+"""The files the demo writes into ``--out``."""
+
+
+def _unwritable(out: Path) -> str | None:
+    """Why the demo could not write its files into ``out`` (creating it), or None."""
+    if out.exists() and not out.is_dir():
+        return "is not a folder"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot create the folder ({error.strerror or error})"
+    for name in OUTPUTS:
+        target = out / name
+        if target.is_dir():
+            return f"{str(target)!r} is a folder, so the file cannot be written"
+    try:  # the only sure test of writing is to write (root may not write into /sys)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".probe-", suffix=".tmp"):
+            pass
+    except OSError as error:
+        return f"cannot write files in the folder ({error.strerror or error})"
+    if not os.access(out, os.W_OK):
+        return "cannot write files in the folder (permission denied)"
+    return None
 
 
 def _g(x: float) -> str:

@@ -1,11 +1,12 @@
-"""Graph drawings with Graphviz: the forward view, the backward-pass view, and a step-through.
+"""Graph drawings with Graphviz: the forward view, the backward-pass view, groups and steps.
 
-Every drawing has one record per Value (``label | data | grad``, numbers rounded to
-4 significant digits) and one small node per operation (its ``op.symbol``), as in
-micrograd. Constant leaves (unlabelled leaves, made from numbers) show just their
-number. Node ids are positions in ``topological_order(root)`` (``n3`` is the value
-at index 3, ``op3`` the operation that made it), never ``id()``, so the same graph
-gives byte-identical DOT source in every run and every process.
+Every drawing has one card per Value (its label, ``data`` and ``grad``, numbers to
+4 significant digits) and one circle per operation (its ``op.symbol``; every circle
+of a drawing has the same size), as in micrograd. Constant leaves (unlabelled leaves,
+made from numbers) show just their number. Node ids are positions in
+``topological_order(root)`` (``n3`` is the value at index 3, ``op3`` the operation
+that made it, ``e3`` the edge between them, ``e3_1`` the edge of its input 1), never
+``id()``, so the same graph gives byte-identical DOT source in every run and process.
 
 Which gradients are shown:
 
@@ -14,16 +15,33 @@ Which gradients are shown:
 - the backward view (``draw_dot(root, backward=True)``) shows d root / d node,
   computed afresh by ``graph.backprop(root, 1.0)``: it is always the gradient of
   this root, whatever ``.grad`` holds, and drawing writes no ``.grad``;
-- ``backward_steps(root)`` shows the same gradients, revealed one node at a time.
+- ``backward_steps(root)`` shows the same gradients, revealed one node at a time
+  (``autograd_engine.player`` does it in the browser).
 
 In the backward view the arrows run from each value to the operation that made it
-and on to that operation's inputs. The edge ``value -> op`` carries the value's
-gradient ``g``; the edge ``op -> input_i`` carries ``g * d value / d input_i``, the
-contribution that ``op.vjp`` computes, so an input used along several edges receives
-their sum.
+and on to that operation's inputs. The edge ``op -> input_i`` is labelled with
+``g * d value / d input_i``, the contribution that ``op.vjp`` computes, so an input
+used along several edges receives their sum (the edge ``value -> op`` would only
+repeat the value's own gradient, and an edge into a constant carries nothing anyone
+uses, so neither is labelled).
 
-"Parameters" are highlighted: by default every labelled leaf (a named input or
-weight); pass ``params=`` (e.g. ``model.parameters()``) to highlight exactly those.
+Kinds of leaves, drawn the same way everywhere (CLI, notebooks, player): parameters
+filled blue (``PARAM_COLOR``): ``params=`` (e.g. ``model.parameters()``), or by
+default every labelled leaf; other labelled leaves are inputs, filled green
+(``INPUT_COLOR``); unlabelled leaves are constants, a bare number. One legend line
+under the drawing says so.
+
+Groups: nodes whose labels share a dotted prefix (``L0.n1.w0``, ``L0.n1.out``: the
+prefix ``L0.n1``) are drawn in one box titled by it; an unlabelled constant used only
+inside one group belongs to it. ``collapse=True`` draws each group with a single
+output (one node consumed outside it, or the root) as ONE node showing that output's
+value and gradient, its edges carrying what flows in and out of the whole group: for
+an ``nn.MLP`` a network diagram. This knows nothing of ``nn``: any dotted labels group.
+
+Labels and symbols are shown verbatim, on one line: Graphviz's own syntax
+(``& < > { | }``, entities such as ``&amp;``) is escaped, and a newline, tab, control
+character or other character that XML cannot hold is shown as its escape (``\\n``,
+``\\t``, ``\\x01``), so every SVG parses as XML.
 """
 
 from __future__ import annotations
@@ -32,6 +50,7 @@ import math
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import graphviz
@@ -50,14 +69,25 @@ __all__ = [
     "save_svg",
     "GRAPHVIZ_INSTALL_HINT",
     "PARAM_COLOR",
+    "INPUT_COLOR",
+    "GROUP_COLOR",
     "CURRENT_COLOR",
 ]
 
 PARAM_COLOR = "#cfe8ff"
 """Fill colour of parameter leaves (light blue)."""
 
+INPUT_COLOR = "#dff3d4"
+"""Fill colour of labelled leaves that are not parameters: the inputs (light green)."""
+
+GROUP_COLOR = "#fff4d6"
+"""Fill colour of a collapsed group's node (light yellow)."""
+
 CURRENT_COLOR = "#ffd27f"
-"""Fill colour of the node just processed in ``backward_steps`` (orange)."""
+"""Fill colour of the node just processed in ``backward_steps`` and the player (orange)."""
+
+OP_COLOR = "#eeeeee"
+"""Fill colour of operation circles (light grey)."""
 
 GRAPHVIZ_INSTALL_HINT = (
     "No layout program was found, so the drawing cannot be rendered (its DOT source is "
@@ -73,6 +103,11 @@ GRAPHVIZ_INSTALL_HINT = (
 """The message raised when neither Graphviz's ``dot`` nor ``graphviz-pure`` is installed."""
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
+_FONT = "Helvetica"
+_FONTSIZE = 11
+# Above this many labelled edges a collapsed drawing puts gradients in tooltips (hover an
+# arrow): a dense layer-to-layer wiring of hundreds of numbers is unreadable as text.
+_MAX_EDGE_LABELS = 64
 
 
 class Drawing(graphviz.Digraph):
@@ -123,61 +158,69 @@ def _install_hint() -> Iterator[None]:
 
 
 _DEFAULT_MAX_NODES = 1000
-# Characters with a meaning inside a Graphviz record label; a backslash escapes them.
-_RECORD_SPECIAL = set('\\{}|<>"')
 
 
 def draw_dot(
     root: Value,
     backward: bool = False,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     params: Iterable[Value] | None = None,
     max_nodes: int | None = _DEFAULT_MAX_NODES,
-) -> graphviz.Digraph:
+    collapse: bool = False,
+) -> Drawing:
     """The graph of ``root`` as a ``graphviz.Digraph`` (a ``Drawing``; inline SVG in Jupyter).
 
-    Forward view (default): inputs -> op -> output, records show the current
-    ``.grad``. ``backward=True``: arrows reversed, records show d root / d node from
-    ``backprop(root, 1.0)`` (writes no ``.grad``) and each edge is labelled with the
-    gradient it carries: ``g`` into an op, ``g * d out / d input`` out of it.
-    ``params`` (default: every labelled leaf) are filled in ``PARAM_COLOR``.
-    ``rankdir`` is Graphviz's layout direction (LR, RL, TB, BT). Graphs with more
+    Forward view (default): inputs -> op -> output, cards show the current
+    ``.grad``. ``backward=True``: arrows reversed, cards show d root / d node from
+    ``backprop(root, 1.0)`` (writes no ``.grad``) and each edge out of an op is
+    labelled with the gradient it carries, ``g * d out / d input``.
+    ``params`` (default: every labelled leaf) are filled in ``PARAM_COLOR``, other
+    labelled leaves in ``INPUT_COLOR``. Nodes sharing a dotted label prefix are boxed
+    together; ``collapse=True`` draws each such group as one node (see the module
+    docstring). ``rankdir`` is Graphviz's layout direction (LR, RL, TB, BT); None
+    (default) picks TB or LR, whichever makes the narrower picture. Graphs with more
     than ``max_nodes`` values raise ``ValueError`` (``None`` disables the guard:
     building DOT is linear, but ``dot``'s layout of thousands of nodes is slow).
     """
     order, highlighted = _check(root, rankdir, params, max_nodes, "draw_dot")
+    _check_flag(collapse, "collapse", "draw_dot")
+    _check_flag(backward, "backward", "draw_dot")
+    view = _view(order, highlighted, collapse)
     if not backward:
-        grads = {node: node.grad for node in order}
-        return _drawing(order, grads, None, highlighted, None, rankdir)
-    grads, contributions = _sweep(root, order)
-    return _drawing(order, grads, contributions, highlighted, None, rankdir)
+        grads = {item.index: item.node.grad for item in view.items}
+        return _drawing(view, grads, None, None, rankdir)
+    grads, contributions = _sweep(root, view)
+    return _drawing(view, grads, contributions, None, rankdir)
 
 
 def backward_steps(
     root: Value,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     params: Iterable[Value] | None = None,
     max_nodes: int | None = _DEFAULT_MAX_NODES,
-) -> Iterator[graphviz.Digraph]:
+) -> Iterator[Drawing]:
     """One backward-view drawing per step of the reverse sweep, for stepping through backprop.
 
     Step ``k`` processes the ``k``-th node of ``reversed(topological_order(root))``
     (step 0 is ``root``, with gradient 1): that node is filled in ``CURRENT_COLOR``,
     the nodes processed so far show their gradient d root / d node (final by then,
-    since all their consumers come earlier), the rest show an empty ``grad``, and
-    only edges out of processed nodes carry their gradient. There are as many steps
-    as nodes; the last drawing shows what ``draw_dot(root, backward=True)`` shows.
+    since all their consumers come earlier), the rest show ``grad -``, and only
+    edges out of processed nodes carry their gradient. There are as many steps as
+    nodes; the last drawing shows what ``draw_dot(root, backward=True)`` shows.
     Writes no ``.grad``. Arguments are checked before the first drawing is made.
-    In a notebook: ``steps = backward_steps(f)``, then run ``next(steps)`` cell by cell.
+    In a notebook: ``steps = backward_steps(f)``, then run ``next(steps)`` cell by
+    cell; ``autograd_engine.player(f)`` shows the same in a page with buttons.
     """
     order, highlighted = _check(root, rankdir, params, max_nodes, "backward_steps")
-    grads, contributions = _sweep(root, order)
+    view = _view(order, highlighted, False)
+    grads, contributions = _sweep(root, view)
+    rankdir = rankdir or _auto_rankdir(view)
 
-    def steps() -> Iterator[graphviz.Digraph]:
-        shown: dict[Value, float] = {}
-        for node in reversed(order):
-            shown[node] = grads[node]
-            yield _drawing(order, shown, contributions, highlighted, node, rankdir)
+    def steps() -> Iterator[Drawing]:
+        shown: dict[int, float] = {}
+        for item in reversed(view.items):
+            shown[item.index] = grads[item.index]
+            yield _drawing(view, shown, contributions, item.index, rankdir)
 
     return steps()
 
@@ -206,7 +249,31 @@ def save_svg(dot: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
     return write_atomic(path, render_svg(dot))
 
 
-# -- internals ----------------------------------------------------------------
+# -- the view: what is drawn ----------------------------------------------------
+
+
+@dataclass
+class _Item:
+    """One value node of a drawing: a Value, or a collapsed group shown by its output."""
+
+    index: int  # position of ``node`` in topological order: the drawing's id n<index>
+    node: Value  # the Value whose data and grad are shown (a group's output)
+    kind: str  # "param", "input", "constant", "value" or "group"
+    title: str  # the label (raw text), or the group's name
+    group: str | None = None  # the box (cluster) it is drawn in, if any
+    # (parent item index, slot) per drawn input edge; a group has one per outside input.
+    parents: list[int] = field(default_factory=list)
+    members: list[Value] = field(default_factory=list)  # a group's nodes
+
+
+@dataclass
+class _View:
+    items: list[_Item]
+    by_index: dict[int, _Item]
+    order: list[Value]
+    position: dict[Value, int]
+    groups: dict[str, list[int]]  # box name -> item indices drawn in it (not collapsed)
+    owner: dict[int, int]  # node index -> the item drawing it, for nodes of collapsed groups
 
 
 def _check(
@@ -219,14 +286,19 @@ def _check(
     """Validate the arguments; return the topological order and the nodes to highlight."""
     if not isinstance(root, Value):
         raise TypeError(f"{caller}: root must be a Value, got {type(root).__name__} {root!r}")
-    if rankdir not in _RANKDIRS:
-        raise ValueError(f"{caller}: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
+    if rankdir is not None and rankdir not in _RANKDIRS:
+        raise ValueError(f"{caller}: rankdir must be one of {_RANKDIRS} or None, got {rankdir!r}")
     if max_nodes is not None and (
         not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1
     ):
         raise ValueError(f"{caller}: max_nodes must be a positive int or None, got {max_nodes!r}")
     highlighted: set[Value] | None = None
     if params is not None:
+        if isinstance(params, Value) or not isinstance(params, Iterable):
+            raise TypeError(
+                f"{caller}: params must be an iterable of Values (e.g. model.parameters()), "
+                f"got {type(params).__name__} {params!r}"
+            )
         highlighted = set()
         items = check_sequence(caller, "params", params, what="Values", forbid=(Value,))
         for i, p in enumerate(items):
@@ -247,75 +319,349 @@ def _check(
     return order, highlighted
 
 
-def _sweep(root: Value, order: list[Value]) -> tuple[dict[Value, float], dict[Value, list[float]]]:
-    """d root / d node for every node, and each node's vjp contributions to its parents."""
-    _, grads = backprop(root, 1.0)
-    contributions = {}
-    for node in order:
-        if node.parents:
-            xs = [p.data for p in node.parents]
-            contributions[node] = list(node.op.vjp(grads[node], node.data, *xs))
+def _check_flag(value: object, name: str, caller: str) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{caller}: {name} must be True or False, got {type(value).__name__}")
+
+
+def _kind(node: Value, highlighted: set[Value]) -> str:
+    if node.parents:
+        return "value"
+    if node in highlighted:
+        return "param"
+    return "input" if node.label else "constant"
+
+
+def _prefix(label: str) -> str | None:
+    """The group of a dotted label: everything before its last dot (None if no dot)."""
+    head, dot, tail = label.rpartition(".")
+    return head if dot and head and tail else None
+
+
+def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> _View:
+    """Decide what is drawn: each node's kind, box and, with ``collapse``, the groups."""
+    position = {node: i for i, node in enumerate(order)}
+    consumers: list[list[int]] = [[] for _ in order]
+    for i, node in enumerate(order):
+        for parent in node.parents:
+            consumers[position[parent]].append(i)
+    group_of: list[str | None] = [_prefix(node.label) if node.label else None for node in order]
+    for i, node in enumerate(order):
+        # A constant used only inside one group belongs to it (e.g. an input number
+        # copied into each neuron's dot product).
+        if not node.parents and not node.label and consumers[i]:
+            names = {group_of[c] for c in consumers[i]}
+            if len(names) == 1:
+                group_of[i] = names.pop()
+    members: dict[str, list[int]] = {}
+    for i, name in enumerate(group_of):
+        if name is not None:
+            members.setdefault(name, []).append(i)
+
+    collapsed: dict[str, int] = {}  # group name -> index of its single output
+    if collapse:
+        root = len(order) - 1
+        for name, indices in members.items():
+            inside = set(indices)
+            outputs = [
+                i for i in indices if i == root or any(c not in inside for c in consumers[i])
+            ]
+            if len(outputs) == 1 and len(indices) > 1:
+                collapsed[name] = outputs[0]
+    owner: dict[int, int] = {}  # node index -> the item index drawing it (its group's output)
+    for name, out in collapsed.items():
+        for i in members[name]:
+            owner[i] = out
+
+    items: list[_Item] = []
+    for i, node in enumerate(order):
+        name = group_of[i]
+        if name in collapsed:
+            if collapsed[name] != i:
+                continue
+            inside = set(members[name])
+            parents: list[int] = []
+            for m in members[name]:
+                for parent in order[m].parents:
+                    p = owner.get(position[parent], position[parent])
+                    if position[parent] not in inside and p not in parents:
+                        parents.append(p)
+            items.append(
+                _Item(i, node, "group", name, None, parents, [order[m] for m in members[name]])
+            )
+        else:
+            parents = [owner.get(position[p], position[p]) for p in node.parents]
+            items.append(_Item(i, node, _kind(node, highlighted), node.label, name, parents))
+    by_index = {item.index: item for item in items}
+    groups: dict[str, list[int]] = {}
+    for item in items:
+        if item.group is not None:
+            groups.setdefault(item.group, []).append(item.index)
+    return _View(items, by_index, order, position, groups, owner)
+
+
+def _sweep(root: Value, view: _View) -> tuple[dict[int, float], dict[int, list[float]]]:
+    """d root / d item for every drawn item, and what each passes along each input edge.
+
+    Gradients come from ``backprop(root, 1.0)``: exactly what ``backward()`` adds.
+    An op's edge to input slot j carries ``op.vjp`` term j; a collapsed group's edge
+    to an outside input carries the sum of what its nodes pass to that input.
+    """
+    _, node_grads = backprop(root, 1.0)
+    position = view.position
+    grads = {item.index: node_grads[item.node] for item in view.items}
+    contributions: dict[int, list[float]] = {}
+    for item in view.items:
+        if item.kind == "group":
+            totals = {p: 0.0 for p in item.parents}
+            started: set[int] = set()
+            inside = {position[m] for m in item.members}
+            for m in item.members:
+                if not m.parents:
+                    continue
+                terms = m.op.vjp(node_grads[m], m.data, *[p.data for p in m.parents])
+                for parent, term in zip(m.parents, terms, strict=True):
+                    i = position[parent]
+                    if i in inside:
+                        continue
+                    # Whatever is drawn for ``parent`` (itself, or the output of its group).
+                    p = view.owner.get(i, i)
+                    totals[p] = term if p not in started else totals[p] + term
+                    started.add(p)
+            contributions[item.index] = [totals[p] for p in item.parents]
+        elif item.node.parents:
+            node = item.node
+            contributions[item.index] = list(
+                node.op.vjp(node_grads[node], node.data, *[p.data for p in node.parents])
+            )
     return grads, contributions
 
 
+# -- Graphviz ---------------------------------------------------------------------
+
+
 def _drawing(
-    order: list[Value],
-    grads: dict[Value, float],
-    contributions: dict[Value, list[float]] | None,
-    highlighted: set[Value],
-    current: Value | None,
-    rankdir: str,
-) -> graphviz.Digraph:
+    view: _View,
+    grads: dict[int, float],
+    contributions: dict[int, list[float]] | None,
+    current: int | None,
+    rankdir: str | None,
+    widest: dict[int, str] | None = None,
+) -> Drawing:
     """Build the Digraph. ``contributions`` is None for the forward view.
 
-    In the backward view only nodes present in ``grads`` show a gradient, and only
+    In the backward view only items present in ``grads`` show a gradient, and only
     their outgoing edges carry labels (``backward_steps`` passes a partial dict).
+    ``widest`` maps an item to the longest ``grad`` line it will ever show (the
+    player's running sums), so its card is laid out wide enough for it.
     """
     backward = contributions is not None
-    index = {node: i for i, node in enumerate(order)}
+    rankdir = rankdir or _auto_rankdir(view)
+    dense = sum(len(item.parents) for item in view.items if item.kind == "group") > 32
+    # Arrows out of collapsed groups (a layer's wiring) carry their gradient as a tooltip
+    # when there are too many of them to label legibly; the few others keep labels.
+    wiring = sum(
+        1
+        for item in view.items
+        if item.kind == "group"
+        for p in item.parents
+        if view.by_index[p].kind == "group"
+    )
+    tooltips = wiring > _MAX_EDGE_LABELS
     dot = Drawing(
         name="backward" if backward else "forward",
-        graph_attr={"rankdir": rankdir},
-        node_attr={"fontname": "Helvetica", "fontsize": "11"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "10"},
+        graph_attr={
+            "rankdir": rankdir,
+            "nodesep": "0.15",
+            # A dense layer-to-layer wiring needs room between the layers to be followed.
+            "ranksep": "0.3" if dense else "0.25",
+            **({"ordering": "out"} if dense else {}),
+            "fontname": _FONT,
+            "fontsize": str(_FONTSIZE - 1),
+            "labelloc": "b",
+            "label": _legend(view, backward, tooltips),
+        },
+        node_attr={"fontname": _FONT, "fontsize": str(_FONTSIZE)},
+        edge_attr={"fontname": _FONT, "fontsize": str(_FONTSIZE - 1), "arrowsize": "0.6"},
     )
-    for i, node in enumerate(order):
-        attrs = {}
-        fill = CURRENT_COLOR if node is current else PARAM_COLOR if node in highlighted else None
-        if fill is not None:
-            attrs = {"style": "filled", "fillcolor": fill}
-        if not node.parents and not node.label:
-            # A constant: its number is all there is to say.
-            dot.node(f"n{i}", _num(node.data), shape="plaintext", **attrs)
-        else:
-            grad = _num(grads[node]) if node in grads else ""
-            fields = [_escape(node.label)] if node.label else []
-            fields += [f"data {_num(node.data)}", f"grad {grad}"]
-            record = " | ".join(fields)
-            if rankdir in ("LR", "RL"):
-                # Records lay fields out across the rank direction; braces flip them
-                # back, so label | data | grad always reads left to right.
-                record = "{ " + record + " }"
-            dot.node(f"n{i}", record, shape="record", **attrs)
-        if node.parents:
-            dot.node(f"op{i}", _escape_plain(node.op.symbol), shape="circle", **_op_style())
-    for i, node in enumerate(order):
-        if not node.parents:
+    op_width = _op_width(view)
+    boxes: dict[str | None, graphviz.Digraph] = {None: dot}
+    for k, (name, _) in enumerate(sorted(view.groups.items(), key=lambda g: g[1][0])):
+        box = Drawing(
+            name=f"cluster_{k}",
+            graph_attr={
+                "label": _html_label(_text(name)),
+                "id": f"c{k}",
+                "style": "rounded",
+                "color": "#b0b0b0",
+                "labeljust": "l",
+                "labelloc": "t",
+                "margin": "6",
+            },
+        )
+        boxes[name] = box
+    for item in view.items:
+        box = boxes[item.group]
+        i = item.index
+        fill = CURRENT_COLOR if i == current else _fill(item.kind)
+        wide = None if widest is None else widest.get(i)
+        box.node(f"n{i}", _card(item, grads, fill, wide), shape="plain", id=f"n{i}")
+        if item.node.parents and item.kind != "group":
+            box.node(
+                f"op{i}",
+                _html_label(_text(item.node.op.symbol)),
+                id=f"op{i}",
+                shape="ellipse",
+                height="0.28",
+                style="filled",
+                fillcolor=OP_COLOR,
+                width=op_width,
+                fixedsize="shape",
+            )
+    for name, box in boxes.items():
+        if name is not None:
+            dot.subgraph(box)
+    # Left to right, the computation after the last group (a loss) would add a column per
+    # node; stacked in one rank it reads top to bottom beside the network.
+    groups = [item.index for item in view.items if item.kind == "group"]
+    column: set[int] = set()
+    if groups and rankdir in ("LR", "RL"):
+        column = {
+            item.index
+            for item in view.items
+            if item.parents and item.kind != "group" and item.index > max(groups)
+        }
+        if len(column) < 2:
+            column = set()
+    for item in view.items:
+        i = item.index
+        if not item.parents:
             continue
-        if not backward:
-            for parent in node.parents:
-                dot.edge(f"n{index[parent]}", f"op{i}")
-            dot.edge(f"op{i}", f"n{i}")
-            continue
-        done = node in grads
-        dot.edge(f"n{i}", f"op{i}", label=_num(grads[node]) if done else "")
-        for parent, contribution in zip(node.parents, contributions[node], strict=True):
-            dot.edge(f"op{i}", f"n{index[parent]}", label=_num(contribution) if done else "")
+        group = item.kind == "group"
+        head = f"n{i}" if group else f"op{i}"
+        if not group:
+            if backward:
+                dot.edge(f"n{i}", f"op{i}", id=f"e{i}")
+            else:
+                dot.edge(f"op{i}", f"n{i}", id=f"e{i}")
+        for j, p in enumerate(item.parents):
+            attrs = {"id": f"e{i}_{j}"}
+            if dense and group:
+                attrs.update(color="#8a8a8a", penwidth="0.6", arrowsize="0.4")
+            if not backward:
+                dot.edge(f"n{p}", head, **attrs)
+                continue
+            shown = i in grads and view.by_index[p].kind != "constant"
+            if shown:
+                text = _num(contributions[i][j])
+                if tooltips and group:
+                    attrs["tooltip"] = _escape_attr(f"{text} from {item.title or i}")
+                elif i in column:
+                    # A label on an edge within one rank would take a rank of its own.
+                    attrs["xlabel"] = text
+                else:
+                    attrs["label"] = text
+            dot.edge(head, f"n{p}", **attrs)
+    if column:
+        same = graphviz.Digraph(graph_attr={"rank": "same"})
+        for i in sorted(column):
+            same.node(f"n{i}")
+            same.node(f"op{i}")
+        dot.subgraph(same)
     return dot
 
 
-def _op_style() -> dict[str, str]:
-    return {"width": "0.3", "height": "0.3", "fixedsize": "false", "margin": "0.02"}
+def _fill(kind: str) -> str | None:
+    return {"param": PARAM_COLOR, "input": INPUT_COLOR, "group": GROUP_COLOR}.get(kind)
+
+
+def _card(item: _Item, grads: dict[int, float], fill: str | None, wide: str | None = None) -> str:
+    """The HTML-like label of a value: its label on top, then ``data`` and ``grad``.
+
+    ``wide``: a longer line the card must have room for (Graphviz's width is a minimum).
+    """
+    # Always a background (white by default): the player recolours the first polygon.
+    bg = f' bgcolor="{fill or "#ffffff"}"'
+    if item.kind == "constant":
+        return _html_label(
+            f'<table border="0" cellborder="0" cellpadding="1"{bg}>'
+            f"<tr><td>{_num(item.node.data)}</td></tr></table>"
+        )
+    grad = _num(grads[item.index]) if item.index in grads else "-"
+    rows = []
+    if item.title:
+        rows.append(f"<tr><td><b>{_text(item.title)}</b></td></tr>")
+    rows.append(f'<tr><td align="left">data {_num(item.node.data)}</td></tr>')
+    width = f' width="{math.ceil(6.2 * len(wide) + 4)}"' if wide else ""
+    rows.append(f'<tr><td align="left"{width}>grad {grad}</td></tr>')
+    style = ' style="rounded"' if item.kind == "group" else ""
+    return _html_label(
+        f'<table border="1" cellborder="0" cellspacing="0" cellpadding="1"{style}{bg}>'
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def _legend(view: _View, backward: bool, tooltips: bool) -> str:
+    """One line saying what the colours (and the numbers on arrows) mean."""
+    kinds = {item.kind for item in view.items}
+    cells = []
+    for kind, colour, text in (
+        ("param", PARAM_COLOR, "parameter"),
+        ("input", INPUT_COLOR, "input"),
+        ("group", GROUP_COLOR, "group (its output)"),
+    ):
+        if kind in kinds:
+            cells.append(f'<td bgcolor="{colour}" border="1">{text}</td>')
+    if "constant" in kinds:
+        cells.append("<td>bare number: constant</td>")
+    if backward:
+        hover = " (hover an arrow for its number)" if tooltips else ""
+        cells.append(f"<td>gradients flow along the arrows{hover}</td>")
+    return _html_label(
+        '<table border="0" cellspacing="4" cellpadding="2"><tr>' + "".join(cells) + "</tr></table>"
+    )
+
+
+def _auto_rankdir(view: _View) -> str:
+    """TB or LR: whichever the estimated picture width is smaller for (TB on a tie).
+
+    Levels are longest paths from the leaves; a leaf sits just before its first
+    consumer, as ``dot`` places it. Widths are estimated from the text lengths.
+    """
+    level: dict[int, int] = {}
+    for item in view.items:
+        level[item.index] = 1 + max((level[p] for p in item.parents), default=-1)
+    consumers: dict[int, list[int]] = {}
+    for item in view.items:
+        for p in item.parents:
+            consumers.setdefault(p, []).append(item.index)
+    for item in view.items:
+        if not item.parents and item.index in consumers:
+            level[item.index] = min(level[c] for c in consumers[item.index]) - 1
+    width = {item.index: _card_width(item) for item in view.items}
+    op = 30.0
+    rows: dict[int, list[int]] = {}
+    for i, lv in level.items():
+        rows.setdefault(lv, []).append(i)
+    gap = 11.0
+    tb = max(sum(width[i] + gap for i in row) for row in rows.values())
+    lr = sum(max(width[i] for i in row) + op + 2 * 18.0 for row in rows.values())
+    return "LR" if lr < tb else "TB"
+
+
+def _card_width(item: _Item) -> float:
+    if item.kind == "constant":
+        return 6.2 * len(_num(item.node.data)) + 4
+    longest = max(len(item.title), len("data ") + 8, len("grad ") + 8)
+    return 6.2 * longest + 10
+
+
+def _op_width(view: _View) -> str:
+    """One circle size for every op of the drawing: wide enough for its longest symbol."""
+    symbols = [item.node.op.symbol for item in view.items if item.parents and item.kind != "group"]
+    longest = max((len(_text_plain(s)) for s in symbols), default=1)
+    return f"{max(0.3, (6.5 * longest + 12) / 72):.2f}"
 
 
 def _num(x: float) -> str:
@@ -325,12 +671,44 @@ def _num(x: float) -> str:
     return f"{x:.4g}"
 
 
-def _escape(text: str) -> str:
-    """Escape a string for a record field (where { } | < > have a meaning)."""
-    text = "".join("\\" + c if c in _RECORD_SPECIAL else c for c in text)
-    return text.replace("\n", "\\n")
+def _visible(c: str) -> str:
+    """A character as shown: itself, or its escape if it is invisible or XML cannot hold it."""
+    o = ord(c)
+    if c in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[c]
+    if o < 0x20 or 0x7F <= o <= 0x9F:
+        return f"\\x{o:02x}"
+    if 0xD800 <= o <= 0xDFFF or o in (0xFFFE, 0xFFFF):
+        return f"\\u{o:04x}"
+    return c
 
 
-def _escape_plain(text: str) -> str:
-    """Escape a string for an ordinary label (backslash and double quote only)."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+_NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _text_plain(text: str) -> str:
+    """``text`` on one line, every invisible or XML-impossible character as its escape."""
+    return "".join(_visible(c) for c in text)
+
+
+def _text(text: str) -> str:
+    """``text`` for an HTML-like Graphviz label, shown verbatim (see ``_text_plain``)."""
+    # Graphviz reads two backslashes as one, even in HTML-like labels: double each.
+    return (
+        _text_plain(text)
+        .replace("\\", "\\\\")
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
+
+
+def _html_label(markup: str) -> str:
+    # The graphviz package passes a string wrapped in < > to Graphviz as an HTML-like label.
+    return f"<{markup}>"
+
+
+def _escape_attr(text: str) -> str:
+    """A plain (quoted) attribute: Graphviz reads backslash escapes in it."""
+    return _text_plain(text).replace("\\", "\\\\").replace('"', '\\"')

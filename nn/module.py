@@ -359,14 +359,38 @@ class Neuron(Module):
         self._act = ACTIVATIONS[activation]
         rng = _rng(seed, rng)
         bound = 1.0 / math.sqrt(self.nin)
-        # Labelled w0, w1, ... and b, so drawings highlight them and errors name them.
-        self.w = [Value(rng.uniform(-bound, bound), label=f"w{i}") for i in range(self.nin)]
-        self.b = Value(rng.uniform(-bound, bound), label="b")
+        self.w = [Value(rng.uniform(-bound, bound)) for _ in range(self.nin)]
+        self.b = Value(rng.uniform(-bound, bound))
+        self._name("n0")
+
+    def _name(self, prefix: str) -> None:
+        """Label every node this neuron makes by its place: ``{prefix}.w0``, ``.b``, ``.out``.
+
+        A Layer renames its neurons ``L0.n{j}`` and an MLP its layers ``L{k}``, so in a
+        drawing of an MLP each neuron is one group (``viz`` clusters a dotted prefix) and
+        an optimizer error names one parameter, never one of several ``w0``. The strings
+        are made here, once, so the forward pass only assigns them.
+        """
+        for i, w in enumerate(self.w):
+            w.label = f"{prefix}.w{i}"
+        self.b.label = f"{prefix}.b"
+        self._labels = (f"{prefix}.dot", f"{prefix}.z", f"{prefix}.out")
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
-        """act(dot(w, x) + b); ``x`` holds ``nin`` floats or Values."""
+        """act(dot(w, x) + b); ``x`` holds ``nin`` floats or Values.
+
+        The nodes are labelled ``{prefix}.dot`` (w . x), ``{prefix}.z`` (+ b) and
+        ``{prefix}.out`` (the activation; for "linear" z is the output and is so named).
+        """
         _check_inputs("Neuron", x, self.nin)
-        return self._act(Value.dot(self.w, x) + self.b)
+        dot_label, z_label, out_label = self._labels
+        d = Value.dot(self.w, x)
+        d.label = dot_label
+        z = d + self.b
+        z.label = z_label
+        out = self._act(z)
+        out.label = out_label  # the same node as z for "linear"
+        return out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """[("w.0", w_0), ..., ("w.{nin-1}", w_{nin-1}), ("b", b)]."""
@@ -398,6 +422,12 @@ class Layer(Module):
         self.activation = _check_activation(activation, "Layer: activation")
         rng = _rng(seed, rng)
         self.neurons = [Neuron(self.nin, activation, rng=rng) for _ in range(self.nout)]
+        self._name("L0")
+
+    def _name(self, prefix: str) -> None:
+        """Label neuron ``j``'s nodes ``{prefix}.n{j}.*`` (see ``Neuron._name``)."""
+        for j, neuron in enumerate(self.neurons):
+            neuron._name(f"{prefix}.n{j}")
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         """[neuron(x) for each neuron]: a list even when ``nout == 1``."""
@@ -473,6 +503,8 @@ class MLP(Module):
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng=rng)
             for i in range(len(self.nouts))
         ]
+        for k, layer in enumerate(self.layers):
+            layer._name(f"L{k}")
         # Drawn after every parameter, so dropout never changes the initial weights.
         self.dropout_rng = random.Random(rng.getrandbits(64))
 

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Creates .venv (once) and installs the project with the given extras.
-# Installs Graphviz's `dot` with apt-get when it is missing and we may.
+# Installs Graphviz's `dot` and Chromium (for the player's browser tests) with apt-get
+# when they are missing and we may.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-dev}"
-if ! command -v dot >/dev/null 2>&1; then
+missing=()
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+[ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && apt-get install -y -qq graphviz >/dev/null
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
   elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-    sudo apt-get update -qq && sudo apt-get install -y -qq graphviz >/dev/null
+    sudo apt-get update -qq && sudo apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "note: Graphviz's 'dot' is not installed; drawings are laid out by graphviz-pure" \
-         "(in the dev extra) instead. Graphviz itself: apt/brew/conda package 'graphviz'." >&2
+    echo "note: not installed: ${missing[*]}. Graphviz renders the drawings (apt/brew/conda" \
+         "package 'graphviz'; without it graphviz-pure from the dev extra lays them out);" \
+         "Chromium runs the player's browser tests (package 'chromium')." >&2
   fi
 fi
 [ -d .venv ] || python3 -m venv .venv

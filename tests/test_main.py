@@ -34,6 +34,7 @@ TABLE = [
     ("f", "sigmoid", "0.731059", "1"),
 ]
 FILES = [
+    "sigmoid_backprop.html",
     "sigmoid_backward.dot",
     "sigmoid_backward.svg",
     "sigmoid_forward.dot",
@@ -96,7 +97,8 @@ def test_writes_valid_forward_and_backward_svgs_and_prints_their_paths(tmp_path)
     for texts in (forward, backward):
         assert {"data 0.7311", "grad -0.1966", "grad 0.3932", "grad -0.5898"} <= set(texts)
     # Edge labels (the gradient each edge carries) only in the backward view.
-    assert backward.count("0.1966") == 9  # 4 value->op edges and 5 op->input edges
+    # The 5 op -> input edges carrying 0.1966 (value -> op edges would repeat the card).
+    assert backward.count("0.1966") == 5
     assert "-0.5898" in backward and "-0.5898" not in forward
 
 
@@ -122,8 +124,10 @@ def test_without_dot_prints_table_writes_dot_sources_and_install_hint(tmp_path):
     ]
     assert "apt-get install graphviz" in run.stderr and "brew install graphviz" in run.stderr
     assert "exit status 0" in run.stderr
+    assert "sigmoid_backprop.html" not in run.stdout
     source = (tmp_path / "graphs" / "sigmoid_backward.dot").read_text()
-    assert "{ w1 | data -3 | grad -0.3932 }" in source
+    assert '<b>w1</b></td></tr><tr><td align="left">data -3</td></tr>' in source
+    assert '<tr><td align="left">grad -0.3932</td></tr>' in source
 
 
 def test_other_weights_and_inputs_from_the_command_line(tmp_path):
@@ -145,8 +149,48 @@ def test_bad_arguments_exit_with_status_2_and_a_message(tmp_path):
     blocker.write_text("not a folder")
     run = run_demo(tmp_path, "--out", str(blocker))
     assert run.returncode == 2
-    assert "--out" in run.stderr and "cannot create the folder" in run.stderr
+    assert "--out" in run.stderr and "is not a folder" in run.stderr
     assert blocker.read_text() == "not a folder"
+    run = run_demo(tmp_path, "--out", str(blocker / "inside"))
+    assert run.returncode == 2
+    assert "--out" in run.stderr and "cannot create the folder" in run.stderr
     run = run_demo(tmp_path, "--w", "1e308", "1", "1", "--x", "10", "1")
     assert run.returncode == 2
     assert "mul: the result is not finite" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_every_flag_is_checked_before_any_work(tmp_path):
+    """A folder where an output file goes is a usage error naming --out: exit 2, nothing
+    printed on stdout, nothing written, no traceback."""
+    out = tmp_path / "graphs"
+    (out / "sigmoid_forward.dot").mkdir(parents=True)
+    run = run_demo(tmp_path, "--out", str(out))
+    assert run.returncode == 2
+    assert "--out" in run.stderr and "sigmoid_forward.dot" in run.stderr
+    assert "is a folder" in run.stderr and "Traceback" not in run.stderr
+    assert run.stdout == ""
+    assert [p.name for p in out.iterdir()] == ["sigmoid_forward.dot"]
+    run = run_demo(tmp_path, "--out", str(out), "--x", "1", "inf")
+    assert run.returncode == 2 and "--x: values must be finite" in run.stderr
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux's /sys")
+def test_an_unwritable_out_folder_is_a_usage_error():
+    """--out /sys (a folder nobody can create files in, root included) exits 2 naming --out."""
+    run = run_demo(Path("/tmp"), "--out", "/sys")
+    assert run.returncode == 2
+    assert "--out '/sys': cannot write files in the folder" in run.stderr
+    assert "Traceback" not in run.stderr and run.stdout == ""
+
+
+@needs_dot
+def test_writes_the_backprop_player_beside_the_svgs(tmp_path):
+    """sigmoid_backprop.html is a self-contained player of the worked example, path printed."""
+    run = run_demo(tmp_path, "--out", "g")
+    assert run.returncode == 0, run.stderr
+    page = (tmp_path / "g" / "sigmoid_backprop.html").read_text(encoding="utf-8")
+    assert f"wrote {Path('g') / 'sigmoid_backprop.html'}" in run.stdout
+    assert page.count("data-label=") == 10
+    assert 'data-label="w1" data-kind="param" data-value="-3" data-grad="-0.3932"' in page
+    assert 'data-label="x1" data-kind="input" data-value="-2" data-grad="-0.5898"' in page
+    assert '<span data-role="step">20 / 20</span>' in page

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from autograd_engine import Value
+from autograd_engine import Value, topological_order
 from nn import MLP, Layer, Module, Neuron
 
 # A 2-3-1 network with hand-chosen parameters, in parameters() order:
@@ -440,11 +440,41 @@ def test_load_rejects_a_file_with_a_nan_parameter(tmp_path):
 
 
 def test_parameters_are_labelled_for_drawings_and_errors():
-    """Each neuron labels its weights w0..w{nin-1} and its bias b, in parameters() order."""
+    """A lone neuron labels its weights n0.w0..n0.w{nin-1} and its bias n0.b, in order."""
     from nn import Neuron
 
     n = Neuron(3, seed=1)
-    assert [p.label for p in n.parameters()] == ["w0", "w1", "w2", "b"]
+    assert [p.label for p in n.parameters()] == ["n0.w0", "n0.w1", "n0.w2", "n0.b"]
+    out = n([1.0, 2.0, 3.0])
+    assert out.label == "n0.out"
+    z = out.parents[0]
+    assert z.label == "n0.z" and [p.label for p in z.parents] == ["n0.dot", "n0.b"]
+
+
+def test_every_node_an_mlp_makes_is_labelled_by_its_place():
+    """MLP labels are L{layer}.n{neuron}.{w0,..,b,dot,z,out}; state_dict names are unchanged."""
+
+    model = MLP(2, [2, 1], activation="tanh", seed=0)
+    assert [p.label for p in model.parameters()] == [
+        "L0.n0.w0", "L0.n0.w1", "L0.n0.b",
+        "L0.n1.w0", "L0.n1.w1", "L0.n1.b",
+        "L1.n0.w0", "L1.n0.w1", "L1.n0.b",
+    ]  # fmt: skip
+    assert [name for name, _ in model.named_parameters()][:3] == [
+        "layers.0.neurons.0.w.0",
+        "layers.0.neurons.0.w.1",
+        "layers.0.neurons.0.b",
+    ]
+    out = model([0.5, -1.0])
+    labels = {v.label for v in topological_order(out)}
+    # The linear output neuron's z is its output; the constants 0.5 and -1 stay unlabelled.
+    assert labels == {
+        "", "L0.n0.w0", "L0.n0.w1", "L0.n0.b", "L0.n0.dot", "L0.n0.z", "L0.n0.out",
+        "L0.n1.w0", "L0.n1.w1", "L0.n1.b", "L0.n1.dot", "L0.n1.z", "L0.n1.out",
+        "L1.n0.w0", "L1.n0.w1", "L1.n0.b", "L1.n0.dot", "L1.n0.out",
+    }  # fmt: skip
+    assert out.label == "L1.n0.out"
+    assert [p.label for p in Layer(2, 2).parameters()][3:] == ["L0.n1.w0", "L0.n1.w1", "L0.n1.b"]
 
 
 def test_non_utf8_and_huge_integer_files_are_rejected_naming_the_file(tmp_path):

@@ -10,7 +10,10 @@ numbers to 4 significant digits, typed from this derivation.
 
 from __future__ import annotations
 
+import html
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,10 +22,13 @@ import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd_engine import Value, backward_steps, draw_dot, save_svg, topological_order
 from autograd_engine.examples import sigmoid_neuron
-from autograd_engine.viz import CURRENT_COLOR, PARAM_COLOR, render_svg
+from autograd_engine.value import apply_op
+from autograd_engine.viz import CURRENT_COLOR, PARAM_COLOR, _num, render_svg
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's `dot` binary is not installed"
@@ -87,6 +93,22 @@ def parse_svg(svg: str) -> tuple[dict[str, dict], list[tuple[str, str, list[str]
     return nodes, edges
 
 
+def card(source: str, node_id: str) -> str:
+    """The card of value ``node_id`` in DOT source, as "label | data X | grad Y"."""
+    line = next(x for x in source.splitlines() if x.startswith(f"\t{node_id} [label=<"))
+    texts = re.findall(r"<td[^>]*>(?:<b>)?(.*?)(?:</b>)?</td>", line)
+    return " | ".join(html.unescape(t) for t in texts)
+
+
+def card_of(source: str, label: str) -> str:
+    """The card whose label is ``label`` (see ``card``)."""
+    for line in source.splitlines():
+        match = re.match(r"\t(n\d+) \[label=<", line)
+        if match and f"<b>{label}</b>" in line:
+            return card(source, match.group(1))
+    raise AssertionError(f"no card labelled {label!r}")
+
+
 def ids_by_label(nodes: dict[str, dict]) -> dict[str, str]:
     """Map each record's label (its first text) to its node id."""
     return {
@@ -148,8 +170,8 @@ def test_backward_edges_are_reversed_and_carry_hand_computed_gradients():
     assert sorted((h, t) for t, h, _ in forward_edges) == sorted((t, h) for t, h, _ in edges)
     labels = {(t, h): texts for t, h, texts in edges}
     for out in INPUTS:
-        # value -> its op carries the value's own gradient.
-        assert labels[(ids[out], op_of(ids[out]))] == [HAND[out][1]]
+        # value -> its op would only repeat the value's own gradient, shown on its card.
+        assert labels[(ids[out], op_of(ids[out]))] == []
     for (out, inp), carried in CARRIED.items():
         assert labels[(op_of(ids[out]), ids[inp])] == [carried]
     for label, (data, grad) in HAND.items():
@@ -163,10 +185,11 @@ def test_backward_view_is_pure_and_ignores_stale_grad():
         node.grad = 5.0
     source = draw_dot(f, backward=True).source
     assert all(node.grad == 5.0 for node in topological_order(f))
-    assert "{ w1 | data -3 | grad -0.3932 }" in source
-    assert "{ f | data 0.7311 | grad 1 }" in source
+    assert card_of(source, "w1") == "w1 | data -3 | grad -0.3932"
+    assert card_of(source, "f") == "f | data 0.7311 | grad 1"
     assert "grad 5" not in source
-    assert "{ w1 | data -3 | grad 5 }" in draw_dot(f).source  # the forward view shows .grad
+    # The forward view shows .grad.
+    assert card_of(draw_dot(f).source, "w1") == "w1 | data -3 | grad 5"
 
 
 @needs_dot
@@ -195,8 +218,9 @@ def test_constants_show_only_their_number():
     ids = ids_by_label(nodes)
     assert nodes[ids["x"]]["texts"] == ["x", "data 4", "grad 2"]  # d(2x+1)/dx = 2
     constant_2 = next(i for i, n in nodes.items() if n["texts"] == ["2"])
-    # d(x*2)/d2 = x = 4, times the upstream gradient 1.
-    assert [texts for t, h, texts in edges if h == constant_2] == [["4"]]
+    # d(x*2)/d2 = 4 is of no use to anyone: edges into constants carry no label.
+    assert [texts for t, h, texts in edges if h == constant_2] == [[]]
+    assert [texts for t, h, texts in edges if h == ids["x"]] == [["2"]]
 
 
 @needs_dot
@@ -218,7 +242,7 @@ def test_node_ids_are_positions_in_topological_order():
     f, _ = sigmoid_neuron()
     source = draw_dot(f).source
     for k, node in enumerate(topological_order(f)):
-        assert f'\tn{k} [label="{{ {node.label} | data' in source
+        assert card(source, f"n{k}") == f"{node.label} | data {_num(node.data)} | grad 0"
         assert (f"\top{k} [label=" in source) == bool(node.parents)
 
 
@@ -269,7 +293,7 @@ def test_deep_chain_builds_without_recursion():
         y = y + 1
     source = draw_dot(y, backward=True, max_nodes=None).source
     assert source.count("->") == 5_000 * 3
-    assert "{ x | data 0.5 | grad 1 }" in source  # d(x + 5000)/dx = 1
+    assert card_of(source, "x") == "x | data 0.5 | grad 1"  # d(x + 5000)/dx = 1
 
 
 def test_bad_arguments_raise_clear_errors():
@@ -277,7 +301,7 @@ def test_bad_arguments_raise_clear_errors():
     x = Value(1.0, label="x")
     with pytest.raises(TypeError, match="draw_dot: root must be a Value, got float 1.0"):
         draw_dot(1.0)
-    with pytest.raises(ValueError, match="rankdir must be one of .* got 'XY'"):
+    with pytest.raises(ValueError, match="rankdir must be one of .* or None, got 'XY'"):
         draw_dot(x, rankdir="XY")
     with pytest.raises(TypeError, match=r"params\[1\] must be a Value, got str 'w'"):
         draw_dot(x, params=[x, "w"])
@@ -291,8 +315,8 @@ def test_bad_arguments_raise_clear_errors():
 
 @needs_dot
 @pytest.mark.parametrize("rankdir", ["LR", "RL", "TB", "BT"])
-def test_rankdir_is_passed_on_and_records_read_left_to_right(rankdir):
-    """rankdir becomes the graph attribute; a record's fields stay side by side on one line."""
+def test_rankdir_is_passed_on_and_cards_read_top_to_bottom(rankdir):
+    """rankdir becomes the graph attribute; a card reads label, data, grad from the top."""
     x = Value(1.0, label="x")
     dot = draw_dot(x.exp(), rankdir=rankdir)
     assert f"rankdir={rankdir}" in dot.source
@@ -301,9 +325,8 @@ def test_rankdir_is_passed_on_and_records_read_left_to_right(rankdir):
         texts = g.findall(SVG + "text")
         if g.get("class") == "node" and len(texts) == 3:
             assert [t.text for t in texts] == ["x", "data 1", "grad 0"]
-            assert len({t.get("y") for t in texts}) == 1
-            xs = [float(t.get("x")) for t in texts]
-            assert xs == sorted(xs)
+            ys = [float(t.get("y")) for t in texts]
+            assert ys == sorted(ys) and len(set(ys)) == 3
 
 
 @needs_dot
@@ -333,16 +356,16 @@ def test_backward_steps_reveal_one_gradient_per_step_without_writing_grad():
         current = [label for label, i in ids.items() if nodes[i]["fill"] == CURRENT_COLOR]
         assert current == [swept[k]]
         for label, (data, grad) in HAND.items():
-            shown = f"grad {grad}" if label in swept[: k + 1] else "grad"
+            shown = f"grad {grad}" if label in swept[: k + 1] else "grad -"
             assert nodes[ids[label]]["texts"] == [label, f"data {data}", shown]
         for (out, inp), carried in CARRIED.items():
             expected = [carried] if out in swept[: k + 1] else []
             assert [texts for t, h, texts in edges if (t, h) == (op_of(ids[out]), ids[inp])] == [
                 expected
             ]
-    # Step 0 is the root alone: grad 1, into the sigmoid node.
+    # Step 0 is the root alone: grad 1 on its card, 0.1966 on the edge from sigmoid to z.
     nodes, edges = parse_svg(render_svg(steps[0]))
-    assert sum(texts != [] for _, _, texts in edges) == 2
+    assert [texts for _, _, texts in edges if texts] == [["0.1966"]]
 
 
 def test_last_backward_step_has_the_backward_view_edges():
@@ -362,7 +385,7 @@ def test_missing_dot_builds_source_and_rendering_says_how_to_install(tmp_path, m
     monkeypatch.setenv("AUTOGRAD_ENGINE_LAYOUT", "dot")  # no graphviz-pure fallback either
     f, _ = sigmoid_neuron()
     dot = draw_dot(f, backward=True)
-    assert "{ f | data 0.7311 | grad 1 }" in dot.source
+    assert card_of(dot.source, "f") == "f | data 0.7311 | grad 1"
     with pytest.raises(RuntimeError) as error:
         render_svg(dot)
     message = str(error.value)
@@ -401,3 +424,323 @@ def test_jupyter_displays_a_drawing_as_inline_svg():
     bundle = dot._repr_mimebundle_()
     nodes, _ = parse_svg(bundle["image/svg+xml"])
     assert ["f", "data 0.7311", "grad 0"] in [n["texts"] for n in nodes.values()]
+
+
+# -- labels shown verbatim, every SVG valid XML ------------------------------------
+
+
+def shown(label: str) -> str:
+    """What a drawing shows for ``label``, read independently of viz: invisible and
+    XML-impossible characters as Python-style escapes, everything else as written."""
+    out = []
+    for c in label:
+        o = ord(c)
+        if c in "\t\n\r":
+            out.append({"\t": "\\t", "\n": "\\n", "\r": "\\r"}[c])
+        elif o < 0x20 or 0x7F <= o <= 0x9F:
+            out.append(f"\\x{o:02x}")
+        elif 0xD800 <= o <= 0xDFFF or o in (0xFFFE, 0xFFFF):
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def card_lines(svg: str) -> list[list[str]]:
+    """The text lines of every node of an SVG, spaces as written (Graphviz writes runs of
+    spaces with no-break spaces so that they survive)."""
+    root = ET.fromstring(svg)
+    cards = []
+    for g in root.iter(SVG + "g"):
+        if g.get("class") == "node":
+            cards.append([(t.text or "").replace("\xa0", " ") for t in g.findall(SVG + "text")])
+    return cards
+
+
+@needs_dot
+@pytest.mark.parametrize(
+    "label",
+    ["&#x1;", "&amp;", "&#0;", "a\tb", "\x01\x7f", "<b>x</b>", "</script><script>alert(1)//",
+     'q"uo\'te', "a{b}|<c>", "line1\nline2", "back\\slash \\n", "  two  spaces"],
+)  # fmt: skip
+def test_hostile_labels_are_shown_as_written_and_the_svg_is_xml(label):
+    """Entities, markup, tabs, control characters and quotes in a label are shown as text."""
+    x = Value(2.0, label=label)
+    svg = render_svg(draw_dot(x * 3, backward=True))
+    assert [shown(label), "data 2", "grad 3"] in card_lines(svg)
+    assert "<script" not in svg and "<b>" not in svg
+
+
+@needs_dot
+def test_op_symbols_with_markup_are_shown_as_written():
+    """A custom op symbol like <b>x</b> is text, not markup, and renders (no CalledProcessError)."""
+    from autograd_engine import Op
+
+    bold = Op("bold", lambda a: 2 * a, lambda g, out, a: (2 * g,), symbol="<b>x</b> & \x01")
+    y = apply_op(bold, Value(1.0, label="a"))
+    svg = render_svg(draw_dot(y, backward=True))
+    assert ["<b>x</b> & \\x01"] in card_lines(svg)
+
+
+@needs_dot
+@settings(max_examples=40)
+@given(label=st.text(max_size=12), symbol=st.text(min_size=1, max_size=6))
+def test_any_label_and_symbol_render_to_valid_xml_showing_them(label, symbol):
+    """For arbitrary text, the SVG parses as XML and shows the label and symbol verbatim."""
+    from autograd_engine import Op
+
+    op = Op("custom", lambda a: a + 1, lambda g, out, a: (g,), symbol=symbol)
+    y = apply_op(op, Value(1.0, label=label))
+    y.label = "y"
+    svg = render_svg(draw_dot(y))
+    cards = card_lines(svg)
+    # Graphviz writes runs of spaces with no-break spaces; compare with both as spaces.
+    label, symbol = label.replace("\xa0", " "), symbol.replace("\xa0", " ")
+    # A label of spaces only is no text at all; otherwise the whole label on one line.
+    if label.strip(" "):
+        assert [shown(label), "data 1", "grad 0"] in cards, cards
+    if symbol.strip(" "):
+        assert [shown(symbol)] in cards, cards
+
+
+# -- groups, collapse, sizes ------------------------------------------------------
+
+
+def mlp_loss(sizes, activation="tanh", labelled_inputs=True, mse=False, seed=0):
+    """Squared error of an nn.MLP on one example (written out, or nn's mse_loss);
+    returns (loss, model, out, y)."""
+    from nn import MLP
+    from nn.losses import mse_loss
+
+    model = MLP(2, sizes, activation=activation, seed=seed)
+    x = [Value(0.5, label="x0"), Value(-1.0, label="x1")] if labelled_inputs else [0.5, -1.0]
+    y = Value(1.0, label="y")
+    out = model(x)
+    return (mse_loss([out], [y]) if mse else (out - y) ** 2), model, out, y
+
+
+def svg_size(svg: str) -> tuple[float, float]:
+    """The SVG's natural width and height in pt; asserts nothing is scaled down."""
+    root = ET.fromstring(svg)
+    width, height = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
+    graph = next(g for g in root.iter(SVG + "g") if g.get("class") == "graph")
+    assert graph.get("transform").startswith("scale(1 1)")
+    view_box = [float(v) for v in root.get("viewBox").split()]
+    assert view_box[2:] == pytest.approx([width, height], abs=1)
+    return width, height
+
+
+def clusters(source: str) -> dict[str, list[str]]:
+    """Box title -> the ids of the nodes declared inside it, read off the DOT source."""
+    boxes, title, inside = {}, None, False
+    for line in source.splitlines():
+        if line.strip().startswith("subgraph cluster_"):
+            inside = True
+        elif inside and title is None and line.strip().startswith("graph [") and "label=<" in line:
+            title = html.unescape(re.search(r"label=<(.*?)>", line).group(1))
+            boxes[title] = []
+        elif title is not None and re.match(r"\s+(n\d+) \[", line):
+            boxes[title].append(re.match(r"\s+(n\d+) \[", line).group(1))
+        if line.strip() == "}":
+            title, inside = None, False
+    return boxes
+
+
+def test_nodes_sharing_a_dotted_prefix_are_boxed_together():
+    """Each neuron of an MLP is one box titled L<k>.n<j>, holding exactly its own nodes."""
+    loss, model, _, _ = mlp_loss([2, 1], labelled_inputs=False)
+    order = topological_order(loss)
+    boxes = clusters(draw_dot(loss).source)
+    assert sorted(boxes) == ["L0.n0", "L0.n1", "L1.n0"]
+    for title, ids in boxes.items():
+        nodes = [order[int(i[1:])] for i in ids]
+        labelled = sorted(n.label for n in nodes if n.label)
+        ends = ["b", "dot", "out", "w0", "w1"] + ([] if title == "L1.n0" else ["z"])
+        assert labelled == sorted(f"{title}.{e}" for e in ends)
+        # The two input numbers each neuron copies into its dot product belong to it.
+        assert sorted(n.data for n in nodes if not n.label) == ([-1.0, 0.5] if title < "L1" else [])
+
+
+def test_grouping_knows_nothing_of_nn():
+    """Any dotted labels group; an undotted or trailing-dot label is in no box."""
+    a, b = Value(1.0, label="g.a"), Value(2.0, label="g.b")
+    c = a * b
+    c.label = "g.c"
+    d = c + Value(3.0, label="h.")
+    assert sorted(clusters(draw_dot(d).source)) == ["g"]
+
+
+@needs_dot
+def test_collapsed_mlp_shows_one_node_per_neuron_with_gradients_on_edges():
+    """collapse=True: a node per neuron showing its output's data and grad; edges carry
+    d loss/d out(consumer) * d out(consumer)/d out(input), computed here by hand."""
+    loss, model, out, y = mlp_loss([2, 1])
+    svg = render_svg(draw_dot(loss, backward=True, collapse=True))
+    nodes, edges = parse_svg(svg)
+    cards = {n["texts"][0]: (i, n["texts"][1:]) for i, n in nodes.items() if len(n["texts"]) == 3}
+    assert {"L0.n0", "L0.n1", "L1.n0", "x0", "x1", "y"} <= set(cards)
+    assert not any(label.endswith((".w0", ".b", ".dot")) for label in cards)
+    hidden = [layer.neurons for layer in model.layers]
+    d_out = 2 * (out.data - y.data)  # d (out - y)^2 / d out
+    assert cards["L1.n0"][1] == [f"data {_num(out.data)}", f"grad {_num(d_out)}"]
+    for j, neuron in enumerate(hidden[0]):
+        h = math.tanh(sum(w.data * x for w, x in zip(neuron.w, [0.5, -1.0])) + neuron.b.data)
+        carried = d_out * hidden[1][0].w[j].data  # the output layer is linear
+        node_id, texts = cards[f"L0.n{j}"]
+        assert texts == [f"data {_num(h)}", f"grad {_num(carried)}"]
+        assert [t for a, b, t in edges if (a, b) == (cards["L1.n0"][0], node_id)] == [
+            [_num(carried)]
+        ]
+    # The inputs receive from both hidden neurons: (1 - h^2) * w * grad(h) summed.
+    for k in range(2):
+        total = 0.0
+        for j, neuron in enumerate(hidden[0]):
+            h = math.tanh(sum(w.data * x for w, x in zip(neuron.w, [0.5, -1.0])) + neuron.b.data)
+            total += d_out * hidden[1][0].w[j].data * (1 - h * h) * neuron.w[k].data
+        assert cards[f"x{k}"][1][1] == f"grad {_num(total)}"
+
+
+def test_a_group_with_two_outputs_is_not_collapsed():
+    """A group is one node only if one of its nodes is used outside it (or is the root)."""
+    a, b = Value(1.0, label="g.a"), Value(2.0, label="g.b")
+    p, q = a * b, a + b
+    p.label, q.label = "g.p", "g.q"
+    source = draw_dot(p * q, collapse=True).source
+    assert "<b>g.p</b>" in source and "<b>g.q</b>" in source and "<b>g</b>" not in source
+
+
+@needs_dot
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("mse", [False, True], ids=["square", "mse_loss"])
+def test_full_view_of_a_2_2_1_mlp_loss_fits_900pt(activation, mse):
+    """The full backward view of MLP 2-2-1's squared error is at most 900pt wide, unscaled."""
+    for labelled, seed in ((True, 0), (False, 1), (True, 2)):
+        loss, model, _, _ = mlp_loss([2, 1], activation, labelled, mse, seed)
+        svg = render_svg(draw_dot(loss, backward=True, params=model.parameters()))
+        width, _ = svg_size(svg)
+        assert width <= 900
+        labels = {n["texts"][0] for n in parse_svg(svg)[0].values() if len(n["texts"]) == 3}
+        assert {p.label for p in model.parameters()} <= labels
+
+
+@needs_dot
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("mse", [False, True], ids=["square", "mse_loss"])
+def test_collapsed_view_of_a_2_16_16_1_mlp_loss_fits_750pt_with_every_neuron(activation, mse):
+    """The collapsed view of MLP 2-16-16-1's squared error is at most 750pt wide, every
+    one of its 33 neurons a node."""
+    for labelled, seed in ((True, 0), (False, 1)):
+        loss, model, _, _ = mlp_loss([16, 16, 1], activation, labelled, mse, seed)
+        for backward in (False, True):
+            svg = render_svg(draw_dot(loss, backward=backward, collapse=True))
+            width, height = svg_size(svg)
+            assert width <= 750
+            assert height <= 1400  # 16 neurons stacked, not stretched by edge labels
+            titles = {n["texts"][0] for n in parse_svg(svg)[0].values() if n["texts"]}
+            neurons = {f"L{k}.n{j}" for k, size in enumerate([16, 16, 1]) for j in range(size)}
+            assert neurons <= titles
+
+
+def test_layout_direction_follows_the_shape_of_the_graph():
+    """A deep chain is drawn top to bottom, a wide collapsed layer left to right."""
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(12):
+        y = (y * 1.5).tanh()
+    assert "rankdir=TB" in draw_dot(y).source
+    loss, _, _, _ = mlp_loss([16, 16, 1], activation="relu")
+    assert "rankdir=LR" in draw_dot(loss, collapse=True).source
+    assert "rankdir=BT" in draw_dot(y, rankdir="BT").source
+
+
+@needs_dot
+def test_one_legend_line_names_the_colours_in_use():
+    """The legend lists parameter and input when both are drawn, and sits on one line."""
+    f, named = sigmoid_neuron()
+    svg = render_svg(draw_dot(f, backward=True, params=[named[k] for k in ("w0", "w1", "w2")]))
+    root = ET.fromstring(svg)
+    graph = next(g for g in root.iter(SVG + "g") if g.get("class") == "graph")
+    legend = [t for t in graph.findall(SVG + "text")]
+    assert [t.text for t in legend][:2] == ["parameter", "input"]
+    assert len({t.get("y") for t in legend}) == 1
+    nodes, _ = parse_svg(svg)
+    ids = ids_by_label(nodes)
+    assert nodes[ids["x0"]]["fill"] != nodes[ids["w0"]]["fill"]
+
+
+def test_op_nodes_have_one_size():
+    """Every operation ellipse of a drawing has the same fixed width, however long its symbol."""
+    f, _ = sigmoid_neuron()
+    widths = set(re.findall(r"\top\d+ \[.*fixedsize=shape.*width=([\d.]+)", draw_dot(f).source))
+    assert len(widths) == 1 and float(widths.pop()) >= 0.5  # room for "sigmoid"
+
+
+def test_collapse_and_bad_params_are_checked():
+    """collapse must be a bool; params must be an iterable of Values, not a Value."""
+    x = Value(1.0, label="x")
+    with pytest.raises(TypeError, match="draw_dot: collapse must be True or False"):
+        draw_dot(x, collapse="yes")
+    with pytest.raises(TypeError, match="draw_dot: params must be an iterable of Values"):
+        draw_dot(x, params=x)
+
+
+@needs_dot
+def test_every_node_and_edge_of_the_svg_has_an_id_from_topological_order():
+    """Value n<k>, operation op<k>, edge e<k> (value-op) and e<k>_<j> (op-input j)."""
+    f, _ = sigmoid_neuron()
+    order = topological_order(f)
+    root = ET.fromstring(render_svg(draw_dot(f, backward=True)))
+    ids = {g.get("id") for g in root.iter(SVG + "g") if g.get("class") in ("node", "edge")}
+    expected = {f"n{k}" for k in range(len(order))}
+    for k, node in enumerate(order):
+        if node.parents:
+            expected |= {f"op{k}", f"e{k}"} | {f"e{k}_{j}" for j in range(len(node.parents))}
+    assert ids == expected
+
+
+def test_a_dense_collapsed_view_puts_gradients_in_tooltips():
+    """MLP 2-16-16-1 collapsed: the 300-odd arrows carry their gradient as a tooltip (the
+    legend says to hover); output neuron -> L1.n<j> carries 2 (out - y) * w_j, by hand."""
+    loss, model, out, y = mlp_loss([16, 16, 1], activation="relu")
+    source = draw_dot(loss, backward=True, collapse=True).source
+    assert "hover an arrow for its number" in source
+    edges = [line for line in source.splitlines() if "->" in line]
+    # Arrows out of neurons (16 x 2 + 16 x 16 + 16) have tooltips; the loss's keep labels.
+    wiring = [line for line in edges if "tooltip=" in line]
+    assert len(wiring) == 16 * 2 + 16 * 16 + 16
+    assert not any("label=" in line for line in wiring)
+    d_out = 2 * (out.data - y.data)
+    labelled = [line for line in edges if "label=" in line]
+    # From the square (stacked beside the network, so an xlabel: it takes no rank).
+    carried = re.escape(_num(d_out))
+    assert any(re.search(rf'label="?{carried}"?[\] ]', line) for line in labelled)
+    w = model.layers[2].neurons[0].w
+    tips = re.findall(r'tooltip="([^"]*) from L2\.n0"', source)
+    assert sorted(tips) == sorted(_num(d_out * w[j].data) for j in range(16))
+
+
+def test_collapsed_and_grouped_dot_is_byte_identical_across_processes():
+    """Boxes, collapsed groups and the stacked loss column come out in the same order under
+    any hash seed."""
+    script = textwrap.dedent(
+        """
+        import sys
+        from autograd_engine import Value, draw_dot
+        from nn import MLP
+        model = MLP(2, [16, 16, 1], activation="relu", seed=0)
+        x = [Value(0.5, label="x0"), Value(-1.0, label="x1")]
+        loss = (model(x) - Value(1.0, label="y")) ** 2
+        sys.stdout.write(draw_dot(loss, backward=True, collapse=True).source)
+        sys.stdout.write(draw_dot(loss).source)
+        """
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            env=dict(os.environ, PYTHONHASHSEED=seed),
+            check=True,
+        ).stdout
+        for seed in ("0", "1", "4242")
+    }
+    assert len(runs) == 1 and b"cluster_" in runs.pop()
