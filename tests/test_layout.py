@@ -202,6 +202,7 @@ def test_python_m_autograd_engine_draws_through_graphviz_pure_without_dot(tmp_pa
     assert "install" not in run.stderr
     graphs = tmp_path / "graphs"
     assert sorted(p.name for p in graphs.iterdir()) == [
+        "sigmoid_backprop.html",
         "sigmoid_backward.dot",
         "sigmoid_backward.svg",
         "sigmoid_forward.dot",
@@ -247,7 +248,7 @@ def test_python_m_autograd_engine_with_neither_keeps_its_message(tmp_path):
         "sigmoid_backward.dot",
         "sigmoid_forward.dot",
     ]
-    assert "SVG files were not written" in run.stderr
+    assert "SVG files and the player were not written" in run.stderr
     assert GRAPHVIZ_INSTALL_HINT in run.stderr
 
 

@@ -493,14 +493,48 @@ def test_bad_arguments_are_refused_as_draw_dot_refuses_them():
         player(x, collapse=1)
 
 
-def test_without_dot_the_player_says_how_to_install_graphviz(tmp_path, monkeypatch):
-    """With no `dot` on PATH, player() raises RuntimeError with the install hint."""
+def test_without_any_layout_program_the_player_says_how_to_install_one(tmp_path, monkeypatch):
+    """With no `dot` on PATH and the graphviz-pure fallback ruled out, player() raises
+    RuntimeError with the install hint (pip first, then the system packages)."""
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setenv("AUTOGRAD_ENGINE_LAYOUT", "dot")  # never fall back
     f, _ = sigmoid_neuron()
     with pytest.raises(RuntimeError, match="apt-get install graphviz"):
         player(f)
+
+
+def test_without_dot_the_player_works_through_graphviz_pure(browser, tmp_path, monkeypatch):
+    """With `dot` hidden from PATH, the page is laid out by graphviz-pure and steps through
+    the worked example to exactly backward()'s gradients in the browser."""
+    from autograd_engine.layout import find_dot
+
+    f, named = sigmoid_neuron()
+    order = topological_order(f)
+    with monkeypatch.context() as patched:
+        empty = tmp_path / "empty-bin"
+        empty.mkdir()
+        patched.setenv("PATH", str(empty))
+        patched.setenv("AUTOGRAD_ENGINE_LAYOUT", "auto")
+        engine = find_dot()
+        if engine is None:
+            if os.environ.get("CI"):
+                pytest.fail("under CI graphviz-pure (dev extra) must be installed")
+            pytest.skip("graphviz-pure is not installed: pip install 'autograd-engine[layout]'")
+        assert engine.name == "graphviz-pure"
+        path = player(f, params=[named[k] for k in ("w0", "w1", "w2")]).save(tmp_path / "p.html")
+    page = Page(browser, path)
+    n = expected_steps(f)
+    assert page.step() == f"0 / {n}"
+    page.press("End")
+    assert page.step() == f"{n} / {n}"
+    nodes = page.nodes()
+    assert len(nodes) == len(order)
+    for j, node in enumerate(order):
+        assert (nodes[j]["value"], nodes[j]["grad"]) == HAND[node.label]
+    page.assert_not_blank()
+    page.close()
 
 
 @needs_dot
