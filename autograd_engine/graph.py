@@ -159,23 +159,20 @@ def accumulate(order: list[Value], grads: dict[Value, float]) -> None:
     """Add ``grads`` into each node's ``.grad``, or raise and change nothing.
 
     Raises ``FloatingPointError`` if any gradient, or any sum with the existing
-    ``.grad``, is not finite; no ``.grad`` is written in that case. ``grads`` is
-    used up: its values become the new totals (so no second table is built).
+    ``.grad``, is not finite; no ``.grad`` is written in that case.
     """
-    for node, g in grads.items():
-        grads[node] = node.grad + g
+    totals = [node.grad + g for node, g in grads.items()]
     # One C-speed screen: a sum is finite only if every term is (inf and nan
     # propagate). Only if it is not do we look for the culprit; a finite overflow
     # of the sum itself finds none and goes on.
-    if not math.isfinite(sum(grads.values())):
-        for node in order:
-            total = grads[node]
+    if not math.isfinite(sum(totals)):
+        for node, total in zip(grads, totals):
             if not math.isfinite(total):
                 raise FloatingPointError(
                     f"backward: the gradient of node{_named(node)} (data={node.data!r}, "
                     f"op={node.op or 'leaf'!r}) is not finite ({total!r}); no .grad was changed"
                 )
-    for node, total in grads.items():
+    for node, total in zip(grads, totals):
         node.grad = total
 
 
