@@ -159,20 +159,24 @@ def accumulate(order: list[Value], grads: dict[Value, float]) -> None:
     """Add ``grads`` into each node's ``.grad``, or raise and change nothing.
 
     Raises ``FloatingPointError`` if any gradient, or any sum with the existing
-    ``.grad``, is not finite; no ``.grad`` is written in that case.
+    ``.grad``, is not finite; no ``.grad`` is written in that case. ``grads`` is
+    used up: its values become the new totals, in place, because a second table
+    of totals is what would push a 10-million-node chain past 4 GB.
     """
-    totals = [node.grad + g for node, g in grads.items()]
+    for node, g in grads.items():
+        grads[node] = node.grad + g
     # One C-speed screen: a sum is finite only if every term is (inf and nan
     # propagate). Only if it is not do we look for the culprit; a finite overflow
     # of the sum itself finds none and goes on.
-    if not math.isfinite(sum(totals)):
-        for node, total in zip(grads, totals):
-            if not math.isfinite(total):
+    if not math.isfinite(sum(grads.values())):
+        for node in order:
+            if not math.isfinite(grads[node]):
                 raise FloatingPointError(
                     f"backward: the gradient of node{_named(node)} (data={node.data!r}, "
-                    f"op={node.op or 'leaf'!r}) is not finite ({total!r}); no .grad was changed"
+                    f"op={node.op or 'leaf'!r}) is not finite ({grads[node]!r}); "
+                    "no .grad was changed"
                 )
-    for node, total in zip(grads, totals):
+    for node, total in grads.items():
         node.grad = total
 
 
