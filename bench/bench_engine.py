@@ -21,10 +21,13 @@ Everything is measured side by side in one run, so the ratios compare like with 
 How: ``gc.freeze()`` runs after every import, so no engine's collector passes walk another
 library's objects (or its own modules); the cyclic collector stays on, as users run. Each
 variant runs its repeats back to back, as a training loop does (so it also pays for freeing
-its previous step's graph), and the variants take turns in rounds so that changes in machine
-load hit all of them alike. Times are CPU times of this process (time.process_time, so a
-busy machine's waiting is left out) and medians; ratios are of medians. Backward is timed on
-a graph built untimed, with only that engine's graph alive.
+its previous step's graph); the step is timed a second time with an untimed ``gc.collect()``
+before each run (the issue's method, which spares micrograd freeing its cyclic graphs). The
+variants take turns in rounds so that changes in machine load hit all of them alike. Times
+are CPU times of this process (time.process_time, so a busy machine's waiting is left out)
+and medians; ratios are of medians. Backward is timed on
+a graph built untimed, with only that engine's graph alive; micrograd sorts its graph
+recursively, so the recursion limit is raised around its ``backward`` calls only, and restored.
 ``--profile`` prints where the engine's time goes (cProfile) instead.
 """
 
