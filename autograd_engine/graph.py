@@ -70,23 +70,37 @@ def _enable_grad() -> AbstractContextManager[None]:
 def topological_order(root: Value) -> list[Value]:
     """Every node reachable from ``root``, each after all of its parents; ``root`` last.
 
-    Depth-first post-order with an explicit stack of parent iterators. Parents are
-    visited in argument order, so the order is the same on every run.
+    Depth-first post-order (parents visited in argument order, so the order is the
+    same on every run), without recursion: see ``_postorder``.
     """
-    order = []
-    seen = {root}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, pending = stack[-1]
-        for parent in pending:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
+    return list(_postorder(root))
+
+
+def _postorder(root: Value) -> dict[Value, Any]:
+    """The nodes of ``topological_order(root)`` as the keys of a dict, in order, values None.
+
+    Two parallel stacks hold the path being explored: its nodes, and for each an
+    iterator over the parents still to visit. A node is finished (entered in
+    ``done``) once all its parents are. ``done`` alone tells what to skip: a parent
+    that is started but unfinished lies on the current path, which would make a
+    cycle, so in a graph "not done" means "not yet seen". A leaf is finished on the
+    spot, without a stack entry. The dict then serves ``backprop`` as its table of
+    gradients: one hash table for the whole backward pass.
+    """
+    done: dict[Value, Any] = {}
+    path, pending = [root], [iter(root.parents)]
+    while pending:
+        for parent in pending[-1]:
+            if parent not in done:
+                if parent.parents:  # descend: its parents come first
+                    path.append(parent)
+                    pending.append(iter(parent.parents))
+                    break
+                done[parent] = None
+        else:  # every parent of path[-1] is done: so is it
+            pending.pop()
+            done[path.pop()] = None
+    return done
 
 
 def backprop(
@@ -94,22 +108,21 @@ def backprop(
 ) -> tuple[list[Value], dict[Value, Any]]:
     """The reverse sweep: d root / d node for every node reachable from ``root``.
 
-    Returns the topological order and a dict ``{node: gradient}``; it writes no
-    ``.grad``. Walking the nodes from ``root`` back to the leaves, each node passes
-    ``g * d node / d parent`` to every parent (the chain rule), and a parent that
-    is reached along several paths sums what it receives (the multivariate chain
-    rule). With ``create_graph`` the sweep runs on Values, so the gradients are
-    themselves differentiable; otherwise it runs on floats.
+    Returns the topological order and a dict ``{node: gradient}`` in that order; it
+    writes no ``.grad``. Walking the nodes from ``root`` back to the leaves, each node
+    passes ``g * d node / d parent`` to every parent (the chain rule), and a parent
+    that is reached along several paths sums what it receives, in the order it
+    receives it (the multivariate chain rule). With ``create_graph`` the sweep runs
+    on Values, so the gradients are themselves differentiable; otherwise on floats.
     """
-    order = topological_order(root)
-    grads: dict[Value, Any] = {root: seed}
-    get = grads.get
+    grads = _postorder(root)  # every value None: "nothing received yet"
+    grads[root] = seed
     with _enable_grad() if create_graph else nullcontext():
-        for node in reversed(order):
+        for node in reversed(grads):
             parents = node.parents
             if not parents:
                 continue
-            g = grads[node]
+            g = grads[node]  # complete: every child of node came before it
             n = len(parents)
             try:
                 if create_graph:
@@ -133,31 +146,40 @@ def backprop(
             # below, unrolled for two parents because that is most of the work).
             if n == 2:
                 a, b = parents
-                previous = get(a)
-                grads[a] = terms[0] if previous is None else previous + terms[0]
-                previous = get(b)
-                grads[b] = terms[1] if previous is None else previous + terms[1]
+                ta, tb = terms
+                previous = grads[a]
+                grads[a] = ta if previous is None else previous + ta
+                previous = grads[b]
+                grads[b] = tb if previous is None else previous + tb
             else:
                 for parent, term in zip(parents, terms):
-                    previous = get(parent)
+                    previous = grads[parent]
                     grads[parent] = term if previous is None else previous + term
-    return order, grads
+    return list(grads), grads
 
 
 def accumulate(order: list[Value], grads: dict[Value, float]) -> None:
     """Add ``grads`` into each node's ``.grad``, or raise and change nothing.
 
     Raises ``FloatingPointError`` if any gradient, or any sum with the existing
-    ``.grad``, is not finite; no ``.grad`` is written in that case.
+    ``.grad``, is not finite; no ``.grad`` is written in that case. ``grads`` is
+    used up: its values become the new totals, in place, because a second table
+    of totals is what would push a 10-million-node chain past 4 GB.
     """
-    totals = [node.grad + grads[node] for node in order]
-    for node, total in zip(order, totals):
-        if not math.isfinite(total):
-            raise FloatingPointError(
-                f"backward: the gradient of node{_named(node)} (data={node.data!r}, "
-                f"op={node.op or 'leaf'!r}) is not finite ({total!r}); no .grad was changed"
-            )
-    for node, total in zip(order, totals):
+    for node, g in grads.items():
+        grads[node] = node.grad + g
+    # One C-speed screen: a sum is finite only if every term is (inf and nan
+    # propagate). Only if it is not do we look for the culprit; a finite overflow
+    # of the sum itself finds none and goes on.
+    if not math.isfinite(sum(grads.values())):
+        for node in order:
+            if not math.isfinite(grads[node]):
+                raise FloatingPointError(
+                    f"backward: the gradient of node{_named(node)} (data={node.data!r}, "
+                    f"op={node.op or 'leaf'!r}) is not finite ({grads[node]!r}); "
+                    "no .grad was changed"
+                )
+    for node, total in grads.items():
         node.grad = total
 
 

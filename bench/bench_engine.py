@@ -1,21 +1,34 @@
-"""Engine benchmark, run on demand: python bench/bench_engine.py
+"""Engine benchmark, run on demand: python bench/bench_engine.py [--big]
 
-Measures side by side, in one run:
+Everything is measured side by side in one run, so the ratios compare like with like:
+
 1. one training step (forward, backward, SGD update) of an MLP 2-16-16-1 (ReLU) on 100
    two-moons points with micrograd's max-margin loss (mean relu(1 - y*score) + 1e-4 * sum p^2):
-   - autograd_engine, each neuron one fused ``Value.dot`` node (how ``nn.Neuron`` computes),
-   - autograd_engine on micrograd's exact graph (binary + and * only),
-   - micrograd 0.1.0 (``pip install micrograd``), same weights and data,
+   - autograd_engine with its own network: each neuron one fused ``Value.dot`` node, as
+     ``nn.Neuron`` computes,
+   - autograd_engine on micrograd's exact graph (``+ * relu`` only, node for node),
+   - micrograd 0.1.0 with its own ``MLP`` (the ``bench`` extra),
+   - PyTorch on float64 0-dim tensors, the same binary graph (skipped if torch is absent),
    - the same step written by hand with plain floats (the floor for pure Python);
-   all four start from the same weights and must give the same loss and gradients;
-2. bytes per node of a 100,000-node chain (tracemalloc);
-3. the longest chain that differentiates (tried up to 1,000,000 nodes).
+   every variant starts from the same weights and must give the same loss and gradients;
+2. backward time per node, ours against micrograd's, on a wide sum of products (a balanced
+   tree of ``+`` over ``a_i * b_i``) and on the chain ``y = y*1.0001 + 0.0001``;
+3. bytes per op node of that chain (tracemalloc, its constant leaves included);
+4. the chain differentiated in a fresh process (``chain_memory.py``, which imports neither
+   torch nor micrograd), with its peak resident memory (1,000,000 op nodes; ``--big`` adds
+   10,000,000).
 
-Times are the median of several repeats (time.perf_counter); ratios are of medians. The step
-is timed twice: with Python's cyclic garbage collector on (the default, what users get) and
-paused. micrograd's closures form reference cycles (``out._backward`` refers to ``out``), so
-its graphs are freed only by the cycle collector, whose passes dominate its step; the
-engine's nodes hold no closures, so its graphs are freed by reference counting.
+How: ``gc.freeze()`` runs after every import, so no engine's collector passes walk another
+library's objects (or its own modules); the cyclic collector stays on, as users run. Each
+variant runs its repeats back to back, as a training loop does (so it also pays for freeing
+its previous step's graph); the step is timed a second time with an untimed ``gc.collect()``
+before each run (the issue's method, which spares micrograd freeing its cyclic graphs). The
+variants take turns in rounds so that changes in machine load hit all of them alike. Times
+are CPU times of this process (time.process_time, so a busy machine's waiting is left out)
+and medians; ratios are of medians. Backward is timed on
+a graph built untimed, with only that engine's graph alive; micrograd sorts its graph
+recursively, so the recursion limit is raised around its ``backward`` calls only, and restored.
+``--profile`` prints where the engine's time goes (cProfile) instead.
 """
 
 from __future__ import annotations
@@ -25,13 +38,32 @@ import gc
 import math
 import random
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 
 from autograd_engine import Value
 
+try:
+    from micrograd.engine import Value as MValue
+    from micrograd.nn import MLP as MicroMLP
+except ImportError:  # the bench extra is not installed: its columns are skipped
+    MValue = MicroMLP = None
+try:
+    import torch
+except ImportError:  # PyTorch is optional: its column is skipped
+    torch = None
+
+# Everything imported so far (our modules, micrograd's, torch's) is moved out of the cycle
+# collector's sight, so each engine's collector passes walk only the objects it makes.
+gc.freeze()
+
 SIZES = [2, 16, 16, 1]
+CHAIN_MUL, CHAIN_ADD = 1.0001, 0.0001
 
 
 def two_moons(n: int, noise: float, seed: int) -> tuple[list[list[float]], list[float]]:
@@ -58,11 +90,12 @@ def init_weights(seed: int) -> list[list[list[float]]]:
     ]
 
 
-# -- autograd_engine -------------------------------------------------------------
+# -- the training step, one function per engine ------------------------------------
+# Each step function returns (loss, gradients in parameter order) and applies SGD.
 
 
 class EngineMLP:
-    """The benchmark MLP on autograd_engine Values (fused dot, or micrograd's chain)."""
+    """The benchmark MLP on autograd_engine Values (fused dot, or micrograd's binary graph)."""
 
     def __init__(self, weights: list[list[list[float]]], fused: bool) -> None:
         self.layers = [[[Value(w) for w in neuron] for neuron in layer] for layer in weights]
@@ -86,7 +119,7 @@ class EngineMLP:
         return x[0]
 
 
-def engine_step(model, X, y, lr: float) -> float:
+def engine_step(model: EngineMLP, X, y, lr: float) -> tuple[float, list[float]]:
     scores = [model([Value(a), Value(b)]) for a, b in X]
     losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
     params = model.parameters()
@@ -100,19 +133,14 @@ def engine_step(model, X, y, lr: float) -> float:
     for p in params:
         p.grad = 0.0
     total.backward()
+    grads = [p.grad for p in params]
     for p in params:
         p.data -= lr * p.grad
-    return total.data
-
-
-# -- micrograd -------------------------------------------------------------------
+    return total.data, grads
 
 
 def micrograd_model(weights):
-    from micrograd.engine import Value as MValue
-    from micrograd.nn import MLP
-
-    model = MLP(SIZES[0], SIZES[1:])
+    model = MicroMLP(SIZES[0], SIZES[1:])
     for layer, wl in zip(model.layers, weights):
         for neuron, wn in zip(layer.neurons, wl):
             neuron.w = [MValue(w) for w in wn[:-1]]
@@ -120,9 +148,7 @@ def micrograd_model(weights):
     return model
 
 
-def micrograd_step(model, X, y, lr: float) -> float:
-    from micrograd.engine import Value as MValue
-
+def micrograd_step(model, X, y, lr: float) -> tuple[float, list[float]]:
     scores = [model([MValue(a), MValue(b)]) for a, b in X]
     losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
     data_loss = sum(losses) * (1.0 / len(losses))
@@ -130,15 +156,47 @@ def micrograd_step(model, X, y, lr: float) -> float:
     total = data_loss + reg_loss
     model.zero_grad()
     total.backward()
+    grads = [p.grad for p in model.parameters()]
     for p in model.parameters():
         p.data -= lr * p.grad
-    return total.data
+    return total.data, grads
 
 
-# -- plain floats, by hand -------------------------------------------------------
+def torch_model(weights):
+    def t(w):
+        return torch.tensor(w, dtype=torch.float64, requires_grad=True)
+
+    return [[[t(w) for w in neuron] for neuron in layer] for layer in weights]
 
 
-def floats_step(weights, X, y, lr: float) -> float:
+def torch_step(layers, X, y, lr: float) -> tuple[float, list[float]]:
+    """micrograd's graph on float64 0-dim tensors: one autograd node per scalar op."""
+    params = [p for layer in layers for neuron in layer for p in neuron]
+    scores = []
+    for a, b in X:
+        x = [torch.tensor(a, dtype=torch.float64), torch.tensor(b, dtype=torch.float64)]
+        for i, layer in enumerate(layers):
+            out = []
+            for neuron in layer:
+                act = sum((wi * xi for wi, xi in zip(neuron[:-1], x)), neuron[-1])
+                out.append(act if i == len(layers) - 1 else act.relu())
+            x = out
+        scores.append(x[0])
+    losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = 1e-4 * sum(p * p for p in params)
+    total = data_loss + reg_loss
+    for p in params:
+        p.grad = None
+    total.backward()
+    grads = [p.grad.item() for p in params]
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad
+    return total.item(), grads
+
+
+def floats_step(weights, X, y, lr: float) -> tuple[float, list[float]]:
     """Forward, backward and update of the same network with hand-written derivatives."""
     n = len(X)
     grads = [[[0.0] * len(neuron) for neuron in layer] for layer in weights]
@@ -173,120 +231,237 @@ def floats_step(weights, X, y, lr: float) -> float:
                 ]
     total = total / n
     reg = 0.0
+    flat = []
     for layer, gl in zip(weights, grads):
         for neuron, gn in zip(layer, gl):
             for k, w in enumerate(neuron):
                 reg += w * w
                 gn[k] += 2e-4 * w
+                flat.append(gn[k])
                 neuron[k] = w - lr * gn[k]
-    return total + 1e-4 * reg
+    return total + 1e-4 * reg, flat
 
 
 # -- measurement -----------------------------------------------------------------
 
 
-def median_time(fn, repeats: int, cyclic_gc: bool = True) -> float:
-    """Median wall time of ``fn()``; with ``cyclic_gc=False`` the cycle collector is paused."""
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        if not cyclic_gc:
-            gc.disable()
-        try:
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        finally:
-            gc.enable()
-    return statistics.median(times)
+def timed_rounds(
+    runs: dict[str, Callable[[], object]], repeats: int, rounds: int = 3, collect: bool = False
+):
+    """Median time per variant; each round runs every variant ``repeats`` times back to back.
+
+    With ``collect`` an untimed ``gc.collect()`` precedes every run, so no run pays for
+    freeing an earlier one's garbage (how the issue's figures were taken).
+    """
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, fn in runs.items():
+            gc.collect()  # start each block without the previous variant's garbage
+            for _ in range(repeats):
+                if collect:
+                    gc.collect()
+                t0 = time.process_time()
+                fn()
+                times[name].append(time.process_time() - t0)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def close(a: float, b: float) -> bool:
+    # Different engines sum in different orders, so they agree to rounding, not bit for bit.
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
 
 def bench_step(repeats: int) -> None:
     X, y = two_moons(100, 0.1, seed=1)
     weights = init_weights(seed=0)
     lr = 0.0  # keep the weights fixed so every repeat does the same work
-
-    fused = EngineMLP(weights, fused=True)
-    chain = EngineMLP(weights, fused=False)
-    losses = {"engine, fused dot": engine_step(fused, X, y, lr)}
-    losses["engine, micrograd's graph"] = engine_step(chain, X, y, lr)
-    have_micrograd = True
-    try:
-        mg = micrograd_model(weights)
-        losses["micrograd 0.1.0"] = micrograd_step(mg, X, y, lr)
-    except ImportError:
-        have_micrograd = False
+    fused, binary = EngineMLP(weights, fused=True), EngineMLP(weights, fused=False)
     floats_w = [[list(n) for n in layer] for layer in weights]
-    losses["plain floats by hand"] = floats_step(floats_w, X, y, lr)
-    ref = losses["plain floats by hand"]
-    for name, loss in losses.items():
-        assert math.isclose(loss, ref, rel_tol=1e-12), (name, loss, ref)
-    # gradients agree too (fused engine vs micrograd's graph on the engine)
-    for p, q in zip(fused.parameters(), chain.parameters()):
-        assert math.isclose(p.grad, q.grad, rel_tol=1e-9, abs_tol=1e-12), (p.grad, q.grad)
-
     runs = {
-        "engine, fused dot": lambda: engine_step(fused, X, y, lr),
-        "engine, micrograd's graph": lambda: engine_step(chain, X, y, lr),
+        "engine, own network (dot)": lambda: engine_step(fused, X, y, lr),
+        "engine, + * relu only": lambda: engine_step(binary, X, y, lr),
     }
-    if have_micrograd:
+    if MValue is not None:
+        mg = micrograd_model(weights)
         runs["micrograd 0.1.0"] = lambda: micrograd_step(mg, X, y, lr)
+    if torch is not None:
+        tm = torch_model(weights)
+        runs[f"torch {torch.__version__.split('+')[0]} scalars"] = lambda: torch_step(tm, X, y, lr)
     runs["plain floats by hand"] = lambda: floats_step(floats_w, X, y, lr)
-    for cyclic_gc in (True, False):
-        times = {name: median_time(fn, repeats, cyclic_gc) for name, fn in runs.items()}
-        print(
-            f"one training step, MLP 2-16-16-1, 100 points (loss {ref:.6f}, median of "
-            f"{repeats}), cyclic garbage collector {'on (the default)' if cyclic_gc else 'paused'}:"
-        )
+
+    ref_loss, ref_grads = floats_step(floats_w, X, y, lr)
+    for name, fn in runs.items():
+        loss, grads = fn()
+        assert close(loss, ref_loss), (name, loss, ref_loss)
+        assert len(grads) == len(ref_grads), name
+        assert all(close(g, r) for g, r in zip(grads, ref_grads)), name
+
+    print(
+        f"one training step, MLP 2-16-16-1, 100 points (loss {ref_loss:.6f}, same loss and "
+        f"gradients in every variant; CPU time, median of {3 * repeats}):"
+    )
+    for collect, how in (
+        (False, "steps back to back, as a training loop runs (the headline)"),
+        (True, "an untimed gc.collect() before each step (no step frees an earlier one's graph)"),
+    ):
+        times = timed_rounds(runs, repeats, collect=collect)
+        print(f" {how}:")
         base = times.get("micrograd 0.1.0")
         floor = times["plain floats by hand"]
         for name, t in times.items():
-            vs_mg = f"{base / t:6.1f}x faster than micrograd" if base else ""
+            vs_mg = f"{base / t:6.1f}x micrograd's speed" if base else ""
             print(f"  {name:28s} {t * 1e3:8.2f} ms  {t / floor:5.1f}x the float floor  {vs_mg}")
 
 
-def bench_memory(n: int = 100_000) -> None:
-    gc.collect()
-    tracemalloc.start()
-    x = Value(0.5)
+# -- graphs for backward and memory ----------------------------------------------
+
+
+def wide(cls, n: int, seed: int = 2):
+    """sum_i a_i * b_i as a balanced tree of binary +; returns (root, leaves)."""
+    rng = random.Random(seed)
+    leaves = [cls(rng.uniform(-1, 1)) for _ in range(2 * n)]
+    level = [a * b for a, b in zip(leaves[::2], leaves[1::2])]
+    while len(level) > 1:
+        pairs = [a + b for a, b in zip(level[::2], level[1::2])]
+        level = pairs + level[len(pairs) * 2 :]
+    return level[0], leaves
+
+
+def chain(cls, steps: int):
+    """y = y*1.0001 + 0.0001, ``steps`` times from x = 0.5: 2*steps op nodes; returns (y, x)."""
+    x = cls(0.5)
     y = x
-    for _ in range(n):
-        y = y.tanh()
-    used, _ = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"memory: {used / n:.1f} bytes per node ({n:,}-node tanh chain, tracemalloc)")
-    del x, y
+    for _ in range(steps):
+        y = y * CHAIN_MUL + CHAIN_ADD
+    return y, x
 
 
-def bench_longest_chain(limit: int = 1_000_000) -> None:
-    n = 1000
-    longest = 0
-    while n <= limit:
-        x = Value(0.5)
-        y = x
-        for _ in range(n):
-            y = y * 1.0
-        try:
-            y.backward()
-            ok = x.grad == 1.0
-        except RecursionError:
-            ok = False
-        del y
-        if not ok:
+def chain_grad(steps: int) -> float:
+    """dy/dx of the chain in plain floats, in the order backward multiplies: 1.0001^steps."""
+    g = 1.0
+    for _ in range(steps):
+        g = g * CHAIN_MUL
+    return g
+
+
+def micrograd_backward(root) -> None:
+    # micrograd sorts recursively; only its calls get the deeper limit, restored at once.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10 * 200_000))
+    try:
+        root.backward()
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def timed_backward(build, backward, repeats: int) -> list[float]:
+    """Times of ``backward(root)`` on a graph built (untimed) alone in the heap."""
+    root, leaves = build()
+    times = []
+    for _ in range(repeats):
+        t0 = time.process_time()
+        backward(root)
+        times.append(time.process_time() - t0)
+    del root, leaves
+    gc.collect()  # micrograd's graph is a web of cycles: free it before the next engine runs
+    return times
+
+
+def bench_backward(repeats: int, n_wide: int = 1 << 15, steps: int = 20_000) -> None:
+    print("backward only, CPU time per node (all nodes, leaves and constants included):")
+    for name, build, nodes in (
+        (f"wide: sum of {n_wide:,} products", lambda c: wide(c, n_wide), 4 * n_wide - 1),
+        (f"chain: {steps:,} x (y*1.0001 + 0.0001)", lambda c: chain(c, steps), 4 * steps + 1),
+    ):
+        # Both engines give the same gradients (checked once, graphs side by side) ...
+        ours, our_leaves = build(Value)
+        ours.backward()
+        if MValue is not None:
+            theirs, their_leaves = build(MValue)
+            micrograd_backward(theirs)
+            if isinstance(our_leaves, list):
+                assert all(close(a.grad, b.grad) for a, b in zip(our_leaves, their_leaves)), name
+            else:
+                assert our_leaves.grad == their_leaves.grad == chain_grad(steps), name
+            del theirs, their_leaves
+        del ours, our_leaves
+        gc.collect()
+        # ... then each is timed with only its own graph alive, as a user's process holds it.
+        engines = {"engine": (Value, Value.backward)}
+        if MValue is not None:
+            engines["micrograd"] = (MValue, micrograd_backward)
+        times: dict[str, list[float]] = {k: [] for k in engines}
+        for _ in range(3):
+            for k, (cls, backward) in engines.items():
+                times[k] += timed_backward(partial(build, cls), backward, repeats)
+        med = {k: statistics.median(ts) for k, ts in times.items()}
+        shown = "   ".join(f"{k} {t / nodes * 1e6:6.3f} us" for k, t in med.items())
+        ratio = f"ours {med['micrograd'] / med['engine']:4.2f}x micrograd's speed" if MValue else ""
+        print(f"  {name:38s} {nodes:>7,} nodes   {shown}   {ratio}")
+
+
+def bench_memory(steps: int = 100_000) -> None:
+    print("memory of the chain y = y*1.0001 + 0.0001 (tracemalloc, constant leaves included):")
+    for name, cls in (("engine", Value), ("micrograd", MValue)):
+        if cls is None:
+            continue
+        gc.collect()
+        tracemalloc.start()
+        y, x = chain(cls, steps)
+        used, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"  {name:10s} {used / (2 * steps):6.1f} bytes per op node ({2 * steps:,} op nodes)")
+        del y, x
+
+
+def bench_big_chain(sizes: list[int]) -> None:
+    print("the chain y = y*1.0001 + 0.0001 differentiated in a fresh process (its peak RSS):")
+    for n in sizes:
+        cmd = [sys.executable, str(Path(__file__).with_name("chain_memory.py")), str(n)]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            reason = (done.stderr.strip().splitlines() or ["killed"])[-1]
+            print(f"  {n:>12,} op nodes: FAILED ({reason})")
             break
-        longest = n
-        n *= 10
-    print(f"longest chain differentiated: {longest:,} nodes (tried up to {limit:,})")
+        rss_graph, peak, built, back = done.stdout.split()
+        print(
+            f"  {n:>12,} op nodes ({2 * n:,} Values with constants): graph built "
+            f"{int(rss_graph) / 2**20:5.2f} GiB, peak during backward {int(peak) / 2**20:5.2f} GiB "
+            f"(build {built} s, backward {back} s)"
+        )
+
+
+def profile() -> None:
+    import cProfile
+    import pstats
+
+    X, y = two_moons(100, 0.1, seed=1)
+    binary = EngineMLP(init_weights(seed=0), fused=False)
+    root, _ = chain(Value, 100_000)
+    for title, stmt, env in (
+        ("binary-op step", "for _ in range(5): engine_step(binary, X, y, 0.0)", locals()),
+        ("chain backward", "for _ in range(5): root.backward()", locals()),
+    ):
+        print(f"== cProfile: {title}")
+        prof = cProfile.Profile()
+        prof.runctx(stmt, globals(), env)
+        pstats.Stats(prof).sort_stats("tottime").print_stats(8)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per variant per round")
+    parser.add_argument("--big", action="store_true", help="also differentiate a 10M-node chain")
+    parser.add_argument("--profile", action="store_true", help="print cProfile tables only")
     args = parser.parse_args()
-    print(f"Python {sys.version.split()[0]}")
+    if args.profile:
+        profile()
+        return
+    print(f"Python {sys.version.split()[0]}, gc.freeze() after imports, cyclic collector on")
     bench_step(args.repeats)
+    bench_backward(args.repeats)
     bench_memory()
-    bench_longest_chain()
+    bench_big_chain([1_000_000, 10_000_000] if args.big else [1_000_000])
 
 
 if __name__ == "__main__":

@@ -37,6 +37,28 @@ def test_topological_order_is_deterministic():
     assert ops1 == ops2
 
 
+def test_topological_order_is_depth_first_post_order_in_argument_order():
+    """Derived by hand: r = a * b with a = b + k visits a's parents (b, k) first, then a, r."""
+    b, k = Value(2.0, label="b"), Value(3.0, label="k")
+    a = b + k
+    a.label = "a"
+    r = a * b
+    r.label = "r"
+    assert [n.label for n in topological_order(r)] == ["b", "k", "a", "r"]
+    # A parent repeated in one node (x * x) and a leaf reached along two paths appear once.
+    x = Value(1.5, label="x")
+    s = (x * x) + x
+    assert [n.label or n.op for n in topological_order(s)] == ["x", "mul", "add"]
+
+
+def test_backward_writes_huge_finite_gradients_whose_total_overflows():
+    """dz/dx = dz/dy = 1e308 are finite, though their sum is not: backward must accept them."""
+    x, y = Value(1e-10), Value(1e-10)
+    z = x * 1e308 + y * 1e308  # 2e298: finite
+    z.backward()
+    assert (x.grad, y.grad) == (1e308, 1e308)
+
+
 def test_million_node_chain_differentiates_without_recursion():
     """A 1,000,000-node chain y = x*1*1*...*1 backpropagates: dy/dx = 1."""
     x = Value(3.0)
