@@ -386,8 +386,12 @@ def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> _View:
                     p = owner.get(position[parent], position[parent])
                     if position[parent] not in inside and p not in parents:
                         parents.append(p)
+            # The box's name, and the last part of its output's label where that is not the
+            # usual "out" (so a unit that dropout zeroed reads "L0.n1 (dropped)").
+            last = node.label.rpartition(".")[2] if node.label.startswith(name + ".") else ""
+            title = name if last in ("", "out") else f"{name} ({last})"
             items.append(
-                _Item(i, node, "group", name, None, parents, [order[m] for m in members[name]])
+                _Item(i, node, "group", title, None, parents, [order[m] for m in members[name]])
             )
         else:
             parents = [owner.get(position[p], position[p]) for p in node.parents]
@@ -701,6 +705,9 @@ def _text(text: str) -> str:
         .replace("<", "&lt;")
         .replace(">", "&gt;")
         .replace('"', "&quot;")
+        # Graphviz 2.43 fails on "]" just before the label's closing ">" ("]>" ends a CDATA
+        # section to its HTML lexer); a character reference is the same text to both engines.
+        .replace("]", "&#93;")
     )
 
 

@@ -470,7 +470,7 @@ class MLP(Module):
     unchanged::
 
         out = h * 0.0            if u < p   (label "<prefix>.dropped": passes no gradient)
-        out = h * (1 / (1 - p))  otherwise  (label "<prefix>.drop")
+        out = h * (1 / (1 - p))  otherwise  (label "<prefix>.kept")
 
     with one ``u = dropout_rng.random()`` per hidden unit per call, layer by layer,
     neuron by neuron. ``dropout_rng`` is the model's own ``random.Random``, seeded
@@ -537,7 +537,7 @@ class MLP(Module):
                 v.label = f"{prefix}.dropped"
             else:
                 v = h * scale
-                v.label = f"{prefix}.drop"
+                v.label = f"{prefix}.kept"
             out.append(v)
         return out
 

@@ -183,19 +183,19 @@ def test_train_and_eval_switch_every_submodule_and_return_the_model():
 
 
 def test_dropout_nodes_are_named_after_the_unit_in_drawings():
-    """A dropped unit's node is labelled '<unit>.dropped', a kept one '<unit>.drop'."""
+    """A dropped unit's node is labelled '<unit>.dropped', a kept one '<unit>.kept'."""
     model = MLP(2, [4, 1], seed=4, dropout=0.5)
     masks = masks_to_come(model)[0]
     out = model([1.0, 2.0])
     labels = {v.label for v in topological_order(out)}
     for j, dropped in enumerate(masks):
-        assert f"L0.n{j}.{'dropped' if dropped else 'drop'}" in labels
+        assert f"L0.n{j}.{'dropped' if dropped else 'kept'}" in labels
     source = draw_dot(out).source
     assert f"L0.n{masks.index(True)}.dropped" in source
 
 
 def test_dropout_label_follows_the_unit_output_label(monkeypatch):
-    """A unit whose output is labelled 'P.out' gets 'P.drop' or 'P.dropped'."""
+    """A unit whose output is labelled 'P.out' gets 'P.kept' or 'P.dropped'."""
     plain = Neuron.__call__
 
     def labelled(self, x):
@@ -210,7 +210,7 @@ def test_dropout_label_follows_the_unit_output_label(monkeypatch):
     labels = {v.label for v in topological_order(out)}
     for j, dropped in enumerate(masks):
         unit = model.layers[0].neurons[j]
-        assert f"unit{id(unit)}.{'dropped' if dropped else 'drop'}" in labels
+        assert f"unit{id(unit)}.{'dropped' if dropped else 'kept'}" in labels
 
 
 def test_architecture_records_dropout_and_files_keep_it(tmp_path):

@@ -625,3 +625,35 @@ def test_firefox_runs_the_player(tmp_path):
         colours = shots[step].getcolors(maxcolors=1 << 20)
         assert colours is not None and len(colours) > 50
     assert ImageChops.difference(shots[3], shots[17]).getbbox() is not None
+
+
+def test_dropped_units_are_shown_as_such(browser, tmp_path):
+    """With dropout in training mode, the player names every dropped unit, full and collapsed,
+    and shows it passing 0 forward and receiving its gradient as backward() computes it."""
+    from nn import MLP
+
+    model = MLP(2, [6, 1], seed=3, dropout=0.5)
+    out = model([Value(0.5, label="x0"), Value(-1.0, label="x1")])
+    loss = (out - 1.0) ** 2
+    order = topological_order(loss)
+    dropped = [i for i, v in enumerate(order) if v.label.endswith(".dropped")]
+    kept = [i for i, v in enumerate(order) if v.label.endswith(".kept")]
+    assert dropped and kept  # seed 3 drops some of the six units and keeps others
+    grads = engine_grads(loss)
+    page = open_player(browser, tmp_path, loss, params=model.parameters())
+    page.press("End")
+    nodes = page.nodes()
+    for i in dropped:
+        assert nodes[i]["label"] == order[i].label
+        assert nodes[i]["value"] == "0" and nodes[i]["grad"] == _num(grads[i])
+    page.close()
+    page = open_player(browser, tmp_path, loss, name="c.html", collapse=True)
+    page.press("End")
+    titles = sorted(row["label"] for row in page.nodes().values())
+    expected = sorted(f"{order[i].label[: -len('.dropped')]} (dropped)" for i in dropped)
+    assert [t for t in titles if t.endswith("(dropped)")] == expected
+    expected = sorted(f"{order[i].label[: -len('.kept')]} (kept)" for i in kept)
+    assert [t for t in titles if t.endswith("(kept)")] == expected
+    assert not any(t.endswith("(out)") for t in titles)
+    page.assert_not_blank()
+    page.close()
