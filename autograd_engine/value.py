@@ -64,31 +64,19 @@ class Value:
 
     def __add__(self, other: Value | Number) -> Value:
         """self + other; d/dself = d/dother = 1."""
-        other = _as_value(other, "add", self)
-        if other is NotImplemented:
-            return NotImplemented
-        return _apply(ops.ADD, (self, other), (self.data, other.data))
+        return _binary(ops.ADD, self, other, "add")
 
     def __radd__(self, other: Number) -> Value:
         """other + self."""
-        other = _as_value(other, "add", self)
-        if other is NotImplemented:
-            return NotImplemented
-        return _apply(ops.ADD, (other, self), (other.data, self.data))
+        return _binary(ops.ADD, self, other, "add", reflected=True)
 
     def __mul__(self, other: Value | Number) -> Value:
         """self * other; d/dself = other, d/dother = self."""
-        other = _as_value(other, "mul", self)
-        if other is NotImplemented:
-            return NotImplemented
-        return _apply(ops.MUL, (self, other), (self.data, other.data))
+        return _binary(ops.MUL, self, other, "mul")
 
     def __rmul__(self, other: Number) -> Value:
         """other * self."""
-        other = _as_value(other, "mul", self)
-        if other is NotImplemented:
-            return NotImplemented
-        return _apply(ops.MUL, (other, self), (other.data, self.data))
+        return _binary(ops.MUL, self, other, "mul", reflected=True)
 
     def __neg__(self) -> Value:
         """-self, as self * -1."""
@@ -114,17 +102,11 @@ class Value:
 
     def __truediv__(self, other: Value | Number) -> Value:
         """self / other; d/dself = 1/other, d/dother = -self/other^2. Raises on other == 0."""
-        other = _as_value(other, "div", self)
-        if other is NotImplemented:
-            return NotImplemented
-        return _apply(ops.DIV, (self, other), (self.data, other.data))
+        return _binary(ops.DIV, self, other, "div")
 
     def __rtruediv__(self, other: Number) -> Value:
         """other / self for a number other."""
-        other = _as_value(other, "div", self)
-        if other is NotImplemented:
-            return NotImplemented
-        return _apply(ops.DIV, (other, self), (other.data, self.data))
+        return _binary(ops.DIV, self, other, "div", reflected=True)
 
     def __pow__(self, exponent: Value | Number) -> Value:
         """self ** exponent; d/dself = k self^(k-1); a Value exponent also gets self^k ln self.
@@ -132,19 +114,11 @@ class Value:
         A number exponent is a constant (``pow``); a Value exponent (``powv``) needs
         self >= 0, since d/dk self^k = self^k ln(self).
         """
-        if isinstance(exponent, Value):
-            return _apply(ops.POWV, (self, exponent), (self.data, exponent.data))
-        k = _as_value(exponent, "pow", self)
-        if k is NotImplemented:
-            return NotImplemented
-        return _apply(ops.POW, (self, k), (self.data, k.data))
+        return _binary(ops.POWV if isinstance(exponent, Value) else ops.POW, self, exponent, "pow")
 
     def __rpow__(self, base: Number) -> Value:
         """base ** self for a number base >= 0; d/dself = base^self ln(base)."""
-        c = _as_value(base, "rpow", self)
-        if c is NotImplemented:
-            return NotImplemented
-        return _apply(ops.RPOW, (c, self), (c.data, self.data))
+        return _binary(ops.RPOW, self, base, "rpow", reflected=True)
 
     # -- functions --------------------------------------------------------
 
@@ -400,6 +374,17 @@ def _as_value(x: object, op: str, owner: Value | None = None) -> Any:
         f"{op}: unsupported operand {show(x)}{other}: the other operand must be a "
         "Value or a real number (not bool)"
     )
+
+
+def _binary(op: Op, value: Value, other: object, name: str, reflected: bool = False) -> Any:
+    """The node ``op(value, other)`` (``op(other, value)`` if ``reflected``), ``other`` made a
+    Value by ``_as_value``; NotImplemented for a foreign type that may know better."""
+    if not isinstance(other, Value):  # a Value needs no conversion: the hot path
+        other = _as_value(other, name, value)
+        if other is NotImplemented:
+            return NotImplemented
+    a, b = (other, value) if reflected else (value, other)
+    return _apply(op, (a, b), (a.data, b.data))
 
 
 def _sequence(xs: object, op: str, name: str) -> tuple[object, ...]:
