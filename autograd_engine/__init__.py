@@ -11,7 +11,8 @@
 from autograd_engine.derivatives import grad, hessian
 from autograd_engine.forward import jvp
 from autograd_engine.gradcheck import GradcheckError, gradcheck
-from autograd_engine.graph import is_grad_enabled, no_grad, topological_order, zero_grad
+from autograd_engine.graph import topological_order, zero_grad
+from autograd_engine.mode import is_grad_enabled, no_grad
 from autograd_engine.ops import ALL_OPS, Op
 from autograd_engine.value import Value
 from autograd_engine.viz import backward_steps, draw_dot, save_svg

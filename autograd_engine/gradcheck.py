@@ -59,7 +59,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from autograd_engine.derivatives import grad
-from autograd_engine.graph import _enable_grad
+from autograd_engine.mode import enable_grad
 from autograd_engine.validation import check_bool, check_real, check_sequence, is_real, show
 from autograd_engine.value import Value
 
@@ -113,7 +113,7 @@ def gradcheck(
     check_bool("gradcheck", "check_second_order", check_second_order)
     eps, atol, rtol = float(eps), float(atol), float(rtol)
     # Record graphs even if called inside no_grad: the check differentiates f.
-    with _enable_grad():
+    with enable_grad():
         return _gradcheck(f, point, labels, eps, atol, rtol, check_second_order)
 
 

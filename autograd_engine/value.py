@@ -9,9 +9,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd_engine import ops
-from autograd_engine.graph import _mode, accumulate, backprop, topological_order
+from autograd_engine.graph import accumulate, backprop, topological_order
+from autograd_engine.mode import grad_mode
 from autograd_engine.ops import Op
-from autograd_engine.validation import check_real, check_sequence, raise_as, show
+from autograd_engine.validation import check_real, check_sequence, is_real, raise_as, show
 
 __all__ = ["Value", "apply_op"]
 
@@ -172,7 +173,7 @@ class Value:
         At the kink the derivative is ``negative_slope`` (as PyTorch). The slope is a
         constant of the op (its second parent, a constant leaf): it gets no gradient.
         """
-        if not _is_number(negative_slope):
+        if not is_real(negative_slope):
             raise TypeError(
                 f"leaky_relu: negative_slope must be a real number, got "
                 f"{type(negative_slope).__name__} {negative_slope!r}"
@@ -328,10 +329,6 @@ class Value:
         return memo[id(self)]
 
 
-def _is_number(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
 def _finite_float(x: object, label: object) -> float:
     """``x`` as a finite float, or a TypeError/ValueError naming it (and its label)."""
     if type(x) is float and x - x == 0.0:  # the common case: a finite float
@@ -359,7 +356,7 @@ def _as_value(x: object, op: str, owner: Value | None = None) -> Any:
         leaf = _new_value(Value)
         leaf.data, leaf.grad, leaf.label, leaf.op, leaf.parents = x, 0.0, "", "", ()
         return leaf
-    if _is_number(x):
+    if is_real(x):
         other = f" (the other operand is {_describe(owner)})" if owner is not None else ""
         try:
             return Value(x)  # type: ignore[arg-type]  # a real number, checked above
@@ -408,7 +405,7 @@ def _values_tuple(xs: Iterable[object], op: str) -> tuple[Value, ...]:
             values.append(leaf)
         elif isinstance(x, Value):
             values.append(x)
-        elif _is_number(x):
+        elif is_real(x):
             values.append(Value(check_real(op, f"input {i}", x)))
         else:
             raise TypeError(f"{op}: input {i} must be a Value or a real number, got {show(x)}")
@@ -418,7 +415,7 @@ def _values_tuple(xs: Iterable[object], op: str) -> tuple[Value, ...]:
 def _data_of(x: object) -> float:
     if isinstance(x, Value):
         return x.data
-    if _is_number(x):
+    if is_real(x):
         return x  # type: ignore[return-value]  # float vs int compares exactly, any size
     raise TypeError(f"compare: a Value can be compared with a Value or a number, got {show(x)}")
 
@@ -472,7 +469,7 @@ def _apply(op: Op, parents: tuple[Value, ...], xs: Sequence[float]) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _mode.enabled:
+    if grad_mode.enabled:
         out.op = op
         out.parents = parents
     else:

@@ -524,7 +524,7 @@ def optimizer_to_torch(opt: _optim.Optimizer, torch_params: Any) -> Any:
     for t, state in states:
         if state:
             torch_opt.state[t] = state
-    if getattr(opt, "_opt_called", False):
+    if getattr(opt, "stepped", False):
         torch_opt._opt_called = True  # read by torch's schedules, as ours
     return torch_opt
 
@@ -631,7 +631,7 @@ def optimizer_from_torch(torch_opt: Any, params: Any) -> _optim.Optimizer:
     opt = cls(our_groups, **defaults)
     packed = opt.state_dict()["param_groups"]
     opt.load_state_dict({"state": state, "param_groups": packed})
-    opt._opt_called = bool(getattr(torch_opt, "_opt_called", False))
+    opt.stepped = bool(getattr(torch_opt, "_opt_called", False))
     return opt
 
 

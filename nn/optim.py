@@ -202,7 +202,7 @@ class Optimizer:
         self.defaults: dict[str, Any] = self._check_group(defaults)
         self.state: dict[Value, State] = {}
         self.param_groups: list[Group] = []
-        self._opt_called = False  # read by schedules, to warn when they step first
+        self.stepped = False  # True once step() has run: schedules warn if they step first
         groups = list(params)
         if not groups:
             raise ValueError(f"{owner}: optimizer got an empty parameter list")
@@ -332,7 +332,7 @@ class Optimizer:
         for p, data, state in updates:
             p.data = data
             self.state[p] = state
-        self._opt_called = True
+        self.stepped = True
 
     def _update(self, data: float, grad: float, state: State, group: Group) -> tuple[float, State]:
         raise NotImplementedError

@@ -115,7 +115,7 @@ class LRScheduler:
         Warns (as torch does) if called the first time before ``optimizer.step()``: that
         skips the first value of the schedule.
         """
-        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
+        if self._step_count == 1 and not getattr(self.optimizer, "stepped", False):
             warnings.warn(
                 "Detected call of `scheduler.step()` before `optimizer.step()`; call them "
                 "in the opposite order, or the first value of the schedule is skipped.",
