@@ -198,7 +198,7 @@ def torch_backend() -> SimpleNamespace:
     ``torch.nn.functional``, the others from ``torch``.
     """
     import torch
-    import torch.nn.functional as F  # noqa: N812
+    import torch.nn.functional as F
 
     return SimpleNamespace(
         **{
@@ -250,7 +250,7 @@ def torch_ops() -> dict[str, Callable[..., Any]]:
     Constant inputs (``op.constants``) are passed as plain floats. Imports torch.
     """
     import torch
-    import torch.nn.functional as F  # noqa: N812
+    import torch.nn.functional as F
 
     return {name: functools.partial(f, torch, F) for name, f in _TORCH_OPS.items()}
 
@@ -333,7 +333,8 @@ class Expression:
 
     def __call__(self, *xs: Value) -> Value:
         """The expression on Values: f(x_0, ..., x_{n-1}) with the engine's ops."""
-        return self.replay(xs, value_backend())
+        out: Value = self.replay(xs, value_backend())
+        return out
 
     def replay(self, xs: Sequence[Any], backend: SimpleNamespace) -> Any:
         """Run the program on ``xs`` with ``backend``'s functions; return the output."""

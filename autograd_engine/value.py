@@ -11,7 +11,7 @@ from typing import Any
 from autograd_engine import ops
 from autograd_engine.graph import accumulate, backprop, topological_order
 from autograd_engine.mode import grad_mode
-from autograd_engine.ops import Op
+from autograd_engine.ops import NO_OP, Op
 from autograd_engine.validation import check_real, check_sequence, is_real, raise_as, show
 
 __all__ = ["Value", "apply_op"]
@@ -49,7 +49,7 @@ class Value:
     data: float
     grad: float
     label: str
-    op: Op | str
+    op: Op  # NO_OP, the empty string, for a leaf
     parents: tuple[Value, ...]
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -58,26 +58,26 @@ class Value:
             raise TypeError(f"Value: label must be a str, got {show(label)}")
         self.grad = 0.0
         self.label = label
-        self.op = ""
+        self.op = NO_OP
         self.parents = ()
 
     # -- arithmetic -------------------------------------------------------
 
     def __add__(self, other: Value | Number) -> Value:
         """self + other; d/dself = d/dother = 1."""
-        return _binary(ops.ADD, self, other, "add")
+        return _binary(ops.ADD, self, other, "add") or NotImplemented
 
     def __radd__(self, other: Number) -> Value:
         """other + self."""
-        return _binary(ops.ADD, self, other, "add", reflected=True)
+        return _binary(ops.ADD, self, other, "add", reflected=True) or NotImplemented
 
     def __mul__(self, other: Value | Number) -> Value:
         """self * other; d/dself = other, d/dother = self."""
-        return _binary(ops.MUL, self, other, "mul")
+        return _binary(ops.MUL, self, other, "mul") or NotImplemented
 
     def __rmul__(self, other: Number) -> Value:
         """other * self."""
-        return _binary(ops.MUL, self, other, "mul", reflected=True)
+        return _binary(ops.MUL, self, other, "mul", reflected=True) or NotImplemented
 
     def __neg__(self) -> Value:
         """-self, as self * -1."""
@@ -90,24 +90,24 @@ class Value:
         if type(other) is float and other - other == 0.0:  # the common case: a finite float
             return self + (-other)
         c = _as_value(other, "sub", self)
-        if c is NotImplemented:
+        if c is None:
             return NotImplemented
         return self + (-c.data)
 
     def __rsub__(self, other: Number) -> Value:
         """other - self, as other + (-self)."""
         c = _as_value(other, "sub", self)
-        if c is NotImplemented:
+        if c is None:
             return NotImplemented
         return (-self) + c.data
 
     def __truediv__(self, other: Value | Number) -> Value:
         """self / other; d/dself = 1/other, d/dother = -self/other^2. Raises on other == 0."""
-        return _binary(ops.DIV, self, other, "div")
+        return _binary(ops.DIV, self, other, "div") or NotImplemented
 
     def __rtruediv__(self, other: Number) -> Value:
         """other / self for a number other."""
-        return _binary(ops.DIV, self, other, "div", reflected=True)
+        return _binary(ops.DIV, self, other, "div", reflected=True) or NotImplemented
 
     def __pow__(self, exponent: Value | Number) -> Value:
         """self ** exponent; d/dself = k self^(k-1); a Value exponent also gets self^k ln self.
@@ -115,11 +115,12 @@ class Value:
         A number exponent is a constant (``pow``); a Value exponent (``powv``) needs
         self >= 0, since d/dk self^k = self^k ln(self).
         """
-        return _binary(ops.POWV if isinstance(exponent, Value) else ops.POW, self, exponent, "pow")
+        op = ops.POWV if isinstance(exponent, Value) else ops.POW
+        return _binary(op, self, exponent, "pow") or NotImplemented
 
     def __rpow__(self, base: Number) -> Value:
         """base ** self for a number base >= 0; d/dself = base^self ln(base)."""
-        return _binary(ops.RPOW, self, base, "rpow", reflected=True)
+        return _binary(ops.RPOW, self, base, "rpow", reflected=True) or NotImplemented
 
     # -- functions --------------------------------------------------------
 
@@ -219,15 +220,13 @@ class Value:
     @staticmethod
     def dot(weights: Sequence[Value | Number], inputs: Sequence[Value | Number]) -> Value:
         """sum_i weights_i * inputs_i as one node (d/dw_i = x_i, d/dx_i = w_i)."""
-        weights = _sequence(weights, "dot", "weights")
-        inputs = _sequence(inputs, "dot", "inputs")
-        if len(weights) != len(inputs):
-            raise ValueError(
-                f"dot: needs sequences of equal length, got {len(weights)} and {len(inputs)}"
-            )
-        if not weights:
+        ws = _sequence(weights, "dot", "weights")
+        xs = _sequence(inputs, "dot", "inputs")
+        if len(ws) != len(xs):
+            raise ValueError(f"dot: needs sequences of equal length, got {len(ws)} and {len(xs)}")
+        if not ws:
             raise ValueError("dot: needs at least one pair, got empty sequences")
-        parents = _values_tuple((*weights, *inputs), "dot")
+        parents = _values_tuple((*ws, *xs), "dot")
         return _apply(ops.DOT, parents, [p.data for p in parents])
 
     # -- differentiation --------------------------------------------------
@@ -311,8 +310,6 @@ class Value:
         Nodes already copied in this ``deepcopy`` (``memo``) are reused, so copying a
         model or a list of outputs keeps one copy of each shared node. Ops are shared.
         """
-        if id(self) in memo:
-            return memo[id(self)]
         stack = [(self, False)]
         while stack:
             node, expanded = stack.pop()
@@ -326,7 +323,8 @@ class Value:
             new.data, new.grad, new.label, new.op = node.data, node.grad, node.label, node.op
             new.parents = tuple(memo[id(p)] for p in node.parents)
             memo[id(node)] = new
-        return memo[id(self)]
+        copied: Value = memo[id(self)]
+        return copied
 
 
 def _finite_float(x: object, label: object) -> float:
@@ -343,8 +341,8 @@ def _defer_to(x: object) -> bool:
     return not isinstance(x, numbers.Number) and type(x).__module__ != "builtins"
 
 
-def _as_value(x: object, op: str, owner: Value | None = None) -> Any:
-    """``x`` if a Value, a constant leaf if a finite real number, NotImplemented for a
+def _as_value(x: object, op: str, owner: Value | None = None) -> Value | None:
+    """``x`` if a Value, a constant leaf if a finite real number, None (defer) for a
     foreign type that may know how to combine with a Value, else a clear error.
 
     A number that is not finite is a ValueError, a bool, complex, str, None or
@@ -354,7 +352,7 @@ def _as_value(x: object, op: str, owner: Value | None = None) -> Any:
         return x
     if type(x) is float and x - x == 0.0:
         leaf = _new_value(Value)
-        leaf.data, leaf.grad, leaf.label, leaf.op, leaf.parents = x, 0.0, "", "", ()
+        leaf.data, leaf.grad, leaf.label, leaf.op, leaf.parents = x, 0.0, "", NO_OP, ()
         return leaf
     if is_real(x):
         other = f" (the other operand is {_describe(owner)})" if owner is not None else ""
@@ -365,7 +363,7 @@ def _as_value(x: object, op: str, owner: Value | None = None) -> Any:
                 f"{op}: operand must be a finite number, got {show(x)}{other}"
             ) from None
     if _defer_to(x):
-        return NotImplemented
+        return None
     other = f" with the Value {_describe(owner)}" if owner is not None else ""
     raise TypeError(
         f"{op}: unsupported operand {show(x)}{other}: the other operand must be a "
@@ -373,14 +371,20 @@ def _as_value(x: object, op: str, owner: Value | None = None) -> Any:
     )
 
 
-def _binary(op: Op, value: Value, other: object, name: str, reflected: bool = False) -> Any:
+def _binary(
+    op: Op, value: Value, other: object, name: str, reflected: bool = False
+) -> Value | None:
     """The node ``op(value, other)`` (``op(other, value)`` if ``reflected``), ``other`` made a
-    Value by ``_as_value``; NotImplemented for a foreign type that may know better."""
-    if not isinstance(other, Value):  # a Value needs no conversion: the hot path
-        other = _as_value(other, name, value)
-        if other is NotImplemented:
-            return NotImplemented
-    a, b = (other, value) if reflected else (value, other)
+    Value by ``_as_value``; None for a foreign type that may know better (the operator
+    method then returns NotImplemented)."""
+    if isinstance(other, Value):  # a Value needs no conversion: the hot path
+        operand = other
+    else:
+        maybe = _as_value(other, name, value)
+        if maybe is None:
+            return None
+        operand = maybe
+    a, b = (operand, value) if reflected else (value, operand)
     return _apply(op, (a, b), (a.data, b.data))
 
 
@@ -401,7 +405,7 @@ def _values_tuple(xs: Iterable[object], op: str) -> tuple[Value, ...]:
     for i, x in enumerate(xs):
         if type(x) is float and x - x == 0.0:  # a finite float: a constant leaf, no checks
             leaf = _new_value(Value)
-            leaf.data, leaf.grad, leaf.label, leaf.op, leaf.parents = x, 0.0, "", "", ()
+            leaf.data, leaf.grad, leaf.label, leaf.op, leaf.parents = x, 0.0, "", NO_OP, ()
             values.append(leaf)
         elif isinstance(x, Value):
             values.append(x)
@@ -473,7 +477,7 @@ def _apply(op: Op, parents: tuple[Value, ...], xs: Sequence[float]) -> Value:
         out.op = op
         out.parents = parents
     else:
-        out.op = ""
+        out.op = NO_OP
         out.parents = ()
     return out
 

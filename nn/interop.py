@@ -628,7 +628,7 @@ def optimizer_from_torch(torch_opt: Any, params: Any) -> _optim.Optimizer:
         for key, v in torch_opt.defaults.items()
         if key in accepted and key not in _IMPLEMENTATION_KEYS
     }
-    opt = cls(our_groups, **defaults)
+    opt: _optim.Optimizer = cls(our_groups, **defaults)
     packed = opt.state_dict()["param_groups"]
     opt.load_state_dict({"state": state, "param_groups": packed})
     opt.stepped = bool(getattr(torch_opt, "_opt_called", False))
@@ -705,7 +705,9 @@ def scheduler_from_torch(torch_sched: Any, opt: _optim.Optimizer) -> _schedules.
     if not isinstance(opt, _optim.Optimizer):
         raise TypeError(f"{owner}: opt must be an nn.optim Optimizer, got {type(opt).__name__}")
     _same_lrs(owner, torch_sched.optimizer, opt)
-    new = _move_schedule(owner, torch_sched, getattr(_schedules, name), opt, name)
-    if name == "ReduceLROnPlateau":
+    new: _schedules.LRScheduler = _move_schedule(
+        owner, torch_sched, getattr(_schedules, name), opt, name
+    )
+    if isinstance(new, _schedules.ReduceLROnPlateau):
         new.best = float(new.best)
     return new

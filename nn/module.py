@@ -485,11 +485,13 @@ class MLP(Module):
         _check_inputs("MLP", x, self.nin)
         last = len(self.layers) - 1
         drop = self.training and self.dropout > 0.0
+        h, out = x, []
         for k, layer in enumerate(self.layers):
-            x = layer(x)
+            out = layer(h)
             if drop and k < last:
-                x = self._drop(x, k)
-        return x[0] if len(x) == 1 else x
+                out = self._drop(out, k)
+            h = out
+        return out[0] if len(out) == 1 else out
 
     def _drop(self, hidden: list[Value], k: int) -> list[Value]:
         # Inverted dropout on layer k's outputs. A dropped unit is multiplied by 0.0, not

@@ -345,7 +345,7 @@ class Optimizer:
         ``{"state": {index: {field: float}}, "param_groups": [{..., "params": [index, ...]}]}``
         where a parameter's index is its position counting through all groups in order.
         """
-        index = {}
+        index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
             packed = {k: v for k, v in group.items() if k != "params"}
@@ -568,7 +568,8 @@ class Adagrad(Optimizer):
         if group["weight_decay"] != 0:
             g = _add(g, data, group["weight_decay"])
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
-        total = _addcmul(state.get("sum", group["initial_accumulator_value"]), g, g, 1.0)
+        start = state["sum"] if "sum" in state else group["initial_accumulator_value"]
+        total = _addcmul(start, g, g, 1.0)
         std = _sqrt(total) + group["eps"]
         return _addcdiv(data, g, std, -clr), {"step": step, "sum": total}
 

@@ -302,7 +302,7 @@ class ReduceLROnPlateau(LRScheduler):
             return a > best * (self.threshold + 1.0)
         return a > best + self.threshold
 
-    def step(self, metrics: float) -> None:
+    def step(self, metrics: float) -> None:  # type: ignore[override]  # as torch: takes the metric
         """Record one epoch's metric; cut the lrs if it has plateaued (see the class docstring).
 
         ``metrics`` is a finite real number or a Value (its data); a str, bool, nan or
