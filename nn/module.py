@@ -46,11 +46,6 @@ ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
 linear = x."""
 
 
-def _check_activation(name: object, argument: str) -> str:
-    owner, _, arg = argument.partition(": ")
-    return check_choice(owner, arg, name, ACTIVATIONS)
-
-
 MAX_LAYER_PARAMETERS = 10**7
 """The most parameters one layer may have (about 1 GB of Values): a larger size is a
 ValueError at once rather than an allocation that never finishes."""
@@ -355,7 +350,7 @@ class Neuron(Module):
         rng: random.Random | None = None,
     ) -> None:
         self.nin = _check_count(nin, "Neuron: nin")
-        self.activation = _check_activation(activation, "Neuron: activation")
+        self.activation = _activation("Neuron", "activation", activation)
         self._act = ACTIVATIONS[activation]
         rng = _rng(seed, rng)
         bound = 1.0 / math.sqrt(self.nin)
@@ -395,7 +390,7 @@ class Layer(Module):
         self.nin = _check_count(nin, "Layer: nin")
         self.nout = _check_count(nout, "Layer: nout")
         _check_layer_size("Layer", self.nin, self.nout)
-        self.activation = _check_activation(activation, "Layer: activation")
+        self.activation = _activation("Layer", "activation", activation)
         rng = _rng(seed, rng)
         self.neurons = [Neuron(self.nin, activation, rng=rng) for _ in range(self.nout)]
 
@@ -464,8 +459,8 @@ class MLP(Module):
         self.dropout = _check_dropout(dropout)
         check_sequence("MLP", "nouts", nouts, what="layer sizes", min_len=1)
         self.nouts = [_check_count(n, "MLP: each layer size in nouts") for n in nouts]
-        self.activation = _check_activation(activation, "MLP: activation")
-        self.output_activation = _check_activation(output_activation, "MLP: output_activation")
+        self.activation = _activation("MLP", "activation", activation)
+        self.output_activation = _activation("MLP", "output_activation", output_activation)
         rng = _rng(seed, None)
         sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
