@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Mapping
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeGuard, TypeVar
 
 __all__ = [
     "show",
@@ -75,7 +75,7 @@ def _number(x: float) -> str:
     return repr(int(x)) if float(x).is_integer() and abs(x) < 1e16 else repr(x)
 
 
-def is_real(x: object) -> bool:
+def is_real(x: object) -> TypeGuard[numbers.Real]:
     """True for a real number that is not a bool (int, float, Fraction, numpy float...)."""
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
@@ -113,9 +113,9 @@ def check_real(
     if not is_real(x):
         raise TypeError(f"{owner}: {name} must be a real number, got {show(x)}{note}")
     try:
-        value = float(x)  # type: ignore[arg-type]
+        value = float(x)
     except OverflowError:  # an int (or Fraction) beyond the float range
-        value = math.inf if x > 0 else -math.inf  # type: ignore[operator]
+        value = -math.inf if x < 0 else math.inf  # never 0: it overflowed
     if (finite and not math.isfinite(value)) or (math.isnan(value) and bounds):
         raise ValueError(f"{owner}: {name} must be finite, got {show(x)}{note}")
     if (

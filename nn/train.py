@@ -231,6 +231,7 @@ def fit(
         history["val_loss"], history["val_accuracy"] = [], []
     if patience is not None:
         history["best_epoch"], history["stopped_epoch"] = None, None
+    # Typed as a callable; with patience it must also have parameters() (a Module).
     params = model.parameters() if patience is not None else []  # type: ignore[attr-defined]
     best_loss, best_data, waited = math.inf, [p.data for p in params], 0
 
