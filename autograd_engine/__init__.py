@@ -6,16 +6,53 @@
 >>> y.backward()
 >>> x.grad                     # dy/dx = 6x
 12.0
+
+Importing the package loads the engine only: the drawing code (``viz``, ``playback`` and
+graphviz with them) is imported the first time one of its names is used (PEP 562's module
+``__getattr__``).
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 from autograd_engine.derivatives import grad, hessian
 from autograd_engine.forward import jvp
 from autograd_engine.gradcheck import GradcheckError, gradcheck
-from autograd_engine.graph import is_grad_enabled, no_grad, topological_order, zero_grad
+from autograd_engine.graph import topological_order, zero_grad
+from autograd_engine.mode import is_grad_enabled, no_grad
 from autograd_engine.ops import ALL_OPS, Op
-from autograd_engine.player import Player, player
 from autograd_engine.value import Value
-from autograd_engine.viz import backward_steps, draw_dot, save_svg
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time these load on first use
+    from autograd_engine.playback import Player, player
+    from autograd_engine.viz import backward_steps, draw_dot, save_svg
+
+# Name -> the module that defines it, imported on first use. Adding a lazy name is one line.
+# (gradcheck stays eager: it is light, and its module shares its name, so importing the
+# module ``autograd_engine.gradcheck`` would hide a lazy function behind the module.)
+_LAZY = {
+    "Player": "autograd_engine.playback",
+    "player": "autograd_engine.playback",
+    "backward_steps": "autograd_engine.viz",
+    "draw_dot": "autograd_engine.viz",
+    "save_svg": "autograd_engine.viz",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import a drawing name's module the first time the name is used, then keep the name."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'autograd_engine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "ALL_OPS",

@@ -25,7 +25,7 @@ from pathlib import Path
 from autograd_engine.examples import sigmoid_neuron
 from autograd_engine.files import write_atomic
 from autograd_engine.graph import topological_order
-from autograd_engine.player import player
+from autograd_engine.playback import player
 from autograd_engine.value import Value
 from autograd_engine.viz import draw_dot, save_svg
 

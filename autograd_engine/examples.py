@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from autograd_engine.value import Value, _is_number
+from autograd_engine.validation import is_real
+from autograd_engine.value import Value
 
 __all__ = ["sigmoid_neuron"]
 
@@ -60,7 +61,7 @@ def _numbers(values: object, n: int, name: str) -> list[float]:
             f"sigmoid_neuron: {name} must have {n} numbers, got {len(values)}: {values!r}"
         )
     for i, v in enumerate(values):
-        if not _is_number(v):
+        if not is_real(v):
             raise TypeError(
                 f"sigmoid_neuron: {name}[{i}] must be a real number, got {type(v).__name__} {v!r}"
             )

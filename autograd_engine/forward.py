@@ -24,8 +24,10 @@ from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from typing import Any
 
-from autograd_engine.graph import _enable_grad, topological_order
-from autograd_engine.value import Value, _is_number
+from autograd_engine.graph import topological_order
+from autograd_engine.mode import enable_grad
+from autograd_engine.validation import is_real
+from autograd_engine.value import Value
 
 __all__ = ["jvp"]
 
@@ -61,7 +63,7 @@ def jvp(
         seeds[x] = seeds.get(x, 0.0) + tangent
     if create_graph:
         seeds = {x: Value(s) for x, s in seeds.items()}
-    with _enable_grad() if create_graph else nullcontext():
+    with enable_grad() if create_graph else nullcontext():
         known = _sweep(_order(roots), seeds, create_graph)
     results: list[Any] = []
     for k, r in enumerate(roots):
@@ -162,7 +164,7 @@ def _check_tangents(tangents: object, n: int) -> list[float]:
         raise ValueError(f"jvp: tangents must have one entry per input ({n}), got {len(tangents)}")
     checked = []
     for i, t in enumerate(tangents):
-        if not _is_number(t):
+        if not is_real(t):
             raise TypeError(
                 f"jvp: tangents[{i}] must be a real number, got {type(t).__name__} {t!r}"
             )

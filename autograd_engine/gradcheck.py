@@ -57,9 +57,10 @@ builds a wrong graph on Values (for example one that treats ``out`` as a constan
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from autograd_engine.derivatives import grad
-from autograd_engine.graph import _enable_grad
+from autograd_engine.mode import enable_grad
 from autograd_engine.validation import check_bool, check_real, check_sequence, is_real, show
 from autograd_engine.value import Value
 
@@ -111,19 +112,25 @@ def gradcheck(
     """
     point, labels = _check_arguments(f, inputs, eps, atol, rtol)
     check_bool("gradcheck", "check_second_order", check_second_order)
-    eps, atol, rtol = float(eps), float(atol), float(rtol)
+    tol = _Tolerances(float(eps), float(atol), float(rtol))
     # Record graphs even if called inside no_grad: the check differentiates f.
-    with _enable_grad():
-        return _gradcheck(f, point, labels, eps, atol, rtol, check_second_order)
+    with enable_grad():
+        return _gradcheck(f, point, labels, tol, check_second_order)
+
+
+class _Tolerances(NamedTuple):
+    """The step of the central differences and the tolerances of the comparison."""
+
+    eps: float
+    atol: float
+    rtol: float
 
 
 def _gradcheck(
     f: Callable[..., Value],
     point: list[float],
     labels: list[str],
-    eps: float,
-    atol: float,
-    rtol: float,
+    tol: _Tolerances,
     check_second_order: bool,
 ) -> bool:
     leaves = _leaves(point, labels)
@@ -131,28 +138,23 @@ def _gradcheck(
 
     failures = []
     for i in range(len(point)):
-        h = _h(point, i, eps)
+        h = _h(point, i, tol.eps)
         plus = _call_at(f, point, labels, i, +h)[0].data
         minus = _call_at(f, point, labels, i, -h)[0].data
         numeric = (plus - minus) / _step(point[i], h)
-        failure = _compare(analytic[i], numeric, atol, rtol)
+        failure = _compare(analytic[i], numeric, tol)
         if failure:
             failures.append(f"d out / d {_name(i, labels, point)}: {failure}")
     if failures:
-        raise GradcheckError(_report("first derivatives", failures, len(point), eps, atol, rtol))
+        raise GradcheckError(_report("first derivatives", failures, len(point), tol))
 
     if check_second_order:
-        _check_hessian(f, point, labels, eps, atol, rtol)
+        _check_hessian(f, point, labels, tol)
     return True
 
 
 def _check_hessian(
-    f: Callable[..., Value],
-    point: list[float],
-    labels: list[str],
-    eps: float,
-    atol: float,
-    rtol: float,
+    f: Callable[..., Value], point: list[float], labels: list[str], tol: _Tolerances
 ) -> None:
     """Double-backward Hessian vs central differences of the analytic gradient."""
     n = len(point)
@@ -164,13 +166,13 @@ def _check_hessian(
 
     failures = []
     for j in range(n):
-        h = _h(point, j, eps)
+        h = _h(point, j, tol.eps)
         plus = _gradient_at(f, point, labels, j, +h)
         minus = _gradient_at(f, point, labels, j, -h)
         step = _step(point[j], h)
         for i in range(n):
             numeric = (plus[i] - minus[i]) / step
-            failure = _compare(analytic[i][j], numeric, atol, rtol)
+            failure = _compare(analytic[i][j], numeric, tol)
             if failure:
                 failures.append(
                     f"d2 out / d input {i}{_label(i, labels)} d input {j}{_label(j, labels)} "
@@ -182,16 +184,14 @@ def _check_hessian(
                 "second derivatives (double backward vs differences of grad)",
                 failures,
                 n * n,
-                eps,
-                atol,
-                rtol,
+                tol,
             )
         )
 
 
-def _compare(analytic: float, numeric: float, atol: float, rtol: float) -> str:
+def _compare(analytic: float, numeric: float, tol: _Tolerances) -> str:
     """'' if close, else a sentence with both values, the difference and the tolerance."""
-    tolerance = atol + rtol * abs(numeric)
+    tolerance = tol.atol + tol.rtol * abs(numeric)
     difference = abs(analytic - numeric)
     if difference <= tolerance:  # False for nan, so a nan is reported
         return ""
@@ -201,12 +201,10 @@ def _compare(analytic: float, numeric: float, atol: float, rtol: float) -> str:
     )
 
 
-def _report(
-    what: str, failures: list[str], total: int, eps: float, atol: float, rtol: float
-) -> str:
+def _report(what: str, failures: list[str], total: int, tol: _Tolerances) -> str:
     head = (
         f"gradcheck: {what} disagree with central differences at {len(failures)} of "
-        f"{total} entries (eps={eps!r}, atol={atol!r}, rtol={rtol!r}):"
+        f"{total} entries (eps={tol.eps!r}, atol={tol.atol!r}, rtol={tol.rtol!r}):"
     )
     return "\n  ".join([head, *failures])
 

@@ -1,4 +1,4 @@
-"""Graph traversal: topological order, the backpropagation loop, no_grad, zero_grad.
+"""Graph traversal: topological order, the backpropagation loop, zero_grad.
 
 Everything here is iterative (an explicit stack, never recursion), so a chain of a
 million nodes is as fine as a chain of ten. This module knows nodes only by their
@@ -9,62 +9,17 @@ each node's ``op.vjp`` (see ``ops.py``) supplies the local derivatives.
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
+from autograd_engine.mode import enable_grad as _enable_grad  # the name backprop uses
+from autograd_engine.mode import is_grad_enabled, no_grad
 from autograd_engine.validation import raise_as
 
 if TYPE_CHECKING:
     from autograd_engine.value import Value
 
 __all__ = ["topological_order", "backprop", "no_grad", "is_grad_enabled", "zero_grad"]
-
-
-class _GradMode(threading.local):
-    """Whether operations record the graph (off inside ``no_grad``); one flag per thread."""
-
-    enabled = True
-
-
-_mode = _GradMode()
-
-
-def is_grad_enabled() -> bool:
-    """True unless inside a ``no_grad()`` block."""
-    return _mode.enabled
-
-
-@contextmanager
-def _grad_mode(enabled: bool) -> Iterator[None]:
-    previous = _mode.enabled
-    _mode.enabled = enabled
-    try:
-        yield
-    finally:
-        _mode.enabled = previous
-
-
-def no_grad() -> AbstractContextManager[None]:
-    """Context manager: operations inside record no graph (results are leaves).
-
-    Use it for evaluation and for optimizer updates, where nothing will be
-    differentiated. Nests, restores the previous mode on exit, even on error, and
-    affects only the current thread.
-
-    >>> from autograd_engine import Value
-    >>> x = Value(2.0)
-    >>> with no_grad():
-    ...     y = x * 3
-    >>> y.data, y.parents                       # the value, but no history
-    (6.0, ())
-    """
-    return _grad_mode(False)
-
-
-def _enable_grad() -> AbstractContextManager[None]:
-    return _grad_mode(True)
 
 
 def topological_order(root: Value) -> list[Value]:

@@ -145,7 +145,7 @@ def graphviz_pure_path() -> str | None:
     if dist is not None:
         for file in dist.files or ():
             if file.name in names:
-                found = _executable(Path(dist.locate_file(file)))
+                found = _executable(Path(str(dist.locate_file(file))))
                 if found:
                     return found
     scripts = sysconfig.get_path("scripts")

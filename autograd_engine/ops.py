@@ -113,6 +113,12 @@ class Op(str):
         return self
 
 
+# A leaf's op: the empty string, falsy and equal to "". Typed as an Op (which it is not)
+# because only a node with parents reaches ``op.vjp`` or ``op.symbol``, a rule the type
+# of ``Value.op`` cannot state; the alternative is a run-time check per node in backprop.
+NO_OP: Op = ""  # type: ignore[assignment]
+
+
 def _registered(op: Op) -> tuple[Any, tuple[str]]:
     import pickle  # only needed when pickling
 
@@ -176,7 +182,8 @@ def _log_domain(a: float) -> ValueError | None:
 
 def _data(x: Any) -> float:
     """The float inside ``x``: ``x.data`` for a Value, ``x`` itself for a number."""
-    return getattr(x, "data", x)
+    data: float = getattr(x, "data", x)
+    return data
 
 
 def _log(x: Any) -> Any:
@@ -269,7 +276,8 @@ def _rpow_vjp(g: Any, out: Any, c: Any, b: Any) -> tuple[float, Any]:
 
 def _dot(*xs: float) -> float:
     n = len(xs) // 2
-    return sum(map(operator.mul, xs[:n], xs[n:]))
+    total: float = sum(map(operator.mul, xs[:n], xs[n:]))
+    return total
 
 
 def _dot_vjp(g: Any, out: Any, *xs: Any) -> list[Any]:

@@ -167,70 +167,44 @@ Example: ``@given(DOMAINS["log"])`` draws ``(x,)`` with ``0.05 <= x <= 100``.
 # -- backends: the same program on Values, floats or torch tensors ---------------
 
 
+# The functions the templates call through a backend, each named as its op and its method.
+BACKEND_FUNCTIONS = (
+    "exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "tan", "sqrt", "abs",
+    "leaky_relu", "softplus", "log1p", "expm1",
+)  # fmt: skip
+
+
 def value_backend() -> SimpleNamespace:
     """Functions to replay an ``Expression`` on ``Value`` objects (the engine's ops)."""
-    return SimpleNamespace(
-        exp=Value.exp,
-        log=Value.log,
-        tanh=Value.tanh,
-        sigmoid=Value.sigmoid,
-        relu=Value.relu,
-        sin=Value.sin,
-        cos=Value.cos,
-        tan=Value.tan,
-        sqrt=Value.sqrt,
-        abs=abs,  # Python's abs(x), through Value.__abs__
-        leaky_relu=Value.leaky_relu,
-        softplus=Value.softplus,
-        log1p=Value.log1p,
-        expm1=Value.expm1,
-        sum=Value.sum,
-        dot=Value.dot,
-    )
+    functions = {name: getattr(Value, name) for name in BACKEND_FUNCTIONS}
+    functions["abs"] = abs  # Python's abs(x), through Value.__abs__
+    return SimpleNamespace(**functions, sum=Value.sum, dot=Value.dot)
 
 
 def float_backend() -> SimpleNamespace:
     """Functions to replay an ``Expression`` on plain floats (the op table's forwards)."""
+    by_name = {str(op): op for op in ops.ALL_OPS}
     return SimpleNamespace(
-        exp=ops.EXP.forward,
-        log=ops.LOG.forward,
-        tanh=ops.TANH.forward,
-        sigmoid=ops.SIGMOID.forward,
-        relu=ops.RELU.forward,
-        sin=ops.SIN.forward,
-        cos=ops.COS.forward,
-        tan=ops.TAN.forward,
-        sqrt=ops.SQRT.forward,
-        abs=ops.ABS.forward,
-        leaky_relu=ops.LEAKY_RELU.forward,
-        softplus=ops.SOFTPLUS.forward,
-        log1p=ops.LOG1P.forward,
-        expm1=ops.EXPM1.forward,
+        **{name: by_name[name].forward for name in BACKEND_FUNCTIONS},
         sum=lambda xs: ops.SUM.forward(*xs),
         dot=lambda ws, xs: ops.DOT.forward(*ws, *xs),
     )
 
 
 def torch_backend() -> SimpleNamespace:
-    """Functions to replay an ``Expression`` on 0-d PyTorch tensors (imports torch)."""
+    """Functions to replay an ``Expression`` on 0-d PyTorch tensors (imports torch).
+
+    ``leaky_relu`` and ``softplus`` (beta=1, threshold=20, as ``ops.SOFTPLUS``) come from
+    ``torch.nn.functional``, the others from ``torch``.
+    """
     import torch
-    import torch.nn.functional as F  # noqa: N812
+    import torch.nn.functional as F
 
     return SimpleNamespace(
-        exp=torch.exp,
-        log=torch.log,
-        tanh=torch.tanh,
-        sigmoid=torch.sigmoid,
-        relu=torch.relu,
-        sin=torch.sin,
-        cos=torch.cos,
-        tan=torch.tan,
-        sqrt=torch.sqrt,
-        abs=torch.abs,
-        leaky_relu=F.leaky_relu,
-        softplus=F.softplus,  # beta=1, threshold=20, as ops.SOFTPLUS
-        log1p=torch.log1p,
-        expm1=torch.expm1,
+        **{
+            name: getattr(F if name in ("leaky_relu", "softplus") else torch, name)
+            for name in BACKEND_FUNCTIONS
+        },
         sum=lambda xs: torch.stack(list(xs)).sum(),
         dot=lambda ws, xs: torch.dot(torch.stack(list(ws)), torch.stack(list(xs))),
     )
@@ -276,7 +250,7 @@ def torch_ops() -> dict[str, Callable[..., Any]]:
     Constant inputs (``op.constants``) are passed as plain floats. Imports torch.
     """
     import torch
-    import torch.nn.functional as F  # noqa: N812
+    import torch.nn.functional as F
 
     return {name: functools.partial(f, torch, F) for name, f in _TORCH_OPS.items()}
 
@@ -288,7 +262,7 @@ def torch_ops() -> dict[str, Callable[..., Any]]:
 # constant ``c``, using only operators and backend functions, so it runs unchanged
 # on Values, floats and tensors. Each is defined for every real operand.
 _Template = Callable[[Any, Sequence[Any], float], Any]
-_TEMPLATES: dict[str, tuple[str, int | None, _Template]] = {
+TEMPLATES: dict[str, tuple[str, int | None, _Template]] = {
     "add": ("{0} + {1}", 2, lambda b, v, c: v[0] + v[1]),
     "sub": ("{0} - {1}", 2, lambda b, v, c: v[0] - v[1]),
     "mul": ("{0} * {1}", 2, lambda b, v, c: v[0] * v[1]),
@@ -321,7 +295,7 @@ _TEMPLATES: dict[str, tuple[str, int | None, _Template]] = {
     "dot": ("dot({half})", None, lambda b, v, c: b.dot(v[: len(v) // 2], v[len(v) // 2 :])),
 }
 
-KINDS: tuple[str, ...] = tuple(_TEMPLATES)
+KINDS: tuple[str, ...] = tuple(TEMPLATES)
 """The instruction kinds an ``Expression`` is built from (they use every op of ALL_OPS)."""
 
 _KINKED = ("relu", "abs", "softplus")  # a shift c keeps the argument clear of the kink
@@ -359,7 +333,8 @@ class Expression:
 
     def __call__(self, *xs: Value) -> Value:
         """The expression on Values: f(x_0, ..., x_{n-1}) with the engine's ops."""
-        return self.replay(xs, value_backend())
+        out: Value = self.replay(xs, value_backend())
+        return out
 
     def replay(self, xs: Sequence[Any], backend: SimpleNamespace) -> Any:
         """Run the program on ``xs`` with ``backend``'s functions; return the output."""
@@ -371,7 +346,7 @@ class Expression:
             raise ValueError(f"Expression: expects {self.n_inputs} inputs, got {len(xs)}")
         registers = list(xs)
         for step in self.instructions:
-            template = _TEMPLATES[step.kind][2]
+            template = TEMPLATES[step.kind][2]
             registers.append(template(backend, [registers[i] for i in step.args], step.const))
         return registers
 
@@ -380,7 +355,7 @@ class Expression:
         for k, step in enumerate(self.instructions):
             names = [f"v{i}" for i in step.args]
             half = len(names) // 2
-            formula = _TEMPLATES[step.kind][0].format(
+            formula = TEMPLATES[step.kind][0].format(
                 *names,
                 c=step.const,
                 all=", ".join(names),
@@ -417,7 +392,7 @@ def expressions(
             h = hessian(expr(*xs), xs)
             assert h[0][-1] == pytest.approx(h[-1][0])
     """
-    unknown = [kind for kind in kinds if kind not in _TEMPLATES]
+    unknown = [kind for kind in kinds if kind not in TEMPLATES]
     if unknown or not kinds:
         raise ValueError(f"expressions: kinds must be a non-empty subset of {KINDS}, got {kinds}")
     if not 1 <= min_inputs <= max_inputs:
@@ -431,7 +406,7 @@ def expressions(
     instructions = []
     for _ in range(draw(st.integers(1, max_instructions))):
         kind = draw(st.sampled_from(kinds))
-        arity = _TEMPLATES[kind][1]
+        arity = TEMPLATES[kind][1]
         if arity is None:  # n-ary: sum of 1..4 registers, dot of 1..3 pairs
             arity = draw(st.integers(1, 4)) if kind == "sum" else 2 * draw(st.integers(1, 3))
         # Index back from the newest register: shrinking goes towards deep chains.
@@ -441,7 +416,7 @@ def expressions(
         const = _draw_const(draw, kind, [registers[i] for i in args])
         step = Instruction(kind, args, const)
         try:
-            value = _TEMPLATES[kind][2](floats, [registers[i] for i in args], const)
+            value = TEMPLATES[kind][2](floats, [registers[i] for i in args], const)
         except (ArithmeticError, ValueError):
             value = math.inf
         near_kink = kind == "leaky_relu" and abs(registers[args[0]]) < RELU_MARGIN

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Mapping
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeGuard, TypeVar
 
 __all__ = [
     "show",
@@ -38,6 +38,8 @@ __all__ = [
 ]
 
 _MAX_SHOWN = 80
+
+T = TypeVar("T")
 
 
 def show(x: object) -> str:
@@ -73,7 +75,7 @@ def _number(x: float) -> str:
     return repr(int(x)) if float(x).is_integer() and abs(x) < 1e16 else repr(x)
 
 
-def is_real(x: object) -> bool:
+def is_real(x: object) -> TypeGuard[numbers.Real]:
     """True for a real number that is not a bool (int, float, Fraction, numpy float...)."""
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
@@ -93,8 +95,8 @@ def check_real(
     x: object,
     *,
     finite: bool = True,
-    min: float | None = None,  # noqa: A002 - reads as the math: min <= x
-    max: float | None = None,  # noqa: A002
+    min: float | None = None,  # reads as the math: min <= x
+    max: float | None = None,
     min_open: bool = False,
     max_open: bool = False,
     label: object = None,
@@ -111,9 +113,9 @@ def check_real(
     if not is_real(x):
         raise TypeError(f"{owner}: {name} must be a real number, got {show(x)}{note}")
     try:
-        value = float(x)  # type: ignore[arg-type]
+        value = float(x)
     except OverflowError:  # an int (or Fraction) beyond the float range
-        value = math.inf if x > 0 else -math.inf  # type: ignore[operator]
+        value = -math.inf if x < 0 else math.inf  # never 0: it overflowed
     if (finite and not math.isfinite(value)) or (math.isnan(value) and bounds):
         raise ValueError(f"{owner}: {name} must be finite, got {show(x)}{note}")
     if (
@@ -131,8 +133,8 @@ def check_int(
     name: str,
     x: object,
     *,
-    min: int | None = None,  # noqa: A002
-    max: int | None = None,  # noqa: A002
+    min: int | None = None,
+    max: int | None = None,
 ) -> int:
     """``x`` as an int: ``TypeError`` unless an integer (not bool), ``ValueError`` outside
     ``[min, max]``. A float such as ``2.0`` is a TypeError: sizes and counts are ints."""
@@ -153,17 +155,18 @@ def check_bool(owner: str, name: str, x: object) -> bool:
     return x
 
 
-def check_choice(owner: str, name: str, x: object, choices: Iterable[Any]) -> Any:
+def check_choice(owner: str, name: str, x: object, choices: Iterable[T]) -> T:
     """``x`` if it is one of ``choices`` (a str choice needs a str), else a ``ValueError``
     listing them (a ``TypeError`` if ``x`` is not even of the choices' type)."""
-    choices = list(choices)
-    listed = ", ".join(repr(c) for c in choices)
-    kinds = {type(c) for c in choices}
+    options = list(choices)
+    listed = ", ".join(repr(c) for c in options)
+    kinds = {type(c) for c in options}
     if kinds and not isinstance(x, tuple(kinds)):  # e.g. a list where a name is due
         raise TypeError(f"{owner}: {name} must be one of {listed}, got {show(x)}")
-    if not any(isinstance(x, type(c)) and x == c for c in choices):
-        raise ValueError(f"{owner}: {name} must be one of {listed}, got {show(x)}")
-    return x
+    for choice in options:
+        if isinstance(x, type(choice)) and x == choice:
+            return choice  # the choice itself: equal to x and of its type
+    raise ValueError(f"{owner}: {name} must be one of {listed}, got {show(x)}")
 
 
 def check_sequence(
@@ -222,7 +225,7 @@ def check_keys(
         raise ValueError(f"{owner}: {name} has the wrong keys: {', '.join(parts)}")
 
 
-def check_instance(owner: str, name: str, x: object, kind: type | tuple[type, ...]) -> Any:
+def check_instance(owner: str, name: str, x: object, kind: type[T] | tuple[type[T], ...]) -> T:
     """``x`` if it is an instance of ``kind``, else a ``TypeError`` naming the expected type."""
     if not isinstance(x, kind):
         kinds = kind if isinstance(kind, tuple) else (kind,)

@@ -9,9 +9,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd_engine import ops
-from autograd_engine.graph import _mode, accumulate, backprop, topological_order
-from autograd_engine.ops import Op
-from autograd_engine.validation import check_real, check_sequence, raise_as, show
+from autograd_engine.graph import accumulate, backprop, topological_order
+from autograd_engine.mode import grad_mode
+from autograd_engine.ops import NO_OP, Op
+from autograd_engine.validation import check_real, check_sequence, is_real, raise_as, show
 
 __all__ = ["Value", "apply_op"]
 
@@ -48,7 +49,7 @@ class Value:
     data: float
     grad: float
     label: str
-    op: Op | str
+    op: Op  # NO_OP, the empty string, for a leaf
     parents: tuple[Value, ...]
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -57,38 +58,26 @@ class Value:
             raise TypeError(f"Value: label must be a str, got {show(label)}")
         self.grad = 0.0
         self.label = label
-        self.op = ""
+        self.op = NO_OP
         self.parents = ()
 
     # -- arithmetic -------------------------------------------------------
 
     def __add__(self, other: Value | Number) -> Value:
         """self + other; d/dself = d/dother = 1."""
-        other = _as_value(other, "add", self)
-        if other is NotImplemented:
-            return NotImplemented
-        return _apply(ops.ADD, (self, other), (self.data, other.data))
+        return _binary(ops.ADD, self, other, "add") or NotImplemented
 
     def __radd__(self, other: Number) -> Value:
         """other + self."""
-        other = _as_value(other, "add", self)
-        if other is NotImplemented:
-            return NotImplemented
-        return _apply(ops.ADD, (other, self), (other.data, self.data))
+        return _binary(ops.ADD, self, other, "add", reflected=True) or NotImplemented
 
     def __mul__(self, other: Value | Number) -> Value:
         """self * other; d/dself = other, d/dother = self."""
-        other = _as_value(other, "mul", self)
-        if other is NotImplemented:
-            return NotImplemented
-        return _apply(ops.MUL, (self, other), (self.data, other.data))
+        return _binary(ops.MUL, self, other, "mul") or NotImplemented
 
     def __rmul__(self, other: Number) -> Value:
         """other * self."""
-        other = _as_value(other, "mul", self)
-        if other is NotImplemented:
-            return NotImplemented
-        return _apply(ops.MUL, (other, self), (other.data, self.data))
+        return _binary(ops.MUL, self, other, "mul", reflected=True) or NotImplemented
 
     def __neg__(self) -> Value:
         """-self, as self * -1."""
@@ -101,30 +90,24 @@ class Value:
         if type(other) is float and other - other == 0.0:  # the common case: a finite float
             return self + (-other)
         c = _as_value(other, "sub", self)
-        if c is NotImplemented:
+        if c is None:
             return NotImplemented
         return self + (-c.data)
 
     def __rsub__(self, other: Number) -> Value:
         """other - self, as other + (-self)."""
         c = _as_value(other, "sub", self)
-        if c is NotImplemented:
+        if c is None:
             return NotImplemented
         return (-self) + c.data
 
     def __truediv__(self, other: Value | Number) -> Value:
         """self / other; d/dself = 1/other, d/dother = -self/other^2. Raises on other == 0."""
-        other = _as_value(other, "div", self)
-        if other is NotImplemented:
-            return NotImplemented
-        return _apply(ops.DIV, (self, other), (self.data, other.data))
+        return _binary(ops.DIV, self, other, "div") or NotImplemented
 
     def __rtruediv__(self, other: Number) -> Value:
         """other / self for a number other."""
-        other = _as_value(other, "div", self)
-        if other is NotImplemented:
-            return NotImplemented
-        return _apply(ops.DIV, (other, self), (other.data, self.data))
+        return _binary(ops.DIV, self, other, "div", reflected=True) or NotImplemented
 
     def __pow__(self, exponent: Value | Number) -> Value:
         """self ** exponent; d/dself = k self^(k-1); a Value exponent also gets self^k ln self.
@@ -132,19 +115,12 @@ class Value:
         A number exponent is a constant (``pow``); a Value exponent (``powv``) needs
         self >= 0, since d/dk self^k = self^k ln(self).
         """
-        if isinstance(exponent, Value):
-            return _apply(ops.POWV, (self, exponent), (self.data, exponent.data))
-        k = _as_value(exponent, "pow", self)
-        if k is NotImplemented:
-            return NotImplemented
-        return _apply(ops.POW, (self, k), (self.data, k.data))
+        op = ops.POWV if isinstance(exponent, Value) else ops.POW
+        return _binary(op, self, exponent, "pow") or NotImplemented
 
     def __rpow__(self, base: Number) -> Value:
         """base ** self for a number base >= 0; d/dself = base^self ln(base)."""
-        c = _as_value(base, "rpow", self)
-        if c is NotImplemented:
-            return NotImplemented
-        return _apply(ops.RPOW, (c, self), (c.data, self.data))
+        return _binary(ops.RPOW, self, base, "rpow", reflected=True) or NotImplemented
 
     # -- functions --------------------------------------------------------
 
@@ -198,7 +174,7 @@ class Value:
         At the kink the derivative is ``negative_slope`` (as PyTorch). The slope is a
         constant of the op (its second parent, a constant leaf): it gets no gradient.
         """
-        if not _is_number(negative_slope):
+        if not is_real(negative_slope):
             raise TypeError(
                 f"leaky_relu: negative_slope must be a real number, got "
                 f"{type(negative_slope).__name__} {negative_slope!r}"
@@ -244,15 +220,13 @@ class Value:
     @staticmethod
     def dot(weights: Sequence[Value | Number], inputs: Sequence[Value | Number]) -> Value:
         """sum_i weights_i * inputs_i as one node (d/dw_i = x_i, d/dx_i = w_i)."""
-        weights = _sequence(weights, "dot", "weights")
-        inputs = _sequence(inputs, "dot", "inputs")
-        if len(weights) != len(inputs):
-            raise ValueError(
-                f"dot: needs sequences of equal length, got {len(weights)} and {len(inputs)}"
-            )
-        if not weights:
+        ws = _sequence(weights, "dot", "weights")
+        xs = _sequence(inputs, "dot", "inputs")
+        if len(ws) != len(xs):
+            raise ValueError(f"dot: needs sequences of equal length, got {len(ws)} and {len(xs)}")
+        if not ws:
             raise ValueError("dot: needs at least one pair, got empty sequences")
-        parents = _values_tuple((*weights, *inputs), "dot")
+        parents = _values_tuple((*ws, *xs), "dot")
         return _apply(ops.DOT, parents, [p.data for p in parents])
 
     # -- differentiation --------------------------------------------------
@@ -336,8 +310,6 @@ class Value:
         Nodes already copied in this ``deepcopy`` (``memo``) are reused, so copying a
         model or a list of outputs keeps one copy of each shared node. Ops are shared.
         """
-        if id(self) in memo:
-            return memo[id(self)]
         stack = [(self, False)]
         while stack:
             node, expanded = stack.pop()
@@ -351,11 +323,8 @@ class Value:
             new.data, new.grad, new.label, new.op = node.data, node.grad, node.label, node.op
             new.parents = tuple(memo[id(p)] for p in node.parents)
             memo[id(node)] = new
-        return memo[id(self)]
-
-
-def _is_number(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+        copied: Value = memo[id(self)]
+        return copied
 
 
 def _finite_float(x: object, label: object) -> float:
@@ -372,8 +341,8 @@ def _defer_to(x: object) -> bool:
     return not isinstance(x, numbers.Number) and type(x).__module__ != "builtins"
 
 
-def _as_value(x: object, op: str, owner: Value | None = None) -> Any:
-    """``x`` if a Value, a constant leaf if a finite real number, NotImplemented for a
+def _as_value(x: object, op: str, owner: Value | None = None) -> Value | None:
+    """``x`` if a Value, a constant leaf if a finite real number, None (defer) for a
     foreign type that may know how to combine with a Value, else a clear error.
 
     A number that is not finite is a ValueError, a bool, complex, str, None or
@@ -383,9 +352,9 @@ def _as_value(x: object, op: str, owner: Value | None = None) -> Any:
         return x
     if type(x) is float and x - x == 0.0:
         leaf = _new_value(Value)
-        leaf.data, leaf.grad, leaf.label, leaf.op, leaf.parents = x, 0.0, "", "", ()
+        leaf.data, leaf.grad, leaf.label, leaf.op, leaf.parents = x, 0.0, "", NO_OP, ()
         return leaf
-    if _is_number(x):
+    if is_real(x):
         other = f" (the other operand is {_describe(owner)})" if owner is not None else ""
         try:
             return Value(x)  # type: ignore[arg-type]  # a real number, checked above
@@ -394,12 +363,29 @@ def _as_value(x: object, op: str, owner: Value | None = None) -> Any:
                 f"{op}: operand must be a finite number, got {show(x)}{other}"
             ) from None
     if _defer_to(x):
-        return NotImplemented
+        return None
     other = f" with the Value {_describe(owner)}" if owner is not None else ""
     raise TypeError(
         f"{op}: unsupported operand {show(x)}{other}: the other operand must be a "
         "Value or a real number (not bool)"
     )
+
+
+def _binary(
+    op: Op, value: Value, other: object, name: str, reflected: bool = False
+) -> Value | None:
+    """The node ``op(value, other)`` (``op(other, value)`` if ``reflected``), ``other`` made a
+    Value by ``_as_value``; None for a foreign type that may know better (the operator
+    method then returns NotImplemented)."""
+    if isinstance(other, Value):  # a Value needs no conversion: the hot path
+        operand = other
+    else:
+        maybe = _as_value(other, name, value)
+        if maybe is None:
+            return None
+        operand = maybe
+    a, b = (operand, value) if reflected else (value, operand)
+    return _apply(op, (a, b), (a.data, b.data))
 
 
 def _sequence(xs: object, op: str, name: str) -> tuple[object, ...]:
@@ -419,11 +405,11 @@ def _values_tuple(xs: Iterable[object], op: str) -> tuple[Value, ...]:
     for i, x in enumerate(xs):
         if type(x) is float and x - x == 0.0:  # a finite float: a constant leaf, no checks
             leaf = _new_value(Value)
-            leaf.data, leaf.grad, leaf.label, leaf.op, leaf.parents = x, 0.0, "", "", ()
+            leaf.data, leaf.grad, leaf.label, leaf.op, leaf.parents = x, 0.0, "", NO_OP, ()
             values.append(leaf)
         elif isinstance(x, Value):
             values.append(x)
-        elif _is_number(x):
+        elif is_real(x):
             values.append(Value(check_real(op, f"input {i}", x)))
         else:
             raise TypeError(f"{op}: input {i} must be a Value or a real number, got {show(x)}")
@@ -433,7 +419,7 @@ def _values_tuple(xs: Iterable[object], op: str) -> tuple[Value, ...]:
 def _data_of(x: object) -> float:
     if isinstance(x, Value):
         return x.data
-    if _is_number(x):
+    if is_real(x):
         return x  # type: ignore[return-value]  # float vs int compares exactly, any size
     raise TypeError(f"compare: a Value can be compared with a Value or a number, got {show(x)}")
 
@@ -487,11 +473,11 @@ def _apply(op: Op, parents: tuple[Value, ...], xs: Sequence[float]) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _mode.enabled:
+    if grad_mode.enabled:
         out.op = op
         out.parents = parents
     else:
-        out.op = ""
+        out.op = NO_OP
         out.parents = ()
     return out
 

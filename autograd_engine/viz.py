@@ -16,7 +16,7 @@ Which gradients are shown:
   computed afresh by ``graph.backprop(root, 1.0)``: it is always the gradient of
   this root, whatever ``.grad`` holds, and drawing writes no ``.grad``;
 - ``backward_steps(root)`` shows the same gradients, revealed one node at a time
-  (``autograd_engine.player`` does it in the browser).
+  (``autograd_engine.playback`` does it in the browser).
 
 In the backward view the arrows run from each value to the operation that made it
 and on to that operation's inputs. The edge ``op -> input_i`` is labelled with
@@ -52,6 +52,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import graphviz
 
@@ -110,7 +111,7 @@ _FONTSIZE = 11
 _MAX_EDGE_LABELS = 64
 
 
-class Drawing(graphviz.Digraph):
+class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type information
     """A ``graphviz.Digraph`` that renders without Graphviz too, or says how to install it.
 
     Jupyter shows it as SVG through ``_repr_mimebundle_``; that, ``render``, ``pipe``
@@ -120,21 +121,26 @@ class Drawing(graphviz.Digraph):
     graphviz's bare "failed to execute" error. Everything else is ``Digraph``.
     """
 
-    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, Any]:
         with _install_hint():
-            return super()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+            bundle: dict[str, Any] = super()._repr_mimebundle_(
+                include=include, exclude=exclude, **kwargs
+            )
+            return bundle
 
-    def render(self, *args, **kwargs):
+    def render(self, *args: Any, **kwargs: Any) -> Any:
         """``Digraph.render``; without ``dot``, through ``graphviz-pure`` or the install hint."""
         with _install_hint():
             return super().render(*args, **kwargs)
 
-    def pipe(self, *args, **kwargs):
+    def pipe(self, *args: Any, **kwargs: Any) -> Any:
         """``Digraph.pipe``; without ``dot``, through ``graphviz-pure`` or the install hint."""
         with _install_hint():
             return super().pipe(*args, **kwargs)
 
-    def view(self, *args, **kwargs):
+    def view(self, *args: Any, **kwargs: Any) -> Any:
         """``Digraph.view``; without ``dot``, through ``graphviz-pure`` or the install hint."""
         with _install_hint():
             return super().view(*args, **kwargs)
@@ -235,7 +241,8 @@ def render_svg(dot: graphviz.Digraph) -> str:
     if not isinstance(dot, graphviz.Digraph | graphviz.Graph):
         raise TypeError(f"render_svg: expects a graphviz.Digraph, got {type(dot).__name__}")
     with _install_hint():  # for a plain Digraph too, not only a Drawing
-        return dot.pipe(format="svg", encoding="utf-8")
+        svg: str = dot.pipe(format="svg", encoding="utf-8")
+        return svg
 
 
 def save_svg(dot: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
@@ -522,8 +529,8 @@ def _drawing(
                 width=op_width,
                 fixedsize="shape",
             )
-    for name, box in boxes.items():
-        if name is not None:
+    for group_name, box in boxes.items():
+        if group_name is not None:
             dot.subgraph(box)
     # Left to right, the computation after the last group (a loss) would add a column per
     # node; stacked in one rank it reads top to bottom beside the network.
@@ -556,7 +563,7 @@ def _drawing(
                 dot.edge(f"n{p}", head, **attrs)
                 continue
             shown = i in grads and view.by_index[p].kind != "constant"
-            if shown:
+            if shown and contributions is not None:
                 text = _num(contributions[i][j])
                 if tooltips and group:
                     attrs["tooltip"] = _escape_attr(f"{text} from {item.title or i}")

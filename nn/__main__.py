@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from autograd_engine import no_grad
+from autograd_engine import Value, no_grad
 from nn.data import make_moons
 from nn.losses import binary_cross_entropy
 from nn.module import MLP
@@ -69,6 +69,13 @@ def plot_history(history: History, path: str) -> None:
     plt.close(fig)
 
 
+def _probability(model: MLP, a: float, b: float) -> float:
+    out = model([a, b])
+    if not isinstance(out, Value):
+        raise TypeError(f"plot_decision_boundary: the model must have one output, got {len(out)}")
+    return out.data
+
+
 def plot_decision_boundary(
     model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], path: str, steps: int = 60
 ) -> None:
@@ -82,7 +89,7 @@ def plot_decision_boundary(
     gx = [x0 + (x1 - x0) * i / (steps - 1) for i in range(steps)]
     gy = [y0 + (y1 - y0) * j / (steps - 1) for j in range(steps)]
     with no_grad():  # evaluation only: no graph to build
-        probs = [[model([a, b]).data for a in gx] for b in gy]
+        probs = [[_probability(model, a, b) for a in gx] for b in gy]
     fig, ax = plt.subplots(figsize=(6, 5))
     filled = ax.contourf(gx, gy, probs, levels=20, cmap="RdBu_r", alpha=0.6, vmin=0, vmax=1)
     ax.contour(gx, gy, probs, levels=[0.5], colors="black", linewidths=1.5)
@@ -156,7 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     loss, accuracy = evaluate(model, X, y, binary_cross_entropy)
     print(f"trained in {seconds:.1f} s")
     print(f"final training loss: {loss:.4f}")
-    print(f"training accuracy: {100 * accuracy:.1f}%")
+    if accuracy is not None:  # binary cross-entropy always has one
+        print(f"training accuracy: {100 * accuracy:.1f}%")
 
     curve = os.path.join(args.out, "loss_curve.png")
     boundary = os.path.join(args.out, "decision_boundary.png")

@@ -39,7 +39,7 @@ def _seed(seed: object, owner: str) -> random.Random:
     return random.Random(seed)
 
 
-def _finite(owner: str, X: list[list[float]], y: list, what: str) -> None:
+def _finite(owner: str, X: list[list[float]], y: Sequence[float], what: str) -> None:
     # Large but finite noise or weights can still overflow a coordinate to inf.
     if not all(math.isfinite(v) for row in X for v in row) or not all(math.isfinite(v) for v in y):
         raise ValueError(f"{owner}: {what} is so large that the data overflow to inf")

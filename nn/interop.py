@@ -41,7 +41,7 @@ import copy
 import inspect
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from autograd_engine import Value
@@ -438,12 +438,13 @@ def _plain(torch: Any, value: Any) -> Any:
     return value
 
 
-def _optimizer_name(opt: Any, module: Any, owner: str) -> str:
-    name = type(opt).__name__
-    if name not in _STATE_FIELDS or type(opt) is not getattr(module, name, None):
+def _class_name(obj: Any, module: Any, known: Collection[str], owner: str) -> str:
+    """The name of ``obj``'s class, which must be one of ``known`` from ``module``."""
+    name = type(obj).__name__
+    if name not in known or type(obj) is not getattr(module, name, None):
         raise TypeError(
-            f"{owner}: expected one of {', '.join(_STATE_FIELDS)} from {module.__name__}, "
-            f"got {type(opt).__module__}.{name}"
+            f"{owner}: expected one of {', '.join(known)} from {module.__name__}, "
+            f"got {type(obj).__module__}.{name}"
         )
     return name
 
@@ -466,7 +467,7 @@ def optimizer_to_torch(opt: _optim.Optimizer, torch_params: Any) -> Any:
     """
     torch = _torch()
     owner = "optimizer_to_torch"
-    name = _optimizer_name(opt, _optim, owner)
+    name = _class_name(opt, _optim, _STATE_FIELDS, owner)
     groups = _torch_groups(torch, owner, torch_params, [len(g["params"]) for g in opt.param_groups])
     torch_groups, states = [], []
     for k, (group, tensors) in enumerate(zip(opt.param_groups, groups, strict=True)):
@@ -524,7 +525,7 @@ def optimizer_to_torch(opt: _optim.Optimizer, torch_params: Any) -> Any:
     for t, state in states:
         if state:
             torch_opt.state[t] = state
-    if getattr(opt, "_opt_called", False):
+    if getattr(opt, "stepped", False):
         torch_opt._opt_called = True  # read by torch's schedules, as ours
     return torch_opt
 
@@ -544,7 +545,7 @@ def optimizer_from_torch(torch_opt: Any, params: Any) -> _optim.Optimizer:
     """
     torch = _torch()
     owner = "optimizer_from_torch"
-    name = _optimizer_name(torch_opt, torch.optim, owner)
+    name = _class_name(torch_opt, torch.optim, _STATE_FIELDS, owner)
     torch_groups = torch_opt.param_groups
     if hasattr(params, "parameters") and callable(params.parameters):
         params = params.parameters()
@@ -628,24 +629,14 @@ def optimizer_from_torch(torch_opt: Any, params: Any) -> _optim.Optimizer:
         for key, v in torch_opt.defaults.items()
         if key in accepted and key not in _IMPLEMENTATION_KEYS
     }
-    opt = cls(our_groups, **defaults)
+    opt: _optim.Optimizer = cls(our_groups, **defaults)
     packed = opt.state_dict()["param_groups"]
     opt.load_state_dict({"state": state, "param_groups": packed})
-    opt._opt_called = bool(getattr(torch_opt, "_opt_called", False))
+    opt.stepped = bool(getattr(torch_opt, "_opt_called", False))
     return opt
 
 
 # -- schedules ----------------------------------------------------------------------
-
-
-def _schedule_name(sched: Any, module: Any, owner: str) -> str:
-    name = type(sched).__name__
-    if name not in _SCHEDULES or type(sched) is not getattr(module, name, None):
-        raise TypeError(
-            f"{owner}: expected one of {', '.join(_SCHEDULES)} from {module.__name__}, "
-            f"got {type(sched).__module__}.{name}"
-        )
-    return name
 
 
 def _same_lrs(owner: str, source: Any, target: Any) -> None:
@@ -683,7 +674,7 @@ def scheduler_to_torch(sched: _schedules.LRScheduler, torch_opt: Any) -> Any:
     """
     torch = _torch()
     owner = "scheduler_to_torch"
-    name = _schedule_name(sched, _schedules, owner)
+    name = _class_name(sched, _schedules, _SCHEDULES, owner)
     if not isinstance(torch_opt, torch.optim.Optimizer):
         raise TypeError(
             f"{owner}: torch_opt must be a torch.optim.Optimizer, got {type(torch_opt).__name__}"
@@ -701,11 +692,13 @@ def scheduler_from_torch(torch_sched: Any, opt: _optim.Optimizer) -> _schedules.
     """
     torch = _torch()
     owner = "scheduler_from_torch"
-    name = _schedule_name(torch_sched, torch.optim.lr_scheduler, owner)
+    name = _class_name(torch_sched, torch.optim.lr_scheduler, _SCHEDULES, owner)
     if not isinstance(opt, _optim.Optimizer):
         raise TypeError(f"{owner}: opt must be an nn.optim Optimizer, got {type(opt).__name__}")
     _same_lrs(owner, torch_sched.optimizer, opt)
-    new = _move_schedule(owner, torch_sched, getattr(_schedules, name), opt, name)
-    if name == "ReduceLROnPlateau":
+    new: _schedules.LRScheduler = _move_schedule(
+        owner, torch_sched, getattr(_schedules, name), opt, name
+    )
+    if isinstance(new, _schedules.ReduceLROnPlateau):
         new.best = float(new.best)
     return new

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from autograd_engine import Value
 from autograd_engine.validation import (
@@ -58,7 +59,7 @@ def _batch(name: str, x: object, what: str) -> list[object]:
     return check_sequence(name, what, x, what=items, forbid=(Value,))
 
 
-def _check_batch(name: str, a: object, b: object, an: str, bn: str) -> tuple[list, list]:
+def _check_batch(name: str, a: object, b: object, an: str, bn: str) -> tuple[list[Any], list[Any]]:
     a, b = _batch(name, a, an), _batch(name, b, bn)
     if len(a) != len(b):
         raise ValueError(f"{name}: {an} and {bn} differ in length ({len(a)} vs {len(b)})")

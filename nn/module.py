@@ -46,11 +46,6 @@ ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
 linear = x."""
 
 
-def _check_activation(name: object, argument: str) -> str:
-    owner, _, arg = argument.partition(": ")
-    return check_choice(owner, arg, name, ACTIVATIONS)
-
-
 MAX_LAYER_PARAMETERS = 10**7
 """The most parameters one layer may have (about 1 GB of Values): a larger size is a
 ValueError at once rather than an allocation that never finishes."""
@@ -355,7 +350,7 @@ class Neuron(Module):
         rng: random.Random | None = None,
     ) -> None:
         self.nin = _check_count(nin, "Neuron: nin")
-        self.activation = _check_activation(activation, "Neuron: activation")
+        self.activation = _activation("Neuron", "activation", activation)
         self._act = ACTIVATIONS[activation]
         rng = _rng(seed, rng)
         bound = 1.0 / math.sqrt(self.nin)
@@ -419,7 +414,7 @@ class Layer(Module):
         self.nin = _check_count(nin, "Layer: nin")
         self.nout = _check_count(nout, "Layer: nout")
         _check_layer_size("Layer", self.nin, self.nout)
-        self.activation = _check_activation(activation, "Layer: activation")
+        self.activation = _activation("Layer", "activation", activation)
         rng = _rng(seed, rng)
         self.neurons = [Neuron(self.nin, activation, rng=rng) for _ in range(self.nout)]
         self._name("L0")
@@ -494,8 +489,8 @@ class MLP(Module):
         self.dropout = _check_dropout(dropout)
         check_sequence("MLP", "nouts", nouts, what="layer sizes", min_len=1)
         self.nouts = [_check_count(n, "MLP: each layer size in nouts") for n in nouts]
-        self.activation = _check_activation(activation, "MLP: activation")
-        self.output_activation = _check_activation(output_activation, "MLP: output_activation")
+        self.activation = _activation("MLP", "activation", activation)
+        self.output_activation = _activation("MLP", "output_activation", output_activation)
         rng = _rng(seed, None)
         sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
@@ -517,11 +512,13 @@ class MLP(Module):
         _check_inputs("MLP", x, self.nin)
         last = len(self.layers) - 1
         drop = self.training and self.dropout > 0.0
+        h, out = x, []
         for k, layer in enumerate(self.layers):
-            x = layer(x)
+            out = layer(h)
             if drop and k < last:
-                x = self._drop(x, k)
-        return x[0] if len(x) == 1 else x
+                out = self._drop(out, k)
+            h = out
+        return out[0] if len(out) == 1 else out
 
     def _drop(self, hidden: list[Value], k: int) -> list[Value]:
         # Inverted dropout on layer k's outputs. A dropped unit is multiplied by 0.0, not

@@ -1,19 +1,24 @@
 """Optimizers that give the same iterates as ``torch.optim``, on scalar ``Value`` parameters.
 
 Every optimizer reads ``p.grad`` and writes ``p.data`` with plain float arithmetic (no graph
-is built). The updates repeat, operation for operation, the single-tensor (``foreach=False``)
-code of torch 2.13 in double precision, including where torch's CPU kernels fuse a multiply
-and an add into one rounding (an FMA): ``add(x, alpha=a)`` is ``fma(a, x, self)``,
-``addcmul(t1, t2, value=v)`` is ``fma(v*t1, t2, self)`` and ``lerp(end, w)`` is
-``fma(w, end - self, self)`` for ``|w| < 0.5``, else ``fma(w - 1, end - self, end)``;
-``addcdiv(t1, t2, value=v)`` is ``self + (v*t1)/t2`` with two roundings. Below, ``fma`` in a
-formula means that single rounding; everything else rounds after each operation.
-(Measured on torch 2.13's x86-64 CPU kernels, whose scalar paths are compiled with FMA;
-a torch build without FMA rounds twice there, which moves iterates by about 1e-16.)
+is built). Each update repeats, line for line, the single-tensor (``foreach=False``) code of
+torch 2.13 in double precision, through float helpers named after the torch operations they
+reproduce, including where torch's CPU kernels fuse a multiply and an add into one rounding
+(an FMA): ``_add(x, y, alpha)`` is ``fma(alpha, y, x)``, ``_addcmul(x, t1, t2, value)`` is
+``fma(value*t1, t2, x)``, ``_lerp(start, end, w)`` is ``fma(w, end - start, start)`` for
+``|w| < 0.5``, else ``fma(w - 1, end - start, end)``; ``_addcdiv(x, t1, t2, value)`` is
+``x + (value*t1)/t2`` with two roundings. Below, ``fma`` in a formula means that single
+rounding; everything else rounds after each operation. (Measured on torch 2.13's x86-64 CPU
+kernels, whose scalar paths are compiled with FMA; a torch build without FMA rounds twice
+there, which moves iterates by about 1e-16.)
 
-A step is atomic: it first checks every gradient (a nan or inf raises
+An optimizer is its signature (torch's, with torch's defaults), a spec of its
+hyperparameters (``hyperparameters``: name -> check) and a pure ``_update``. The base class
+validates, builds the param groups, refuses torch's flags this engine has no use for, and
+keeps a step atomic: it first checks every gradient (a nan or inf raises
 ``FloatingPointError`` naming the parameter), then computes every new value and state, and
 only if all are finite writes them back. A failed step changes no parameter and no state.
+Notebook 05 derives the updates and compares them with their textbook forms.
 
 Differences from torch, all deliberate: every parameter takes part in every step (a Value's
 grad is a float, never ``None``); the same Value twice, even within one group, is a
@@ -29,9 +34,9 @@ creates none and fails at the next step).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 from autograd_engine import Value
 from autograd_engine.validation import (
@@ -47,9 +52,12 @@ from autograd_engine.validation import (
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "clip_grad_norm_"]
 
 State = dict[str, float]
+Group = dict[str, Any]
+Params = Iterable[Value] | Iterable[dict[str, Any]]
+Check = Callable[[str, str, Any], Any]  # (owner, name, value) -> the value, normalised
 
 
-# -- exact arithmetic helpers -------------------------------------------------------
+# -- the float operations of torch's CPU kernels ------------------------------------
 
 _SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's constant for splitting a double in halves
 
@@ -77,7 +85,22 @@ def _fma_emulated(a: float, b: float, c: float) -> float:
     return math.fsum((p, e, c))
 
 
-_fma = getattr(math, "fma", None) or _fma_emulated  # math.fma exists from Python 3.13
+_fma: Callable[[float, float, float], float] = getattr(math, "fma", _fma_emulated)  # 3.13+
+
+
+def _add(x: float, y: float, alpha: float) -> float:
+    """torch.add(x, y, alpha=alpha) on CPU: fma(alpha, y, x)."""
+    return _fma(alpha, y, x)
+
+
+def _addcmul(x: float, t1: float, t2: float, value: float) -> float:
+    """torch.addcmul(x, t1, t2, value=value) on CPU: fma(value*t1, t2, x)."""
+    return _fma(value * t1, t2, x)
+
+
+def _addcdiv(x: float, t1: float, t2: float, value: float) -> float:
+    """torch.addcdiv(x, t1, t2, value=value) on CPU: x + (value*t1)/t2, rounded each time."""
+    return x + (value * t1) / t2
 
 
 def _lerp(start: float, end: float, weight: float) -> float:
@@ -88,29 +111,20 @@ def _lerp(start: float, end: float, weight: float) -> float:
 
 
 def _sqrt(x: float) -> float:
-    """sqrt as torch computes it: nan (not an exception) for a negative or nan input."""
+    """torch.sqrt: nan (not an exception) for a negative or nan input."""
     return math.sqrt(x) if x >= 0.0 else math.nan
 
 
-# -- argument checking --------------------------------------------------------------
+# -- the checks a spec is made of ---------------------------------------------------
+
+_TORCH_NAMES = {"lr": "learning rate", "eps": "epsilon value"}
 
 
-_is_real = is_real
-
-
-def _real(owner: str, name: str, x: object) -> float:
-    """``x`` as a finite float, or a TypeError/ValueError naming ``name`` and ``x``."""
-    return check_real(owner, name, x)
-
-
-def _flag(owner: str, name: str, x: object) -> bool:
-    return check_bool(owner, name, x)
-
-
-def _at_least_zero(owner: str, name: str, what: str, x: object) -> float:
+def _nonnegative(owner: str, name: str, x: object) -> float:
     """A finite float >= 0; the message also quotes torch's ``Invalid <what>: <x>``."""
     value = check_real(owner, name, x)
     if not 0.0 <= value:
+        what = _TORCH_NAMES.get(name, f"{name} value")
         raise ValueError(
             f"{owner}: {name} must be a finite number >= 0, got {show(x)} "
             f"(torch: Invalid {what}: {name}={x!r})"
@@ -118,14 +132,34 @@ def _at_least_zero(owner: str, name: str, what: str, x: object) -> float:
     return value
 
 
-def _single_tensor_only(owner: str, **options: object) -> None:
-    """torch's foreach/fused/capturable/differentiable, accepted only at their defaults."""
-    for name, value in options.items():
-        if value:
+def _betas(owner: str, name: str, x: object) -> tuple[float, float]:
+    """A pair of floats, each in [0, 1)."""
+    if not isinstance(x, tuple | list):
+        raise TypeError(f"{owner}: {name} must be a pair (beta1, beta2), got {show(x)}")
+    if len(x) != 2:
+        raise ValueError(f"{owner}: {name} must be a pair (beta1, beta2), got {show(x)}")
+    for k, beta in enumerate(x):
+        if not 0.0 <= check_real(owner, f"{name}[{k}]", beta) < 1.0:
             raise ValueError(
-                f"{owner}: {name}={value!r} is not supported: every parameter is one float, "
-                "updated on the single-tensor path (leave it None/False)"
+                f"{owner}: {name}[{k}] must be a number in [0, 1), got {show(beta)} "
+                f"(torch: Invalid beta parameter at index {k})"
             )
+    return (float(x[0]), float(x[1]))
+
+
+def _always(owner: str, name: str, x: object) -> bool:
+    """A bool, which is read as True whatever it says (AdamW always decouples, as torch)."""
+    check_bool(owner, name, x)
+    return True
+
+
+# torch's flags for its vectorised and compiled paths: accepted only at their defaults.
+_SINGLE_TENSOR_ONLY = ("foreach", "fused", "capturable", "differentiable")
+
+
+def _hyperparameters(arguments: dict[str, Any]) -> dict[str, Any]:
+    """A constructor's ``locals()``, less ``self``, ``params`` and ``__class__``."""
+    return {k: v for k, v in arguments.items() if k not in ("self", "params", "__class__")}
 
 
 def _describe(p: Value, group: int, index: int) -> str:
@@ -142,34 +176,40 @@ class Optimizer:
 
     ``params`` is an iterable of Values, or of dicts ``{"params": [...], "lr": ..., ...}``
     (param groups, as in torch); a group's missing hyperparameters come from ``defaults``.
-    Subclasses define ``_check_group(group)`` (validate, normalise) and
+    A subclass names the check of each hyperparameter in ``hyperparameters`` and defines
     ``_update(data, grad, state, group) -> (new_data, new_state)``, a pure function of floats.
     """
 
-    def __init__(
-        self, params: Iterable[Value] | Iterable[dict[str, Any]], defaults: dict[str, Any]
-    ):
+    hyperparameters: ClassVar[dict[str, Check]] = {}
+
+    def __init__(self, params: Params, defaults: Mapping[str, Any]):
+        owner = type(self).__name__
         if isinstance(params, Value | dict):
-            raise TypeError(
-                f"{type(self).__name__}: params must be an iterable of Values or of dicts, "
-                f"got a single {type(params).__name__}"
-            )
-        if not isinstance(params, Iterable):
-            raise TypeError(
-                f"{type(self).__name__}: params must be an iterable of Values or of dicts, "
-                f"got {type(params).__name__} {params!r}"
-            )
-        self.defaults: dict[str, Any] = dict(defaults)
+            got = f"a single {type(params).__name__}"
+        elif not isinstance(params, Iterable):
+            got = f"{type(params).__name__} {params!r}"
+        else:
+            got = ""
+        if got:
+            raise TypeError(f"{owner}: params must be an iterable of Values or of dicts, got {got}")
+        defaults = dict(defaults)
+        for flag in _SINGLE_TENSOR_ONLY:
+            if value := defaults.pop(flag, None):
+                raise ValueError(
+                    f"{owner}: {flag}={value!r} is not supported: every parameter is one float, "
+                    "updated on the single-tensor path (leave it None/False)"
+                )
+        self.defaults: dict[str, Any] = self._check_group(defaults)
         self.state: dict[Value, State] = {}
-        self.param_groups: list[dict[str, Any]] = []
-        self._opt_called = False  # read by schedules, to warn when they step first
+        self.param_groups: list[Group] = []
+        self.stepped = False  # True once step() has run: schedules warn if they step first
         groups = list(params)
         if not groups:
-            raise ValueError(f"{type(self).__name__}: optimizer got an empty parameter list")
+            raise ValueError(f"{owner}: optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         # Build every group on a scratch copy first, so a bad group leaves nothing half-made.
-        built: list[dict[str, Any]] = []
+        built: list[Group] = []
         for group in groups:
             built.append(self._build_group(group, built))
         for group in built:
@@ -177,7 +217,7 @@ class Optimizer:
 
     # -- groups ---------------------------------------------------------------
 
-    def add_param_group(self, param_group: dict[str, Any]) -> None:
+    def add_param_group(self, param_group: Group) -> None:
         """Append a param group (``{"params": [...], hyperparameter: value, ...}``).
 
         Missing hyperparameters are taken from ``defaults``. Raises, adding nothing, if the
@@ -186,7 +226,7 @@ class Optimizer:
         """
         self._add_built_group(self._build_group(param_group, self.param_groups))
 
-    def _build_group(self, param_group: object, existing: list[dict[str, Any]]) -> dict[str, Any]:
+    def _build_group(self, param_group: object, existing: list[dict[str, Any]]) -> Group:
         owner = type(self).__name__
         if not isinstance(param_group, dict):
             raise TypeError(
@@ -229,12 +269,17 @@ class Optimizer:
         group = {"params": params, **self._check_group(group)}
         return group
 
-    def _add_built_group(self, group: dict[str, Any]) -> None:
+    def _add_built_group(self, group: Group) -> None:
         self.param_groups.append(group)
 
-    def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
-        """Validate a group's hyperparameters; return them normalised (floats, tuples)."""
-        return group
+    def _check_group(self, group: Group) -> Group:
+        """Validate a group's hyperparameters by the class's spec; return them normalised,
+        the spec's names first, in its order."""
+        owner = type(self).__name__
+        checked = {
+            name: check(owner, name, group[name]) for name, check in self.hyperparameters.items()
+        }
+        return {**checked, **{k: v for k, v in group.items() if k not in checked}}
 
     # -- stepping -------------------------------------------------------------
 
@@ -256,7 +301,7 @@ class Optimizer:
                 g = p.grad
                 if type(g) is float and g - g == 0.0:  # the common case: a finite float
                     continue
-                if not _is_real(g):
+                if not is_real(g):
                     raise TypeError(
                         f"{owner}.step: the gradient of {_describe(p, g_index, i)} must be a "
                         f"real number, got {show(g)}; no parameter or state was changed"
@@ -287,11 +332,9 @@ class Optimizer:
         for p, data, state in updates:
             p.data = data
             self.state[p] = state
-        self._opt_called = True
+        self.stepped = True
 
-    def _update(
-        self, data: float, grad: float, state: State, group: dict[str, Any]
-    ) -> tuple[float, State]:
+    def _update(self, data: float, grad: float, state: State, group: Group) -> tuple[float, State]:
         raise NotImplementedError
 
     # -- saving ---------------------------------------------------------------
@@ -302,7 +345,7 @@ class Optimizer:
         ``{"state": {index: {field: float}}, "param_groups": [{..., "params": [index, ...]}]}``
         where a parameter's index is its position counting through all groups in order.
         """
-        index = {}
+        index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
             packed = {k: v for k, v in group.items() if k != "params"}
@@ -372,13 +415,13 @@ class Optimizer:
                 check_keys(owner, f"state[{key!r}]", fields, sorted(expected))
             checked = {}
             for name, v in fields.items():
-                checked[name] = _real(owner, f"state[{key!r}][{name!r}]", v)
+                checked[name] = check_real(owner, f"state[{key!r}][{name!r}]", v)
             new_state[p] = checked
         self.param_groups[:] = new_groups
         self.state.clear()
         self.state.update(new_state)
 
-    def _state_fields(self, group: dict[str, Any]) -> set[str] | None:
+    def _state_fields(self, group: Group) -> set[str] | None:
         """The fields a parameter's state has under ``group`` (None if it cannot be told).
 
         Found by running the pure ``_update`` once on sample floats, so every optimizer,
@@ -399,42 +442,36 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
-# -- SGD ----------------------------------------------------------------------------
+# -- the optimizers: a signature, a spec and an update -------------------------------
 
 
 class SGD(Optimizer):
     """Stochastic gradient descent, optionally with momentum, dampening, Nesterov, weight decay.
 
-    The update, exactly as computed (``fma`` rounds once, see the module docstring)::
+    As computed (``fma`` rounds once)::
 
         g = -grad if maximize else grad
-        g = fma(weight_decay, p, g)                       # if weight_decay != 0
-        buf = g                                           # first step (momentum != 0)
-        buf = fma(1 - dampening, g, buf * momentum)       # later steps
-        g = fma(momentum, buf, g) if nesterov else buf    # if momentum != 0
-        p = fma(-lr, g, p)
+        g = add(g, p, alpha=weight_decay)                    # if weight_decay != 0
+        buf = g                                              # first step (momentum != 0)
+        buf = add(buf * momentum, g, alpha=1 - dampening)    # later steps
+        g = add(g, buf, alpha=momentum) if nesterov else buf # if momentum != 0
+        p = add(p, g, alpha=-lr)
 
-    Textbook forms. With a constant ``lr`` and no dampening, torch's ``buf = mu*buf + g;
-    p -= lr*buf`` is the classic momentum ``v = mu*v - lr*g; p += v`` with ``v = -lr*buf``
-    (multiply the first by ``-lr``), which is Heaton's eq. 6.12,
-    ``Δw(t) = -ε ∂E/∂w + α Δw(t-1)``, with ``ε = lr``, ``α = mu``. (If ``lr`` changes, the
-    two differ: torch's buffer holds gradients, so a new ``lr`` applies to the whole buffer.)
-
-    Nesterov looks ahead: it steps along ``g + mu*buf``, the gradient plus the momentum it
-    is about to apply. Heaton's eq. 6.13 ``n_t = α n_{t-1} + ε ∂E/∂w`` is torch's buffer
-    times ``ε = lr`` (``n = lr*buf``), and eq. 6.14 ``Δw_t = α n_{t-1} - (1+α) n_t``
-    equals ``-(ε ∂E/∂w + α n_t)`` (substitute ``α n_{t-1} = n_t - ε ∂E/∂w``), which is
-    torch's ``-lr*(g + mu*buf)``: the same step, for a constant ``lr``. Torch starts the
-    buffer at ``g``, which is ``mu*0 + g``: the same as ``v_0 = 0`` and Heaton's ``n_0 = 0``
-    (only a nonzero ``dampening`` tells them apart, as torch does not dampen the first step).
-
-    Defaults as torch 2.13: ``lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-    nesterov=False, maximize=False``. State per parameter: ``"momentum_buffer"``.
+    State per parameter: ``"momentum_buffer"`` (if momentum != 0).
     """
+
+    hyperparameters: ClassVar[dict[str, Check]] = {
+        "lr": _nonnegative,
+        "momentum": _nonnegative,
+        "dampening": check_real,
+        "weight_decay": _nonnegative,
+        "nesterov": check_bool,
+        "maximize": check_bool,
+    }
 
     def __init__(
         self,
-        params: Iterable[Value] | Iterable[dict[str, Any]],
+        params: Params,
         lr: float = 1e-3,
         momentum: float = 0,
         dampening: float = 0,
@@ -446,84 +483,62 @@ class SGD(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        _single_tensor_only(
-            type(self).__name__, foreach=foreach, differentiable=differentiable, fused=fused
-        )
-        defaults = {
-            "lr": lr,
-            "momentum": momentum,
-            "dampening": dampening,
-            "weight_decay": weight_decay,
-            "nesterov": nesterov,
-            "maximize": maximize,
-        }
-        defaults = self._check_group(defaults)
-        super().__init__(params, defaults)
+        super().__init__(params, _hyperparameters(locals()))
 
-    def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
-        owner = type(self).__name__
-        out = dict(group)
-        out["lr"] = _at_least_zero(owner, "lr", "learning rate", group["lr"])
-        out["momentum"] = _at_least_zero(owner, "momentum", "momentum value", group["momentum"])
-        out["dampening"] = _real(owner, "dampening", group["dampening"])
-        out["weight_decay"] = _at_least_zero(
-            owner, "weight_decay", "weight_decay value", group["weight_decay"]
-        )
-        out["nesterov"] = _flag(owner, "nesterov", group["nesterov"])
-        out["maximize"] = _flag(owner, "maximize", group["maximize"])
+    def _check_group(self, group: Group) -> Group:
+        out = super()._check_group(group)
         if out["nesterov"] and (out["momentum"] <= 0 or out["dampening"] != 0):
             raise ValueError(
-                f"{owner}: Nesterov momentum requires a momentum and zero dampening, got "
-                f"momentum={group['momentum']!r}, dampening={group['dampening']!r}"
+                f"{type(self).__name__}: Nesterov momentum requires a momentum and zero "
+                f"dampening, got momentum={group['momentum']!r}, "
+                f"dampening={group['dampening']!r}"
             )
         return out
 
-    def _update(
-        self, data: float, grad: float, state: State, group: dict[str, Any]
-    ) -> tuple[float, State]:
+    def _update(self, data: float, grad: float, state: State, group: Group) -> tuple[float, State]:
         lr, momentum = group["lr"], group["momentum"]
         g = -grad if group["maximize"] else grad
         if group["weight_decay"] != 0:
-            g = _fma(group["weight_decay"], data, g)
-        new_state = dict(state)
+            g = _add(g, data, group["weight_decay"])
+        new = dict(state)
         if momentum != 0:
             buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = g
-            else:
-                buf = _fma(1 - group["dampening"], g, buf * momentum)
-            new_state["momentum_buffer"] = buf
-            g = _fma(momentum, buf, g) if group["nesterov"] else buf
-        return _fma(-lr, g, data), new_state
-
-
-# -- Adagrad ------------------------------------------------------------------------
+            buf = g if buf is None else _add(buf * momentum, g, 1 - group["dampening"])
+            new["momentum_buffer"] = buf
+            g = _add(g, buf, momentum) if group["nesterov"] else buf
+        return _add(data, g, -lr), new
 
 
 class Adagrad(Optimizer):
     """Adagrad: each parameter's step is divided by the root of its summed squared gradients.
 
-    The update, exactly as computed (``fma`` rounds once)::
+    As computed (``fma`` rounds once)::
 
         step = step + 1
         g = -grad if maximize else grad
-        g = fma(weight_decay, p, g)                    # if weight_decay != 0
+        g = add(g, p, alpha=weight_decay)              # if weight_decay != 0
         clr = lr / (1 + (step - 1) * lr_decay)
-        sum = fma(g, g, sum)                           # sum starts at initial_accumulator_value
-        std = sqrt(sum) + eps
-        p = p + (-clr * g) / std
+        sum = addcmul(sum, g, g, value=1)
+        p = addcdiv(p, g, sqrt(sum) + eps, value=-clr)
 
-    i.e. ``p -= clr * g / (sqrt(sum_t g_t^2) + eps)``. Defaults as torch 2.13: ``lr=1e-2,
-    lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10``. State per
-    parameter, created with the group (as torch does): ``"step"`` (0.0) and ``"sum"``, which
-    starts at the constructor's ``initial_accumulator_value`` for every group given to the
-    constructor (torch ignores a group's own value there) and at the group's own value for a
-    group added later.
+    State per parameter, created with the group (as torch): ``"step"`` (0.0) and ``"sum"``,
+    which starts at the constructor's ``initial_accumulator_value`` for every group given to
+    the constructor (torch ignores a group's own value there) and at the group's own value
+    for a group added later.
     """
+
+    hyperparameters: ClassVar[dict[str, Check]] = {
+        "lr": _nonnegative,
+        "lr_decay": _nonnegative,
+        "eps": _nonnegative,
+        "weight_decay": _nonnegative,
+        "initial_accumulator_value": _nonnegative,
+        "maximize": check_bool,
+    }
 
     def __init__(
         self,
-        params: Iterable[Value] | Iterable[dict[str, Any]],
+        params: Params,
         lr: float = 1e-2,
         lr_decay: float = 0,
         weight_decay: float = 0,
@@ -535,96 +550,67 @@ class Adagrad(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        _single_tensor_only(
-            type(self).__name__, foreach=foreach, differentiable=differentiable, fused=fused
-        )
-        defaults = {
-            "lr": lr,
-            "lr_decay": lr_decay,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "initial_accumulator_value": initial_accumulator_value,
-            "maximize": maximize,
-        }
-        defaults = self._check_group(defaults)
-        super().__init__(params, defaults)
+        super().__init__(params, _hyperparameters(locals()))
         # As torch: the groups given here start from the constructor's value, even a group
         # that names its own initial_accumulator_value.
         for group in self.param_groups:
             for p in group["params"]:
-                self.state[p]["sum"] = defaults["initial_accumulator_value"]
+                self.state[p]["sum"] = self.defaults["initial_accumulator_value"]
 
-    def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
-        owner = type(self).__name__
-        out = dict(group)
-        out["lr"] = _at_least_zero(owner, "lr", "learning rate", group["lr"])
-        out["lr_decay"] = _at_least_zero(owner, "lr_decay", "lr_decay value", group["lr_decay"])
-        out["weight_decay"] = _at_least_zero(
-            owner, "weight_decay", "weight_decay value", group["weight_decay"]
-        )
-        out["initial_accumulator_value"] = _at_least_zero(
-            owner,
-            "initial_accumulator_value",
-            "initial_accumulator_value value",
-            group["initial_accumulator_value"],
-        )
-        out["eps"] = _at_least_zero(owner, "eps", "epsilon value", group["eps"])
-        out["maximize"] = _flag(owner, "maximize", group["maximize"])
-        return out
-
-    def _add_built_group(self, group: dict[str, Any]) -> None:
+    def _add_built_group(self, group: Group) -> None:
         super()._add_built_group(group)
         for p in group["params"]:
             self.state[p] = {"step": 0.0, "sum": group["initial_accumulator_value"]}
 
-    def _update(
-        self, data: float, grad: float, state: State, group: dict[str, Any]
-    ) -> tuple[float, State]:
+    def _update(self, data: float, grad: float, state: State, group: Group) -> tuple[float, State]:
         step = state.get("step", 0.0) + 1.0
         g = -grad if group["maximize"] else grad
         if group["weight_decay"] != 0:
-            g = _fma(group["weight_decay"], data, g)
+            g = _add(g, data, group["weight_decay"])
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
-        total = _fma(g, g, state.get("sum", group["initial_accumulator_value"]))
+        start = state["sum"] if "sum" in state else group["initial_accumulator_value"]
+        total = _addcmul(start, g, g, 1.0)
         std = _sqrt(total) + group["eps"]
-        return data + (-clr * g) / std, {"step": step, "sum": total}
-
-
-# -- RMSprop ------------------------------------------------------------------------
+        return _addcdiv(data, g, std, -clr), {"step": step, "sum": total}
 
 
 class RMSprop(Optimizer):
     """RMSprop: divide the gradient by a running root-mean-square of recent gradients.
 
-    The update, exactly as computed (``fma`` rounds once)::
+    As computed (``fma`` rounds once)::
 
         step = step + 1
         g = -grad if maximize else grad
-        g = fma(weight_decay, p, g)                         # if weight_decay != 0
-        square_avg = fma((1 - alpha) * g, g, square_avg * alpha)
+        g = add(g, p, alpha=weight_decay)                    # if weight_decay != 0
+        square_avg = addcmul(square_avg * alpha, g, g, value=1 - alpha)
         if centered:
-            grad_avg = lerp(grad_avg, g, 1 - alpha)         # grad_avg + (1-alpha)*(g - grad_avg)
-            avg = sqrt(fma(-grad_avg, grad_avg, square_avg)) + eps
+            grad_avg = lerp(grad_avg, g, 1 - alpha)
+            avg = sqrt(addcmul(square_avg, grad_avg, grad_avg, value=-1)) + eps
         else:
             avg = sqrt(square_avg) + eps
         if momentum > 0:
-            buf = buf * momentum + g / avg
-            p = fma(-lr, buf, p)
+            buf = addcdiv(buf * momentum, g, avg, value=1)
+            p = add(p, buf, alpha=-lr)
         else:
-            p = p + (-lr * g) / avg
+            p = addcdiv(p, g, avg, value=-lr)
 
-    Textbook form (the seed notes): ``s = β s + (1-β) dw²;  w -= α dw / sqrt(s + ε)``, with
-    ``β = alpha`` and ``α = lr``. Torch (and this class) adds ``eps`` *outside* the root,
-    ``sqrt(s) + eps``, so the two differ when ``s`` is comparable to ``eps``. ``centered``
-    divides by an estimate of the standard deviation, ``sqrt(s - mean(g)²)``, instead.
-    Defaults as torch 2.13: ``lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-    centered=False``. State: ``"step"``, ``"square_avg"``, and ``"momentum_buffer"`` (if
-    momentum > 0) and ``"grad_avg"`` (if centered), all starting at 0.
+    State: ``"step"``, ``"square_avg"``, and ``"momentum_buffer"`` (if momentum > 0) and
+    ``"grad_avg"`` (if centered), all starting at 0.
     """
+
+    hyperparameters: ClassVar[dict[str, Check]] = {
+        "lr": _nonnegative,
+        "momentum": _nonnegative,
+        "alpha": _nonnegative,
+        "eps": _nonnegative,
+        "centered": check_bool,
+        "weight_decay": _nonnegative,
+        "maximize": check_bool,
+    }
 
     def __init__(
         self,
-        params: Iterable[Value] | Iterable[dict[str, Any]],
+        params: Params,
         lr: float = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,
@@ -637,94 +623,62 @@ class RMSprop(Optimizer):
         foreach: bool | None = None,
         differentiable: bool = False,
     ) -> None:
-        _single_tensor_only(
-            type(self).__name__,
-            capturable=capturable,
-            foreach=foreach,
-            differentiable=differentiable,
-        )
-        defaults = {
-            "lr": lr,
-            "momentum": momentum,
-            "alpha": alpha,
-            "eps": eps,
-            "centered": centered,
-            "weight_decay": weight_decay,
-            "maximize": maximize,
-        }
-        defaults = self._check_group(defaults)
-        super().__init__(params, defaults)
+        super().__init__(params, _hyperparameters(locals()))
 
-    def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
-        owner = type(self).__name__
-        out = dict(group)
-        out["lr"] = _at_least_zero(owner, "lr", "learning rate", group["lr"])
-        out["eps"] = _at_least_zero(owner, "eps", "epsilon value", group["eps"])
-        out["momentum"] = _at_least_zero(owner, "momentum", "momentum value", group["momentum"])
-        out["weight_decay"] = _at_least_zero(
-            owner, "weight_decay", "weight_decay value", group["weight_decay"]
-        )
-        out["alpha"] = _at_least_zero(owner, "alpha", "alpha value", group["alpha"])
-        out["centered"] = _flag(owner, "centered", group["centered"])
-        out["maximize"] = _flag(owner, "maximize", group["maximize"])
-        return out
-
-    def _update(
-        self, data: float, grad: float, state: State, group: dict[str, Any]
-    ) -> tuple[float, State]:
+    def _update(self, data: float, grad: float, state: State, group: Group) -> tuple[float, State]:
         alpha, lr, momentum = group["alpha"], group["lr"], group["momentum"]
         new = {"step": state.get("step", 0.0) + 1.0}
         g = -grad if group["maximize"] else grad
         if group["weight_decay"] != 0:
-            g = _fma(group["weight_decay"], data, g)
-        square_avg = _fma((1 - alpha) * g, g, state.get("square_avg", 0.0) * alpha)
+            g = _add(g, data, group["weight_decay"])
+        square_avg = _addcmul(state.get("square_avg", 0.0) * alpha, g, g, 1 - alpha)
         new["square_avg"] = square_avg
         if group["centered"]:
             grad_avg = _lerp(state.get("grad_avg", 0.0), g, 1 - alpha)
             new["grad_avg"] = grad_avg
-            avg = _sqrt(_fma(-grad_avg, grad_avg, square_avg)) + group["eps"]
+            avg = _sqrt(_addcmul(square_avg, grad_avg, grad_avg, -1.0)) + group["eps"]
         else:
             avg = _sqrt(square_avg) + group["eps"]
         if momentum > 0:
-            buf = state.get("momentum_buffer", 0.0) * momentum + g / avg
+            buf = _addcdiv(state.get("momentum_buffer", 0.0) * momentum, g, avg, 1.0)
             new["momentum_buffer"] = buf
-            return _fma(-lr, buf, data), new
-        return data + (-lr * g) / avg, new
-
-
-# -- Adam, AdamW --------------------------------------------------------------------
+            return _add(data, buf, -lr), new
+        return _addcdiv(data, g, avg, -lr), new
 
 
 class Adam(Optimizer):
     """Adam with bias correction (and AMSGrad, and AdamW's decoupled weight decay, on request).
 
-    The update, exactly as computed (``fma`` rounds once)::
+    As computed (``fma`` rounds once)::
 
         step = step + 1
         g = -grad if maximize else grad
         if weight_decay != 0:
-            p = p * (1 - lr * weight_decay)      # decoupled (AdamW), or else
-            g = fma(weight_decay, p, g)          # L2 penalty added to the gradient (Adam)
-        exp_avg = lerp(exp_avg, g, 1 - beta1)    # m + (1-b1)*(g - m), i.e. b1*m + (1-b1)*g
-        exp_avg_sq = fma((1 - beta2) * g, g, exp_avg_sq * beta2)
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2 = 1 - beta2 ** step
-        step_size = lr / bias_correction1
-        v = max(max_exp_avg_sq, exp_avg_sq) if amsgrad else exp_avg_sq   # stored as max_exp_avg_sq
-        denom = sqrt(v) / bias_correction2 ** 0.5 + eps
-        p = p + (-step_size * exp_avg) / denom
+            p = p * (1 - lr * weight_decay)          # decoupled (AdamW), or else
+            g = add(g, p, alpha=weight_decay)        # L2 penalty added to the gradient (Adam)
+        exp_avg = lerp(exp_avg, g, 1 - beta1)
+        exp_avg_sq = addcmul(exp_avg_sq * beta2, g, g, value=1 - beta2)
+        step_size = lr / (1 - beta1 ** step)
+        v = max(max_exp_avg_sq, exp_avg_sq) if amsgrad else exp_avg_sq   # kept as max_exp_avg_sq
+        denom = sqrt(v) / (1 - beta2 ** step) ** 0.5 + eps
+        p = addcdiv(p, exp_avg, denom, value=-step_size)
 
-    which is the paper's ``m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;
-    p -= lr * (m/(1-b1**t)) / (sqrt(v/(1-b2**t)) + eps)`` up to rounding (``eps`` is added
-    after dividing by ``sqrt(1-b2**t)``, as in torch). Adam is roughly RMSprop with momentum
-    (``m``) on top. Defaults as torch 2.13: ``lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
-    weight_decay=0, amsgrad=False, maximize=False, decoupled_weight_decay=False``. State:
-    ``"step"``, ``"exp_avg"``, ``"exp_avg_sq"`` and ``"max_exp_avg_sq"`` (if amsgrad).
+    State: ``"step"``, ``"exp_avg"``, ``"exp_avg_sq"`` and ``"max_exp_avg_sq"`` (if amsgrad).
     """
+
+    hyperparameters: ClassVar[dict[str, Check]] = {
+        "lr": _nonnegative,
+        "betas": _betas,
+        "eps": _nonnegative,
+        "weight_decay": _nonnegative,
+        "amsgrad": check_bool,
+        "maximize": check_bool,
+        "decoupled_weight_decay": check_bool,
+    }
 
     def __init__(
         self,
-        params: Iterable[Value] | Iterable[dict[str, Any]],
+        params: Params,
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -738,58 +692,9 @@ class Adam(Optimizer):
         fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        _single_tensor_only(
-            type(self).__name__,
-            foreach=foreach,
-            capturable=capturable,
-            differentiable=differentiable,
-            fused=fused,
-        )
-        defaults = {
-            "lr": lr,
-            "betas": betas,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "amsgrad": amsgrad,
-            "maximize": maximize,
-            "decoupled_weight_decay": decoupled_weight_decay,
-        }
-        defaults = self._check_group(defaults)
-        super().__init__(params, defaults)
+        super().__init__(params, _hyperparameters(locals()))
 
-    def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
-        owner = type(self).__name__
-        out = dict(group)
-        out["lr"] = _at_least_zero(owner, "lr", "learning rate", group["lr"])
-        out["eps"] = _at_least_zero(owner, "eps", "epsilon value", group["eps"])
-        betas = group["betas"]
-        if not isinstance(betas, tuple | list):
-            raise TypeError(f"{owner}: betas must be a pair (beta1, beta2), got {show(betas)}")
-        if len(betas) != 2:
-            raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {show(betas)}")
-        checked = []
-        for k, beta in enumerate(betas):
-            value = _real(owner, f"betas[{k}]", beta)
-            if not 0.0 <= value < 1.0:
-                raise ValueError(
-                    f"{owner}: betas[{k}] must be a number in [0, 1), got {show(beta)} "
-                    f"(torch: Invalid beta parameter at index {k})"
-                )
-            checked.append(value)
-        out["betas"] = (checked[0], checked[1])
-        out["weight_decay"] = _at_least_zero(
-            owner, "weight_decay", "weight_decay value", group["weight_decay"]
-        )
-        out["amsgrad"] = _flag(owner, "amsgrad", group["amsgrad"])
-        out["maximize"] = _flag(owner, "maximize", group["maximize"])
-        out["decoupled_weight_decay"] = _flag(
-            owner, "decoupled_weight_decay", group["decoupled_weight_decay"]
-        )
-        return out
-
-    def _update(
-        self, data: float, grad: float, state: State, group: dict[str, Any]
-    ) -> tuple[float, State]:
+    def _update(self, data: float, grad: float, state: State, group: Group) -> tuple[float, State]:
         lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
         step = state.get("step", 0.0) + 1.0
         g = -grad if group["maximize"] else grad
@@ -797,9 +702,9 @@ class Adam(Optimizer):
             if group["decoupled_weight_decay"]:
                 data = data * (1 - lr * weight_decay)
             else:
-                g = _fma(weight_decay, data, g)
+                g = _add(g, data, weight_decay)
         exp_avg = _lerp(state.get("exp_avg", 0.0), g, 1 - beta1)
-        exp_avg_sq = _fma((1 - beta2) * g, g, state.get("exp_avg_sq", 0.0) * beta2)
+        exp_avg_sq = _addcmul(state.get("exp_avg_sq", 0.0) * beta2, g, g, 1 - beta2)
         new = {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
@@ -811,21 +716,23 @@ class Adam(Optimizer):
         else:
             v = exp_avg_sq
         denom = _sqrt(v) / bias_correction2_sqrt + group["eps"]
-        return data + (-step_size * exp_avg) / denom, new
+        return _addcdiv(data, exp_avg, denom, -step_size), new
 
 
 class AdamW(Adam):
     """Adam with decoupled weight decay: ``p = p * (1 - lr*weight_decay)`` before the Adam step.
 
-    Exactly ``Adam(..., decoupled_weight_decay=True)`` (see ``Adam`` for the full update):
-    the decay shrinks the parameter directly instead of entering ``g``, so it is not
-    rescaled by Adam's ``1/sqrt(v)``. Defaults as torch 2.13: ``lr=1e-3, betas=(0.9, 0.999),
-    eps=1e-8, weight_decay=1e-2, amsgrad=False, maximize=False``.
+    Exactly ``Adam(..., decoupled_weight_decay=True)``; a group can't turn it off (as torch).
     """
+
+    hyperparameters: ClassVar[dict[str, Check]] = {
+        **Adam.hyperparameters,
+        "decoupled_weight_decay": _always,
+    }
 
     def __init__(
         self,
-        params: Iterable[Value] | Iterable[dict[str, Any]],
+        params: Params,
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -838,28 +745,9 @@ class AdamW(Adam):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        _single_tensor_only(
-            type(self).__name__,
-            foreach=foreach,
-            capturable=capturable,
-            differentiable=differentiable,
-            fused=fused,
+        Optimizer.__init__(
+            self, params, {**_hyperparameters(locals()), "decoupled_weight_decay": True}
         )
-        super().__init__(
-            params,
-            lr,
-            betas,
-            eps,
-            weight_decay,
-            amsgrad,
-            maximize=maximize,
-            decoupled_weight_decay=True,
-        )
-
-    def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
-        out = super()._check_group(group)
-        out["decoupled_weight_decay"] = True  # as torch: AdamW always decouples
-        return out
 
 
 # -- gradient clipping --------------------------------------------------------------
@@ -906,7 +794,7 @@ def clip_grad_norm_(
     if not params:
         return 0.0
     for i, p in enumerate(params):
-        if not _is_real(p.grad):
+        if not is_real(p.grad):
             raise TypeError(
                 f"clip_grad_norm_: parameters[{i}].grad must be a real number, got {show(p.grad)}"
             )

@@ -115,7 +115,7 @@ class LRScheduler:
         Warns (as torch does) if called the first time before ``optimizer.step()``: that
         skips the first value of the schedule.
         """
-        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
+        if self._step_count == 1 and not getattr(self.optimizer, "stepped", False):
             warnings.warn(
                 "Detected call of `scheduler.step()` before `optimizer.step()`; call them "
                 "in the opposite order, or the first value of the schedule is skipped.",
@@ -302,7 +302,7 @@ class ReduceLROnPlateau(LRScheduler):
             return a > best * (self.threshold + 1.0)
         return a > best + self.threshold
 
-    def step(self, metrics: float) -> None:
+    def step(self, metrics: float) -> None:  # type: ignore[override]  # as torch: takes the metric
         """Record one epoch's metric; cut the lrs if it has plateaued (see the class docstring).
 
         ``metrics`` is a finite real number or a Value (its data); a str, bool, nan or

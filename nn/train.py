@@ -72,7 +72,7 @@ def _correct(loss: Loss, pred: Any, target: Any) -> bool | None:
         return None
     if loss is binary_cross_entropy:
         return cls == (1 if float(target) >= 0.5 else 0)
-    return cls == target
+    return bool(cls == target)
 
 
 def _check_data(X: Sequence[Any], y: Sequence[Any], name: str) -> int:
@@ -98,7 +98,7 @@ def evaluate(
         preds = [model(x) for x in X]
         value = loss(preds, list(y)).data
     correct = [_correct(loss, p, t) for p, t in zip(preds, y, strict=True)]
-    accuracy = None if correct[0] is None else sum(correct) / len(correct)
+    accuracy = None if correct[0] is None else sum(map(bool, correct)) / len(correct)
     return value, accuracy
 
 
@@ -231,6 +231,7 @@ def fit(
         history["val_loss"], history["val_accuracy"] = [], []
     if patience is not None:
         history["best_epoch"], history["stopped_epoch"] = None, None
+    # Typed as a callable; with patience it must also have parameters() (a Module).
     params = model.parameters() if patience is not None else []  # type: ignore[attr-defined]
     best_loss, best_data, waited = math.inf, [p.data for p in params], 0
 
@@ -252,7 +253,7 @@ def fit(
                 objective.backward()
                 optimizer.step()
                 if max_norm is not None:
-                    max_norm_(model, max_norm)  # type: ignore[arg-type]
+                    max_norm_(model, max_norm)
                 total += value.data * len(batch)
                 for p, t in zip(preds, targets, strict=True):
                     ok = _correct(loss, p, t)
@@ -391,8 +392,9 @@ def _check_examples(
 
 
 def _lr(optimizer: Any) -> float | None:
-    groups = getattr(optimizer, "param_groups", None)
+    groups: Any = getattr(optimizer, "param_groups", None)
     try:
-        return groups[0]["lr"]
+        lr: float | None = groups[0]["lr"]  # a TypeError if there are no groups
+        return lr
     except (TypeError, IndexError, KeyError):
         return None

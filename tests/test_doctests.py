@@ -75,7 +75,7 @@ KEY_PUBLIC_NAMES = [
     "autograd_engine.derivatives.grad",
     "autograd_engine.derivatives.hessian",
     "autograd_engine.gradcheck.gradcheck",
-    "autograd_engine.graph.no_grad",
+    "autograd_engine.mode.no_grad",
     "nn.losses.mse_loss",
     "nn.losses.binary_cross_entropy",
     "nn.losses.cross_entropy",

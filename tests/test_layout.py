@@ -283,9 +283,7 @@ def test_structure_sees_a_changed_label():
 @needs_pure
 def test_player_renders_through_fallback(no_dot):
     """With `dot` hidden, player(y) saves a page whose SVG has a node for every value."""
-    if importlib.util.find_spec("autograd_engine.player") is None:
-        pytest.skip("player not merged yet")
-    from autograd_engine.player import player
+    from autograd_engine import player
 
     f, nodes = sigmoid_neuron()
     page = no_dot.parent / "f.html"

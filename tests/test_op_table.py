@@ -48,9 +48,9 @@ CONSTS = {  # a valid constant per kind that has one; other kinds ignore it
 
 def single_step(kind: str) -> Expression:
     """A two-input program of one instruction of ``kind`` on both inputs."""
-    from autograd_engine.testing import _TEMPLATES
+    from autograd_engine.testing import TEMPLATES
 
-    arity = _TEMPLATES[kind][1]
+    arity = TEMPLATES[kind][1]
     args = (0, 1, 1, 0) if kind == "dot" else (0, 1) if arity is None else (0, 1)[:arity]
     return Expression(2, (Instruction(kind, args, CONSTS.get(kind, 0.0)),), POINT)
 

@@ -476,3 +476,19 @@ def test_load_state_dict_survives_json_and_names_misfits():
     with pytest.raises(ValueError, match="list of dicts"):
         sgd.load_state_dict({"state": {}, "param_groups": 5})
     assert sgd.state_dict() == before
+
+
+@pytest.mark.parametrize("cls", [SGD, Adagrad, RMSprop, Adam, AdamW])
+def test_spec_names_every_hyperparameter_of_the_signature(cls):
+    """An optimizer's spec checks exactly the hyperparameters its signature takes.
+
+    The signature also has ``params`` and torch's single-tensor flags, which the base class
+    refuses unless left at their defaults; AdamW's spec also fixes decoupled_weight_decay.
+    """
+    import inspect
+
+    flags = {"params", "foreach", "fused", "capturable", "differentiable"}
+    signature = set(inspect.signature(cls).parameters) - flags
+    extra = {"decoupled_weight_decay"} if cls is AdamW else set()
+    assert set(cls.hyperparameters) == signature | extra
+    assert set(cls([Value(1.0)]).defaults) == set(cls.hyperparameters)

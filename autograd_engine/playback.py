@@ -43,6 +43,7 @@ import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from autograd_engine import ops
 from autograd_engine.files import write_atomic
@@ -123,7 +124,7 @@ class Player:
         svg: str,
         view: _View,
         grads: dict[int, float],
-        steps: list[dict],
+        steps: list[dict[str, Any]],
         title: str,
     ) -> None:
         self._svg = svg
@@ -259,7 +260,7 @@ def _given_text(item: _Item) -> str:
 
 def _steps(
     view: _View, grads: dict[int, float], contributions: dict[int, list[float]]
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """The steps as JSON-ready dicts: which node, what changes, what to say.
 
     Each step has ``node`` (position in ``view.items``, -1 for none), ``phase``,
@@ -271,7 +272,7 @@ def _steps(
     slot = {item.index: k for k, item in enumerate(items)}
     computed = [item for item in items if item.parents]
     root = items[-1]
-    steps: list[dict] = [
+    steps: list[dict[str, Any]] = [
         {
             "node": -1,
             "phase": "start",
@@ -383,7 +384,7 @@ def _edges_of(item: _Item) -> list[str]:
     return own + [f"e{i}_{j}" for j in range(len(item.parents))]
 
 
-def _node_table(view: _View) -> list[dict]:
+def _node_table(view: _View) -> list[dict[str, Any]]:
     """Per drawn value: its id and whether its card has ``data``/``grad`` lines."""
     return [{"id": f"n{item.index}", "card": item.kind != "constant"} for item in view.items]
 
@@ -398,7 +399,7 @@ def _tag_svg(svg: str, view: _View, grads: dict[int, float], prefix: str) -> str
     root = ET.fromstring(svg)
     for element in root.iter():
         if "id" in element.attrib:
-            element.set("id", prefix + element.get("id"))
+            element.set("id", prefix + element.attrib["id"])
     for g in root.iter(f"{{{_SVG}}}g"):
         node_id = g.get("id", "")[len(prefix) :]
         if g.get("class") != "node" or not node_id.startswith("n"):
