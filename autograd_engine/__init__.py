@@ -8,8 +8,8 @@
 12.0
 
 Importing the package loads the engine only: the drawing code (``viz``, ``playback`` and
-graphviz with them) is imported the first time one of its names is used (PEP 562's module
-``__getattr__``).
+graphviz with them) and gradient checking (``gradient_check``) are imported the first time
+one of their names is used (PEP 562's module ``__getattr__``).
 """
 
 from __future__ import annotations
@@ -19,20 +19,23 @@ from typing import TYPE_CHECKING
 
 from autograd_engine.derivatives import grad, hessian
 from autograd_engine.forward import jvp
-from autograd_engine.gradcheck import GradcheckError, gradcheck
 from autograd_engine.graph import topological_order, zero_grad
 from autograd_engine.mode import is_grad_enabled, no_grad
 from autograd_engine.ops import ALL_OPS, Op
 from autograd_engine.value import Value
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time these load on first use
+    from autograd_engine.gradient_check import GradcheckError, gradcheck
     from autograd_engine.playback import Player, player
     from autograd_engine.viz import backward_steps, draw_dot, save_svg
 
 # Name -> the module that defines it, imported on first use. Adding a lazy name is one line.
-# (gradcheck stays eager: it is light, and its module shares its name, so importing the
-# module ``autograd_engine.gradcheck`` would hide a lazy function behind the module.)
+# A module must not share its name with a name it exports here (``player`` lives in
+# ``playback``, ``gradcheck`` in ``gradient_check``): importing such a module would set the
+# package attribute to the module and hide the lazy function behind it.
 _LAZY = {
+    "GradcheckError": "autograd_engine.gradient_check",
+    "gradcheck": "autograd_engine.gradient_check",
     "Player": "autograd_engine.playback",
     "player": "autograd_engine.playback",
     "backward_steps": "autograd_engine.viz",

@@ -74,7 +74,7 @@ KEY_PUBLIC_NAMES = [
     "autograd_engine.value.Value",
     "autograd_engine.derivatives.grad",
     "autograd_engine.derivatives.hessian",
-    "autograd_engine.gradcheck.gradcheck",
+    "autograd_engine.gradient_check.gradcheck",
     "autograd_engine.mode.no_grad",
     "nn.losses.mse_loss",
     "nn.losses.binary_cross_entropy",

@@ -13,11 +13,12 @@ import pytest
 import autograd_engine
 
 DRAWING = ("graphviz", "autograd_engine.viz", "autograd_engine.layout")
+LAZY = (*DRAWING, "autograd_engine.playback", "autograd_engine.gradient_check")
 
 
 def loaded_after(statement: str) -> set[str]:
     """The drawing modules in ``sys.modules`` after running ``statement`` in a new Python."""
-    code = f"import sys\n{statement}\nprint(' '.join(m for m in {DRAWING!r} if m in sys.modules))"
+    code = f"import sys\n{statement}\nprint(' '.join(m for m in {LAZY!r} if m in sys.modules))"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
@@ -49,3 +50,19 @@ def test_every_exported_name_resolves_and_unknown_names_raise():
         assert name in dir(autograd_engine)
     with pytest.raises(AttributeError, match="no attribute 'draw_dots'"):
         autograd_engine.draw_dots  # noqa: B018 - the attribute access is the test
+
+
+def test_gradcheck_and_the_player_load_on_first_use_and_are_the_functions():
+    """``gradcheck`` and ``player`` load their modules when first used, and stay the
+    functions even after their modules are imported by name."""
+    assert loaded_after("from autograd_engine import gradcheck") == {
+        "autograd_engine.gradient_check"
+    }
+    assert "autograd_engine.playback" in loaded_after("from autograd_engine import player")
+    loaded_after(
+        "import autograd_engine.gradient_check, autograd_engine.playback\n"
+        "from autograd_engine import gradcheck, player, GradcheckError\n"
+        "assert callable(gradcheck) and gradcheck.__name__ == 'gradcheck'\n"
+        "assert callable(player) and player.__name__ == 'player'\n"
+        "assert issubclass(GradcheckError, AssertionError)"
+    )
