@@ -92,10 +92,14 @@ def backprop(
                     f"backward through {node.op}{_named(node)}: the local derivative "
                     f"is not finite at inputs {[p.data for p in parents]} ({error})",
                 )
-            if len(terms) != n:
+            try:
+                count = len(terms)
+            except TypeError:  # e.g. a bare number where a one-term tuple was meant
+                count = -1
+            if count != n:
                 raise TypeError(
-                    f"backward through {node.op}{_named(node)}: its vjp returned "
-                    f"{len(terms)} terms for {n} inputs"
+                    f"backward through {node.op}{_named(node)}: its vjp must return a sequence "
+                    f"of {n} terms, one per input, got {type(terms).__name__} {terms!r}"
                 )
             # Sum into each parent what it receives along this edge (the same loop as
             # below, unrolled for two parents because that is most of the work).

@@ -319,7 +319,8 @@ SQRT = Op("sqrt", math.sqrt, lambda g, out, a: (g / (2.0 * out),), domain=_sqrt_
 ABS = Op("abs", abs, lambda g, out, a: (g * _sign(_data(a)),))
 # leaky_relu(a, slope) = a for a > 0, else slope * a; the slope (second parent) is a
 # constant, like pow's exponent.
-LEAKY_RELU = Op("leaky_relu", _leaky_relu, _leaky_relu_vjp, constants=(1,))
+# Drawn "lrelu": every op oval of a drawing is as wide as its longest symbol.
+LEAKY_RELU = Op("leaky_relu", _leaky_relu, _leaky_relu_vjp, symbol="lrelu", constants=(1,))
 # softplus(a) = log(1 + e^a), as torch.nn.functional.softplus(a) (beta=1, threshold=20).
 SOFTPLUS = Op("softplus", _softplus, _softplus_vjp)
 # log1p(a) = log(1 + a), accurate for small a; derivative 1 / (1 + a).

@@ -152,7 +152,7 @@ class Player:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write ``html()`` to ``path`` whole or not at all (temp file, then rename)."""
-        return write_atomic(path, self.html())
+        return write_atomic(path, self.html(), owner="Player.save")
 
     def _repr_html_(self) -> str:
         """The player inline in Jupyter; each display gets ids of its own."""

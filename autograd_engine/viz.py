@@ -75,6 +75,9 @@ __all__ = [
     "CURRENT_COLOR",
 ]
 
+UNNAMED_COLOR = "#777777"
+"""Text colour of an unlabelled value's name, ``#k`` (its position in topological order)."""
+
 PARAM_COLOR = "#cfe8ff"
 """Fill colour of parameter leaves (light blue)."""
 
@@ -253,7 +256,9 @@ def save_svg(dot: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
     the install hint if neither ``dot`` nor ``graphviz-pure`` is there, and then
     writes nothing.
     """
-    return write_atomic(path, render_svg(dot))
+    if not isinstance(dot, graphviz.Digraph | graphviz.Graph):
+        raise TypeError(f"save_svg: expects a graphviz.Digraph, got {type(dot).__name__}")
+    return write_atomic(path, render_svg(dot), owner="save_svg")
 
 
 # -- the view: what is drawn ----------------------------------------------------
@@ -295,10 +300,16 @@ def _check(
         raise TypeError(f"{caller}: root must be a Value, got {type(root).__name__} {root!r}")
     if rankdir is not None and rankdir not in _RANKDIRS:
         raise ValueError(f"{caller}: rankdir must be one of {_RANKDIRS} or None, got {rankdir!r}")
-    if max_nodes is not None and (
-        not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1
-    ):
-        raise ValueError(f"{caller}: max_nodes must be a positive int or None, got {max_nodes!r}")
+    if max_nodes is not None:
+        if not isinstance(max_nodes, int) or isinstance(max_nodes, bool):
+            raise TypeError(
+                f"{caller}: max_nodes must be a positive int or None, got "
+                f"{type(max_nodes).__name__} {max_nodes!r}"
+            )
+        if max_nodes < 1:
+            raise ValueError(
+                f"{caller}: max_nodes must be a positive int or None, got {max_nodes!r}"
+            )
     highlighted: set[Value] | None = None
     if params is not None:
         if isinstance(params, Value) or not isinstance(params, Iterable):
@@ -602,6 +613,8 @@ def _card(item: _Item, grads: dict[int, float], fill: str | None, wide: str | No
     rows = []
     if item.title:
         rows.append(f"<tr><td><b>{_text(item.title)}</b></td></tr>")
+    else:  # unlabelled: its position, the name the player's explanations use for it
+        rows.append(f'<tr><td><font color="{UNNAMED_COLOR}">#{item.index}</font></td></tr>')
     rows.append(f'<tr><td align="left">data {_num(item.node.data)}</td></tr>')
     width = f' width="{math.ceil(6.2 * len(wide) + 4)}"' if wide else ""
     rows.append(f'<tr><td align="left"{width}>grad {grad}</td></tr>')

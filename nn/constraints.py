@@ -9,8 +9,8 @@ of radius c. ``fit(..., max_norm=c)`` calls ``max_norm_`` after each step.
 from __future__ import annotations
 
 import math
-import numbers
 
+from autograd_engine.validation import check_real
 from nn.module import Module, Neuron
 
 __all__ = ["max_norm_"]
@@ -21,15 +21,7 @@ RENORM_EPS = 1e-7
 
 def check_max_norm(max_norm: object, owner: str = "max_norm_") -> float:
     """``max_norm`` as a float, or a TypeError/ValueError starting with ``owner``."""
-    if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real):
-        raise TypeError(
-            f"{owner}: max_norm must be a finite number >= 0, got "
-            f"{type(max_norm).__name__} {max_norm!r}"
-        )
-    value = float(max_norm)
-    if not (math.isfinite(value) and value >= 0.0):
-        raise ValueError(f"{owner}: max_norm must be a finite number >= 0, got {max_norm!r}")
-    return value
+    return check_real(owner, "max_norm", max_norm, min=0.0)
 
 
 def max_norm_(model: Module, max_norm: float) -> int:

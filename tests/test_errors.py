@@ -179,7 +179,7 @@ def test_custom_op_with_wrong_number_of_terms_is_an_error():
     short = Op("short", lambda a, b: a * b, lambda g, out, a, b: (g * b,))
     x, z = Value(1.5), Value(2.0)
     y = apply_op(short, x, z)
-    with pytest.raises(TypeError, match="short.*1 terms for 2 inputs"):
+    with pytest.raises(TypeError, match=r"short.*sequence of 2 terms, one per input, got tuple"):
         grad(y, [x, z])
     with pytest.raises(TypeError, match="short"):
         y.backward()
@@ -393,3 +393,14 @@ def test_fit_keeps_a_custom_loss_error_class():
     with pytest.raises(LossError) as info:
         fit(model, [[0.0]], [0.0], loss=loss, optimizer=SGD(model.parameters(), lr=0.1), epochs=1)
     assert any("example 0" in note for note in info.value.__notes__)
+
+
+def test_custom_op_whose_vjp_returns_a_bare_number_is_named():
+    """A vjp that returns a number where a one-term tuple is meant is a TypeError naming the
+    op and saying what it must return, not "object of type 'float' has no len()"."""
+    bare = Op("bare", lambda a: 2.0 * a, lambda g, out, a: 2.0 * g)
+    x = Value(1.5, label="x")
+    y = bare(x)
+    with pytest.raises(TypeError, match=r"bare.*must return a sequence of 1 terms.*got float 2.0"):
+        y.backward()
+    assert x.grad == 0.0

@@ -377,13 +377,14 @@ def test_max_norm_matches_torch_renorm():
 @pytest.mark.parametrize(
     "c, error, match",
     [(-1.0, ValueError, "got -1.0"), (math.nan, ValueError, "nan"), (math.inf, ValueError, "inf"),
-     (True, TypeError, "bool"), ("1", TypeError, "str")],
+     (True, TypeError, "bool"), ("1", TypeError, "str"),
+     (10**400, ValueError, "int of about 401 digits")],
 )  # fmt: skip
 def test_bad_max_norm(c, error, match):
     """A negative, non-finite or non-number max_norm is refused and no weight changes."""
     model = MLP(2, [3, 1], seed=0)
     before = [p.data for p in model.parameters()]
-    with pytest.raises(error, match=f"^max_norm_: max_norm must be a finite number >= 0.*{match}"):
+    with pytest.raises(error, match=f"^max_norm_: max_norm must be .*{match}"):
         max_norm_(model, c)
     assert [p.data for p in model.parameters()] == before
     with pytest.raises(TypeError, match="max_norm_: model must be an nn Module"):

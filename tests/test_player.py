@@ -485,7 +485,7 @@ def test_bad_arguments_are_refused_as_draw_dot_refuses_them():
         ValueError, match=r"player: the graph has 61 values, more than max_nodes=50"
     ):
         player(y, max_nodes=50)
-    with pytest.raises(ValueError, match="player: max_nodes must be a positive int or None"):
+    with pytest.raises(TypeError, match="player: max_nodes must be a positive int or None"):
         player(x, max_nodes=True)
     with pytest.raises(TypeError, match="player: title must be a str or None, got int"):
         player(x, title=3)
@@ -657,3 +657,13 @@ def test_dropped_units_are_shown_as_such(browser, tmp_path):
     assert not any(t.endswith("(out)") for t in titles)
     page.assert_not_blank()
     page.close()
+
+
+def test_a_failing_save_names_the_player_and_the_path(tmp_path):
+    """Player.save to a folder or to None says Player.save and what was wrong."""
+    f, _ = sigmoid_neuron()
+    page = player(f)
+    with pytest.raises(TypeError, match="^Player.save: path must be a str or a path"):
+        page.save(None)
+    with pytest.raises((ValueError, OSError), match="Player.save|" + re.escape(str(tmp_path))):
+        page.save(tmp_path)
