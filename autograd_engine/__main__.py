@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -81,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar=("X0", "X1"),
         help="inputs (default: -1 -2)",
     )
+    # argparse reads "-1e-3" as an unknown flag (its test for a negative number knows no
+    # exponent); widening that test lets --w -1e-3 1 1 mean what it says.
+    parser._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
     args = parser.parse_args(argv)
     for name, values in (("--w", args.w), ("--x", args.x)):
         bad = [v for v in values if not math.isfinite(v)]

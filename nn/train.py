@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from autograd_engine import Value, no_grad
-from autograd_engine.validation import raise_as
+from autograd_engine.validation import raise_as, show
 from nn.constraints import check_max_norm, max_norm_
 from nn.data import minibatches
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss
@@ -76,6 +76,9 @@ def _correct(loss: Loss, pred: Any, target: Any) -> bool | None:
 
 
 def _check_data(X: Sequence[Any], y: Sequence[Any], name: str) -> int:
+    for argument, data in (("X", X), ("y", y)):
+        if isinstance(data, str | bytes) or not isinstance(data, Sequence):
+            raise TypeError(f"{name}: {argument} must be a list of examples, got {show(data)}")
     if len(X) != len(y):
         raise ValueError(f"{name}: X and y differ in length ({len(X)} vs {len(y)})")
     if len(X) == 0:

@@ -194,3 +194,11 @@ def test_writes_the_backprop_player_beside_the_svgs(tmp_path):
     assert 'data-label="w1" data-kind="param" data-value="-3" data-grad="-0.3932"' in page
     assert 'data-label="x1" data-kind="input" data-value="-2" data-grad="-0.5898"' in page
     assert '<span data-role="step">20 / 20</span>' in page
+
+
+def test_negative_numbers_in_scientific_notation_are_numbers(tmp_path):
+    """--w -1e-3 1 1 and --x 1 -2.5e1 are weights and inputs, not unknown flags."""
+    run = run_demo(tmp_path, "--out", "o", "--w", "-1e-3", "1", "1", "--x", "1", "-2.5e1")
+    assert run.returncode == 0, run.stderr
+    # z = -1e-3 * 1 + 1 * (-25) + 1 = -24.001, f = sigmoid(z)
+    assert "w = (-0.001, 1, 1), x = (1, -25)" in run.stdout

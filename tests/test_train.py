@@ -594,3 +594,15 @@ def test_max_norm_and_early_stopping_need_a_module():
     with pytest.raises(TypeError, match=r"early_stopping .*parameters\(\) method"):
         fit(f, X1, Y1, mse_loss, SGD(w.parameters(), lr=0.1), 1, progress=False,
             validation=(XV, YV), early_stopping=1)  # fmt: skip
+
+
+@pytest.mark.parametrize("bad", [None, 5, "ab"])
+def test_fit_and_evaluate_refuse_data_that_is_not_a_list_by_name(bad):
+    """X or y that is not a list of examples is a TypeError naming fit/evaluate and X or y."""
+    model = MLP(2, [1], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(TypeError, match=r"^fit: X must be a list of examples"):
+        fit(model, bad, [1.0], mse_loss, SGD(model.parameters(), lr=0.1), epochs=1)
+    with pytest.raises(TypeError, match=r"^evaluate: y must be a list of examples"):
+        evaluate(model, [[0.0, 1.0]], bad, mse_loss)
+    assert [p.data for p in model.parameters()] == before
