@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from worked_example import HAND
 
 from autograd_engine import Player, Value, player, topological_order
 from autograd_engine.examples import sigmoid_neuron
@@ -159,21 +160,6 @@ def expected_steps(root: Value) -> int:
 def open_player(browser, tmp_path, root, name="p.html", **kwargs) -> Page:
     path = player(root, **kwargs).save(tmp_path / name)
     return Page(browser, path)
-
-
-# label -> (data, grad) of the worked example by hand (see tests/test_viz.py).
-HAND = {
-    "w0": ("2", "-0.1966"),
-    "x0": ("-1", "0.3932"),
-    "w0x0": ("-2", "0.1966"),
-    "w1": ("-3", "-0.3932"),
-    "x1": ("-2", "-0.5898"),
-    "w1x1": ("6", "0.1966"),
-    "s": ("4", "0.1966"),
-    "w2": ("-3", "0.1966"),
-    "z": ("1", "0.1966"),
-    "f": ("0.7311", "1"),
-}
 
 
 def test_worked_example_steps_forward_then_backward_matching_hand_and_engine(browser, tmp_path):

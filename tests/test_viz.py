@@ -24,6 +24,7 @@ import graphviz
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from worked_example import HAND
 
 from autograd_engine import Value, backward_steps, draw_dot, save_svg, topological_order
 from autograd_engine.examples import sigmoid_neuron
@@ -37,19 +38,6 @@ needs_dot = pytest.mark.skipif(
 
 SVG = "{http://www.w3.org/2000/svg}"
 
-# label -> (data, grad) of the worked example, by hand (see the module docstring).
-HAND = {
-    "w0": ("2", "-0.1966"),
-    "x0": ("-1", "0.3932"),
-    "w0x0": ("-2", "0.1966"),
-    "w1": ("-3", "-0.3932"),
-    "x1": ("-2", "-0.5898"),
-    "w1x1": ("6", "0.1966"),
-    "s": ("4", "0.1966"),
-    "w2": ("-3", "0.1966"),
-    "z": ("1", "0.1966"),
-    "f": ("0.7311", "1"),
-}
 # Each node's inputs, in argument order, read off the formula.
 INPUTS = {
     "w0x0": ("w0", "x0"),
