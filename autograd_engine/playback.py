@@ -574,8 +574,17 @@ _JS = r"""
     event.preventDefault();
     actions[action]();
   });
-  // A link can open the page's first player at a step: page.html#step=12.
-  var wanted = /(?:^#|&)step=(\d+)/.exec(window.location.hash || "");
-  show(wanted && document.querySelector(".agp") === root ? parseInt(wanted[1], 10) : 0);
+  // A link can open the page's first player at a step: page.html#step=12; a link to
+  // another step on the same page (a changed #step=k) moves it there.
+  function wantedStep() {
+    var wanted = /(?:^#|&)step=(\d+)/.exec(window.location.hash || "");
+    return wanted && document.querySelector(".agp") === root ? parseInt(wanted[1], 10) : null;
+  }
+  var opened = wantedStep();
+  show(opened === null ? 0 : opened);
+  window.addEventListener("hashchange", function () {
+    var k = wantedStep();
+    if (k !== null) { pause(); show(k); }
+  });
 })();
 """

@@ -582,6 +582,13 @@ def test_a_link_opens_the_player_at_a_step(browser, tmp_path):
         page = Page(browser, path, fragment=fragment)
         assert page.step() == expected
         page.close()
+    page = Page(browser, path, fragment="#step=3")
+    page.page.evaluate("window.location.hash = '#step=9'")  # a link within the page
+    page.page.wait_for_function(
+        "document.querySelector('[data-role=\"step\"]').textContent === '9 / 20'"
+    )
+    assert page.step() == "9 / 20"
+    page.close()
 
 
 FIREFOX = shutil.which("firefox-esr") or shutil.which("firefox")
