@@ -26,7 +26,7 @@ from typing import Any
 
 from autograd_engine.graph import topological_order
 from autograd_engine.mode import enable_grad
-from autograd_engine.validation import is_real
+from autograd_engine.validation import check_real, check_sequence
 from autograd_engine.value import Value
 
 __all__ = ["jvp"]
@@ -155,27 +155,10 @@ def _check_inputs(inputs: object) -> list[Value]:
 
 
 def _check_tangents(tangents: object, n: int) -> list[float]:
-    if not isinstance(tangents, Iterable) or isinstance(tangents, str):
-        raise TypeError(
-            f"jvp: tangents must be a sequence of numbers, got {type(tangents).__name__}"
-        )
-    tangents = list(tangents)
-    if len(tangents) != n:
-        raise ValueError(f"jvp: tangents must have one entry per input ({n}), got {len(tangents)}")
-    checked = []
-    for i, t in enumerate(tangents):
-        if not is_real(t):
-            raise TypeError(
-                f"jvp: tangents[{i}] must be a real number, got {type(t).__name__} {t!r}"
-            )
-        try:
-            t = float(t)
-        except OverflowError:  # an int beyond the float range
-            t = math.inf
-        if not math.isfinite(t):
-            raise ValueError(f"jvp: tangents[{i}] must be finite, got {tangents[i]!r}")
-        checked.append(t)
-    return checked
+    items = check_sequence("jvp", "tangents", tangents, what="numbers")
+    if len(items) != n:
+        raise ValueError(f"jvp: tangents must have one entry per input ({n}), got {len(items)}")
+    return [check_real("jvp", f"tangents[{i}]", t) for i, t in enumerate(items)]
 
 
 def _named(node: Value) -> str:
