@@ -264,7 +264,8 @@ def _steps(
     """The steps as JSON-ready dicts: which node, what changes, what to say.
 
     Each step has ``node`` (position in ``view.items``, -1 for none), ``phase``,
-    ``set`` (``[item, "v"|"g"|"p", text]``: value, final gradient, partial sum),
+    ``set`` (``[item, "v"|"g"|"p", text]``: value, final gradient, partial sum; a gradient
+    is final once every arrow into its value has delivered),
     ``edges`` (ids to highlight), ``reveal`` (ids of edges whose label now shows) and
     ``explain`` (plain text).
     """
@@ -348,7 +349,12 @@ def _steps(
                     sends.append(f"to {what}: {_num(grads[i])} x {_num(local[j])} = {_num(term)}")
                 running[p] = term if p not in running else running[p] + term
                 received.setdefault(p, []).append((term, name))
-                changes.append([slot[p], "p", _num(running[p])])
+                # Once every arrow into p has delivered, its gradient is final (the sum is
+                # backward()'s own); until then it is a running sum.
+                if len(received[p]) == len(delivered[p]):
+                    changes.append([slot[p], "g", _num(grads[p])])
+                else:
+                    changes.append([slot[p], "p", _num(running[p])])
                 if target.kind != "constant":
                     reveal.append(f"e{i}_{j}")
             # A wide fan-in (a neuron of a wide layer) reads better four to a line.

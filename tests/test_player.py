@@ -218,8 +218,9 @@ def test_worked_example_steps_forward_then_backward_matching_hand_and_engine(bro
 
 
 def test_running_sum_shows_a_partial_gradient_before_the_total(browser, tmp_path):
-    """a*a + a at a = 3: after y's step a shows 1 (partial), after a*a's step 1 + 3 + 3 = 7
-    (still partial), then 7 final, explained as the sum; buttons drive it."""
+    """a*a + a at a = 3: after y's step a shows 1 (partial: a*a has not delivered yet), after
+    a*a's step 1 + 3 + 3 = 7, final since every arrow into a has delivered, explained as the
+    sum at a's own step; buttons drive it."""
     a = Value(3.0, label="a")
     y = a * a + a
     y.label = "y"
@@ -252,7 +253,7 @@ def test_running_sum_shows_a_partial_gradient_before_the_total(browser, tmp_path
     expected = [f"n{im}", f"op{im}", f"e{im}", f"e{im}_0", f"e{im}_1", f"e{iy}_0"]
     assert sorted(lit) == sorted(expected)
     row = page.nodes()[ia]
-    assert (row["grad"], row["state"]) == ("7", "partial")
+    assert (row["grad"], row["state"]) == ("7", "final")
     assert "to a: 1 x 3 = 3" in page.explain()
     page.click("prev")
     assert page.nodes()[ia]["grad"] == "1"
