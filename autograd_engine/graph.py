@@ -9,6 +9,7 @@ each node's ``op.vjp`` (see ``ops.py``) supplies the local derivatives.
 from __future__ import annotations
 
 import math
+import threading
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
@@ -61,91 +62,205 @@ def _postorder(root: Value) -> dict[Value, Any]:
 def backprop(
     root: Value, seed: Any, create_graph: bool = False
 ) -> tuple[list[Value], dict[Value, Any]]:
-    """The reverse sweep: d root / d node for every node reachable from ``root``.
+    """d root / d node for every node reachable from ``root``, as a dict; writes no ``.grad``.
 
-    Returns the topological order and a dict ``{node: gradient}`` in that order; it
-    writes no ``.grad``. Walking the nodes from ``root`` back to the leaves, each node
-    passes ``g * d node / d parent`` to every parent (the chain rule), and a parent
-    that is reached along several paths sums what it receives, in the order it
-    receives it (the multivariate chain rule). With ``create_graph`` the sweep runs
-    on Values, so the gradients are themselves differentiable; otherwise on floats.
+    Returns the topological order and ``{node: gradient}`` in that order (constant
+    inputs, stored as floats, are not nodes and get none). ``sweep`` does the work.
     """
-    grads = _postorder(root)  # every value None: "nothing received yet"
-    grads[root] = seed
+    with _sweeping as order:
+        sweep(root, seed, order, create_graph)
+        return order, {node: node._acc for node in order}
+
+
+def backward(root: Value, seed: float) -> None:
+    """Add d root / d node, times ``seed``, to ``.grad`` of every node; or raise, changing none.
+
+    Raises ``FloatingPointError`` if any gradient, or any sum with the existing
+    ``.grad``, is not finite; no ``.grad`` is written in that case.
+    """
+    with _sweeping as order:
+        sweep(root, seed, order)
+        totals = [node.grad + node._acc for node in order]
+        # One C-speed screen: a sum is finite only if every term is (inf and nan
+        # propagate). Only if it is not do we look for the culprit; a finite overflow
+        # of the sum itself finds none and goes on.
+        if not math.isfinite(sum(totals)):
+            for node, total in zip(order, totals):
+                if not math.isfinite(total):
+                    raise FloatingPointError(
+                        f"backward: the gradient of node{_named(node)} (data={node.data!r}, "
+                        f"op={node.op or 'leaf'!r}) is not finite ({total!r}); "
+                        "no .grad was changed"
+                    )
+        for node, total in zip(order, totals):
+            node.grad = total
+            node._acc = None
+        order.clear()  # every mark is cleared: nothing left for _sweeping to do
+
+
+def sweep(root: Value, seed: Any, order: list[Value], create_graph: bool = False) -> None:
+    """The reverse sweep: leaves d root / d node in ``node._acc`` for every node reachable.
+
+    ``order`` (empty) receives the nodes in topological order. Walking them from
+    ``root`` back to the leaves, each node passes ``g * d node / d parent`` to every
+    parent (the chain rule), and a parent reached along several paths sums what it
+    receives, in the order it receives it (the multivariate chain rule). With
+    ``create_graph`` the sweep runs on Values, so the gradients are themselves
+    differentiable; otherwise on floats. Run it inside ``_sweeping()``, which clears
+    every ``_acc`` afterwards, whatever happens.
+    """
+    _walk(root, order)
+    root._acc = seed
     with _enable_grad() if create_graph else nullcontext():
-        for node in reversed(grads):
-            parents = node.parents
-            if not parents:
+        for node in reversed(order):
+            a = node._a
+            if a is None:  # a leaf
                 continue
-            g = grads[node]  # complete: every child of node came before it
-            n = len(parents)
+            g = node._acc  # complete: every child of node came before it
+            b = node._b
+            vjp = node.op.vjp
             try:
                 if create_graph:
-                    terms = node.op.vjp(g, node, *parents)
-                elif n == 2:  # most nodes are binary: no list to build
-                    terms = node.op.vjp(g, node.data, parents[0].data, parents[1].data)
+                    terms = vjp(g, node, *_inputs(a, b))
+                elif b is not None:  # binary, most nodes: no list, no call to _data
+                    ad = a if type(a) is float else a.data
+                    terms = vjp(g, node.data, ad, b if type(b) is float else b.data)
+                elif type(a) is tuple:
+                    terms = vjp(g, node.data, *map(_data, a))
                 else:
-                    terms = node.op.vjp(g, node.data, *[p.data for p in parents])
+                    terms = vjp(g, node.data, a.data)
             except (ArithmeticError, ValueError) as error:
                 raise_as(  # the same class (a custom one gets a note), chained to the original
                     error,
                     f"backward through {node.op}{_named(node)}: the local derivative "
-                    f"is not finite at inputs {[p.data for p in parents]} ({error})",
+                    f"is not finite at inputs {list(map(_data, _inputs(a, b)))} ({error})",
                 )
+            # Sum into each parent (not a constant) what it receives along this edge.
             try:
-                count = len(terms)
-            except TypeError:  # e.g. a bare number where a one-term tuple was meant
-                count = -1
-            if count != n:
+                if b is not None:
+                    ta, tb = terms
+                    if type(a) is not float:
+                        prev = a._acc
+                        a._acc = ta if prev is _SEEN else prev + ta
+                    if type(b) is not float:
+                        prev = b._acc
+                        b._acc = tb if prev is _SEEN else prev + tb
+                    continue
+                inputs = a if type(a) is tuple else (a,)
+                if len(terms) != len(inputs):
+                    raise ValueError
+            except (TypeError, ValueError):  # e.g. a bare number where a tuple was meant
+                n = len(_inputs(a, b))
                 raise TypeError(
                     f"backward through {node.op}{_named(node)}: its vjp must return a sequence "
                     f"of {n} terms, one per input, got {type(terms).__name__} {terms!r}"
-                )
-            # Sum into each parent what it receives along this edge (the same loop as
-            # below, unrolled for two parents because that is most of the work).
-            if n == 2:
-                a, b = parents
-                ta, tb = terms
-                previous = grads[a]
-                grads[a] = ta if previous is None else previous + ta
-                previous = grads[b]
-                grads[b] = tb if previous is None else previous + tb
-            else:
-                for parent, term in zip(parents, terms):
-                    previous = grads[parent]
-                    grads[parent] = term if previous is None else previous + term
-    return list(grads), grads
+                ) from None
+            for parent, term in zip(inputs, terms):
+                if type(parent) is not float:
+                    prev = parent._acc
+                    parent._acc = term if prev is _SEEN else prev + term
 
 
-def accumulate(order: list[Value], grads: dict[Value, float]) -> None:
-    """Add ``grads`` into each node's ``.grad``, or raise and change nothing.
+def _walk(root: Value, order: list[Value]) -> None:
+    """Append every node reachable from ``root`` to ``order``, each after its parents.
 
-    Raises ``FloatingPointError`` if any gradient, or any sum with the existing
-    ``.grad``, is not finite; no ``.grad`` is written in that case. ``grads`` is
-    used up: its values become the new totals, in place, because a second table
-    of totals is what would push a 10-million-node chain past 4 GB.
+    Depth-first post-order, parents in argument order, as ``topological_order``; marks
+    in ``_acc`` say where a node is: None not seen, ``_OPEN`` on the stack with its
+    parents being explored, ``_SEEN`` placed in ``order`` (the sweep then reads
+    ``_SEEN`` as "nothing received yet"). A node may be pushed twice before it is
+    reached; the second time it is already placed and is dropped.
     """
-    for node, g in grads.items():
-        grads[node] = node.grad + g
-    # One C-speed screen: a sum is finite only if every term is (inf and nan
-    # propagate). Only if it is not do we look for the culprit; a finite overflow
-    # of the sum itself finds none and goes on.
-    if not math.isfinite(sum(grads.values())):
-        for node in order:
-            if not math.isfinite(grads[node]):
-                raise FloatingPointError(
-                    f"backward: the gradient of node{_named(node)} (data={node.data!r}, "
-                    f"op={node.op or 'leaf'!r}) is not finite ({grads[node]!r}); "
-                    "no .grad was changed"
-                )
-    for node, total in grads.items():
-        node.grad = total
+    stack = [root]
+    push, pop, place = stack.append, stack.pop, order.append
+    try:
+        while stack:
+            node = stack[-1]
+            mark = node._acc
+            if mark is not None:  # _OPEN: its parents are placed, so now is its turn
+                pop()
+                if mark is _OPEN:
+                    node._acc = _SEEN
+                    place(node)
+                continue
+            a = node._a
+            if a is None:  # a leaf
+                pop()
+                node._acc = _SEEN
+                place(node)
+                continue
+            node._acc = _OPEN
+            b = node._b  # push the parents last to first, so the first is explored first
+            if b is not None:
+                if type(b) is not float and b._acc is None:
+                    push(b)
+                if type(a) is not float and a._acc is None:
+                    push(a)
+            elif type(a) is tuple:
+                stack.extend([p for p in reversed(a) if type(p) is not float and p._acc is None])
+            else:
+                push(a)
+    except BaseException:  # interrupted (KeyboardInterrupt, MemoryError): unmark what is open
+        for node in stack:
+            node._acc = None
+        raise
+
+
+class _Sweeping:
+    """``with _sweeping as order``: one sweep at a time, every ``_acc`` cleared after.
+
+    The marks and partial sums of a sweep live on the nodes themselves, so two sweeps
+    must not overlap: a sweep in another thread is waited for, and one started from
+    inside a sweep (say by a custom op's ``vjp``) is an error, not a corruption.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.owner: int | None = None
+        self.order: list[Value] = []
+
+    def __enter__(self) -> list[Value]:
+        if self.owner == threading.get_ident():
+            raise RuntimeError(
+                "backward: a backward pass was started from inside another one (by a "
+                "custom op's vjp?); compute that derivative before or after the sweep"
+            )
+        self.lock.acquire()
+        self.owner = threading.get_ident()
+        return self.order
+
+    def __exit__(self, *exc: object) -> None:
+        order, self.order = self.order, []
+        try:
+            for node in order:
+                node._acc = None
+        finally:
+            self.owner = None
+            self.lock.release()
+
+
+_sweeping = _Sweeping()
+_OPEN = "open"  # marks, compared by identity; an Op is never one of them
+_SEEN = "seen"
+
+
+def _data(x: Any) -> float:
+    """The float of an input: ``x.data`` for a Value, ``x`` for a constant."""
+    return x if type(x) is float else x.data
+
+
+def _inputs(a: Any, b: Any) -> tuple[Any, ...]:
+    """A node's inputs, constants as floats, from its two slots (see ``Value.__slots__``)."""
+    if a is None:
+        return ()
+    return (a, b) if b is not None else a if type(a) is tuple else (a,)
 
 
 def zero_grad(root: Value) -> None:
     """Set ``.grad = 0.0`` on every node reachable from ``root``."""
-    for node in topological_order(root):
-        node.grad = 0.0
+    with _sweeping as order:
+        _walk(root, order)
+        for node in order:
+            node.grad = 0.0
 
 
 def _named(node: Value) -> str:

@@ -8,8 +8,8 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from autograd_engine import ops
-from autograd_engine.graph import accumulate, backprop, topological_order
+from autograd_engine import graph, ops
+from autograd_engine.graph import topological_order
 from autograd_engine.mode import grad_mode
 from autograd_engine.ops import NO_OP, Op
 from autograd_engine.validation import check_real, check_sequence, is_real, raise_as, show
@@ -28,7 +28,10 @@ class Value:
     it ("" for a leaf) and ``parents`` its inputs, in argument order.
 
     Arithmetic ``+ - * / **`` and unary ``-`` accept Values or numbers on either
-    side; numbers become constant leaves. Equality and hashing are by identity, so
+    side; numbers become constant leaves. A node stores a constant as the bare float
+    (a leaf Value costs 72 bytes more and gets a gradient nobody reads); ``parents``
+    turns it into a constant leaf Value the first time it is read, and keeps that
+    Value, so inspecting a graph always shows Values. Equality and hashing are by identity, so
     Values can key dicts and sets (optimizer state does); ``< <= > >=`` compare
     ``data``.
 
@@ -44,13 +47,19 @@ class Value:
     (-4.0, 4.0)
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents")
+    # The inputs live in two slots, not a tuple (56 bytes less per node): a leaf has
+    # _a = _b = None, a unary node _a = x, a binary node _a, _b = x, y, and a node of
+    # three or more inputs the tuple in _a. A constant input is its float. _acc is the
+    # backward sweep's scratch (see graph.py); it is None outside a sweep.
+    __slots__ = ("data", "grad", "label", "op", "_a", "_b", "_acc")
 
     data: float
     grad: float
     label: str
     op: Op  # NO_OP, the empty string, for a leaf
-    parents: tuple[Value, ...]
+    _a: Any
+    _b: Any
+    _acc: Any
 
     def __init__(self, data: Number, label: str = "") -> None:
         self.data = _finite_float(data, label)
@@ -59,7 +68,27 @@ class Value:
         self.grad = 0.0
         self.label = label
         self.op = NO_OP
-        self.parents = ()
+        self._a = self._b = self._acc = None
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The inputs of the op that made this node, in argument order (``()`` for a leaf).
+
+        A constant input, stored as its float, becomes a constant leaf Value here, once:
+        the Value is kept, so every later read returns the same objects.
+        """
+        a, b = self._a, self._b
+        if a is None:
+            return ()
+        inputs = (a, b) if b is not None else a if type(a) is tuple else (a,)
+        if float in map(type, inputs):
+            inputs = tuple(_constant(x) if type(x) is float else x for x in inputs)
+            self.parents = inputs
+        return inputs
+
+    @parents.setter
+    def parents(self, inputs: tuple[Value | float, ...]) -> None:
+        self._a, self._b = _slots(tuple(inputs))
 
     # -- arithmetic -------------------------------------------------------
 
@@ -89,17 +118,17 @@ class Value:
             return self + (-other)
         if type(other) is float and other - other == 0.0:  # the common case: a finite float
             return self + (-other)
-        c = _as_value(other, "sub", self)
+        c = _operand(other, "sub", self)
         if c is None:
             return NotImplemented
-        return self + (-c.data)
+        return self + (-c)  # c is a float: other was not a Value
 
     def __rsub__(self, other: Number) -> Value:
         """other - self, as other + (-self)."""
-        c = _as_value(other, "sub", self)
+        c = _operand(other, "sub", self)
         if c is None:
             return NotImplemented
-        return (-self) + c.data
+        return (-self) + _data(c)
 
     def __truediv__(self, other: Value | Number) -> Value:
         """self / other; d/dself = 1/other, d/dother = -self/other^2. Raises on other == 0."""
@@ -182,7 +211,7 @@ class Value:
         slope = float(negative_slope)
         if not math.isfinite(slope):
             raise ValueError(f"leaky_relu: negative_slope must be finite, got {negative_slope!r}")
-        return _apply(ops.LEAKY_RELU, (self, Value(slope)), (self.data, slope))
+        return _apply(ops.LEAKY_RELU, (self, slope), (self.data, slope))
 
     def softplus(self) -> Value:
         """log(1 + e^self), as torch's softplus (self above 20); derivative sigmoid(self).
@@ -215,7 +244,7 @@ class Value:
         parents = _values_tuple(_sequence(values, "sum", "values"), "sum")
         if not parents:
             raise ValueError("sum: needs at least one value, got an empty sequence")
-        return _apply(ops.SUM, parents, [p.data for p in parents])
+        return _apply(ops.SUM, parents, [_data(p) for p in parents])
 
     @staticmethod
     def dot(weights: Sequence[Value | Number], inputs: Sequence[Value | Number]) -> Value:
@@ -227,7 +256,7 @@ class Value:
         if not ws:
             raise ValueError("dot: needs at least one pair, got empty sequences")
         parents = _values_tuple((*ws, *xs), "dot")
-        return _apply(ops.DOT, parents, [p.data for p in parents])
+        return _apply(ops.DOT, parents, [_data(p) for p in parents])
 
     # -- differentiation --------------------------------------------------
 
@@ -242,8 +271,7 @@ class Value:
         seed = gradient if type(gradient) is float and gradient - gradient == 0.0 else None
         if seed is None:
             seed = check_real("backward", "gradient", gradient, label=self.label)
-        order, grads = backprop(self, seed)
-        accumulate(order, grads)
+        graph.backward(self, seed)
 
     # -- conveniences -----------------------------------------------------
 
@@ -296,12 +324,13 @@ class Value:
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         self.data, self.grad, self.label, self.op, self.parents = state[-5:]
+        self._acc = None
 
     def __copy__(self) -> Value:
         """A new node with the same data, grad, label, op and (the same) parents."""
         new = _new_value(Value)
         new.data, new.grad, new.label = self.data, self.grad, self.label
-        new.op, new.parents = self.op, self.parents
+        new.op, new._a, new._b, new._acc = self.op, self._a, self._b, None
         return new
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
@@ -322,6 +351,7 @@ class Value:
             new = _new_value(Value)
             new.data, new.grad, new.label, new.op = node.data, node.grad, node.label, node.op
             new.parents = tuple(memo[id(p)] for p in node.parents)
+            new._acc = None
             memo[id(node)] = new
         copied: Value = memo[id(self)]
         return copied
@@ -341,9 +371,9 @@ def _defer_to(x: object) -> bool:
     return not isinstance(x, numbers.Number) and type(x).__module__ != "builtins"
 
 
-def _as_value(x: object, op: str, owner: Value | None = None) -> Value | None:
-    """``x`` if a Value, a constant leaf if a finite real number, None (defer) for a
-    foreign type that may know how to combine with a Value, else a clear error.
+def _operand(x: object, op: str, owner: Value | None = None) -> Value | float | None:
+    """``x`` if a Value, a float if a finite real number (a constant input), None (defer)
+    for a foreign type that may know how to combine with a Value, else a clear error.
 
     A number that is not finite is a ValueError, a bool, complex, str, None or
     container a TypeError; both name ``op`` and the Value on the other side.
@@ -351,13 +381,11 @@ def _as_value(x: object, op: str, owner: Value | None = None) -> Value | None:
     if isinstance(x, Value):
         return x
     if type(x) is float and x - x == 0.0:
-        leaf = _new_value(Value)
-        leaf.data, leaf.grad, leaf.label, leaf.op, leaf.parents = x, 0.0, "", NO_OP, ()
-        return leaf
+        return x
     if is_real(x):
         other = f" (the other operand is {_describe(owner)})" if owner is not None else ""
         try:
-            return Value(x)  # type: ignore[arg-type]  # a real number, checked above
+            return Value(x).data  # type: ignore[arg-type]  # a real number, checked above
         except ValueError:
             raise ValueError(
                 f"{op}: operand must be a finite number, got {show(x)}{other}"
@@ -374,18 +402,44 @@ def _as_value(x: object, op: str, owner: Value | None = None) -> Value | None:
 def _binary(
     op: Op, value: Value, other: object, name: str, reflected: bool = False
 ) -> Value | None:
-    """The node ``op(value, other)`` (``op(other, value)`` if ``reflected``), ``other`` made a
-    Value by ``_as_value``; None for a foreign type that may know better (the operator
-    method then returns NotImplemented)."""
-    if isinstance(other, Value):  # a Value needs no conversion: the hot path
-        operand = other
+    """The node ``op(value, other)`` (``op(other, value)`` if ``reflected``), a number
+    ``other`` kept as a constant float; None for a foreign type that may know better (the
+    operator method then returns NotImplemented)."""
+    if isinstance(other, Value):  # the hot path: two Values
+        od = other.data
+    elif type(other) is float and other - other == 0.0:  # the next: a finite float
+        od = other
     else:
-        maybe = _as_value(other, name, value)
+        maybe = _operand(other, name, value)
         if maybe is None:
             return None
-        operand = maybe
-    a, b = (operand, value) if reflected else (value, operand)
-    return _apply(op, (a, b), (a.data, b.data))
+        other = maybe
+        od = _data(maybe)
+    if reflected:
+        return _apply(op, (other, value), (od, value.data))
+    return _apply(op, (value, other), (value.data, od))
+
+
+def _constant(x: float) -> Value:
+    """A constant leaf holding ``x`` (already a finite float)."""
+    leaf = _new_value(Value)
+    leaf.data, leaf.grad, leaf.label, leaf.op = x, 0.0, "", NO_OP
+    leaf._a = leaf._b = leaf._acc = None
+    return leaf
+
+
+def _slots(inputs: tuple[Value | float, ...]) -> tuple[Any, Any]:
+    """``inputs`` as the pair (_a, _b) a node stores (see ``Value.__slots__``)."""
+    n = len(inputs)
+    if n == 2:
+        return inputs[0], inputs[1]
+    if n == 1:
+        return inputs[0], None
+    return (inputs or None), None
+
+
+def _data(x: Value | float) -> float:
+    return x if type(x) is float else x.data  # type: ignore[union-attr]
 
 
 def _sequence(xs: object, op: str, name: str) -> tuple[object, ...]:
@@ -396,21 +450,19 @@ def _sequence(xs: object, op: str, name: str) -> tuple[object, ...]:
     return tuple(check_sequence(op, name, xs, what="Values or numbers", forbid=(Value,)))
 
 
-def _values_tuple(xs: Iterable[object], op: str) -> tuple[Value, ...]:
-    """``xs`` as a tuple of Values (numbers become constants), or an error naming the entry."""
+def _values_tuple(xs: Iterable[object], op: str) -> tuple[Value | float, ...]:
+    """``xs`` as a tuple of Values and constant floats, or an error naming the entry."""
     xs = tuple(xs)
     if set(map(type, xs)) <= {Value}:  # the common case, checked at C speed
         return xs  # type: ignore[return-value]  # every item is a Value
-    values = []
+    values: list[Value | float] = []
     for i, x in enumerate(xs):
-        if type(x) is float and x - x == 0.0:  # a finite float: a constant leaf, no checks
-            leaf = _new_value(Value)
-            leaf.data, leaf.grad, leaf.label, leaf.op, leaf.parents = x, 0.0, "", NO_OP, ()
-            values.append(leaf)
+        if type(x) is float and x - x == 0.0:  # a finite float: a constant, no checks
+            values.append(x)
         elif isinstance(x, Value):
             values.append(x)
         elif is_real(x):
-            values.append(Value(check_real(op, f"input {i}", x)))
+            values.append(check_real(op, f"input {i}", x))
         else:
             raise TypeError(f"{op}: input {i} must be a Value or a real number, got {show(x)}")
     return tuple(values)
@@ -445,7 +497,7 @@ def apply_op(op: Op, *args: Value | Number) -> Value:
                 f"pass a number, not a Value ({args[i]!r})"
             )
     parents = _values_tuple(args, f"apply_op({op})")
-    out = _apply(op, parents, [p.data for p in parents])
+    out = _apply(op, parents, [_data(p) for p in parents])
     if type(out.data) is not float:  # the built-in ops always return floats
         raise TypeError(
             f"{op}: forward must return a float, got {type(out.data).__name__} {out.data!r}"
@@ -453,7 +505,7 @@ def apply_op(op: Op, *args: Value | Number) -> Value:
     return out
 
 
-def _apply(op: Op, parents: tuple[Value, ...], xs: Sequence[float]) -> Value:
+def _apply(op: Op, parents: tuple[Value | float, ...], xs: Sequence[float]) -> Value:
     """Run ``op`` on ``parents``, whose data are ``xs``; check the domain first, the result after.
 
     Raises (and creates nothing) if the inputs are outside the op's domain or the
@@ -473,12 +525,16 @@ def _apply(op: Op, parents: tuple[Value, ...], xs: Sequence[float]) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if grad_mode.enabled:
-        out.op = op
-        out.parents = parents
-    else:
+    out._acc = None
+    if not grad_mode.enabled:
         out.op = NO_OP
-        out.parents = ()
+        out._a = out._b = None
+    elif len(parents) == 2:  # most nodes: no call to _slots
+        out.op = op
+        out._a, out._b = parents
+    else:
+        out.op = op
+        out._a, out._b = _slots(parents)
     return out
 
 
@@ -503,6 +559,6 @@ class _Release:
         return (type(None), ())
 
 
-def _operands(parents: tuple[Value, ...]) -> str:
-    shown = ", ".join(_describe(p) for p in parents[:4])
+def _operands(parents: tuple[Value | float, ...]) -> str:
+    shown = ", ".join(_describe(p) if isinstance(p, Value) else repr(p) for p in parents[:4])
     return shown + (", ..." if len(parents) > 4 else "")
