@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
@@ -135,30 +136,43 @@ def sweep(root: Value, seed: Any, order: list[Value], create_graph: bool = False
                     f"backward through {node.op}{_named(node)}: the local derivative "
                     f"is not finite at inputs {list(map(_data, _inputs(a, b)))} ({error})",
                 )
+            if type(terms) is not tuple:  # a list will do; a generator or number will not
+                terms = _terms(node, terms)
             # Sum into each parent (not a constant) what it receives along this edge.
-            try:
-                if b is not None:
+            if b is not None:
+                try:
                     ta, tb = terms
-                    if type(a) is not float:
-                        prev = a._acc
-                        a._acc = ta if prev is _SEEN else prev + ta
-                    if type(b) is not float:
-                        prev = b._acc
-                        b._acc = tb if prev is _SEEN else prev + tb
-                    continue
-                inputs = a if type(a) is tuple else (a,)
-                if len(terms) != len(inputs):
-                    raise ValueError
-            except (TypeError, ValueError):  # e.g. a bare number where a tuple was meant
-                n = len(_inputs(a, b))
-                raise TypeError(
-                    f"backward through {node.op}{_named(node)}: its vjp must return a sequence "
-                    f"of {n} terms, one per input, got {type(terms).__name__} {terms!r}"
-                ) from None
+                except ValueError:
+                    _terms(node, terms)
+                if type(a) is not float:
+                    prev = a._acc
+                    a._acc = ta if prev is _SEEN else prev + ta
+                if type(b) is not float:
+                    prev = b._acc
+                    b._acc = tb if prev is _SEEN else prev + tb
+                continue
+            inputs = a if type(a) is tuple else (a,)
+            if len(terms) != len(inputs):
+                _terms(node, terms)
             for parent, term in zip(inputs, terms):
                 if type(parent) is not float:
                     prev = parent._acc
                     parent._acc = term if prev is _SEEN else prev + term
+
+
+def _terms(node: Value, terms: Any) -> tuple[Any, ...]:
+    """``terms`` (what ``node.op.vjp`` returned) as a tuple of one term per input of ``node``.
+
+    Raises TypeError for anything else: not a sequence (a bare number, a generator) or
+    one of the wrong length.
+    """
+    n = len(_inputs(node._a, node._b))
+    if isinstance(terms, Sequence) and not isinstance(terms, str) and len(terms) == n:
+        return tuple(terms)
+    raise TypeError(
+        f"backward through {node.op}{_named(node)}: its vjp must return a sequence "
+        f"of {n} terms, one per input, got {type(terms).__name__} {terms!r}"
+    )
 
 
 def _walk(root: Value, order: list[Value]) -> None:
