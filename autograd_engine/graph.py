@@ -1,9 +1,15 @@
 """Graph traversal: topological order, the backpropagation loop, zero_grad.
 
 Everything here is iterative (an explicit stack, never recursion), so a chain of a
-million nodes is as fine as a chain of ten. This module knows nodes only by their
-attributes ``data``, ``grad``, ``op`` and ``parents``; it does no calculus itself:
-each node's ``op.vjp`` (see ``ops.py``) supplies the local derivatives.
+million nodes is as fine as a chain of ten. It does no calculus itself: each node's
+``op.vjp`` (see ``ops.py``) supplies the local derivatives.
+
+The backward sweep reads a node's inputs from its slots ``_a`` and ``_b`` (see
+``Value``), where a constant is a bare float that gets no gradient, and keeps its
+scratch on the nodes: one private slot ``_acc`` per node holds first a mark (placed
+in the order) and then the gradient received so far. No dict is built, and ``.grad``
+is written only at the end, all at once or not at all. ``_sweeping`` runs one sweep
+at a time and clears every ``_acc`` afterwards.
 """
 
 from __future__ import annotations
@@ -41,8 +47,8 @@ def _postorder(root: Value) -> dict[Value, Any]:
     ``done``) once all its parents are. ``done`` alone tells what to skip: a parent
     that is started but unfinished lies on the current path, which would make a
     cycle, so in a graph "not done" means "not yet seen". A leaf is finished on the
-    spot, without a stack entry. The dict then serves ``backprop`` as its table of
-    gradients: one hash table for the whole backward pass.
+    spot, without a stack entry. Reading ``parents`` turns constants into leaf Values, so
+    they are in this order; the backward sweep (``_walk``) skips them.
     """
     done: dict[Value, Any] = {}
     path, pending = [root], [iter(root.parents)]
@@ -181,8 +187,10 @@ def _walk(root: Value, order: list[Value]) -> None:
     Depth-first post-order, parents in argument order, as ``topological_order``; marks
     in ``_acc`` say where a node is: None not seen, ``_OPEN`` on the stack with its
     parents being explored, ``_SEEN`` placed in ``order`` (the sweep then reads
-    ``_SEEN`` as "nothing received yet"). A node may be pushed twice before it is
-    reached; the second time it is already placed and is dropped.
+    ``_SEEN`` as "nothing received yet"). A leaf parent is placed as soon as its turn
+    comes, without a stack entry, and a node whose parents are all placed is placed at
+    once. A node may be pushed twice before it is reached; the second time it is
+    already placed and is dropped.
     """
     stack = [root]
     push, pop, place = stack.append, stack.pop, order.append
@@ -196,23 +204,30 @@ def _walk(root: Value, order: list[Value]) -> None:
                     node._acc = _SEEN
                     place(node)
                 continue
-            a = node._a
-            if a is None:  # a leaf
-                pop()
-                node._acc = _SEEN
-                place(node)
-                continue
-            node._acc = _OPEN
-            b = node._b  # push the parents last to first, so the first is explored first
-            if b is not None:
-                if type(b) is not float and b._acc is None:
-                    push(b)
-                if type(a) is not float and a._acc is None:
-                    push(a)
-            elif type(a) is tuple:
+            a, b = node._a, node._b
+            if type(a) is tuple:  # three or more inputs: explore them last to first
+                node._acc = _OPEN
                 stack.extend([p for p in reversed(a) if type(p) is not float and p._acc is None])
-            else:
-                push(a)
+                continue
+            if a is not None and type(a) is not float and a._acc is None:
+                if a._a is not None:  # explore a (then b) before node
+                    node._acc = _OPEN
+                    if b is not None and type(b) is not float and b._acc is None:
+                        push(b)
+                    push(a)
+                    continue
+                a._acc = _SEEN  # a leaf: its turn is now
+                place(a)
+            if b is not None and type(b) is not float and b._acc is None:
+                if b._a is not None:
+                    node._acc = _OPEN
+                    push(b)
+                    continue
+                b._acc = _SEEN
+                place(b)
+            pop()  # every parent is placed (or node is a leaf): so is node
+            node._acc = _SEEN
+            place(node)
     except BaseException:  # interrupted (KeyboardInterrupt, MemoryError): unmark what is open
         for node in stack:
             node._acc = None
