@@ -133,7 +133,7 @@ def sweep(root: Value, seed: Any, order: list[Value], create_graph: bool = False
                     ad = a if type(a) is float else a.data
                     terms = vjp(g, node.data, ad, b if type(b) is float else b.data)
                 elif type(a) is tuple:
-                    terms = vjp(g, node.data, *map(_data, a))
+                    terms = vjp(g, node.data, *[p if type(p) is float else p.data for p in a])
                 else:
                     terms = vjp(g, node.data, a.data)
             except (ArithmeticError, ValueError) as error:
@@ -142,7 +142,7 @@ def sweep(root: Value, seed: Any, order: list[Value], create_graph: bool = False
                     f"backward through {node.op}{_named(node)}: the local derivative "
                     f"is not finite at inputs {list(map(_data, _inputs(a, b)))} ({error})",
                 )
-            if type(terms) is not tuple:  # a list will do; a generator or number will not
+            if type(terms) is not tuple and type(terms) is not list:  # a generator will not do
                 terms = _terms(node, terms)
             # Sum into each parent (not a constant) what it receives along this edge.
             if b is not None:

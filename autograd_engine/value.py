@@ -244,7 +244,7 @@ class Value:
         parents = _values_tuple(_sequence(values, "sum", "values"), "sum")
         if not parents:
             raise ValueError("sum: needs at least one value, got an empty sequence")
-        return _apply(ops.SUM, parents, [_data(p) for p in parents])
+        return _apply(ops.SUM, parents, [p if type(p) is float else p.data for p in parents])
 
     @staticmethod
     def dot(weights: Sequence[Value | Number], inputs: Sequence[Value | Number]) -> Value:
@@ -256,7 +256,7 @@ class Value:
         if not ws:
             raise ValueError("dot: needs at least one pair, got empty sequences")
         parents = _values_tuple((*ws, *xs), "dot")
-        return _apply(ops.DOT, parents, [_data(p) for p in parents])
+        return _apply(ops.DOT, parents, [p if type(p) is float else p.data for p in parents])
 
     # -- differentiation --------------------------------------------------
 

@@ -368,7 +368,7 @@ def timed_backward(build, backward, repeats: int) -> list[float]:
 
 
 def bench_backward(repeats: int, n_wide: int = 1 << 15, steps: int = 20_000) -> None:
-    print("backward only, CPU time per node (all nodes, leaves and constants included):")
+    print("backward only, CPU time per node of micrograd's graph (leaves and constants included):")
     for name, build, nodes in (
         (f"wide: sum of {n_wide:,} products", lambda c: wide(c, n_wide), 4 * n_wide - 1),
         (f"chain: {steps:,} x (y*1.0001 + 0.0001)", lambda c: chain(c, steps), 4 * steps + 1),
@@ -401,7 +401,7 @@ def bench_backward(repeats: int, n_wide: int = 1 << 15, steps: int = 20_000) -> 
 
 
 def bench_memory(steps: int = 100_000) -> None:
-    print("memory of the chain y = y*1.0001 + 0.0001 (tracemalloc, constant leaves included):")
+    print("memory of the chain y = y*1.0001 + 0.0001 (tracemalloc, constants included):")
     for name, cls in (("engine", Value), ("micrograd", MValue)):
         if cls is None:
             continue
@@ -425,7 +425,7 @@ def bench_big_chain(sizes: list[int]) -> None:
             break
         rss_graph, peak, built, back = done.stdout.split()
         print(
-            f"  {n:>12,} op nodes ({2 * n:,} Values with constants): graph built "
+            f"  {n:>12,} op nodes ({n:,} constants): graph built "
             f"{int(rss_graph) / 2**20:5.2f} GiB, peak during backward {int(peak) / 2**20:5.2f} GiB "
             f"(build {built} s, backward {back} s)"
         )

@@ -12,8 +12,10 @@ import pickle
 import threading
 
 import pytest
+from hypothesis import given, settings
 
-from autograd_engine import Op, Value, grad, topological_order, zero_grad
+from autograd_engine import Op, Value, grad, graph, topological_order, zero_grad
+from autograd_engine.testing import expressions
 
 
 def test_a_constant_operand_reads_as_one_constant_leaf_every_time():
@@ -172,3 +174,19 @@ def test_copies_and_pickles_keep_constants_as_their_values():
         leaf = clone.parents[1]
         clone.backward()
         assert leaf.grad == 7.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(expressions(max_instructions=16))
+def test_the_sweep_visits_values_in_topological_order_less_the_constants(expr):
+    # The order fixes the summation order of every gradient, so it must not drift from
+    # topological_order, which reads parents (and so turns constants into leaves).
+    xs = [Value(x) for x in expr.inputs]
+    y = expr(*xs)
+    with graph._sweeping as walked:
+        graph._walk(y, walked)
+        order = list(walked)
+    values = set(order)
+    public = topological_order(y)  # now with the constants as leaf Values
+    assert [n for n in public if n in values] == order
+    assert all(not n.parents and not n.op and n not in xs for n in public if n not in values)
