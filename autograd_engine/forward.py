@@ -26,7 +26,7 @@ from typing import Any
 
 from autograd_engine.graph import topological_order
 from autograd_engine.mode import enable_grad
-from autograd_engine.validation import check_real, check_sequence
+from autograd_engine.validation import check_bool, check_real, check_sequence
 from autograd_engine.value import Value
 
 __all__ = ["jvp"]
@@ -58,6 +58,7 @@ def jvp(
     roots = _check_roots(root)
     inputs = _check_inputs(inputs)
     tangents = _check_tangents(tangents, len(inputs))
+    check_bool("jvp", "create_graph", create_graph)
     seeds: dict[Value, Any] = {}
     for x, tangent in zip(inputs, tangents):
         seeds[x] = seeds.get(x, 0.0) + tangent

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from autograd_engine.mode import enable_grad as _enable_grad  # the name backprop uses
 from autograd_engine.mode import is_grad_enabled, no_grad
-from autograd_engine.validation import raise_as
+from autograd_engine.validation import check_instance, raise_as
 
 if TYPE_CHECKING:
     from autograd_engine.value import Value
@@ -34,36 +34,25 @@ def topological_order(root: Value) -> list[Value]:
     """Every node reachable from ``root``, each after all of its parents; ``root`` last.
 
     Depth-first post-order (parents visited in argument order, so the order is the
-    same on every run), without recursion: see ``_postorder``.
+    same on every run), without recursion: the walk of the backward sweep (``_walk``),
+    after ``parents`` has turned every constant input into a leaf Value.
     """
-    return list(_postorder(root))
+    nodes = _walked(_root("topological_order", root))
+    if any(map(_has_constant, nodes)):
+        for node in nodes:
+            node.parents  # noqa: B018  # reading parents makes each constant a leaf Value
+        nodes = _walked(root)  # now with the constants in their places
+    return nodes
 
 
-def _postorder(root: Value) -> dict[Value, Any]:
-    """The nodes of ``topological_order(root)`` as the keys of a dict, in order, values None.
+def _walked(root: Value) -> list[Value]:
+    with _sweeping as order:
+        _walk(root, order)
+        return list(order)
 
-    Two parallel stacks hold the path being explored: its nodes, and for each an
-    iterator over the parents still to visit. A node is finished (entered in
-    ``done``) once all its parents are. ``done`` alone tells what to skip: a parent
-    that is started but unfinished lies on the current path, which would make a
-    cycle, so in a graph "not done" means "not yet seen". A leaf is finished on the
-    spot, without a stack entry. Reading ``parents`` turns constants into leaf Values, so
-    they are in this order; the backward sweep (``_walk``) skips them.
-    """
-    done: dict[Value, Any] = {}
-    path, pending = [root], [iter(root.parents)]
-    while pending:
-        for parent in pending[-1]:
-            if parent not in done:
-                if parent.parents:  # descend: its parents come first
-                    path.append(parent)
-                    pending.append(iter(parent.parents))
-                    break
-                done[parent] = None
-        else:  # every parent of path[-1] is done: so is it
-            pending.pop()
-            done[path.pop()] = None
-    return done
+
+def _has_constant(node: Value) -> bool:
+    return float in map(type, _inputs(node._a, node._b))
 
 
 def backprop(
@@ -135,7 +124,7 @@ def sweep(root: Value, seed: Any, order: list[Value], create_graph: bool = False
                 elif type(a) is tuple:
                     terms = vjp(g, node.data, *[p if type(p) is float else p.data for p in a])
                 else:
-                    terms = vjp(g, node.data, a.data)
+                    terms = vjp(g, node.data, a if type(a) is float else a.data)
             except (ArithmeticError, ValueError) as error:
                 raise_as(  # the same class (a custom one gets a note), chained to the original
                     error,
@@ -286,10 +275,14 @@ def _inputs(a: Any, b: Any) -> tuple[Any, ...]:
 
 def zero_grad(root: Value) -> None:
     """Set ``.grad = 0.0`` on every node reachable from ``root``."""
-    with _sweeping as order:
-        _walk(root, order)
-        for node in order:
-            node.grad = 0.0
+    for node in _walked(_root("zero_grad", root)):
+        node.grad = 0.0
+
+
+def _root(owner: str, root: object) -> Value:
+    from autograd_engine.value import Value  # value.py imports this module
+
+    return check_instance(owner, "root", root, Value)
 
 
 def _named(node: Value) -> str:

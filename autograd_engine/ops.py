@@ -79,7 +79,26 @@ class Op(str):
         symbol: str | None = None,
         constants: tuple[int, ...] = (),
     ) -> Op:
-        """Make the op named ``name``; ``vjp(g, out, *xs)`` returns one term per input."""
+        """Make the op named ``name``; ``vjp(g, out, *xs)`` returns one term per input.
+
+        Raises TypeError for a name that is not a non-empty str, a forward, vjp or
+        domain that is not callable, a symbol that is not a str, or constants that are
+        not a tuple of input indices (ints >= 0).
+        """
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"Op: name must be a non-empty str, got {name!r}")
+        for role, fn in (("forward", forward), ("vjp", vjp), ("domain", domain)):
+            if not callable(fn) and not (role == "domain" and fn is None):
+                raise TypeError(f"Op {name!r}: {role} must be a function, got {fn!r}")
+        if symbol is not None and (not isinstance(symbol, str) or not symbol):
+            raise TypeError(f"Op {name!r}: symbol must be a non-empty str or None, got {symbol!r}")
+        if not isinstance(constants, tuple) or not all(
+            type(i) is int and i >= 0 for i in constants
+        ):
+            raise TypeError(
+                f"Op {name!r}: constants must be a tuple of input indices (ints >= 0), "
+                f"got {constants!r}"
+            )
         op = super().__new__(cls, name)
         op.forward = forward
         op.vjp = vjp

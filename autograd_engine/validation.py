@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import random
 from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn, TypeGuard, TypeVar
 
@@ -146,6 +147,17 @@ def check_int(
     if (min is not None and value < min) or (max is not None and value > max):
         raise ValueError(f"{owner}: {name} must be {want}, got {show(x)}")
     return value
+
+
+def seeded(owner: str, seed: object) -> random.Random:
+    """``random.Random(seed)`` for a seed it takes: None, an int, a str or bytes.
+
+    Anything else (a float, a list: deprecated or an error there, and a bool, which is
+    not a seed) is a ``TypeError`` naming ``owner``.
+    """
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | str | bytes)):
+        raise TypeError(f"{owner}: seed must be an int, a str or None, got {show(seed)}")
+    return random.Random(seed)
 
 
 def check_bool(owner: str, name: str, x: object) -> bool:

@@ -244,7 +244,8 @@ class Value:
         parents = _values_tuple(_sequence(values, "sum", "values"), "sum")
         if not parents:
             raise ValueError("sum: needs at least one value, got an empty sequence")
-        return _apply(ops.SUM, parents, [p if type(p) is float else p.data for p in parents])
+        data = [p if type(p) is float else p.data for p in parents]  # type: ignore[union-attr]
+        return _apply(ops.SUM, parents, data)
 
     @staticmethod
     def dot(weights: Sequence[Value | Number], inputs: Sequence[Value | Number]) -> Value:
@@ -256,7 +257,8 @@ class Value:
         if not ws:
             raise ValueError("dot: needs at least one pair, got empty sequences")
         parents = _values_tuple((*ws, *xs), "dot")
-        return _apply(ops.DOT, parents, [p if type(p) is float else p.data for p in parents])
+        data = [p if type(p) is float else p.data for p in parents]  # type: ignore[union-attr]
+        return _apply(ops.DOT, parents, data)
 
     # -- differentiation --------------------------------------------------
 
@@ -493,16 +495,11 @@ def apply_op(op: Op, *args: Value | Number) -> Value:
     for i in op.constants:
         if i < len(args) and isinstance(args[i], Value):
             raise TypeError(
-                f"apply_op({op}): input {i} is a constant of {op} and gets no gradient; "
+                f"{op}: input {i} is a constant of {op} and gets no gradient; "
                 f"pass a number, not a Value ({args[i]!r})"
             )
-    parents = _values_tuple(args, f"apply_op({op})")
-    out = _apply(op, parents, [_data(p) for p in parents])
-    if type(out.data) is not float:  # the built-in ops always return floats
-        raise TypeError(
-            f"{op}: forward must return a float, got {type(out.data).__name__} {out.data!r}"
-        )
-    return out
+    parents = _values_tuple(args, str(op))
+    return _apply(op, parents, [_data(p) for p in parents])
 
 
 def _apply(op: Op, parents: tuple[Value | float, ...], xs: Sequence[float]) -> Value:
@@ -519,6 +516,8 @@ def _apply(op: Op, parents: tuple[Value | float, ...], xs: Sequence[float]) -> V
         data = op.forward(*xs)
     except OverflowError:
         data = math.inf
+    if type(data) is not float:  # the built-in ops always return floats
+        raise TypeError(f"{op}: forward must return a float, got {show(data)}")
     if data - data != 0.0:  # inf or nan: the only numbers for which x - x != 0
         raise OverflowError(f"{op}: the result is not finite ({data!r}); got {_operands(parents)}")
     out = _new_value(Value)

@@ -59,7 +59,7 @@ import graphviz
 from autograd_engine.files import write_atomic
 from autograd_engine.graph import backprop, topological_order
 from autograd_engine.layout import FALLBACK, use_engine
-from autograd_engine.validation import check_sequence
+from autograd_engine.validation import check_sequence, show
 from autograd_engine.value import Value
 
 __all__ = [
@@ -242,7 +242,7 @@ def render_svg(dot: graphviz.Digraph) -> str:
     (pip, apt, brew, conda).
     """
     if not isinstance(dot, graphviz.Digraph | graphviz.Graph):
-        raise TypeError(f"render_svg: expects a graphviz.Digraph, got {type(dot).__name__}")
+        raise TypeError(f"render_svg: dot must be a graphviz.Digraph (draw_dot's), got {show(dot)}")
     with _install_hint():  # for a plain Digraph too, not only a Drawing
         svg: str = dot.pipe(format="svg", encoding="utf-8")
         return svg
@@ -257,7 +257,7 @@ def save_svg(dot: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
     writes nothing.
     """
     if not isinstance(dot, graphviz.Digraph | graphviz.Graph):
-        raise TypeError(f"save_svg: expects a graphviz.Digraph, got {type(dot).__name__}")
+        raise TypeError(f"save_svg: dot must be a graphviz.Digraph (draw_dot's), got {show(dot)}")
     return write_atomic(path, render_svg(dot), owner="save_svg")
 
 

@@ -12,7 +12,14 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from autograd_engine.validation import check_int, check_real, is_real, sequence_of_reals, show
+from autograd_engine.validation import (
+    check_int,
+    check_real,
+    is_real,
+    seeded,
+    sequence_of_reals,
+    show,
+)
 
 __all__ = ["make_moons", "make_xor", "make_linear_regression", "minibatches", "train_test_split"]
 
@@ -32,11 +39,7 @@ def _noise(noise: object, name: str) -> float:
 
 
 def _seed(seed: object, owner: str) -> random.Random:
-    # random.Random takes None, an int, a str or bytes; anything else (a float, a list)
-    # is deprecated or an error there, and a bool is not a seed.
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | str | bytes)):
-        raise TypeError(f"{owner}: seed must be an int, a str or None, got {show(seed)}")
-    return random.Random(seed)
+    return seeded(owner, seed)
 
 
 def _finite(owner: str, X: list[list[float]], y: Sequence[float], what: str) -> None:
@@ -186,10 +189,8 @@ def train_test_split(
                 f"{owner}: test_size={test_size!r} of {n} examples leaves no training example "
                 f"(n_test = ceil({test_size!r} * {n}) = {n_test})"
             )
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise TypeError(f"{owner}: seed must be an int or None, got {type(seed).__name__}")
     order = list(range(n))
-    random.Random(seed).shuffle(order)
+    seeded(owner, seed).shuffle(order)
     test, train = order[:n_test], order[n_test:]
 
     def take(data: Sequence[Any], indices: list[int]) -> list[Any]:

@@ -30,6 +30,7 @@ from autograd_engine.validation import (
     check_real,
     check_sequence,
     is_real,
+    seeded,
     show,
 )
 
@@ -88,9 +89,7 @@ def _check_inputs(owner: str, x: object, nin: int) -> None:
 def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
     if rng is not None:
         return check_instance("Module", "rng", rng, random.Random)
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | str | bytes)):
-        raise TypeError(f"Module: seed must be an int, a str or None, got {show(seed)}")
-    return random.Random(seed)
+    return seeded("Module", seed)
 
 
 class Module:
@@ -487,7 +486,7 @@ class MLP(Module):
     ) -> None:
         self.nin = _check_count(nin, "MLP: nin")
         self.dropout = _check_dropout(dropout)
-        check_sequence("MLP", "nouts", nouts, what="layer sizes", min_len=1)
+        nouts = check_sequence("MLP", "nouts", nouts, what="layer sizes", min_len=1)
         self.nouts = [_check_count(n, "MLP: each layer size in nouts") for n in nouts]
         self.activation = _activation("MLP", "activation", activation)
         self.output_activation = _activation("MLP", "output_activation", output_activation)

@@ -152,7 +152,20 @@ class LRScheduler:
         self.__dict__.update(checked)
 
     def _check_loaded(self, owner: str, state: dict[str, Any]) -> None:
-        """Checks beyond the kind of each value (a subclass adds its own)."""
+        """Checks beyond the kind of each value: the bounds the constructor enforces.
+
+        A subclass adds its own fields' bounds (and calls this for the shared ones).
+        """
+        check_int(owner, "state_dict['last_epoch']", state["last_epoch"], min=-1)
+        check_int(owner, "state_dict['_step_count']", state["_step_count"], min=0)
+        for key in ("base_lrs", "_last_lr", "min_lrs"):
+            for i, lr in enumerate(state.get(key, ())):
+                check_real(owner, f"state_dict[{key!r}][{i}]", lr, min=0.0)
+        for key in ("gamma", "eps"):
+            if key in state:
+                check_real(owner, f"state_dict[{key!r}]", state[key], min=0.0)
+        if "step_size" in state:
+            check_int(owner, "state_dict['step_size']", state["step_size"], min=1)
 
 
 class StepLR(LRScheduler):
@@ -277,6 +290,9 @@ class ReduceLROnPlateau(LRScheduler):
         self._reset()
 
     def _check_loaded(self, owner: str, state: dict[str, Any]) -> None:
+        super()._check_loaded(owner, state)
+        check_real(owner, "state_dict['factor']", state["factor"], min=0.0, max=1.0, max_open=True)
+        check_real(owner, "state_dict['threshold']", state["threshold"])
         check_choice(owner, "state_dict['mode']", state["mode"], ("min", "max"))
         check_choice(owner, "state_dict['threshold_mode']", state["threshold_mode"], ("rel", "abs"))
         for key in ("patience", "cooldown", "cooldown_counter", "num_bad_epochs"):

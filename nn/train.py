@@ -20,13 +20,12 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
-import random
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from autograd_engine import Value, no_grad
-from autograd_engine.validation import raise_as, show
+from autograd_engine.validation import check_bool, raise_as, seeded, show
 from nn.constraints import check_max_norm, max_norm_
 from nn.data import minibatches
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss
@@ -220,6 +219,8 @@ def fit(
         raise TypeError(
             f"fit: penalty must be a function of no arguments returning a Value, got {penalty!r}"
         )
+    check_bool("fit", "progress", progress)
+    rng = seeded("fit", seed)
     metric = scheduler is not None and _wants_metric(scheduler)
     if epochs:
         with _mode(model, training=False):
@@ -228,7 +229,6 @@ def fit(
                 _check_examples(model, X_val, y_val, loss, "validation ")
             if penalty is not None:
                 _check_penalty(penalty)
-    rng = random.Random(seed)
     history: History = {"loss": [], "accuracy": [], "lr": []}
     if X_val is not None:
         history["val_loss"], history["val_accuracy"] = [], []

@@ -459,5 +459,5 @@ def test_bad_split_data():
         train_test_split([[1.0]], [0], 0.5)
     with pytest.raises(TypeError, match="X must be a list"):
         train_test_split("abc", [0, 1, 2], 0.5)
-    with pytest.raises(TypeError, match="seed must be an int or None"):
+    with pytest.raises(TypeError, match="seed must be an int, a str or None"):
         train_test_split([[1.0], [2.0]], [0, 1], 0.5, seed=1.5)

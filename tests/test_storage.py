@@ -176,17 +176,44 @@ def test_copies_and_pickles_keep_constants_as_their_values():
         assert leaf.grad == 7.0
 
 
+def _postorder(root: Value) -> list[Value]:
+    """Depth-first post-order, parents in argument order: the textbook recursion."""
+    seen: set[Value] = set()
+    order: list[Value] = []
+
+    def visit(node: Value) -> None:
+        seen.add(node)
+        for parent in node.parents:
+            if parent not in seen:
+                visit(parent)
+        order.append(node)
+
+    visit(root)
+    return order
+
+
 @settings(max_examples=300, deadline=None)
 @given(expressions(max_instructions=16))
 def test_the_sweep_visits_values_in_topological_order_less_the_constants(expr):
-    # The order fixes the summation order of every gradient, so it must not drift from
-    # topological_order, which reads parents (and so turns constants into leaves).
+    # The order fixes the summation order of every gradient: it is the textbook
+    # post-order, whether or not the constants have been read as Values yet.
     xs = [Value(x) for x in expr.inputs]
     y = expr(*xs)
     with graph._sweeping as walked:
         graph._walk(y, walked)
         order = list(walked)
+    public = topological_order(y)  # reads parents: constants become leaf Values
+    assert public == _postorder(y)
     values = set(order)
-    public = topological_order(y)  # now with the constants as leaf Values
     assert [n for n in public if n in values] == order
     assert all(not n.parents and not n.op and n not in xs for n in public if n not in values)
+    assert topological_order(y) == public
+
+
+def test_nodes_whose_only_inputs_are_constants_differentiate():
+    x = Value(3.0)
+    square = Op("square", lambda a: a * a, lambda g, out, a: (2.0 * a * g,))
+    y = Value.sum([2.0]) * x + square(4.0) + Value.dot([1.0, 2.0], [3.0, 4.0]) * x
+    y.backward()  # dy/dx = 2 + (1*3 + 2*4) = 13
+    assert (y.data, x.grad) == (2.0 * 3.0 + 16.0 + 11.0 * 3.0, 13.0)
+    assert [d.data for d in grad(y, [x], create_graph=True)] == [13.0]

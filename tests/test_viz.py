@@ -298,7 +298,7 @@ def test_bad_arguments_raise_clear_errors():
         draw_dot(x, max_nodes=0)
     with pytest.raises(TypeError, match="backward_steps: root must be a Value"):
         backward_steps([x])
-    with pytest.raises(TypeError, match="render_svg: expects a graphviz.Digraph, got str"):
+    with pytest.raises(TypeError, match="render_svg: dot must be a graphviz.Digraph"):
         render_svg("digraph {}")
 
 
