@@ -28,12 +28,15 @@ class Value:
     it ("" for a leaf) and ``parents`` its inputs, in argument order.
 
     Arithmetic ``+ - * / **`` and unary ``-`` accept Values or numbers on either
-    side; numbers become constant leaves. A node stores a constant as the bare float
-    (a leaf Value costs 72 bytes more and gets a gradient nobody reads); ``parents``
-    turns it into a constant leaf Value the first time it is read, and keeps that
-    Value, so inspecting a graph always shows Values. Equality and hashing are by identity, so
-    Values can key dicts and sets (optimizer state does); ``< <= > >=`` compare
-    ``data``.
+    side; numbers become constants. A node stores a constant as the bare float (a
+    leaf Value would cost 72 bytes more), and the backward sweep passes it by: a
+    constant gets no gradient, as a number gets none in PyTorch. ``parents`` shows it
+    as a constant leaf Value, made the first time it is read and kept, so inspecting a
+    graph always shows Values (drawings show such a leaf as a bare number); once made,
+    that Value is an ordinary leaf, which a later ``backward()`` fills like any other.
+
+    Equality and hashing are by identity, so Values can key dicts and sets (optimizer
+    state does); ``< <= > >=`` compare ``data``.
 
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> c = a * b + a          # c = ab + a
