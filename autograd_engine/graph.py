@@ -256,9 +256,18 @@ class _Sweeping:
             self.lock.release()
 
 
+class _Mark:
+    """A mark a sweep leaves in ``_acc``; compared by identity, so no term is ever one."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
 _sweeping = _Sweeping()
-_OPEN = "open"  # marks, compared by identity; an Op is never one of them
-_SEEN = "seen"
+_OPEN, _SEEN = _Mark("_OPEN"), _Mark("_SEEN")
 
 
 def _data(x: Any) -> float:

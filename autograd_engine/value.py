@@ -91,7 +91,13 @@ class Value:
 
     @parents.setter
     def parents(self, inputs: tuple[Value | float, ...]) -> None:
-        self._a, self._b = _slots(tuple(inputs))
+        inputs = tuple(inputs)
+        for i, x in enumerate(inputs):
+            if not isinstance(x, Value) and not (type(x) is float and x - x == 0.0):
+                raise TypeError(
+                    f"parents: input {i} must be a Value or a finite float, got {show(x)}"
+                )
+        self._a, self._b = _slots(inputs)
 
     # -- arithmetic -------------------------------------------------------
 

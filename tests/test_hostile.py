@@ -137,3 +137,12 @@ def test_reduce_on_plateau_loads_an_infinite_best():
     assert scheduler.best == 0.5
     scheduler.load_state_dict(fresh)
     assert scheduler.best == math.inf
+
+
+@pytest.mark.parametrize("bad", [(1, 2), (Value(1.0), "x"), (math.inf,), (None,)])
+def test_parents_can_be_set_only_to_values_and_finite_floats(bad):
+    y = Value(1.0) * 2.0
+    before = y.parents
+    with pytest.raises(TypeError, match="parents: input"):
+        y.parents = bad
+    assert y.parents == before
