@@ -239,8 +239,9 @@ class _Sweeping:
     def __enter__(self) -> list[Value]:
         if self.owner == threading.get_ident():
             raise RuntimeError(
-                "backward: a backward pass was started from inside another one (by a "
-                "custom op's vjp?); compute that derivative before or after the sweep"
+                "backward: a walk of a graph (backward, grad, topological_order, zero_grad) "
+                "was started from inside a backward pass, by a custom op's vjp?; do it "
+                "before or after the sweep"
             )
         self.lock.acquire()
         self.owner = threading.get_ident()

@@ -13,7 +13,8 @@ Everything is measured side by side in one run, so the ratios compare like with 
    every variant starts from the same weights and must give the same loss and gradients;
 2. backward time per node, ours against micrograd's, on a wide sum of products (a balanced
    tree of ``+`` over ``a_i * b_i``) and on the chain ``y = y*1.0001 + 0.0001``;
-3. bytes per op node of that chain (tracemalloc, its constant leaves included);
+3. bytes per op node of that chain (tracemalloc, its constants included: bare floats here,
+   leaf Values in micrograd);
 4. the chain differentiated in a fresh process (``chain_memory.py``, which imports neither
    torch nor micrograd), with its peak resident memory (1,000,000 op nodes; ``--big`` adds
    10,000,000).
