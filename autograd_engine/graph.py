@@ -187,11 +187,13 @@ def _walk(root: Value, order: list[Value]) -> None:
         while stack:
             node = stack[-1]
             mark = node._acc
+            # Each node is placed (entered in order, which the cleanup clears) before it
+            # is marked or popped, so an interrupt at any point leaves no stray mark.
             if mark is not None:  # _OPEN: its parents are placed, so now is its turn
-                pop()
                 if mark is _OPEN:
-                    node._acc = _SEEN
                     place(node)
+                    node._acc = _SEEN
+                pop()
                 continue
             a, b = node._a, node._b
             if type(a) is tuple:  # three or more inputs: explore them last to first
@@ -205,18 +207,18 @@ def _walk(root: Value, order: list[Value]) -> None:
                         push(b)
                     push(a)
                     continue
-                a._acc = _SEEN  # a leaf: its turn is now
-                place(a)
+                place(a)  # a leaf: its turn is now
+                a._acc = _SEEN
             if b is not None and type(b) is not float and b._acc is None:
                 if b._a is not None:
                     node._acc = _OPEN
                     push(b)
                     continue
-                b._acc = _SEEN
                 place(b)
-            pop()  # every parent is placed (or node is a leaf): so is node
+                b._acc = _SEEN
+            place(node)  # every parent is placed (or node is a leaf): so is node
             node._acc = _SEEN
-            place(node)
+            pop()
     except BaseException:  # interrupted (KeyboardInterrupt, MemoryError): unmark what is open
         for node in stack:
             node._acc = None
