@@ -1,0 +1,848 @@
+"""Compile a graph into the Python a person would write: ``compiled(fn, params, *args)``.
+
+``fn`` is called once on Values; the graph it records becomes straight-line Python source,
+one line a node for the forward pass, then the backward pass written out with the chain
+rule, line by line in the order ``loss.backward()`` takes (reversed ``topological_order``;
+a node reached along several paths sums what it receives in the order it receives it).
+Every line uses the op table's own formulas (``ops.py``): the same float operations in the
+same order, so the compiled step gives the engine's loss and gradients bit for bit.
+
+The graph is read only through the public API (``topological_order``, ``.parents``,
+``.op``, ``.data``, ``.label`` and the op rows), so the engine's internals may change.
+
+What the compiler assumes, and checks:
+
+- the graph does not depend on the data through Python control flow. ``compiled`` traces
+  ``fn`` a second time on other inputs and raises ``GuardError`` naming the first node
+  that differs, if the structure or a baked-in constant changed;
+- a leaf that is neither a parameter nor an input is a constant, baked into the code;
+- a number that the graph needs but that is drawn or computed from the data inside ``fn``
+  (a dropout mask, cross-entropy's max logit) is declared with ``runtime_constant``: the
+  compiled step then draws or computes it on every call, as ``fn`` would.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import keyword
+import math
+import re
+import struct
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograd_engine import ops
+from autograd_engine.graph import topological_order
+from autograd_engine.mode import enable_grad
+from autograd_engine.value import Value
+
+__all__ = ["compiled", "CompiledStep", "GuardError", "runtime_constant", "tracing"]
+
+
+class GuardError(ValueError):
+    """The traced graph depends on the data through Python control flow: it cannot be compiled."""
+
+
+class _Tracing(threading.local):
+    constants: list[tuple[Value, Callable[..., float], tuple[Value, ...]]] | None = None
+
+
+_tracing = _Tracing()
+
+
+def tracing() -> bool:
+    """True while ``compiled`` is calling ``fn`` to record its graph (in this thread)."""
+    return _tracing.constants is not None
+
+
+def runtime_constant(
+    value: float, rule: Callable[..., float], deps: Sequence[Value] = ()
+) -> Value | float:
+    """``value``, a number ``fn`` computes from the data or draws at random, made known to ``compiled``.
+
+    Outside a trace it returns ``value`` itself (a float), so the graph is what it always
+    was. While ``compiled`` traces, it returns a leaf Value holding ``value`` and records
+    ``rule``: with ``deps`` (Values), ``value == rule(*[d.data for d in deps])`` and the
+    compiled step computes it from those nodes; without ``deps``, ``rule()`` draws it
+    (a dropout mask) and the compiled step calls it once per call, in the order ``fn``
+    drew them. Use it for a number that enters the graph as a constant but changes from
+    call to call; the leaf gets a gradient nobody reads, as a constant gets none.
+    """
+    if _tracing.constants is None:
+        return value
+    leaf = Value(value)
+    _tracing.constants.append((leaf, rule, tuple(deps)))
+    return leaf
+
+
+# -- tracing ---------------------------------------------------------------------------
+
+
+def _bits(x: float) -> bytes:
+    return struct.pack("<d", x)
+
+
+class _Trace:
+    """One call of ``fn`` on Values, classified node by node (public API only)."""
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        params: list[Value],
+        args: tuple[Any, ...],
+        statics: tuple[Any, ...],
+    ) -> None:
+        self.inputs: list[Value] = []
+        call_args: list[Any] = []
+        for i, arg in enumerate(args):
+            if statics[i] is not None:
+                call_args.append(arg)
+            elif isinstance(arg, float):
+                leaf = Value(arg)
+                self.inputs.append(leaf)
+                call_args.append(leaf)
+            else:
+                leaves = [Value(float(x)) for x in arg]
+                self.inputs.extend(leaves)
+                call_args.append(leaves)
+        before = [p.grad for p in params]
+        _tracing.constants = []
+        try:
+            with enable_grad():
+                result = fn(*call_args)
+        finally:
+            self.constants, _tracing.constants = _tracing.constants, None
+        if any(_bits(p.grad) != _bits(g) for p, g in zip(params, before, strict=True)):
+            for p, g in zip(params, before, strict=True):
+                p.grad = g
+            raise ValueError(
+                "compiled: fn changed a parameter's .grad (it called backward()); fn must "
+                "only compute the loss: the compiled step does the backward pass"
+            )
+        outputs = list(result) if isinstance(result, (list, tuple)) else [result]
+        if not outputs or not all(isinstance(o, Value) for o in outputs):
+            raise TypeError(
+                "compiled: fn must return a Value (the loss) or a list of Values, got "
+                f"{type(result).__name__}"
+            )
+        if len({id(o) for o in outputs}) != len(outputs):
+            raise ValueError("compiled: fn returned the same Value twice")
+        for o in outputs:
+            if not o.parents:
+                raise ValueError(
+                    "compiled: fn returned a leaf Value (an input, a parameter or a number "
+                    "made into a Value, or a result computed under no_grad): there is "
+                    "no graph to compile"
+                )
+        self.outputs = outputs
+        root = outputs[0] if len(outputs) == 1 else Value.sum(outputs)
+        order = topological_order(root)
+        if len(outputs) > 1:
+            order.pop()  # the synthetic sum: the outputs are seeded one by one
+        self.order = order
+        # The forward also needs what a runtime constant's rule reads (a node that the
+        # loss itself may not reach), so it walks the graph with those extra edges.
+        self.extra = {id(leaf): deps for leaf, _, deps in self.constants}
+        self.forward = _forward_order(outputs, self.extra)
+        self.param_index = {id(p): k for k, p in enumerate(params)}
+        self.input_index = {id(x): k for k, x in enumerate(self.inputs)}
+        self.constant_index = {id(c[0]): k for k, c in enumerate(self.constants)}
+
+    def kind(self, node: Value) -> str:
+        if id(node) in self.param_index:
+            return "param"
+        if id(node) in self.input_index:
+            return "input"
+        if id(node) in self.constant_index:
+            return "runtime"
+        return "node" if node.parents else "constant"
+
+    def signature(self) -> list[tuple[Any, ...]]:
+        """One entry per node of the forward order: what must not change between calls."""
+        position = {id(n): k for k, n in enumerate(self.forward)}
+        sig: list[tuple[Any, ...]] = []
+        for node in self.forward:
+            kind = self.kind(node)
+            if kind == "param":
+                sig.append((kind, self.param_index[id(node)]))
+            elif kind == "input":
+                sig.append((kind, self.input_index[id(node)]))
+            elif kind == "runtime":
+                k = self.constant_index[id(node)]
+                _, rule, deps = self.constants[k]
+                code = getattr(rule, "__code__", rule)
+                sig.append((kind, k, code, tuple(position[id(d)] for d in deps)))
+            elif kind == "constant":
+                sig.append((kind, _bits(node.data)))
+            else:
+                sig.append((kind, id(node.op), tuple(position[id(p)] for p in node.parents)))
+        return sig
+
+
+def _forward_order(outputs: list[Value], extra: dict[int, tuple[Value, ...]]) -> list[Value]:
+    """Every node the outputs need (parents, and a runtime constant's deps), each after them.
+
+    Depth-first post-order, iterative, outputs and parents in order.
+    """
+    order: list[Value] = []
+    placed: set[int] = set()
+    for out in outputs:
+        stack: list[tuple[Value, bool]] = [(out, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if id(node) in placed:
+                continue
+            if expanded:
+                placed.add(id(node))
+                order.append(node)
+                continue
+            stack.append((node, True))
+            before = (*node.parents, *extra.get(id(node), ()))
+            stack.extend((p, False) for p in reversed(before) if id(p) not in placed)
+    return order
+
+
+def _describe(trace: _Trace, node: Value, k: int) -> str:
+    label = f" labelled {node.label!r}" if node.label else ""
+    kind = trace.kind(node)
+    what = {
+        "param": "a parameter",
+        "input": "an input",
+        "runtime": "a runtime constant",
+        "constant": f"the constant {node.data!r}",
+    }.get(kind, f"a {node.op} node")
+    return f"node {k} ({what}{label})"
+
+
+def _compare(first: _Trace, second: _Trace) -> None:
+    a, b = first.signature(), second.signature()
+    for k, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            why = (
+                "a constant baked into the graph changed with the data (compute it with "
+                "runtime_constant, or pass it as an input)"
+                if x[0] == y[0] == "constant"
+                else "the graph's structure changed with the data (Python control flow on "
+                ".data, a comparison of Values, a branch)"
+            )
+            raise GuardError(
+                f"compiled: the graph depends on the data: tracing fn a second time on other "
+                f"inputs gives a different {_describe(second, second.forward[k], k)} where "
+                f"the first trace had {_describe(first, first.forward[k], k)}: {why}; such a "
+                "function cannot be compiled (run it on Values instead)"
+            )
+    if len(a) != len(b):
+        raise GuardError(
+            f"compiled: the graph depends on the data: tracing fn a second time on other "
+            f"inputs gives {len(b)} nodes, the first trace {len(a)} (Python control flow on "
+            ".data); such a function cannot be compiled (run it on Values instead)"
+        )
+
+
+# -- code generation -------------------------------------------------------------------
+
+# Ops whose forward and derivatives are written out inline, exactly as their rows compute
+# them (ops.py); every other op, a custom one too, is called through its own forward and vjp.
+_UNARY_CALLS = {
+    ops.EXP: "_exp",
+    ops.LOG: "_log",
+    ops.TANH: "_tanh",
+    ops.SIGMOID: "_sigmoid",
+    ops.SIN: "_sin",
+    ops.COS: "_cos",
+    ops.TAN: "_tan",
+    ops.SQRT: "_sqrt",
+    ops.LOG1P: "_log1p",
+    ops.EXPM1: "_expm1",
+    ops.ABS: "abs",
+}
+
+_NAMESPACE_BASE: dict[str, Any] = {
+    "_exp": ops.EXP.forward,
+    "_log": ops.LOG.forward,
+    "_tanh": ops.TANH.forward,
+    "_sigmoid": ops.SIGMOID.forward,
+    "_sin": ops.SIN.forward,
+    "_cos": ops.COS.forward,
+    "_tan": ops.TAN.forward,
+    "_sqrt": ops.SQRT.forward,
+    "_log1p": ops.LOG1P.forward,
+    "_expm1": ops.EXPM1.forward,
+    "abs": builtins.abs,
+    "sum": builtins.sum,
+    "__builtins__": {},
+}
+
+_RESERVED = {"P", "A", "S", "sum", "abs", "out", "step", "forward"}
+
+
+def _literal(x: float) -> str:
+    text = repr(float(x))
+    return f"({text})" if text.startswith("-") else text
+
+
+class _Names:
+    def __init__(self) -> None:
+        self.used: set[str] = set(_RESERVED)
+
+    def fresh(self, wanted: str) -> str:
+        base = re.sub(r"\W", "_", wanted).lstrip("_") or "v"
+        if base[0].isdigit():
+            base = "v" + base
+        name, k = base, 1
+        while name in self.used or keyword.iskeyword(name) or hasattr(builtins, name):
+            k += 1
+            name = f"{base}_{k}"
+        self.used.add(name)
+        return name
+
+
+class _Kernel:
+    """The generated code of one trace: ``step`` (forward and backward) and ``forward``."""
+
+    def __init__(self, trace: _Trace, n_params: int, arg_names: Sequence[str]) -> None:
+        self.trace = trace
+        self.n_params = n_params
+        names = _Names()
+        var: dict[int, str] = {}
+        ns = dict(_NAMESPACE_BASE)
+        self.namespace = ns
+        self.impure = [k for k, c in enumerate(trace.constants) if not c[2]]
+        # Names: parameters and inputs first (the signature), then nodes in forward order.
+        params_used = sorted(
+            (trace.param_index[id(n)], n) for n in trace.forward if id(n) in trace.param_index
+        )
+        for k, p in params_used:
+            var[id(p)] = names.fresh(p.label or f"p{k}")
+        input_names = _input_names(trace, arg_names)
+        for x, name in zip(trace.inputs, input_names):
+            var[id(x)] = names.fresh(name)
+        for k in self.impure:
+            leaf = trace.constants[k][0]
+            var[id(leaf)] = names.fresh(leaf.label or f"c{k}")
+        for node in trace.forward:
+            if id(node) in var:
+                continue
+            kind = trace.kind(node)
+            if kind == "constant":
+                var[id(node)] = _literal(node.data)
+            else:
+                var[id(node)] = names.fresh(node.label or f"v{len(var)}")
+        self.var = var
+        forward_lines = self._forward(trace, var, ns)
+        outs = [var[id(o)] for o in trace.outputs]
+        head_params = [var[id(p)] for _, p in params_used]
+        by_index = dict(params_used)
+        param_unpack = (
+            ["    " + _unpack([var[id(by_index[k])] if k in by_index else "_" for k in range(n_params)], "P")]
+            if params_used
+            else []
+        )
+        inputs = [var[id(x)] for x in trace.inputs] + [
+            var[id(trace.constants[k][0])] for k in self.impure
+        ]
+        signature = ", ".join(inputs)
+        # forward(P, *inputs) -> outputs
+        fwd = [f"def forward(P{', ' if signature else ''}{signature}):"]
+        fwd += param_unpack + forward_lines
+        fwd.append(f"    return ({', '.join(outs)},)")
+        # step(P, A, S, *inputs) -> (outputs, A)
+        grads, backward_lines = self._backward(trace, var, names, ns, params_used)
+        step = [f"def step(P, A, S{', ' if signature else ''}{signature}):"]
+        step += param_unpack
+        accs = [grads[id(by_index[k])] if k in by_index else "_" for k in range(n_params)]
+        if params_used:
+            step.append("    " + _unpack([a for a in accs if a != "_"], "A") + "  # d out / d p so far")
+        step += forward_lines
+        step.append("    # backward: the chain rule, from the output back to the parameters")
+        step.append("    " + _unpack([grads[id(o)] for o in trace.outputs], "S") + "  # seeds")
+        step += backward_lines
+        step.append(
+            f"    return ({', '.join(outs)},), ({', '.join(a for a in accs if a != '_')}"
+            f"{',' if params_used else ''})"
+        )
+        self.params_used = [k for k, _ in params_used]
+        self.source = "\n".join(step) + "\n"
+        self.forward_source = "\n".join(fwd) + "\n"
+        code = compile(self.source + "\n" + self.forward_source, "<compiled step>", "exec")
+        exec(code, ns)  # noqa: S102  # our own generated source, nothing from outside
+        self.step: Callable[..., Any] = ns["step"]
+        self.forward: Callable[..., Any] = ns["forward"]
+
+    def _forward(self, trace: _Trace, var: dict[int, str], ns: dict[str, Any]) -> list[str]:
+        lines = ["    # forward: one line a node"]
+        for node in trace.forward:
+            kind = trace.kind(node)
+            if kind in ("param", "input", "constant"):
+                continue
+            name = var[id(node)]
+            if kind == "runtime":
+                k = trace.constant_index[id(node)]
+                leaf, rule, deps = trace.constants[k]
+                if not deps:
+                    continue  # drawn by the caller, passed in as an input
+                fn = f"_rule{k}"
+                ns[fn] = rule
+                args = ", ".join(var[id(d)] for d in deps)
+                lines.append(f"    {name} = {fn}({args})  # runtime constant")
+                continue
+            xs = [var[id(p)] for p in node.parents]
+            lines.extend(_forward_line(node, name, xs, ns, len(lines)))
+        return lines
+
+    def _backward(
+        self,
+        trace: _Trace,
+        var: dict[int, str],
+        names: _Names,
+        ns: dict[str, Any],
+        params_used: list[tuple[int, Value]],
+    ) -> tuple[dict[int, str], list[str]]:
+        # A node needs a gradient if a parameter lies below it; nothing else is computed.
+        needs: dict[int, bool] = {}
+        for node in trace.order:
+            if id(node) in trace.param_index:
+                needs[id(node)] = True
+            else:
+                needs[id(node)] = any(needs.get(id(p), False) for p in node.parents)
+        for node in trace.outputs:
+            needs.setdefault(id(node), False)
+        grads: dict[int, str] = {}
+        for _, p in params_used:
+            grads[id(p)] = names.fresh("g_" + var[id(p)])
+        for o in trace.outputs:
+            grads[id(o)] = names.fresh("g_" + var[id(o)])
+        started = {id(p) for _, p in params_used} | {id(o) for o in trace.outputs}
+        lines: list[str] = []
+        for node in reversed(trace.order):
+            if not node.parents or not needs[id(node)]:
+                continue
+            g = grads[id(node)]
+            xs = [var[id(p)] for p in node.parents]
+            wanted = [needs.get(id(p), False) for p in node.parents]
+            terms, pre = _vjp_terms(node, g, var[id(node)], xs, wanted, ns, len(lines))
+            lines.extend(pre)
+            lines.append(f"    # {node.op} {var[id(node)]}")
+            for parent, term in zip(node.parents, terms):
+                if term is None:
+                    continue
+                if id(parent) not in grads:
+                    grads[id(parent)] = names.fresh("g_" + var[id(parent)])
+                target = grads[id(parent)]
+                if id(parent) in started:
+                    lines.append(f"    {target} = {target} + {term}")
+                else:
+                    started.add(id(parent))
+                    lines.append(f"    {target} = {term}")
+        return grads, lines
+
+
+def _unpack(names: list[str], source: str) -> str:
+    if len(names) == 1:
+        return f"{names[0]}, = {source}"
+    return f"{', '.join(names)} = {source}"
+
+
+def _input_names(trace: _Trace, arg_names: Sequence[str]) -> list[str]:
+    return list(trace.input_names)
+
+
+def _forward_line(
+    node: Value, name: str, xs: list[str], ns: dict[str, Any], k: int
+) -> list[str]:
+    op = node.op
+    comment = f"  # {op}"
+    if op is ops.ADD:
+        return [f"    {name} = {xs[0]} + {xs[1]}{comment}"]
+    if op is ops.MUL:
+        return [f"    {name} = {xs[0]} * {xs[1]}{comment}"]
+    if op is ops.DIV:
+        return [f"    {name} = {xs[0]} / {xs[1]}{comment}"]
+    if op is ops.POW and node.parents[1].data.is_integer():
+        return [f"    {name} = {xs[0]} ** {xs[1]}{comment}"]
+    if op in _UNARY_CALLS:
+        return [f"    {name} = {_UNARY_CALLS[op]}({xs[0]}){comment}"]
+    if op is ops.RELU:
+        return [f"    {name} = {xs[0]} if {xs[0]} > 0.0 else 0.0{comment}"]
+    if op is ops.LEAKY_RELU:
+        return [f"    {name} = {xs[0]} if {xs[0]} > 0.0 else {xs[0]} * {xs[1]}{comment}"]
+    if op is ops.SUM:
+        return [f"    {name} = sum(({', '.join(xs)},)){comment}"]
+    if op is ops.DOT:
+        n = len(xs) // 2
+        products = ", ".join(f"{w} * {x}" for w, x in zip(xs[:n], xs[n:]))
+        return [f"    {name} = sum(({products},)){comment}"]
+    # Any other op (pow with a fractional exponent, powv, rpow, softplus, a custom op):
+    # its own domain check and forward.
+    lines = []
+    args = ", ".join(xs)
+    if op.domain is not None and op not in (ops.LOG, ops.SQRT, ops.LOG1P, ops.DIV):
+        ns[f"_domain{k}"] = op.domain
+        ns["_refuse"] = _refuse
+        lines.append(f"    _refuse({str(op)!r}, _domain{k}({args}))")
+    ns[f"_forward{k}"] = op.forward
+    lines.append(f"    {name} = _forward{k}({args})  # {op}: its own forward")
+    return lines
+
+
+def _refuse(op: str, problem: BaseException | None) -> None:
+    if problem is not None:
+        problem.args = (f"{op}: {problem} (in a compiled step)",)
+        raise problem
+
+
+def _vjp_terms(
+    node: Value,
+    g: str,
+    out: str,
+    xs: list[str],
+    wanted: list[bool],
+    ns: dict[str, Any],
+    k: int,
+) -> tuple[list[str | None], list[str]]:
+    """One expression per parent (None where no gradient is needed), and lines to run first."""
+    op = node.op
+    t: list[str]
+    if op is ops.ADD:
+        t = [g, g]
+    elif op is ops.MUL:
+        t = [f"{g} * {xs[1]}", f"{g} * {xs[0]}"]
+    elif op is ops.DIV:
+        t = [f"{g} / {xs[1]}", f"-{g} * ({out} / {xs[1]})"]
+    elif op is ops.POW:
+        exponent = node.parents[1].data
+        if exponent == 0.0:
+            t = [f"{g} * 0.0", "0.0"]
+        else:
+            t = [f"{g} * {xs[1]} * {xs[0]} ** {_literal(exponent - 1.0)}", "0.0"]
+    elif op is ops.EXP:
+        t = [f"{g} * {out}"]
+    elif op is ops.LOG:
+        t = [f"{g} / {xs[0]}"]
+    elif op is ops.TANH:
+        t = [f"{g} * (1.0 - {out} * {out})"]
+    elif op is ops.SIGMOID:
+        t = [f"{g} * {out} * (1.0 - {out})"]
+    elif op is ops.RELU:
+        t = [f"{g} * (1.0 if {xs[0]} > 0.0 else 0.0)"]
+    elif op is ops.SIN:
+        t = [f"{g} * _cos({xs[0]})"]
+    elif op is ops.COS:
+        t = [f"-{g} * _sin({xs[0]})"]
+    elif op is ops.TAN:
+        t = [f"{g} * (1.0 + {out} * {out})"]
+    elif op is ops.SQRT:
+        t = [f"{g} / (2.0 * {out})"]
+    elif op is ops.ABS:
+        t = [f"{g} * (1.0 if {xs[0]} > 0.0 else -1.0 if {xs[0]} < 0.0 else 0.0)"]
+    elif op is ops.LEAKY_RELU:
+        t = [f"{g} * (1.0 if {xs[0]} > 0.0 else {xs[1]})", "0.0"]
+    elif op is ops.LOG1P:
+        t = [f"{g} / (1.0 + {xs[0]})"]
+    elif op is ops.EXPM1:
+        t = [f"{g} * ({out} + 1.0)"]
+    elif op is ops.SUM:
+        t = [g] * len(xs)
+    elif op is ops.DOT:
+        n = len(xs) // 2
+        t = [f"{g} * {x}" for x in xs[n:]] + [f"{g} * {w}" for w in xs[:n]]
+    else:  # any other op, a custom one too: its own vjp, called as backward calls it
+        ns[f"_vjp{k}"] = op.vjp
+        terms = f"_t{k}"
+        pre = [f"    {terms} = _vjp{k}({g}, {out}, {', '.join(xs)})  # {op}: its own vjp"]
+        return [f"{terms}[{i}]" if w else None for i, w in enumerate(wanted)], pre
+    return [term if w else None for term, w in zip(t, wanted)], []
+
+
+# -- the public function -----------------------------------------------------------------
+
+
+class CompiledStep:
+    """``step(*args) -> float``: the loss of ``fn(*args)``, adding d loss / d p to each ``p.grad``.
+
+    Exactly what ``loss = fn(*args); loss.backward()`` computes, bit for bit, without
+    building a graph. ``source`` is the generated code; ``params`` the parameters, read by
+    position (their ``.data`` at each call). Integer arguments are static: the step is
+    specialised on their values (one compiled kernel per distinct tuple of them, made and
+    checked on first use). Float arguments and lists of floats are inputs.
+    """
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        params: list[Value],
+        example_args: tuple[Any, ...],
+        check_args: tuple[Any, ...] | None,
+        outputs: str,
+    ) -> None:
+        self.fn = fn
+        self.params = params
+        self._outputs = outputs
+        self._shapes = [_shape(a, i) for i, a in enumerate(example_args)]
+        self._arg_names = _arg_names(fn, len(example_args))
+        self._kernels: dict[tuple[Any, ...], _Kernel] = {}
+        self._kernel = self._build(example_args, check_args)
+        self._key0 = _statics(example_args, self._shapes)
+
+    @property
+    def source(self) -> str:
+        """The generated Python of the first kernel: forward, then backward, one line a node."""
+        return self._kernel.source
+
+    def _build(self, args: tuple[Any, ...], check_args: tuple[Any, ...] | None) -> _Kernel:
+        statics = _statics(args, self._shapes)
+        first = _Trace(self.fn, self.params, args, statics)
+        if self._outputs == "scalar" and len(first.outputs) != 1:
+            raise TypeError("compiled: fn must return one Value (the loss)")
+        other = check_args if check_args is not None else _perturbed(args, statics)
+        self._check_shapes(other, "check_args")
+        try:
+            second = _Trace(self.fn, self.params, other, _statics(other, self._shapes))
+        except (ArithmeticError, ValueError) as error:
+            raise GuardError(
+                f"compiled: tracing fn a second time on other inputs failed ({error}); pass "
+                "check_args=(...) with inputs valid for fn"
+            ) from error
+        _compare(first, second)
+        first.input_names = _flat_names(self._arg_names, self._shapes, statics)
+        kernel = _Kernel(first, len(self.params), self._arg_names)
+        _self_check(kernel, first, self.params)
+        self._kernels[statics] = kernel
+        return kernel
+
+    def _check_shapes(self, args: tuple[Any, ...], what: str) -> None:
+        if len(args) != len(self._shapes):
+            raise TypeError(
+                f"compiled step: expects {len(self._shapes)} arguments, got {len(args)} ({what})"
+            )
+        for i, (arg, shape) in enumerate(zip(args, self._shapes)):
+            if _shape(arg, i) != shape:
+                raise ValueError(
+                    f"compiled step: argument {i} ({self._arg_names[i]}) must be "
+                    f"{_shape_text(shape)} as when compiled, got {_shape_text(_shape(arg, i))}"
+                )
+
+    def kernel_for(self, args: tuple[Any, ...]) -> _Kernel:
+        """The kernel for these arguments' static (int) values, compiled on first use."""
+        key = _statics(args, self._shapes)
+        kernel = self._kernels.get(key)
+        if kernel is None:
+            self._check_shapes(args, "arguments")
+            kernel = self._build(args, None)
+        return kernel
+
+    def flat_inputs(self, args: tuple[Any, ...]) -> list[float]:
+        """The float inputs of ``args`` in kernel order (checked: finite numbers)."""
+        self._check_shapes(args, "arguments")
+        flat: list[float] = []
+        for i, (arg, shape) in enumerate(zip(args, self._shapes)):
+            if shape == "int":
+                continue
+            items = [arg] if shape == "float" else arg
+            for x in items:
+                value = float(x)
+                if value - value != 0.0:
+                    raise ValueError(
+                        f"compiled step: argument {i} ({self._arg_names[i]}) holds {x!r}, "
+                        "not a finite number"
+                    )
+                flat.append(value)
+        return flat
+
+    def __call__(self, *args: Any) -> float:
+        """The loss; adds d loss / d p into each ``p.grad``, as ``fn(*args).backward()``."""
+        kernel = self.kernel_for(args)
+        inputs = self.flat_inputs(args)
+        extra = [kernel.trace.constants[k][1]() for k in kernel.impure]
+        P = [p.data for p in self.params]
+        A = [-0.0] * len(kernel.params_used)  # -0.0 + x == x for every x, -0.0 included
+        (loss,), A = kernel.step(P, A, (1.0,), *inputs, *extra)
+        _add_grads(self.params, kernel.params_used, A, "compiled step")
+        return float(loss)
+
+    def mean(self, rows: Sequence[tuple[Any, ...]]) -> float:
+        """(1/n) sum_i fn(*rows[i]), adding its gradient into ``p.grad``, as nn's losses take a mean.
+
+        Bit for bit what ``(Value.sum([fn(*r) for r in rows]) * (1.0 / n)).backward()``
+        computes (the graph every nn loss builds), with one graph-free step per row.
+        """
+        if not rows:
+            raise ValueError("compiled step mean: needs at least one row, got none")
+        n = len(rows)
+        scale = 1.0 / n
+        calls = []
+        for row in rows:
+            kernel = self.kernel_for(tuple(row))
+            inputs = self.flat_inputs(tuple(row))
+            extra = [kernel.trace.constants[k][1]() for k in kernel.impure]
+            calls.append((kernel, inputs, extra))
+        P = [p.data for p in self.params]
+        losses = [0.0] * n
+        # The sweep of the batch graph reaches the rows last to first: so do we.
+        A = [-0.0] * len(self.params)
+        for i in range(n - 1, -1, -1):
+            kernel, inputs, extra = calls[i]
+            used = kernel.params_used
+            mine = [A[k] for k in used]
+            (losses[i],), mine = kernel.step(P, mine, (scale,), *inputs, *extra)
+            for k, a in zip(used, mine):
+                A[k] = a
+        _add_grads(self.params, range(len(self.params)), A, "compiled step mean")
+        total = sum(losses)
+        return total * scale
+
+
+def _add_grads(params: list[Value], used: Sequence[int], A: Sequence[float], owner: str) -> None:
+    totals = [params[k].grad + a for k, a in zip(used, A)]
+    if not math.isfinite(sum(totals)):
+        for k, total in zip(used, totals):
+            if not math.isfinite(total):
+                label = f" (label {params[k].label!r})" if params[k].label else ""
+                raise FloatingPointError(
+                    f"{owner}: the gradient of parameter {k}{label} is not finite "
+                    f"({total!r}); no .grad was changed"
+                )
+    for k, total in zip(used, totals):
+        params[k].grad = total
+
+
+def _self_check(kernel: _Kernel, trace: _Trace, params: list[Value]) -> None:
+    """Run the kernel on the traced inputs and compare with the engine's own backward."""
+    from autograd_engine.derivatives import grad
+
+    outputs = trace.outputs
+    root = outputs[0] if len(outputs) == 1 else Value.sum(outputs)
+    used = [params[k] for k in kernel.params_used]
+    expected = [g.data for g in grad(root, used)] if used else []
+    P = [p.data for p in params]
+    inputs = [x.data for x in trace.inputs]
+    extra = [trace.constants[k][0].data for k in kernel.impure]
+    outs, A = kernel.step(P, [-0.0] * len(used), (1.0,) * len(outputs), *inputs, *extra)
+    same = all(_bits(a) == _bits(o.data) for a, o in zip(outs, outputs)) and all(
+        _bits(a) == _bits(e) for a, e in zip(A, expected)
+    )
+    if not same:  # pragma: no cover - a bug of the compiler, never of the user
+        raise AssertionError(
+            "compiled: the generated code disagrees with backward() on the traced inputs; "
+            "please report this with the function"
+        )
+
+
+def _shape(arg: Any, i: int) -> Any:
+    if isinstance(arg, bool) or isinstance(arg, Value):
+        raise TypeError(
+            f"compiled: argument {i} must be a number or a list of numbers (not "
+            f"{type(arg).__name__}): the step takes data, the Values are made inside"
+        )
+    if isinstance(arg, int):
+        return "int"
+    if isinstance(arg, float):
+        return "float"
+    if isinstance(arg, (list, tuple)) and all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) for x in arg
+    ):
+        return len(arg)
+    raise TypeError(
+        f"compiled: argument {i} must be a number or a list of numbers, got "
+        f"{type(arg).__name__} {arg!r}"[:200]
+    )
+
+
+def _shape_text(shape: Any) -> str:
+    return {"int": "an int", "float": "a float"}.get(shape, f"a list of {shape} numbers")
+
+
+def _statics(args: tuple[Any, ...], shapes: list[Any]) -> tuple[Any, ...]:
+    return tuple(a if s == "int" else None for a, s in zip(args, shapes))
+
+
+def _perturbed(args: tuple[Any, ...], statics: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Other inputs for the second trace: each float moved away from itself, sign kept."""
+
+    def move(x: float) -> float:
+        x = float(x)
+        return x * 0.6875 + math.copysign(0.125, x) if x else 0.25
+
+    out: list[Any] = []
+    for a, s in zip(args, statics):
+        if s is not None:
+            out.append(a)
+        elif isinstance(a, (int, float)):
+            out.append(move(a))
+        else:
+            out.append([move(x) for x in a])
+    return tuple(out)
+
+
+def _arg_names(fn: Callable[..., Any], n: int) -> list[str]:
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    names = [
+        p.name
+        for p in params
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ][:n]
+    return names + [f"arg{i}" for i in range(len(names), n)]
+
+
+def _flat_names(names: list[str], shapes: list[Any], statics: tuple[Any, ...]) -> list[str]:
+    flat: list[str] = []
+    for name, shape, s in zip(names, shapes, statics):
+        if s is not None:
+            continue
+        if shape == "float":
+            flat.append(name)
+        else:
+            flat.extend(f"{name}{j}" for j in range(shape))
+    return flat
+
+
+def compiled(
+    fn: Callable[..., Value],
+    params: Sequence[Value],
+    *example_args: Any,
+    check_args: Sequence[Any] | None = None,
+    create_graph: bool = False,
+) -> CompiledStep:
+    """Compile ``fn`` (data -> loss Value) into a graph-free ``step(*args) -> float``.
+
+    ``fn`` is called on ``example_args`` with each float (or list of floats) made a leaf
+    Value; the recorded graph becomes Python source (``step.source``): one line a node
+    forward, then the chain rule backward (``g_z = g_out * (1.0 - out * out)``). The step
+    returns the loss and adds d loss / d p into each ``p.grad`` of ``params``, bit for bit
+    as ``fn(*args).backward()`` would. A second trace (on ``check_args``, or on the example
+    moved) must give the same graph, or ``GuardError`` names the first node that differs.
+    ``create_graph=True`` (a differentiable step, higher order) is refused: the compiled
+    step computes floats, which cannot be differentiated again.
+    """
+    if create_graph:
+        raise NotImplementedError(
+            "compiled: create_graph=True is not supported: the compiled step computes plain "
+            "floats, so its gradients cannot be differentiated again; use "
+            "grad(..., create_graph=True) on Values for higher-order derivatives"
+        )
+    if not callable(fn):
+        raise TypeError(f"compiled: fn must be a function returning a Value, got {fn!r}")
+    params = _check_params(params)
+    check = tuple(check_args) if check_args is not None else None
+    return CompiledStep(fn, params, tuple(example_args), check, "scalar")
+
+
+def _check_params(params: Sequence[Value]) -> list[Value]:
+    if isinstance(params, Value) or not isinstance(params, (list, tuple)):
+        raise TypeError(
+            "compiled: params must be a list of Values (e.g. model.parameters()), got "
+            f"{type(params).__name__}"
+        )
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"compiled: params[{i}] must be a Value, got {type(p).__name__}")
+        if p.parents:
+            raise ValueError(f"compiled: params[{i}] is not a leaf (op {p.op!r}): a parameter is a leaf Value")
+    if len({id(p) for p in params}) != len(params):
+        raise ValueError("compiled: params lists the same Value twice")
+    return list(params)
