@@ -659,7 +659,7 @@ class CompiledStep:
         P = [p.data for p in self.params]
         A = [-0.0] * len(kernel.params_used)  # -0.0 + x == x for every x, -0.0 included
         (loss,), A = kernel.step(P, A, (1.0,), *inputs, *extra)
-        _add_grads(self.params, kernel.params_used, A, "compiled step")
+        add_grads(self.params, kernel.params_used, A, "compiled step")
         return float(loss)
 
     def mean(self, rows: Sequence[tuple[Any, ...]]) -> float:
@@ -689,12 +689,13 @@ class CompiledStep:
             (losses[i],), mine = kernel.step(P, mine, (scale,), *inputs, *extra)
             for k, a in zip(used, mine):
                 A[k] = a
-        _add_grads(self.params, range(len(self.params)), A, "compiled step mean")
+        add_grads(self.params, range(len(self.params)), A, "compiled step mean")
         total = sum(losses)
         return total * scale
 
 
-def _add_grads(params: list[Value], used: Sequence[int], A: Sequence[float], owner: str) -> None:
+def add_grads(params: list[Value], used: Sequence[int], A: Sequence[float], owner: str) -> None:
+    """``params[k].grad += A[i]`` for the k of ``used``, all or none: FloatingPointError if any is not finite."""
     totals = [params[k].grad + a for k, a in zip(used, A)]
     if not math.isfinite(sum(totals)):
         for k, total in zip(used, totals):

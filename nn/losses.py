@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd_engine import Value
+from autograd_engine.compiler import runtime_constant, tracing
 from autograd_engine.validation import (
     check_int,
     check_real,
@@ -120,7 +121,13 @@ def _log_one_minus(p: Value) -> Value | float:
         return LOG_CLAMP
     exact = math.log1p(-p.data)
     node = q.log()
+    if tracing():  # compiled: the correction depends on the data, so it is computed per call
+        return node + runtime_constant(exact - node.data, _log1p_correction, (p, node))
     return node if exact == node.data else node + (exact - node.data)
+
+
+def _log1p_correction(p: float, log_q: float) -> float:
+    return math.log1p(-p) - log_q
 
 
 def binary_cross_entropy(probs: Sequence[Value | float], targets: Sequence[float]) -> Value:
@@ -187,13 +194,24 @@ def _shifted_exps(zs: list[Value]) -> tuple[float, list[Value | None]]:
     and its gradient is 0 too: it is left out of the graph (None), and no node is inf.
     """
     m = max(z.data for z in zs)
+    neg_m = _shift(m, zs)
     exps: list[Value | None] = []
     for z in zs:
         if math.exp(z.data - m) == 0.0:  # z - m < -745 or -inf: e^(z - m) underflows to 0
             exps.append(None)
         else:
-            exps.append((z - m).exp())
+            exps.append((z + neg_m).exp())  # z - m, the same add node
     return m, exps
+
+
+def _negated_max(*xs: float) -> float:
+    return -max(xs)
+
+
+def _shift(m: float, zs: list[Value]) -> Value | float:
+    # -m, the constant that z - m adds; while ``compiled`` traces, a node it recomputes
+    # from the logits on every call (it depends on the data, so it must not be baked in).
+    return runtime_constant(-m, _negated_max, zs)
 
 
 def softmax(logits: Sequence[Value | float]) -> list[Value]:
@@ -255,6 +273,7 @@ def cross_entropy(
                 f"{owner}: target_indices[{i}] = {y!r} is not a class index in 0..{classes - 1}"
             )
         m, exps = _shifted_exps(zs)
+        neg_m = _shift(m, zs)
         shifted = zs[y].data - m
         if not math.isfinite(shifted):
             raise OverflowError(
@@ -262,7 +281,7 @@ def cross_entropy(
                 f"{zs[y].data!r} lies {shifted!r} below the row's max {m!r}"
             )
         log_sum = Value.sum([e for e in exps if e is not None]).log()
-        terms.append(log_sum - (zs[y] - m))
+        terms.append(log_sum - (zs[y] + neg_m))  # zs[y] - m
     return _mean(terms)
 
 
