@@ -60,7 +60,7 @@ def tracing() -> bool:
 def runtime_constant(
     value: float, rule: Callable[..., float], deps: Sequence[Value] = ()
 ) -> Value | float:
-    """``value``, a number ``fn`` computes from the data or draws at random, made known to ``compiled``.
+    """``value``, a number ``fn`` computes from the data or draws, made known to ``compiled``.
 
     Outside a trace it returns ``value`` itself (a float), so the graph is what it always
     was. While ``compiled`` traces, it returns a leaf Value holding ``value`` and records
@@ -275,7 +275,7 @@ _NAMESPACE_BASE: dict[str, Any] = {
     "__builtins__": {},
 }
 
-_RESERVED = {"P", "A", "S", "sum", "abs", "out", "step", "forward"}
+_RESERVED = {"P", "A", "S", "C", "R", "L", "push", "sum", "abs", "step", "forward", "rows"}
 
 
 def _literal(x: float) -> str:
@@ -302,74 +302,96 @@ class _Names:
 class _Kernel:
     """The generated code of one trace: ``step`` (forward and backward) and ``forward``."""
 
-    def __init__(self, trace: _Trace, n_params: int, arg_names: Sequence[str]) -> None:
+    def __init__(
+        self,
+        trace: _Trace,
+        params: list[Value],
+        arg_names: Sequence[str],
+        shapes: Sequence[Any],
+        statics: tuple[Any, ...],
+    ) -> None:
         self.trace = trace
-        self.n_params = n_params
         names = _Names()
         var: dict[int, str] = {}
         ns = dict(_NAMESPACE_BASE)
-        self.namespace = ns
         self.impure = [k for k, c in enumerate(trace.constants) if not c[2]]
-        # Names: parameters and inputs first (the signature), then nodes in forward order.
-        params_used = sorted(
-            (trace.param_index[id(n)], n) for n in trace.forward if id(n) in trace.param_index
-        )
-        for k, p in params_used:
+        # Names: the signature first (parameters, arguments), then nodes in forward order.
+        for k, p in enumerate(params):
             var[id(p)] = names.fresh(p.label or f"p{k}")
-        input_names = _input_names(trace, arg_names)
-        for x, name in zip(trace.inputs, input_names):
-            var[id(x)] = names.fresh(name)
+        args: list[str] = []
+        unpack: list[str] = []
+        inputs = iter(trace.inputs)
+        for name, shape, static in zip(arg_names, shapes, statics):
+            arg = names.fresh(name)
+            args.append(arg)
+            if static is not None:
+                unpack.append(f"    # {arg} = {static!r}: an int, static (this code is for it)")
+            elif shape == "float":
+                var[id(next(inputs))] = arg
+            else:
+                items = [names.fresh(f"{arg}{j}") for j in range(shape)]
+                for item in items:
+                    var[id(next(inputs))] = item
+                unpack.append("    " + _unpack(items, arg))
+        drawn = []
         for k in self.impure:
             leaf = trace.constants[k][0]
             var[id(leaf)] = names.fresh(leaf.label or f"c{k}")
+            drawn.append(var[id(leaf)])
+        if drawn:
+            unpack.append("    " + _unpack(drawn, "C") + "  # drawn anew on every call")
         for node in trace.forward:
             if id(node) in var:
                 continue
-            kind = trace.kind(node)
-            if kind == "constant":
+            if trace.kind(node) == "constant":
                 var[id(node)] = _literal(node.data)
             else:
                 var[id(node)] = names.fresh(node.label or f"v{len(var)}")
-        self.var = var
         forward_lines = self._forward(trace, var, ns)
-        outs = [var[id(o)] for o in trace.outputs]
-        head_params = [var[id(p)] for _, p in params_used]
-        by_index = dict(params_used)
-        param_unpack = (
-            ["    " + _unpack([var[id(by_index[k])] if k in by_index else "_" for k in range(n_params)], "P")]
-            if params_used
-            else []
-        )
-        inputs = [var[id(x)] for x in trace.inputs] + [
-            var[id(trace.constants[k][0])] for k in self.impure
-        ]
-        signature = ", ".join(inputs)
-        # forward(P, *inputs) -> outputs
-        fwd = [f"def forward(P{', ' if signature else ''}{signature}):"]
-        fwd += param_unpack + forward_lines
-        fwd.append(f"    return ({', '.join(outs)},)")
-        # step(P, A, S, *inputs) -> (outputs, A)
-        grads, backward_lines = self._backward(trace, var, names, ns, params_used)
-        step = [f"def step(P, A, S{', ' if signature else ''}{signature}):"]
-        step += param_unpack
-        accs = [grads[id(by_index[k])] if k in by_index else "_" for k in range(n_params)]
-        if params_used:
-            step.append("    " + _unpack([a for a in accs if a != "_"], "A") + "  # d out / d p so far")
-        step += forward_lines
+        outs = ", ".join(var[id(o)] for o in trace.outputs) + ","
+        signature = "".join(f", {a}" for a in args)
+        param_unpack = ["    " + _unpack([var[id(p)] for p in params], "P")] if params else []
+        # forward(P, C, *args) -> outputs
+        fwd = [f"def forward(P, C{signature}):", *param_unpack, *unpack, *forward_lines]
+        fwd.append(f"    return ({outs})")
+        # step(P, A, S, C, *args) -> (outputs, A)
+        grads, backward_lines = self._backward(trace, var, names, ns, params)
+        accs = [grads[id(p)] for p in params]
+        step = [f"def step(P, A, S, C{signature}):", *param_unpack]
+        if params:
+            step.append("    " + _unpack(accs, "A") + "  # each d out / d p so far")
+        step += unpack + forward_lines
         step.append("    # backward: the chain rule, from the output back to the parameters")
-        step.append("    " + _unpack([grads[id(o)] for o in trace.outputs], "S") + "  # seeds")
+        step.append("    " + _unpack(self.seed_names, "S") + "  # d loss / d output, given")
         step += backward_lines
-        step.append(
-            f"    return ({', '.join(outs)},), ({', '.join(a for a in accs if a != '_')}"
-            f"{',' if params_used else ''})"
-        )
-        self.params_used = [k for k, _ in params_used]
+        step.append(f"    return ({outs}), ({', '.join(accs)}{',' if params else ''})")
         self.source = "\n".join(step) + "\n"
         self.forward_source = "\n".join(fwd) + "\n"
-        code = compile(self.source + "\n" + self.forward_source, "<compiled step>", "exec")
+        # rows(P, A, S, R) -> (outputs, A): step on every row of R = [(C, *args), ...] in
+        # turn, parameters unpacked once (one output only; S the same for every row).
+        body = ["    " + line for line in [*unpack, *forward_lines, *backward_lines]]
+        loop = [
+            "def rows(P, A, S, R):",
+            *param_unpack,
+            *(["    " + _unpack(accs, "A")] if params else []),
+            "    " + _unpack(self.seed_names, "S"),
+            "    L = []",
+            "    push = L.append",
+            f"    for C{signature} in R:",
+            *body,
+            f"        push({var[id(trace.outputs[0])]})",
+            f"    return L, ({', '.join(accs)}{',' if params else ''})",
+        ]
+        self.rows_source = "\n".join(loop) + "\n"
+        both = self.source + "\n" + self.forward_source
+        if len(trace.outputs) == 1:
+            both += "\n" + self.rows_source
+        code = compile(both, "<compiled step>", "exec")
         exec(code, ns)  # noqa: S102  # our own generated source, nothing from outside
         self.step: Callable[..., Any] = ns["step"]
         self.forward: Callable[..., Any] = ns["forward"]
+        self.rows: Callable[..., Any] | None = ns.get("rows")
+        self.draw = [trace.constants[k][1] for k in self.impure]
 
     def _forward(self, trace: _Trace, var: dict[int, str], ns: dict[str, Any]) -> list[str]:
         lines = ["    # forward: one line a node"]
@@ -398,7 +420,7 @@ class _Kernel:
         var: dict[int, str],
         names: _Names,
         ns: dict[str, Any],
-        params_used: list[tuple[int, Value]],
+        params: list[Value],
     ) -> tuple[dict[int, str], list[str]]:
         # A node needs a gradient if a parameter lies below it; nothing else is computed.
         needs: dict[int, bool] = {}
@@ -409,34 +431,64 @@ class _Kernel:
                 needs[id(node)] = any(needs.get(id(p), False) for p in node.parents)
         for node in trace.outputs:
             needs.setdefault(id(node), False)
-        grads: dict[int, str] = {}
-        for _, p in params_used:
-            grads[id(p)] = names.fresh("g_" + var[id(p)])
-        for o in trace.outputs:
-            grads[id(o)] = names.fresh("g_" + var[id(o)])
-        started = {id(p) for _, p in params_used} | {id(o) for o in trace.outputs}
+        # Each node's gradient is written once, when its turn comes in the sweep: the sum of
+        # what it received, in the order received (t1 + t2 + t3 is ((t1 + t2) + t3), the
+        # engine's running sum); a parameter's adds to what it held before the call.
+        grads: dict[int, str] = {id(p): names.fresh("g_" + var[id(p)]) for p in params}
+        received: dict[int, list[str]] = {}
         lines: list[str] = []
+        seeds = []
+        for o in trace.outputs:
+            seeds.append(names.fresh("g_" + var[id(o)]))
+            received[id(o)] = [seeds[-1]]
+        self.seed_names = seeds
         for node in reversed(trace.order):
             if not node.parents or not needs[id(node)]:
                 continue
-            g = grads[id(node)]
+            terms_in = received.pop(id(node))
+            name = var[id(node)]
+            if len(terms_in) == 1 and terms_in[0].isidentifier():
+                g = terms_in[0]  # received one gradient, as it is: no line
+            else:
+                g = names.fresh("g_" + name)
+                lines.extend(_sum_lines(g, terms_in, first=True))
             xs = [var[id(p)] for p in node.parents]
             wanted = [needs.get(id(p), False) for p in node.parents]
-            terms, pre = _vjp_terms(node, g, var[id(node)], xs, wanted, ns, len(lines))
+            terms, pre = _vjp_terms(node, g, name, xs, wanted, ns, len(ns))
+            lines.append(f"    # {name} = {_formula(node, xs)}")
             lines.extend(pre)
-            lines.append(f"    # {node.op} {var[id(node)]}")
             for parent, term in zip(node.parents, terms):
-                if term is None:
-                    continue
-                if id(parent) not in grads:
-                    grads[id(parent)] = names.fresh("g_" + var[id(parent)])
-                target = grads[id(parent)]
-                if id(parent) in started:
-                    lines.append(f"    {target} = {target} + {term}")
-                else:
-                    started.add(id(parent))
-                    lines.append(f"    {target} = {term}")
+                if term is not None:
+                    received.setdefault(id(parent), []).append(term)
+        lines.append("    # each parameter: what it held, plus what it received, in order")
+        for p in params:
+            if id(p) in received:
+                lines.extend(_sum_lines(grads[id(p)], received.pop(id(p)), first=False))
         return grads, lines
+
+
+def _sum_lines(target: str, terms: list[str], first: bool) -> list[str]:
+    """``target = t1 + t2 + ...`` (``target + t1 + ...`` unless ``first``), 32 terms a line."""
+    lines = []
+    for k in range(0, len(terms), 32):
+        chunk = terms[k : k + 32]
+        head = [] if first and k == 0 else [target]
+        lines.append(f"    {target} = {' + '.join(head + chunk)}")
+    return lines
+
+
+def _formula(node: Value, xs: list[str]) -> str:
+    op = node.op
+    if op is ops.ADD or op is ops.MUL or op is ops.DIV or op is ops.POW:
+        return f"{xs[0]} {op.symbol} {xs[1]}"
+    if op is ops.SUM and len(xs) > 4:
+        return f"sum({', '.join(xs[:2])}, ..., {xs[-1]})"
+    if op is ops.DOT:
+        n = len(xs) // 2
+        if n > 2:
+            return f"dot([{xs[0]}, ..., {xs[n - 1]}], [{xs[n]}, ..., {xs[-1]}])"
+        return f"dot([{', '.join(xs[:n])}], [{', '.join(xs[n:])}])"
+    return f"{op}({', '.join(xs)})"
 
 
 def _unpack(names: list[str], source: str) -> str:
@@ -445,13 +497,7 @@ def _unpack(names: list[str], source: str) -> str:
     return f"{', '.join(names)} = {source}"
 
 
-def _input_names(trace: _Trace, arg_names: Sequence[str]) -> list[str]:
-    return list(trace.input_names)
-
-
-def _forward_line(
-    node: Value, name: str, xs: list[str], ns: dict[str, Any], k: int
-) -> list[str]:
+def _forward_line(node: Value, name: str, xs: list[str], ns: dict[str, Any], k: int) -> list[str]:
     op = node.op
     comment = f"  # {op}"
     if op is ops.ADD:
@@ -526,7 +572,7 @@ def _vjp_terms(
     elif op is ops.SIGMOID:
         t = [f"{g} * {out} * (1.0 - {out})"]
     elif op is ops.RELU:
-        t = [f"{g} * (1.0 if {xs[0]} > 0.0 else 0.0)"]
+        t = [f"({g} if {xs[0]} > 0.0 else {g} * 0.0)"]  # g * 1.0 is g, bit for bit
     elif op is ops.SIN:
         t = [f"{g} * _cos({xs[0]})"]
     elif op is ops.COS:
@@ -538,7 +584,7 @@ def _vjp_terms(
     elif op is ops.ABS:
         t = [f"{g} * (1.0 if {xs[0]} > 0.0 else -1.0 if {xs[0]} < 0.0 else 0.0)"]
     elif op is ops.LEAKY_RELU:
-        t = [f"{g} * (1.0 if {xs[0]} > 0.0 else {xs[1]})", "0.0"]
+        t = [f"({g} if {xs[0]} > 0.0 else {g} * {xs[1]})", "0.0"]
     elif op is ops.LOG1P:
         t = [f"{g} / (1.0 + {xs[0]})"]
     elif op is ops.EXPM1:
@@ -592,12 +638,14 @@ class CompiledStep:
         return self._kernel.source
 
     def _build(self, args: tuple[Any, ...], check_args: tuple[Any, ...] | None) -> _Kernel:
+        args = _as_floats(args, self._shapes)
         statics = _statics(args, self._shapes)
         first = _Trace(self.fn, self.params, args, statics)
         if self._outputs == "scalar" and len(first.outputs) != 1:
             raise TypeError("compiled: fn must return one Value (the loss)")
         other = check_args if check_args is not None else _perturbed(args, statics)
         self._check_shapes(other, "check_args")
+        other = _as_floats(other, self._shapes)
         try:
             second = _Trace(self.fn, self.params, other, _statics(other, self._shapes))
         except (ArithmeticError, ValueError) as error:
@@ -606,9 +654,8 @@ class CompiledStep:
                 "check_args=(...) with inputs valid for fn"
             ) from error
         _compare(first, second)
-        first.input_names = _flat_names(self._arg_names, self._shapes, statics)
-        kernel = _Kernel(first, len(self.params), self._arg_names)
-        _self_check(kernel, first, self.params)
+        kernel = _Kernel(first, self.params, self._arg_names, self._shapes, statics)
+        _self_check(kernel, first, self.params, args)
         self._kernels[statics] = kernel
         return kernel
 
@@ -624,46 +671,43 @@ class CompiledStep:
                     f"{_shape_text(shape)} as when compiled, got {_shape_text(_shape(arg, i))}"
                 )
 
-    def kernel_for(self, args: tuple[Any, ...]) -> _Kernel:
-        """The kernel for these arguments' static (int) values, compiled on first use."""
+    def prepare(self, args: tuple[Any, ...]) -> tuple[_Kernel, tuple[Any, ...]]:
+        """The kernel for ``args`` (compiled on first use for new int values) and ``args`` as
+        the kernel takes them: numbers as finite floats. Raises for a wrong shape or number."""
+        self._check_shapes(args, "arguments")
+        ready = []
+        for i, (arg, shape) in enumerate(zip(args, self._shapes)):
+            if shape == "int":
+                ready.append(arg)
+                continue
+            items = [arg] if shape == "float" else arg
+            if not all(type(x) is float and x - x == 0.0 for x in items):
+                for x in items:
+                    if not math.isfinite(x):
+                        raise ValueError(
+                            f"compiled step: argument {i} ({self._arg_names[i]}) holds "
+                            f"{x!r}, not a finite number"
+                        )
+                items = [float(x) for x in items]
+            ready.append(items[0] if shape == "float" else items)
         key = _statics(args, self._shapes)
         kernel = self._kernels.get(key)
         if kernel is None:
-            self._check_shapes(args, "arguments")
-            kernel = self._build(args, None)
-        return kernel
-
-    def flat_inputs(self, args: tuple[Any, ...]) -> list[float]:
-        """The float inputs of ``args`` in kernel order (checked: finite numbers)."""
-        self._check_shapes(args, "arguments")
-        flat: list[float] = []
-        for i, (arg, shape) in enumerate(zip(args, self._shapes)):
-            if shape == "int":
-                continue
-            items = [arg] if shape == "float" else arg
-            for x in items:
-                value = float(x)
-                if value - value != 0.0:
-                    raise ValueError(
-                        f"compiled step: argument {i} ({self._arg_names[i]}) holds {x!r}, "
-                        "not a finite number"
-                    )
-                flat.append(value)
-        return flat
+            kernel = self._build(tuple(ready), None)
+        return kernel, tuple(ready)
 
     def __call__(self, *args: Any) -> float:
         """The loss; adds d loss / d p into each ``p.grad``, as ``fn(*args).backward()``."""
-        kernel = self.kernel_for(args)
-        inputs = self.flat_inputs(args)
-        extra = [kernel.trace.constants[k][1]() for k in kernel.impure]
+        kernel, ready = self.prepare(args)
+        drawn = [draw() for draw in kernel.draw]
         P = [p.data for p in self.params]
-        A = [-0.0] * len(kernel.params_used)  # -0.0 + x == x for every x, -0.0 included
-        (loss,), A = kernel.step(P, A, (1.0,), *inputs, *extra)
-        add_grads(self.params, kernel.params_used, A, "compiled step")
+        A = [-0.0] * len(self.params)  # -0.0 + x == x for every x, -0.0 included
+        (loss,), A = kernel.step(P, A, (1.0,), drawn, *ready)
+        add_grads(self.params, A, "compiled step")
         return float(loss)
 
-    def mean(self, rows: Sequence[tuple[Any, ...]]) -> float:
-        """(1/n) sum_i fn(*rows[i]), adding its gradient into ``p.grad``, as nn's losses take a mean.
+    def mean(self, rows: Sequence[Sequence[Any]]) -> float:
+        """(1/n) sum_i fn(*rows[i]); adds its gradient into ``p.grad``, as nn's losses take a mean.
 
         Bit for bit what ``(Value.sum([fn(*r) for r in rows]) * (1.0 / n)).backward()``
         computes (the graph every nn loss builds), with one graph-free step per row.
@@ -671,56 +715,64 @@ class CompiledStep:
         if not rows:
             raise ValueError("compiled step mean: needs at least one row, got none")
         n = len(rows)
-        scale = 1.0 / n
+        scale = (1.0 / n,)
         calls = []
-        for row in rows:
-            kernel = self.kernel_for(tuple(row))
-            inputs = self.flat_inputs(tuple(row))
-            extra = [kernel.trace.constants[k][1]() for k in kernel.impure]
-            calls.append((kernel, inputs, extra))
+        kernels = set()
+        for row in rows:  # checked, and their masks drawn, first to last as fn would
+            kernel, ready = self.prepare(tuple(row))
+            kernels.add(kernel)
+            calls.append((kernel.step, [draw() for draw in kernel.draw], ready))
         P = [p.data for p in self.params]
-        losses = [0.0] * n
-        # The sweep of the batch graph reaches the rows last to first: so do we.
-        A = [-0.0] * len(self.params)
-        for i in range(n - 1, -1, -1):
-            kernel, inputs, extra = calls[i]
-            used = kernel.params_used
-            mine = [A[k] for k in used]
-            (losses[i],), mine = kernel.step(P, mine, (scale,), *inputs, *extra)
-            for k, a in zip(used, mine):
-                A[k] = a
-        add_grads(self.params, range(len(self.params)), A, "compiled step mean")
-        total = sum(losses)
-        return total * scale
+        if len(kernels) == 1 and kernel.rows is not None:  # one kernel: its loop, rows reversed
+            reverse = [(drawn, *ready) for _, drawn, ready in reversed(calls)]
+            losses, A = kernel.rows(P, [-0.0] * len(self.params), scale, reverse)
+            losses.reverse()
+        else:
+            losses = [0.0] * n
+            A = [-0.0] * len(self.params)
+            # The sweep of the batch graph reaches the rows last to first: so do we.
+            for i in range(n - 1, -1, -1):
+                step, drawn, ready = calls[i]
+                (losses[i],), A = step(P, A, scale, drawn, *ready)
+        total: float = sum(losses)  # the sum node's own forward, in row order
+        if not math.isfinite(total):
+            raise OverflowError(
+                f"compiled step mean: the sum of the rows' losses is not finite ({total!r}); "
+                "no .grad was changed"
+            )
+        add_grads(self.params, A, "compiled step mean")
+        return total * scale[0]
 
 
-def add_grads(params: list[Value], used: Sequence[int], A: Sequence[float], owner: str) -> None:
-    """``params[k].grad += A[i]`` for the k of ``used``, all or none: FloatingPointError if any is not finite."""
-    totals = [params[k].grad + a for k, a in zip(used, A)]
+def add_grads(params: Sequence[Value], A: Sequence[float], owner: str) -> None:
+    """``p.grad = p.grad + a`` for each parameter, all or none.
+
+    Raises FloatingPointError, changing no ``.grad``, if any new gradient is not finite.
+    """
+    totals = [p.grad + a for p, a in zip(params, A, strict=True)]
     if not math.isfinite(sum(totals)):
-        for k, total in zip(used, totals):
+        for k, total in enumerate(totals):
             if not math.isfinite(total):
                 label = f" (label {params[k].label!r})" if params[k].label else ""
                 raise FloatingPointError(
                     f"{owner}: the gradient of parameter {k}{label} is not finite "
                     f"({total!r}); no .grad was changed"
                 )
-    for k, total in zip(used, totals):
-        params[k].grad = total
+    for p, total in zip(params, totals):
+        p.grad = total
 
 
-def _self_check(kernel: _Kernel, trace: _Trace, params: list[Value]) -> None:
+def _self_check(kernel: _Kernel, trace: _Trace, params: list[Value], args: tuple[Any, ...]) -> None:
     """Run the kernel on the traced inputs and compare with the engine's own backward."""
     from autograd_engine.derivatives import grad
 
     outputs = trace.outputs
     root = outputs[0] if len(outputs) == 1 else Value.sum(outputs)
-    used = [params[k] for k in kernel.params_used]
-    expected = [g.data for g in grad(root, used)] if used else []
+    reached = {id(node) for node in trace.order}
+    expected = [g.data if id(p) in reached else -0.0 for p, g in zip(params, grad(root, params))]
     P = [p.data for p in params]
-    inputs = [x.data for x in trace.inputs]
-    extra = [trace.constants[k][0].data for k in kernel.impure]
-    outs, A = kernel.step(P, [-0.0] * len(used), (1.0,) * len(outputs), *inputs, *extra)
+    drawn = [trace.constants[k][0].data for k in kernel.impure]
+    outs, A = kernel.step(P, [-0.0] * len(params), (1.0,) * len(outputs), drawn, *args)
     same = all(_bits(a) == _bits(o.data) for a, o in zip(outs, outputs)) and all(
         _bits(a) == _bits(e) for a, e in zip(A, expected)
     )
@@ -748,6 +800,13 @@ def _shape(arg: Any, i: int) -> Any:
     raise TypeError(
         f"compiled: argument {i} must be a number or a list of numbers, got "
         f"{type(arg).__name__} {arg!r}"[:200]
+    )
+
+
+def _as_floats(args: tuple[Any, ...], shapes: list[Any]) -> tuple[Any, ...]:
+    return tuple(
+        a if s == "int" else float(a) if s == "float" else [float(x) for x in a]
+        for a, s in zip(args, shapes)
     )
 
 
@@ -782,24 +841,8 @@ def _arg_names(fn: Callable[..., Any], n: int) -> list[str]:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
         params = []
-    names = [
-        p.name
-        for p in params
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    ][:n]
+    names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][:n]
     return names + [f"arg{i}" for i in range(len(names), n)]
-
-
-def _flat_names(names: list[str], shapes: list[Any], statics: tuple[Any, ...]) -> list[str]:
-    flat: list[str] = []
-    for name, shape, s in zip(names, shapes, statics):
-        if s is not None:
-            continue
-        if shape == "float":
-            flat.append(name)
-        else:
-            flat.extend(f"{name}{j}" for j in range(shape))
-    return flat
 
 
 def compiled(
@@ -843,7 +886,9 @@ def _check_params(params: Sequence[Value]) -> list[Value]:
         if not isinstance(p, Value):
             raise TypeError(f"compiled: params[{i}] must be a Value, got {type(p).__name__}")
         if p.parents:
-            raise ValueError(f"compiled: params[{i}] is not a leaf (op {p.op!r}): a parameter is a leaf Value")
+            raise ValueError(
+                f"compiled: params[{i}] is not a leaf (op {p.op!r}): a parameter is a leaf Value"
+            )
     if len({id(p) for p in params}) != len(params):
         raise ValueError("compiled: params lists the same Value twice")
     return list(params)

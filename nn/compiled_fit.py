@@ -32,7 +32,7 @@ __all__ = ["CompiledTrainer"]
 
 
 class CompiledTrainer:
-    """Runs ``fit``'s step (zero_grad excluded) with the model compiled; see the module docstring."""
+    """Runs ``fit``'s step (zero_grad excluded) with the model compiled (see the module)."""
 
     def __init__(
         self,
@@ -53,9 +53,11 @@ class CompiledTrainer:
         self.compiled: CompiledStep | None = None
         self.single = True
         modules = getattr(model, "modules", None)
-        mods = modules() if callable(modules) else [model]
+        mods: list[Any] = modules() if callable(modules) else [model]
         self.rngs = [
-            m.dropout_rng for m in mods if isinstance(getattr(m, "dropout_rng", None), random.Random)
+            m.dropout_rng
+            for m in mods
+            if isinstance(getattr(m, "dropout_rng", None), random.Random)
         ]
         self.batches_on_values = 0  # batches that had to run on Values (for tests and curiosity)
 
@@ -86,33 +88,26 @@ class CompiledTrainer:
         P = [p.data for p in self.params]
         calls = []
         leaves: list[list[Value]] = []
-        for x in xs:
-            args = (_floats(x),)
-            kernel = step.kernel_for(args)
-            inputs = step.flat_inputs(args)
-            extra = [kernel.trace.constants[k][1]() for k in kernel.impure]
-            outs = kernel.forward(P, *inputs, *extra)
-            calls.append((kernel, inputs, extra))
-            leaves.append([Value(o) for o in outs])
+        for x in xs:  # forward, in batch order: dropout draws as the model makes them
+            kernel, ready = step.prepare((_floats(x),))
+            drawn = [draw() for draw in kernel.draw]
+            calls.append((kernel.step, drawn, ready))
+            leaves.append([Value(o) for o in kernel.forward(P, drawn, *ready)])
         preds = [row[0] if self.single else list(row) for row in leaves]
         value = self.loss(preds, targets)
         blocks = self._blocks(value, leaves)
         if blocks is None:  # the loss reaches the outputs in an order we cannot mirror
             return self._on_values(xs, targets, states)
         seeds = grad(value, [leaf for row in leaves for leaf in row])
-        A = self._penalty_start()
-        k = 0
-        per_example = []
+        per_example, k = [], 0
         for row in leaves:
             per_example.append(tuple(s.data for s in seeds[k : k + len(row)]))
             k += len(row)
+        A: Any = self._penalty_start()
         for i in reversed(blocks):  # the batch graph's sweep reaches the examples last to first
-            kernel, inputs, extra = calls[i]
-            used = kernel.params_used
-            _, mine = kernel.step(P, [A[j] for j in used], per_example[i], *inputs, *extra)
-            for j, a in zip(used, mine, strict=True):
-                A[j] = a
-        add_grads(self.params, range(len(self.params)), A, "backward")
+            kernel_step, drawn, ready = calls[i]
+            _, A = kernel_step(P, A, per_example[i], drawn, *ready)
+        add_grads(self.params, A, "backward")
         return preds, value
 
     def _blocks(self, value: Value, leaves: list[list[Value]]) -> list[int] | None:
