@@ -212,7 +212,7 @@ def _describe(trace: _Trace, node: Value, k: int) -> str:
         "input": "an input",
         "runtime": "a runtime constant",
         "constant": f"the constant {node.data!r}",
-    }.get(kind, f"a {node.op} node")
+    }.get(kind, f"{'an' if str(node.op)[:1] in 'aeiou' else 'a'} {node.op} node")
     return f"node {k} ({what}{label})"
 
 
@@ -364,7 +364,7 @@ class _Kernel:
         step.append("    # backward: the chain rule, from the output back to the parameters")
         step.append("    " + _unpack(self.seed_names, "S") + "  # d loss / d output, given")
         step += backward_lines
-        step.append(f"    return ({outs}), ({', '.join(accs)}{',' if params else ''})")
+        step.append(f"    return ({outs}), {_tuple(accs)}")
         self.source = "\n".join(step) + "\n"
         self.forward_source = "\n".join(fwd) + "\n"
         # rows(P, A, S, R) -> (outputs, A): step on every row of R = [(C, *args), ...] in
@@ -380,7 +380,7 @@ class _Kernel:
             f"    for C{signature} in R:",
             *body,
             f"        push({var[id(trace.outputs[0])]})",
-            f"    return L, ({', '.join(accs)}{',' if params else ''})",
+            f"    return L, {_tuple(accs)}",
         ]
         self.rows_source = "\n".join(loop) + "\n"
         both = self.source + "\n" + self.forward_source
@@ -455,7 +455,8 @@ class _Kernel:
             xs = [var[id(p)] for p in node.parents]
             wanted = [needs.get(id(p), False) for p in node.parents]
             terms, pre = _vjp_terms(node, g, name, xs, wanted, ns, len(ns))
-            lines.append(f"    # {name} = {_formula(node, xs)}")
+            passes = "  (passes its gradient on unchanged)" if g in terms else ""
+            lines.append(f"    # {name} = {_formula(node, xs)}{passes}")
             lines.extend(pre)
             for parent, term in zip(node.parents, terms):
                 if term is not None:
@@ -491,10 +492,31 @@ def _formula(node: Value, xs: list[str]) -> str:
     return f"{op}({', '.join(xs)})"
 
 
-def _unpack(names: list[str], source: str) -> str:
+def _tuple(names: list[str]) -> str:
+    """``(a, b, c,)``, wrapped over several lines when long."""
+    text = _unpack([*names, "_"], "_")  # the same wrapping, then cut to the tuple
+    if len(names) <= 1 or "\n" not in text:
+        return f"({', '.join(names)}{',' if names else ''})"
+    body = text[text.index("(") + 1 : text.rindex(")")].replace("_,", "").rstrip()
+    return f"({body}\n    )"
+
+
+def _unpack(names: list[str], source: str, indent: str = "    ") -> str:
+    """``a, b, c = source``, wrapped in parentheses over several lines when long."""
     if len(names) == 1:
         return f"{names[0]}, = {source}"
-    return f"{', '.join(names)} = {source}"
+    flat = f"{', '.join(names)} = {source}"
+    if len(flat) <= 88:
+        return flat
+    lines, line = [], ""
+    for name in names:
+        if line and len(line) + len(name) + 2 > 88:
+            lines.append(line.rstrip())
+            line = ""
+        line += name + ", "
+    lines.append(line.rstrip())
+    inner = "".join(f"\n{indent}    {text}" for text in lines)
+    return f"({inner}\n{indent}) = {source}"
 
 
 def _forward_line(node: Value, name: str, xs: list[str], ns: dict[str, Any], k: int) -> list[str]:
