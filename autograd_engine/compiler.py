@@ -382,16 +382,34 @@ class _Kernel:
             f"        push({var[id(trace.outputs[0])]})",
             f"    return L, {_tuple(accs)}",
         ]
-        self.rows_source = "\n".join(loop) + "\n"
-        both = self.source + "\n" + self.forward_source
-        if len(trace.outputs) == 1:
-            both += "\n" + self.rows_source
-        code = compile(both, "<compiled step>", "exec")
-        exec(code, ns)  # noqa: S102  # our own generated source, nothing from outside
-        self.step: Callable[..., Any] = ns["step"]
-        self.forward: Callable[..., Any] = ns["forward"]
-        self.rows: Callable[..., Any] | None = ns.get("rows")
-        self.draw = [trace.constants[k][1] for k in self.impure]
+        self.rows_source = "\n".join(loop) + "\n" if len(trace.outputs) == 1 else ""
+        self.namespace = ns
+        self.draw: list[Callable[[], float]] = [trace.constants[k][1] for k in self.impure]
+        self.step: Callable[..., Any] = self._compiled(self.source, "step")
+
+    def _compiled(self, source: str, name: str) -> Callable[..., Any]:
+        code = compile(source, f"<compiled {name}>", "exec")
+        exec(code, self.namespace)  # noqa: S102  # our own generated source, nothing else
+        fn: Callable[..., Any] = self.namespace[name]
+        return fn
+
+    @property
+    def forward(self) -> Callable[..., Any]:
+        """``forward(P, C, *args) -> outputs``, compiled on first use."""
+        if "forward" not in self.namespace:
+            self._compiled(self.forward_source, "forward")
+        fn: Callable[..., Any] = self.namespace["forward"]
+        return fn
+
+    @property
+    def rows(self) -> Callable[..., Any] | None:
+        """``rows(P, A, S, R) -> (losses, A)``, compiled on first use (one output only)."""
+        if not self.rows_source:
+            return None
+        if "rows" not in self.namespace:
+            self._compiled(self.rows_source, "rows")
+        fn: Callable[..., Any] = self.namespace["rows"]
+        return fn
 
     def _forward(self, trace: _Trace, var: dict[int, str], ns: dict[str, Any]) -> list[str]:
         lines = ["    # forward: one line a node"]
