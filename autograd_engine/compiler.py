@@ -699,6 +699,16 @@ class CompiledStep:
         self._kernels[statics] = kernel
         return kernel
 
+    def verify(self, *args: Any) -> None:
+        """Trace ``fn`` on ``args`` too: GuardError if its graph differs from the compiled one.
+
+        More examples checked, more confidence that ``fn`` does not branch on the data (a
+        trace only ever sees the branches its inputs take). Leaves every ``.grad`` as it was.
+        """
+        kernel, ready = self.prepare(args)
+        statics = _statics(ready, self._shapes)
+        _compare(kernel.trace, _Trace(self.fn, self.params, ready, statics))
+
     def _check_shapes(self, args: tuple[Any, ...], what: str) -> None:
         if len(args) != len(self._shapes):
             raise TypeError(
@@ -743,6 +753,10 @@ class CompiledStep:
         P = [p.data for p in self.params]
         A = [-0.0] * len(self.params)  # -0.0 + x == x for every x, -0.0 included
         (loss,), A = kernel.step(P, A, (1.0,), drawn, *ready)
+        if not math.isfinite(loss):
+            raise OverflowError(
+                f"compiled step: the loss is not finite ({loss!r}); no .grad was changed"
+            )
         add_grads(self.params, A, "compiled step")
         return float(loss)
 

@@ -39,6 +39,7 @@ class CompiledTrainer:
         model: Callable[[Any], Any],
         loss: Callable[[list[Any], list[Any]], Value],
         penalty: Callable[[], Value] | None,
+        X: Sequence[Any],
     ) -> None:
         parameters = getattr(model, "parameters", None)
         if not callable(parameters):
@@ -50,7 +51,6 @@ class CompiledTrainer:
         self.loss = loss
         self.penalty = penalty
         self.params: list[Value] = list(parameters())
-        self.compiled: CompiledStep | None = None
         self.single = True
         modules = getattr(model, "modules", None)
         mods: list[Any] = modules() if callable(modules) else [model]
@@ -60,14 +60,21 @@ class CompiledTrainer:
             if isinstance(getattr(m, "dropout_rng", None), random.Random)
         ]
         self.batches_on_values = 0  # batches that had to run on Values (for tests and curiosity)
+        self.compiled = self._build(X)
 
-    def _build(self, xs: Sequence[Any]) -> CompiledStep:
+    def _build(self, X: Sequence[Any]) -> CompiledStep:
+        """Compile the model on X[0], checked against up to 8 other examples spread over X."""
         states = [r.getstate() for r in self.rngs]  # tracing draws dropout masks: undo them
         try:
-            example = (_floats(xs[0]),)
-            other = (_floats(xs[1]),) if len(xs) > 1 else None
-            step = CompiledStep(self.model, self.params, example, other, "any")
-            out = self.model(xs[0])
+            example = (_floats(X[0]),)
+            picks = sorted({round(k * (len(X) - 1) / 8) for k in range(1, 9)} - {0})
+            others = [(_floats(X[i]),) for i in picks]
+            step = CompiledStep(
+                self.model, self.params, example, others[0] if others else None, "any"
+            )
+            for args in others[1:]:
+                step.verify(*args)
+            out = self.model(X[0])
         except GuardError as error:
             raise GuardError(f"fit: compile=True: {error}") from None
         finally:
@@ -81,8 +88,6 @@ class CompiledTrainer:
 
         Returns (predictions as leaf Values, the loss Value), as ``fit`` uses them.
         """
-        if self.compiled is None:
-            self.compiled = self._build(xs)
         step = self.compiled
         states = [r.getstate() for r in self.rngs]
         P = [p.data for p in self.params]

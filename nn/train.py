@@ -228,7 +228,6 @@ def fit(
         )
     check_bool("fit", "progress", progress)
     check_bool("fit", "compile", compile)
-    trainer = CompiledTrainer(model, loss, penalty) if compile else None
     rng = seeded("fit", seed)
     metric = scheduler is not None and _wants_metric(scheduler)
     if epochs:
@@ -253,6 +252,8 @@ def fit(
 
         bar = tqdm(range(epochs), desc="fit", leave=True)
     with _mode(model, training=True):
+        # compile=True: traced and checked here, in training mode, before any update.
+        trainer = CompiledTrainer(model, loss, penalty, X) if compile and epochs else None
         for epoch in range(epochs) if bar is None else bar:
             lr = _lr(optimizer)
             total, correct, counted = 0.0, 0, 0

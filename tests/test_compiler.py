@@ -184,6 +184,21 @@ def test_guard_fires_on_a_data_dependent_branch():
     compiled(fn, [w], 3.0, check_args=(2.0,))  # the same branch both times: compiles
 
 
+def test_verify_checks_more_examples():
+    w = Value(0.5, label="w")
+
+    def fn(x):
+        h = w * x
+        return h * h if x.data < 10.0 else h.exp()
+
+    step = compiled(fn, [w], 1.0, check_args=(2.0,))
+    step.verify(5.0)  # the same branch: fine
+    w.grad = 0.25
+    with pytest.raises(GuardError, match="node 3"):
+        step.verify(20.0)
+    assert w.grad == 0.25
+
+
 def test_guard_fires_on_a_data_dependent_constant():
     w = Value(1.5, label="w")
 
@@ -430,8 +445,11 @@ def test_fit_compile_refuses_a_model_that_branches_on_the_data():
             v = w * x[0]
             return v.tanh() if x[0] > 0 else v.exp()
 
-    X, y = [[1.0], [-1.0]], [0.0, 1.0]
-    with pytest.raises(GuardError, match="fit: compile=True"):
+    # X[0] and X[1] take the same branch: the example that flips it comes later, and the
+    # examples spread over X are checked too, before any update.
+    X, y = [[1.0], [2.0], [3.0], [-1.0]], [0.0, 1.0, 0.0, 1.0]
+    with pytest.raises(GuardError, match="fit: compile=True.*exp node"):
         fit(Branchy(), X, y, mse_loss, SGD([w], lr=0.1), epochs=1, progress=False, compile=True)
+    assert w.data == 1.0
     with pytest.raises(TypeError, match="compile must be a bool"):
         fit(Branchy(), X, y, mse_loss, SGD([w], lr=0.1), epochs=1, progress=False, compile=1)
