@@ -288,7 +288,7 @@ class _Names:
         self.used: set[str] = set(_RESERVED)
 
     def fresh(self, wanted: str) -> str:
-        base = re.sub(r"\W", "_", wanted).lstrip("_") or "v"
+        base = re.sub(r"[^0-9A-Za-z_]", "_", wanted).lstrip("_") or "v"  # ASCII: no NFKC
         if base[0].isdigit():
             base = "v" + base
         name, k = base, 1

@@ -166,6 +166,21 @@ def test_source_names_nodes_by_their_labels():
     assert "# L0_n0_z = L0_n0_dot + L0_n0_b" in src  # a comment per node, naming its op
 
 
+def test_any_labels_make_valid_distinct_names():
+    labels = ["x", "g_x", "sum", "P", "for", "1a", "é", "ﬁ", "fi", "", "a.b", "a_b", "_", "S", "C"]
+    params = [Value(0.1 * (k + 1), label=label) for k, label in enumerate(labels)]
+
+    def fn(x):
+        total = x
+        for k, p in enumerate(params):
+            total = total * p + p
+            total.label = labels[-1 - k]
+        return total.tanh()
+
+    step = compiled(fn, params, 0.3)
+    assert same(run_compiled(step, params, 0.7), engine(lambda v: fn(Value(v)), params, 0.7))
+
+
 # -- guards ------------------------------------------------------------------------------
 
 
