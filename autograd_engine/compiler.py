@@ -27,6 +27,7 @@ import builtins
 import inspect
 import keyword
 import math
+import operator
 import re
 import struct
 import threading
@@ -36,6 +37,7 @@ from typing import Any
 from autograd_engine import ops
 from autograd_engine.graph import topological_order
 from autograd_engine.mode import enable_grad
+from autograd_engine.ops import Op
 from autograd_engine.value import Value
 
 __all__ = ["compiled", "CompiledStep", "GuardError", "runtime_constant", "tracing"]
@@ -47,6 +49,7 @@ class GuardError(ValueError):
 
 class _Tracing(threading.local):
     constants: list[tuple[Value, Callable[..., float], tuple[Value, ...]]] | None = None
+    explorer: _Explorer | None = None
 
 
 _tracing = _Tracing()
@@ -243,39 +246,12 @@ def _compare(first: _Trace, second: _Trace) -> None:
 
 # -- code generation -------------------------------------------------------------------
 
-# Ops whose forward and derivatives are written out inline, exactly as their rows compute
-# them (ops.py); every other op, a custom one too, is called through its own forward and vjp.
-_UNARY_CALLS = {
-    ops.EXP: "_exp",
-    ops.LOG: "_log",
-    ops.TANH: "_tanh",
-    ops.SIGMOID: "_sigmoid",
-    ops.SIN: "_sin",
-    ops.COS: "_cos",
-    ops.TAN: "_tan",
-    ops.SQRT: "_sqrt",
-    ops.LOG1P: "_log1p",
-    ops.EXPM1: "_expm1",
-    ops.ABS: "abs",
-}
+# Names the generated code calls: each op row's forward bound by the op's name (_exp is
+# EXP.forward), so a derivative that calls cos(a) reads ``_cos(a)``.
+_NAMESPACE_BASE: dict[str, Any] = {f"_{op}": op.forward for op in ops.ALL_OPS}
+_NAMESPACE_BASE.update({"sum": builtins.sum, "__builtins__": {}})
 
-_NAMESPACE_BASE: dict[str, Any] = {
-    "_exp": ops.EXP.forward,
-    "_log": ops.LOG.forward,
-    "_tanh": ops.TANH.forward,
-    "_sigmoid": ops.SIGMOID.forward,
-    "_sin": ops.SIN.forward,
-    "_cos": ops.COS.forward,
-    "_tan": ops.TAN.forward,
-    "_sqrt": ops.SQRT.forward,
-    "_log1p": ops.LOG1P.forward,
-    "_expm1": ops.EXPM1.forward,
-    "abs": builtins.abs,
-    "sum": builtins.sum,
-    "__builtins__": {},
-}
-
-_RESERVED = {"P", "A", "S", "C", "R", "L", "push", "sum", "abs", "step", "forward", "rows"}
+_RESERVED = {"P", "A", "S", "C", "R", "L", "push", "sum", "step", "forward", "rows"}
 
 
 def _literal(x: float) -> str:
@@ -537,40 +513,310 @@ def _unpack(names: list[str], source: str, indent: str = "    ") -> str:
     return f"({inner}\n{indent}) = {source}"
 
 
+# -- the op table's own formulas, written out -------------------------------------------
+#
+# The compiler knows no calculus. To write a row's forward or derivative as Python, it runs
+# the row's own function on symbols (_Sym) instead of floats: each arithmetic operation the
+# row performs appends itself to the expression, in the row's order and grouping, so the
+# text computes exactly the float operations the row computes. A comparison (relu' is 1 for
+# a > 0) is explored both ways and becomes a conditional expression. A row whose function
+# does anything else with a symbol (math.exp(a), float(a)) is called by name instead; so is
+# every custom op, through its own forward and vjp.
+
+
+class _Untraceable(Exception):
+    """The function did something with a symbol that cannot be written as an expression."""
+
+
+_ATOM, _POWER, _UNARY, _PRODUCT, _SUMS = 100, 8, 7, 6, 5
+
+
+def _text(x: Any) -> tuple[str, int]:
+    if isinstance(x, _Sym):
+        return x.text(), x.prec
+    if type(x) is float or (type(x) is int and not isinstance(x, bool)):
+        text = _literal(float(x)) if type(x) is float else repr(x)
+        return text, (_UNARY if text.startswith(("-", "(-")) else _ATOM)
+    raise _Untraceable(f"a {type(x).__name__} in an expression")
+
+
+def _operand(x: Any, least: int) -> str:
+    text, prec = _text(x)
+    return text if prec >= least else f"({text})"
+
+
+def _binary(a: Any, symbol: str, b: Any, prec: int) -> _Sym:
+    if symbol == "**":  # right-associative, binds tighter than a unary minus on its left
+        return _Sym(f"{_operand(a, _ATOM)} ** {_operand(b, _POWER)}", _POWER)
+    return _Sym(f"{_operand(a, prec)} {symbol} {_operand(b, prec + 1)}", prec)
+
+
+class _Sym:
+    """A symbol or expression standing for a float while a row's function runs on it."""
+
+    def __init__(self, text: str, prec: int = _ATOM) -> None:
+        self._text, self.prec = text, prec
+
+    def text(self) -> str:
+        return self._text
+
+    def __add__(self, o: Any) -> _Sym:
+        return _binary(self, "+", o, _SUMS)
+
+    def __radd__(self, o: Any) -> _Sym:
+        if type(o) is int and o == 0:  # Python's sum() starting: sum it as Python does
+            return _Partial([self])
+        return _binary(o, "+", self, _SUMS)
+
+    def __sub__(self, o: Any) -> _Sym:
+        return _binary(self, "-", o, _SUMS)
+
+    def __rsub__(self, o: Any) -> _Sym:
+        return _binary(o, "-", self, _SUMS)
+
+    def __mul__(self, o: Any) -> _Sym:
+        return _binary(self, "*", o, _PRODUCT)
+
+    def __rmul__(self, o: Any) -> _Sym:
+        return _binary(o, "*", self, _PRODUCT)
+
+    def __truediv__(self, o: Any) -> _Sym:
+        return _binary(self, "/", o, _PRODUCT)
+
+    def __rtruediv__(self, o: Any) -> _Sym:
+        return _binary(o, "/", self, _PRODUCT)
+
+    def __pow__(self, o: Any) -> _Sym:
+        return _binary(self, "**", o, _POWER)
+
+    def __rpow__(self, o: Any) -> _Sym:
+        return _binary(o, "**", self, _POWER)
+
+    def __neg__(self) -> _Sym:
+        text = _operand(self, _UNARY)
+        return _Sym(f"-({text})" if text.startswith("-") else f"-{text}", _UNARY)
+
+    def _compare(self, symbol: str, o: Any) -> _Cond:
+        return _Cond(f"{_operand(self, _SUMS)} {symbol} {_operand(o, _SUMS)}")
+
+    def __gt__(self, o: Any) -> _Cond:
+        return self._compare(">", o)
+
+    def __ge__(self, o: Any) -> _Cond:
+        return self._compare(">=", o)
+
+    def __lt__(self, o: Any) -> _Cond:
+        return self._compare("<", o)
+
+    def __le__(self, o: Any) -> _Cond:
+        return self._compare("<=", o)
+
+    def __eq__(self, o: object) -> _Cond:  # type: ignore[override]
+        return self._compare("==", o)
+
+    def __ne__(self, o: object) -> _Cond:  # type: ignore[override]
+        return self._compare("!=", o)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __bool__(self) -> bool:
+        raise _Untraceable("a symbol used as a truth value")
+
+    # What the rows call on a Value (ops._cos and friends dispatch on these): the row of
+    # that name, applied to the float, exactly as the float path calls it.
+    def _call(self, name: str) -> _Sym:
+        return _Sym(f"_{name}({self.text()})")
+
+    def exp(self) -> _Sym:
+        return self._call("exp")
+
+    def log(self) -> _Sym:
+        return self._call("log")
+
+    def sin(self) -> _Sym:
+        return self._call("sin")
+
+    def cos(self) -> _Sym:
+        return self._call("cos")
+
+    def tanh(self) -> _Sym:
+        return self._call("tanh")
+
+    def sigmoid(self) -> _Sym:
+        return self._call("sigmoid")
+
+
+class _Partial(_Sym):
+    """Python's ``sum()`` under way on symbols: written as ``sum((a, b, ...))`` on floats.
+
+    ``sum`` adds from the int 0, item by item; the generated code calls ``sum`` itself, so it
+    sums exactly as the row does on this Python (compensated from 3.12 on). (A row that wrote
+    ``0 + a + b`` itself would be taken for a sum: none of ops.py does.)
+    """
+
+    def __init__(self, items: list[_Sym | float]) -> None:
+        super().__init__("", _ATOM)
+        self.items = items
+
+    def text(self) -> str:
+        return f"sum(({', '.join(_text(x)[0] for x in self.items)},))"
+
+    def __add__(self, o: Any) -> _Sym:
+        return _Partial([*self.items, o])
+
+
+class _Cond:
+    """A comparison of symbols; its truth is decided by the explorer running the function."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __bool__(self) -> bool:
+        explorer = _tracing.explorer
+        if explorer is None:
+            raise _Untraceable("a comparison outside an exploration")
+        return explorer.decide(self.text)
+
+
+class _Explorer:
+    """Runs a function once per path through its comparisons (at most 16 paths)."""
+
+    def __init__(self) -> None:
+        self.prefix: list[bool] = []
+        self.taken: list[tuple[str, bool]] = []
+
+    def decide(self, text: str) -> bool:
+        i = len(self.taken)
+        value = self.prefix[i] if i < len(self.prefix) else True
+        self.taken.append((text, value))
+        return value
+
+    def run(self, fn: Callable[[], Any]) -> Any:
+        """A tree: a result, or ("?", condition, tree if true, tree if false)."""
+        results: list[tuple[list[tuple[str, bool]], Any]] = []
+        prefix: list[bool] = []
+        while True:
+            self.prefix, self.taken = prefix, []
+            _tracing.explorer = self
+            try:
+                value = fn()
+            finally:
+                _tracing.explorer = None
+            results.append((self.taken, value))
+            taken = list(self.taken)
+            while taken and taken[-1][1] is False:
+                taken.pop()
+            if not taken:
+                break
+            taken.pop()
+            prefix = [b for _, b in taken] + [False]
+            if len(results) >= 16:
+                raise _Untraceable("too many branches")
+        return _tree(results, 0)
+
+
+def _tree(results: list[tuple[list[tuple[str, bool]], Any]], depth: int) -> Any:
+    taken, value = results[0]
+    if len(results) == 1 and len(taken) == depth:
+        return ("=", value)
+    text = taken[depth][0]
+    yes = [r for r in results if r[0][depth][1]]
+    no = [r for r in results if not r[0][depth][1]]
+    return ("?", text, _tree(yes, depth + 1), _tree(no, depth + 1))
+
+
+def _render(tree: Any, pick: Callable[[Any], Any]) -> tuple[str, int]:
+    if tree[0] == "=":
+        return _text(pick(tree[1]))
+    _, cond, yes, no = tree
+    a, b = _render(yes, pick), _render(no, pick)
+    if a[0] == b[0]:
+        return a
+    return f"({a[0]} if {cond} else {b[0]})", _ATOM
+
+
+def _pattern(node: Value, names: list[str]) -> tuple[Any, ...]:
+    """Per parent: the bits of a constant (a literal in the code), else None (a symbol)."""
+    return tuple(
+        _bits(p.data) if not p.parents and not name.isidentifier() else None
+        for p, name in zip(node.parents, names)
+    )
+
+
+def _symbols(node: Value, pattern: tuple[Any, ...]) -> list[Any]:
+    """Each parent as a placeholder symbol, or (a constant) as its float."""
+    return [
+        _Sym(f"\x01{i}\x01") if bits is None else float(p.data)
+        for i, (p, bits) in enumerate(zip(node.parents, pattern))
+    ]
+
+
+# Expressions already worked out, by (forward or vjp, op, constants): most nodes of a graph
+# are a few kinds (mul, add, relu with a symbol each side), so each is traced once.
+_TEMPLATES: dict[tuple[Any, ...], Any] = {}
+_PLACEHOLDER = re.compile("\x01([0-9]+|g|o)\x01")
+
+
+def _fill(template: str, names: list[str], g: str = "", out: str = "") -> str:
+    def name(m: re.Match[str]) -> str:
+        key = m.group(1)
+        return g if key == "g" else out if key == "o" else names[int(key)]
+
+    return _PLACEHOLDER.sub(name, template)
+
+
+def _remember(key: tuple[Any, ...], work: Callable[[], Any]) -> Any:
+    if key not in _TEMPLATES:
+        if len(_TEMPLATES) > 10_000:
+            _TEMPLATES.clear()
+        try:
+            _TEMPLATES[key] = work()
+        except Exception:  # noqa: BLE001  # anything a symbol cannot do: call the row
+            _TEMPLATES[key] = None
+    return _TEMPLATES[key]
+
+
+def _is_row(op: Op) -> bool:
+    return any(op is row for row in ops.ALL_OPS)
+
+
+def _bind(ns: dict[str, Any], name: str, fn: Any) -> str:
+    """A name in ``ns`` for ``fn`` (``_exp`` for EXP.forward), unique if another has it."""
+    base = "_" + re.sub(r"[^0-9A-Za-z_]", "_", name).strip("_")
+    key, k = base, 1
+    while key in ns and ns[key] is not fn:
+        k += 1
+        key = f"{base}_{k}"
+    ns[key] = fn
+    return key
+
+
 def _forward_line(node: Value, name: str, xs: list[str], ns: dict[str, Any], k: int) -> list[str]:
     op = node.op
-    comment = f"  # {op}"
-    if op is ops.ADD:
-        return [f"    {name} = {xs[0]} + {xs[1]}{comment}"]
-    if op is ops.MUL:
-        return [f"    {name} = {xs[0]} * {xs[1]}{comment}"]
-    if op is ops.DIV:
-        return [f"    {name} = {xs[0]} / {xs[1]}{comment}"]
-    if op is ops.POW and node.parents[1].data.is_integer():
-        return [f"    {name} = {xs[0]} ** {xs[1]}{comment}"]
-    if op in _UNARY_CALLS:
-        return [f"    {name} = {_UNARY_CALLS[op]}({xs[0]}){comment}"]
-    if op is ops.RELU:
-        return [f"    {name} = {xs[0]} if {xs[0]} > 0.0 else 0.0{comment}"]
-    if op is ops.LEAKY_RELU:
-        return [f"    {name} = {xs[0]} if {xs[0]} > 0.0 else {xs[0]} * {xs[1]}{comment}"]
-    if op is ops.SUM:
-        return [f"    {name} = sum(({', '.join(xs)},)){comment}"]
-    if op is ops.DOT:
-        n = len(xs) // 2
-        products = ", ".join(f"{w} * {x}" for w, x in zip(xs[:n], xs[n:]))
-        return [f"    {name} = sum(({products},)){comment}"]
-    # Any other op (pow with a fractional exponent, powv, rpow, softplus, a custom op):
-    # its own domain check and forward.
     lines = []
     args = ", ".join(xs)
-    if op.domain is not None and op not in (ops.LOG, ops.SQRT, ops.LOG1P, ops.DIV):
-        ns[f"_domain{k}"] = op.domain
-        ns["_refuse"] = _refuse
-        lines.append(f"    _refuse({str(op)!r}, _domain{k}({args}))")
-    ns[f"_forward{k}"] = op.forward
-    lines.append(f"    {name} = _forward{k}({args})  # {op}: its own forward")
-    return lines
+    # Python raises for these rows' bad inputs itself (math.log(-1), 1 / 0); every other
+    # domain is checked by the row's own domain function (a negative base of a fractional
+    # power would otherwise give a complex number, silently).
+    python_checks = (ops.LOG, ops.SQRT, ops.LOG1P, ops.DIV)
+    if op.domain is not None and not any(op is o for o in python_checks):
+        if not (op is ops.POW and float(node.parents[1].data).is_integer()):
+            ns["_refuse"] = _refuse
+            check = _bind(ns, f"{op}_domain", op.domain)
+            lines.append(f"    _refuse({str(op)!r}, {check}({args}))  # the row's domain")
+    if _is_row(op):
+        pattern = _pattern(node, xs)
+
+        def work() -> str:
+            tree = _Explorer().run(lambda: op.forward(*_symbols(node, pattern)))
+            return _render(tree, lambda v: v)[0]
+
+        template = _remember(("forward", id(op), pattern), work)
+        if template is not None:
+            return [*lines, f"    {name} = {_fill(template, xs)}  # {op}"]
+    call = _bind(ns, str(op), op.forward)
+    note = "" if _is_row(op) else ": its own forward"
+    return [*lines, f"    {name} = {call}({args})  # {op}{note}"]
 
 
 def _refuse(op: str, problem: BaseException | None) -> None:
@@ -590,56 +836,43 @@ def _vjp_terms(
 ) -> tuple[list[str | None], list[str]]:
     """One expression per parent (None where no gradient is needed), and lines to run first."""
     op = node.op
-    t: list[str]
-    if op is ops.ADD:
-        t = [g, g]
-    elif op is ops.MUL:
-        t = [f"{g} * {xs[1]}", f"{g} * {xs[0]}"]
-    elif op is ops.DIV:
-        t = [f"{g} / {xs[1]}", f"-{g} * ({out} / {xs[1]})"]
-    elif op is ops.POW:
-        exponent = node.parents[1].data
-        if exponent == 0.0:
-            t = [f"{g} * 0.0", "0.0"]
-        else:
-            t = [f"{g} * {xs[1]} * {xs[0]} ** {_literal(exponent - 1.0)}", "0.0"]
-    elif op is ops.EXP:
-        t = [f"{g} * {out}"]
-    elif op is ops.LOG:
-        t = [f"{g} / {xs[0]}"]
-    elif op is ops.TANH:
-        t = [f"{g} * (1.0 - {out} * {out})"]
-    elif op is ops.SIGMOID:
-        t = [f"{g} * {out} * (1.0 - {out})"]
-    elif op is ops.RELU:
-        t = [f"({g} if {xs[0]} > 0.0 else {g} * 0.0)"]  # g * 1.0 is g, bit for bit
-    elif op is ops.SIN:
-        t = [f"{g} * _cos({xs[0]})"]
-    elif op is ops.COS:
-        t = [f"-{g} * _sin({xs[0]})"]
-    elif op is ops.TAN:
-        t = [f"{g} * (1.0 + {out} * {out})"]
-    elif op is ops.SQRT:
-        t = [f"{g} / (2.0 * {out})"]
-    elif op is ops.ABS:
-        t = [f"{g} * (1.0 if {xs[0]} > 0.0 else -1.0 if {xs[0]} < 0.0 else 0.0)"]
-    elif op is ops.LEAKY_RELU:
-        t = [f"({g} if {xs[0]} > 0.0 else {g} * {xs[1]})", "0.0"]
-    elif op is ops.LOG1P:
-        t = [f"{g} / (1.0 + {xs[0]})"]
-    elif op is ops.EXPM1:
-        t = [f"{g} * ({out} + 1.0)"]
-    elif op is ops.SUM:
-        t = [g] * len(xs)
-    elif op is ops.DOT:
-        n = len(xs) // 2
-        t = [f"{g} * {x}" for x in xs[n:]] + [f"{g} * {w}" for w in xs[:n]]
-    else:  # any other op, a custom one too: its own vjp, called as backward calls it
-        ns[f"_vjp{k}"] = op.vjp
-        terms = f"_t{k}"
-        pre = [f"    {terms} = _vjp{k}({g}, {out}, {', '.join(xs)})  # {op}: its own vjp"]
-        return [f"{terms}[{i}]" if w else None for i, w in enumerate(wanted)], pre
-    return [term if w else None for term, w in zip(t, wanted)], []
+    n = len(xs)
+    if _is_row(op):
+        pattern = _pattern(node, xs)
+
+        def work() -> list[str | None]:
+            args = _symbols(node, pattern)
+            g_sym, out_sym = _Sym("\x01g\x01"), _Sym("\x01o\x01")
+            tree = _Explorer().run(lambda: tuple(op.vjp(g_sym, out_sym, *args)))
+            _check_arity(tree, n)
+            return [
+                _summand(_render(tree, operator.itemgetter(i))) if wanted[i] else None
+                for i in range(n)
+            ]
+
+        templates = _remember(("vjp", id(op), pattern, tuple(wanted)), work)
+        if templates is not None:
+            return [None if t is None else _fill(t, xs, g, out) for t in templates], []
+    vjp = _bind(ns, f"{op}_vjp", op.vjp)
+    t = f"_t{k}"
+    note = "" if _is_row(op) else ": its own vjp"
+    pre = [f"    {t} = {vjp}({g}, {out}, {', '.join(xs)})  # {op}{note}"]
+    return [f"{t}[{i}]" if w else None for i, w in enumerate(wanted)], pre
+
+
+def _summand(rendered: tuple[str, int]) -> str:
+    """A term as it can stand in ``t1 + t2 + ...`` (a sum or difference in parentheses)."""
+    text, prec = rendered
+    return text if prec > _SUMS else f"({text})"
+
+
+def _check_arity(tree: Any, n: int) -> None:
+    if tree[0] == "=":
+        if len(tree[1]) != n:
+            raise _Untraceable("a vjp with the wrong number of terms")
+        return
+    _check_arity(tree[2], n)
+    _check_arity(tree[3], n)
 
 
 # -- the public function -----------------------------------------------------------------
