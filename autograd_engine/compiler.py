@@ -1149,6 +1149,13 @@ def compiled(
     moved) must give the same graph, or ``GuardError`` names the first node that differs.
     ``create_graph=True`` (a differentiable step, higher order) is refused: the compiled
     step computes floats, which cannot be differentiated again.
+
+    >>> w = Value(2.0, label="w")
+    >>> step = compiled(lambda x: (w * x).tanh(), [w], 0.5)   # y = tanh(w x)
+    >>> round(step(0.5), 6)                                   # tanh(1)
+    0.761594
+    >>> round(w.grad, 6)                                      # dy/dw = x (1 - tanh^2(wx))
+    0.209987
     """
     if create_graph:
         raise NotImplementedError(
