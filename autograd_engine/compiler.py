@@ -40,7 +40,14 @@ from autograd_engine.mode import enable_grad
 from autograd_engine.ops import Op
 from autograd_engine.value import Value
 
-__all__ = ["compiled", "CompiledStep", "GuardError", "runtime_constant", "tracing"]
+__all__ = [
+    "compiled",
+    "CompiledStep",
+    "GuardError",
+    "runtime_constant",
+    "runtime_guard",
+    "tracing",
+]
 
 
 class GuardError(ValueError):
@@ -49,6 +56,7 @@ class GuardError(ValueError):
 
 class _Tracing(threading.local):
     constants: list[tuple[Value, Callable[..., float], tuple[Value, ...]]] | None = None
+    guards: list[tuple[bool, Callable[..., bool], tuple[Value, ...], str]] = []
     explorer: _Explorer | None = None
 
 
@@ -78,6 +86,18 @@ def runtime_constant(
     leaf = Value(value)
     _tracing.constants.append((leaf, rule, tuple(deps)))
     return leaf
+
+
+def runtime_guard(value: bool, rule: Callable[..., bool], deps: Sequence[Value], what: str) -> None:
+    """Record a branch ``fn`` takes on the data: ``value == rule(*[d.data for d in deps])``.
+
+    Outside a trace it does nothing. While ``compiled`` traces, the compiled step evaluates
+    ``rule`` on every call and raises ``GuardError`` (naming ``what``) where it differs from
+    the traced ``value``: the call would have taken the other branch, a graph the code does
+    not hold. For branches that are rare but possible (a clamp at an extreme value).
+    """
+    if _tracing.constants is not None:
+        _tracing.guards.append((value, rule, tuple(deps), what))
 
 
 # -- tracing ---------------------------------------------------------------------------
@@ -111,12 +131,13 @@ class _Trace:
                 self.inputs.extend(leaves)
                 call_args.append(leaves)
         before = [p.grad for p in params]
-        _tracing.constants = []
+        _tracing.constants, _tracing.guards = [], []
         try:
             with enable_grad():
                 result = fn(*call_args)
         finally:
             self.constants, _tracing.constants = _tracing.constants, None
+            self.guards, _tracing.guards = _tracing.guards, []
         if any(_bits(p.grad) != _bits(g) for p, g in zip(params, before, strict=True)):
             for p, g in zip(params, before, strict=True):
                 p.grad = g
@@ -148,7 +169,8 @@ class _Trace:
         # The forward also needs what a runtime constant's rule reads (a node that the
         # loss itself may not reach), so it walks the graph with those extra edges.
         self.extra = {id(leaf): deps for leaf, _, deps in self.constants}
-        self.forward = _forward_order(outputs, self.extra)
+        guarded = [d for guard in self.guards for d in guard[2]]
+        self.forward = _forward_order([*outputs, *guarded], self.extra)
         self.param_index = {id(p): k for k, p in enumerate(params)}
         self.input_index = {id(x): k for k, x in enumerate(self.inputs)}
         self.constant_index = {id(c[0]): k for k, c in enumerate(self.constants)}
@@ -163,8 +185,15 @@ class _Trace:
         return "node" if node.parents else "constant"
 
     def signature(self) -> list[tuple[Any, ...]]:
-        """One entry per node of the forward order: what must not change between calls."""
+        """One entry per node of the forward order, then per guard: what must not change."""
         position = {id(n): k for k, n in enumerate(self.forward)}
+        sig: list[tuple[Any, ...]] = self._nodes(position)
+        for value, rule, deps, what in self.guards:
+            code = getattr(rule, "__code__", rule)
+            sig.append(("guard", what, value, code, tuple(position[id(d)] for d in deps)))
+        return sig
+
+    def _nodes(self, position: dict[int, int]) -> list[tuple[Any, ...]]:
         sig: list[tuple[Any, ...]] = []
         for node in self.forward:
             kind = self.kind(node)
@@ -222,6 +251,13 @@ def _describe(trace: _Trace, node: Value, k: int) -> str:
 def _compare(first: _Trace, second: _Trace) -> None:
     a, b = first.signature(), second.signature()
     for k, (x, y) in enumerate(zip(a, b)):
+        if x != y and (x[0] == "guard" or y[0] == "guard"):
+            what = x[1] if x[0] == "guard" else y[1]
+            raise GuardError(
+                f"compiled: the graph depends on the data: tracing fn a second time on other "
+                f"inputs takes another branch at {what}; such a function cannot be compiled "
+                "(run it on Values instead)"
+            )
         if x != y:
             why = (
                 "a constant baked into the graph changed with the data (compute it with "
@@ -406,6 +442,13 @@ class _Kernel:
                 continue
             xs = [var[id(p)] for p in node.parents]
             lines.extend(_forward_line(node, name, xs, ns, len(lines)))
+        for k, (value, rule, deps, what) in enumerate(trace.guards):
+            ns[f"_guard{k}"], ns["_diverged"] = rule, _diverged
+            args = ", ".join(var[id(d)] for d in deps)
+            lines.append(
+                f"    if _guard{k}({args}) is not {value!r}:  # the branch taken when traced"
+            )
+            lines.append(f"        _diverged({what!r})")
         return lines
 
     def _backward(
@@ -817,6 +860,13 @@ def _forward_line(node: Value, name: str, xs: list[str], ns: dict[str, Any], k: 
     call = _bind(ns, str(op), op.forward)
     note = "" if _is_row(op) else ": its own forward"
     return [*lines, f"    {name} = {call}({args})  # {op}{note}"]
+
+
+def _diverged(what: str) -> None:
+    raise GuardError(
+        f"compiled step: this call takes another branch than the traced one at {what}; "
+        "the compiled code does not hold that graph (run fn on Values for such data)"
+    )
 
 
 def _refuse(op: str, problem: BaseException | None) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd_engine import Value
-from autograd_engine.compiler import runtime_constant, tracing
+from autograd_engine.compiler import runtime_constant, runtime_guard, tracing
 from autograd_engine.validation import (
     check_int,
     check_real,
@@ -108,7 +108,17 @@ def mse_loss(preds: Sequence[Value | float], targets: Sequence[Value | float]) -
 def _log(p: Value) -> Value | float:
     # log(p) clamped to >= -100 (torch.nn.BCELoss); below the clamp it is the constant -100,
     # so its gradient is 0 there (torch's backward instead uses (p-t)/max(p(1-p), 1e-12)).
-    return p.log() if p.data >= _TINY else LOG_CLAMP
+    inside = p.data >= _TINY
+    runtime_guard(inside, _above_clamp, (p,), "binary_cross_entropy's clamp of log(p)")
+    return p.log() if inside else LOG_CLAMP
+
+
+def _above_clamp(x: float) -> bool:
+    return x >= _TINY
+
+
+def _below_clamp(x: float) -> bool:
+    return x < _TINY
 
 
 def _log_one_minus(p: Value) -> Value | float:
@@ -117,6 +127,7 @@ def _log_one_minus(p: Value) -> Value | float:
     # node log(1 - p) gets the constant log1p(-p) - log(1 - p) added. Its gradient stays
     # -1 / (1 - p), exact up to the rounding of 1 - p (relative 1e-16).
     q = 1.0 - p
+    runtime_guard(q.data < _TINY, _below_clamp, (q,), "binary_cross_entropy's clamp of log(1 - p)")
     if q.data < _TINY:
         return LOG_CLAMP
     exact = math.log1p(-p.data)
@@ -197,11 +208,17 @@ def _shifted_exps(zs: list[Value]) -> tuple[float, list[Value | None]]:
     neg_m = _shift(m, zs)
     exps: list[Value | None] = []
     for z in zs:
-        if math.exp(z.data - m) == 0.0:  # z - m < -745 or -inf: e^(z - m) underflows to 0
+        vanishes = math.exp(z.data - m) == 0.0
+        runtime_guard(vanishes, _vanishes, (z, *zs), "a logit e^(z - max) underflowing to 0")
+        if vanishes:  # z - m < -745 or -inf: e^(z - m) underflows to 0
             exps.append(None)
         else:
             exps.append((z + neg_m).exp())  # z - m, the same add node
     return m, exps
+
+
+def _vanishes(z: float, *zs: float) -> bool:
+    return math.exp(z - max(zs)) == 0.0
 
 
 def _negated_max(*xs: float) -> float:

@@ -259,6 +259,28 @@ def test_cross_entropy_and_binary_cross_entropy_compile_with_int_targets():
         assert same(got, engine(bce, sig.parameters(), x, t))
 
 
+def test_a_rare_branch_of_a_loss_is_guarded_at_every_call():
+    w = Value(1.0, label="w")
+
+    def bce(x, t):
+        return binary_cross_entropy([(w * x).sigmoid()], [t])
+
+    step = compiled(bce, [w], 1.0, 1)
+    assert same(run_compiled(step, [w], 2.0, 1), engine(bce, [w], 2.0, 1))
+    w.grad = 0.5
+    with pytest.raises(GuardError, match="clamp of log\\(p\\)"):
+        step(-400.0, 1)  # sigmoid(-400) < e^-100: the loss clamps log(p) there
+    assert w.grad == 0.5
+
+    def ce(z0, z1):
+        return cross_entropy([[w * z0, w * z1]], [0])
+
+    step = compiled(ce, [w], 0.5, -0.25)
+    assert same(run_compiled(step, [w], 3.0, 1.0), engine(ce, [w], 3.0, 1.0))
+    with pytest.raises(GuardError, match="underflowing"):
+        step(0.0, -1000.0)  # e^-1000 is 0: the loss leaves that term out
+
+
 def test_dropout_masks_are_drawn_per_call_as_the_model_draws_them():
     model = MLP(2, [5, 5, 1], dropout=0.4, seed=4)
     params = model.parameters()
