@@ -4,8 +4,10 @@
 one line a node for the forward pass, then the backward pass written out with the chain
 rule, line by line in the order ``loss.backward()`` takes (reversed ``topological_order``;
 a node reached along several paths sums what it receives in the order it receives it).
-Every line uses the op table's own formulas (``ops.py``): the same float operations in the
-same order, so the compiled step gives the engine's loss and gradients bit for bit.
+The compiler knows no calculus: each line is written by running the op row's own forward
+or ``vjp`` (``ops.py``) on symbols, so it performs the same float operations in the same
+order, and the compiled step gives the engine's loss and gradients bit for bit (each compile
+checks this on its example against ``backward()``).
 
 The graph is read only through the public API (``topological_order``, ``.parents``,
 ``.op``, ``.data``, ``.label`` and the op rows), so the engine's internals may change.
@@ -18,7 +20,9 @@ What the compiler assumes, and checks:
 - a leaf that is neither a parameter nor an input is a constant, baked into the code;
 - a number that the graph needs but that is drawn or computed from the data inside ``fn``
   (a dropout mask, cross-entropy's max logit) is declared with ``runtime_constant``: the
-  compiled step then draws or computes it on every call, as ``fn`` would.
+  compiled step then draws or computes it on every call, as ``fn`` would; a branch taken
+  on the data only at extremes (a clamp) is declared with ``runtime_guard``, which the
+  compiled step checks on every call.
 """
 
 from __future__ import annotations
