@@ -36,12 +36,13 @@ import re
 import struct
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from autograd_engine import ops
 from autograd_engine.graph import topological_order
 from autograd_engine.mode import enable_grad
 from autograd_engine.ops import Op
+from autograd_engine.validation import raise_as
 from autograd_engine.value import Value
 
 __all__ = [
@@ -1039,7 +1040,10 @@ class CompiledStep:
         drawn = [draw() for draw in kernel.draw]
         P = [p.data for p in self.params]
         A = [-0.0] * len(self.params)  # -0.0 + x == x for every x, -0.0 included
-        (loss,), A = kernel.step(P, A, (1.0,), drawn, *ready)
+        try:
+            (loss,), A = kernel.step(P, A, (1.0,), drawn, *ready)
+        except (ArithmeticError, ValueError) as error:
+            _domain_error(error)
         if not math.isfinite(loss):
             raise OverflowError(
                 f"compiled step: the loss is not finite ({loss!r}); no .grad was changed"
@@ -1066,7 +1070,10 @@ class CompiledStep:
         P = [p.data for p in self.params]
         if len(kernels) == 1 and kernel.rows is not None:  # one kernel: its loop, rows reversed
             reverse = [(drawn, *ready) for _, drawn, ready in reversed(calls)]
-            losses, A = kernel.rows(P, [-0.0] * len(self.params), scale, reverse)
+            try:
+                losses, A = kernel.rows(P, [-0.0] * len(self.params), scale, reverse)
+            except (ArithmeticError, ValueError) as error:
+                _domain_error(error)
             losses.reverse()
         else:
             losses = [0.0] * n
@@ -1074,7 +1081,10 @@ class CompiledStep:
             # The sweep of the batch graph reaches the rows last to first: so do we.
             for i in range(n - 1, -1, -1):
                 step, drawn, ready = calls[i]
-                (losses[i],), A = step(P, A, scale, drawn, *ready)
+                try:
+                    (losses[i],), A = step(P, A, scale, drawn, *ready)
+                except (ArithmeticError, ValueError) as error:
+                    _domain_error(error)
         total: float = sum(losses)  # the sum node's own forward, in row order
         if not math.isfinite(total):
             raise OverflowError(
@@ -1083,6 +1093,17 @@ class CompiledStep:
             )
         add_grads(self.params, A, "compiled step mean")
         return total * scale[0]
+
+
+def _domain_error(error: Exception) -> NoReturn:
+    """Re-raise an error of the generated code (``math.log(-1.0)``) saying where it came from."""
+    if isinstance(error, GuardError):
+        raise error
+    raise_as(
+        error,
+        f"compiled step: {error} (the data left an op's domain; calling fn on Values with "
+        "these arguments names the node); no .grad was changed",
+    )
 
 
 def add_grads(params: Sequence[Value], A: Sequence[float], owner: str) -> None:

@@ -352,6 +352,10 @@ def test_bad_arguments_raise_and_change_nothing():
     with pytest.raises(TypeError, match="number or a list of numbers"):
         step(Value(1.0), [1.0, 2.0])
     assert w.grad == 0.5
+    logged = compiled(lambda x: (w * x).log(), [w], 1.0)
+    with pytest.raises(ValueError, match="compiled step: .*domain"):
+        logged(-1.0)  # log of -2: outside log's domain, as backward() would say too
+    assert w.grad == 0.5
     with pytest.raises(TypeError, match="params"):
         compiled(lambda: w * w, w)
     with pytest.raises(ValueError, match="leaf"):
@@ -490,3 +494,39 @@ def test_fit_compile_refuses_a_model_that_branches_on_the_data():
     assert w.data == 1.0
     with pytest.raises(TypeError, match="compile must be a bool"):
         fit(Branchy(), X, y, mse_loss, SGD([w], lr=0.1), epochs=1, progress=False, compile=1)
+
+
+def test_fit_compiled_runs_a_batch_on_values_when_the_loss_reaches_a_parameter(monkeypatch):
+    # A loss that reads a parameter itself: the kernels cannot mirror its sweep, so those
+    # batches run on Values (same dropout draws): still the same parameters, bit for bit.
+    def run(compile):
+        X, y = make_moons(12, noise=0.2, seed=5)
+        model = MLP(2, [4, 1], seed=2, dropout=0.25)
+        w = model.parameters()[0]
+
+        def loss(preds, targets):
+            return mse_loss(preds, targets) + 1e-2 * w * w
+
+        fit(
+            model,
+            X,
+            [float(t) for t in y],
+            loss,
+            SGD(model.parameters(), lr=0.1),
+            epochs=2,
+            batch_size=5,
+            progress=False,
+            compile=compile,
+        )
+        return [bits(p.data) for p in model.parameters()]
+
+    calls = []
+    original = CompiledTrainer._on_values
+
+    def counted(self, *args):
+        calls.append(1)
+        return original(self, *args)
+
+    monkeypatch.setattr(CompiledTrainer, "_on_values", counted)
+    assert run(True) == run(False)
+    assert len(calls) == 6  # 3 batches an epoch, 2 epochs
