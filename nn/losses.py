@@ -209,7 +209,8 @@ def _shifted_exps(zs: list[Value]) -> tuple[float, list[Value | None]]:
     exps: list[Value | None] = []
     for z in zs:
         vanishes = math.exp(z.data - m) == 0.0
-        runtime_guard(vanishes, _vanishes, (z, *zs), "a logit e^(z - max) underflowing to 0")
+        if tracing():  # compiled: this branch is checked again on every call
+            runtime_guard(vanishes, _vanishes, (z, *zs), "a logit e^(z - max) underflowing to 0")
         if vanishes:  # z - m < -745 or -inf: e^(z - m) underflows to 0
             exps.append(None)
         else:
