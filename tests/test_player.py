@@ -126,8 +126,22 @@ class Page:
         )
         out = {}
         for row in rows:
-            out[int(re.search(r"-n(\d+)$", row.pop("id")).group(1))] = row
+            found = re.search(r"-n(\d+)$", row.pop("id"))
+            if found:
+                out[int(found.group(1))] = row
         return out
+
+    def cards(self) -> dict[str, dict[str, str]]:
+        """Label -> {value, grad, state, current} of every card of the network level."""
+        rows = self.page.eval_on_selector_all(
+            '[data-role="drawing"][data-level="network"] svg [data-label]',
+            """els => els.map(e => ({
+                label: e.getAttribute('data-label'), kind: e.getAttribute('data-kind'),
+                value: e.getAttribute('data-value'), grad: e.getAttribute('data-grad'),
+                state: e.getAttribute('data-grad-state'),
+                current: e.getAttribute('data-current')}))""",
+        )
+        return {row.pop("label"): row for row in rows}
 
     def assert_not_blank(self) -> None:
         """The screenshot has many colours and is not all white."""
@@ -152,9 +166,14 @@ def engine_grads(root: Value) -> list[float]:
     return grads
 
 
+def is_constant(node: Value) -> bool:
+    return not node.parents and not node.label
+
+
 def expected_steps(root: Value) -> int:
-    """After step 0: one forward step per node, then one backward step per node."""
-    return 2 * len(topological_order(root))
+    """After step 0: one forward step per value, then one backward step per value
+    (constants get none)."""
+    return 2 * sum(1 for node in topological_order(root) if not is_constant(node))
 
 
 def open_player(browser, tmp_path, root, name="p.html", **kwargs) -> Page:
@@ -279,7 +298,9 @@ def test_mlp_player_ends_with_the_engines_values_and_gradients(browser, tmp_path
     loss, model = mlp_loss()
     order = topological_order(loss)
     grads = engine_grads(loss)
-    page = open_player(browser, tmp_path, loss, params=model.parameters(), collapse=collapse)
+    page = open_player(
+        browser, tmp_path, loss, params=model.parameters(), collapse=collapse, level="op"
+    )
     page.press("End")
     k, n = page.step().split(" / ")
     assert k == n
@@ -288,7 +309,7 @@ def test_mlp_player_ends_with_the_engines_values_and_gradients(browser, tmp_path
     assert len(nodes) == (11 if collapse else len(order))
     for i, row in nodes.items():
         assert row["value"] == _num(order[i].data)
-        assert row["grad"] == _num(grads[i])
+        assert row["grad"] == ("" if is_constant(order[i]) else _num(grads[i]))
     if collapse:
         titles = {row["label"] for row in nodes.values()}
         assert {"L0.n0", "L0.n1", "L1.n0", "x0", "x1", "y", "loss"} <= titles
@@ -299,26 +320,37 @@ def test_mlp_player_ends_with_the_engines_values_and_gradients(browser, tmp_path
     page.close()
 
 
-def test_constants_and_unlabelled_nodes_are_stepped_like_any_other(browser, tmp_path):
-    """(x*3 + 1).tanh() * x: constants and unlabelled nodes get values and gradients, all
-    equal to the engine's; data-label is "" for them."""
+def test_constants_get_no_steps_and_unlabelled_nodes_are_stepped_like_any_other(browser, tmp_path):
+    """(x*3 + 1).tanh() * x: unlabelled nodes get values and gradients equal to the
+    engine's; constants show their number from step 0, get no step and no gradient, and
+    no explanation sends them anything; data-label is "" for them."""
     x = Value(0.4, label="x")
     y = (x * 3 + 1).tanh() * x
     order = topological_order(y)
     grads = engine_grads(y)
     page = open_player(browser, tmp_path, y)
-    for _ in range(len(order)):  # the forward pass, constants included
+    constants = [i for i, node in enumerate(order) if is_constant(node)]
+    assert len(constants) == 2 and page.step() == f"0 / {2 * (len(order) - 2)}"
+    for i in constants:
+        assert page.nodes()[i]["value"] == _num(order[i].data)
+    explanations = []
+    for _ in range(len(order) - 2):  # the forward pass, constants excluded
         page.press("ArrowRight")
+        explanations.append(page.explain())
     nodes = page.nodes()
     for i, node in enumerate(order):
         assert nodes[i]["label"] == node.label
         assert (nodes[i]["value"], nodes[i]["grad"]) == (_num(node.data), "")
-    constant = next(i for i, node in enumerate(order) if not node.parents and not node.label)
-    assert nodes[constant]["texts"] == [_num(order[constant].data)]
-    page.press("End")
+    assert nodes[constants[0]]["texts"] == [_num(order[constants[0]].data)]
+    for _ in range(len(order) - 2):
+        page.press("ArrowRight")
+        explanations.append(page.explain())
+    assert not any("constant" in text for text in explanations)
+    assert not any(f"to {_num(order[i].data)}:" in t for t in explanations for i in constants)
     nodes = page.nodes()
     for i, node in enumerate(order):
-        assert (nodes[i]["value"], nodes[i]["grad"]) == (_num(node.data), _num(grads[i]))
+        want = "" if i in constants else _num(grads[i])
+        assert (nodes[i]["value"], nodes[i]["grad"]) == (_num(node.data), want)
     page.assert_not_blank()
     page.close()
 
@@ -547,7 +579,7 @@ def test_steps_are_the_start_then_every_value_forward_and_backward():
     f, _ = sigmoid_neuron()
     assert player(f).steps == 10 + 10
     assert player(Value(2.0, label="x")).steps == 2
-    assert player(Value(2.0)).steps == 2
+    assert player(Value(2.0) * 3).steps == 2  # the constants 2 and 3 get no steps
 
 
 @pytest.mark.parametrize("ci", [True, False], ids=["CI", "local"])
@@ -634,14 +666,14 @@ def test_dropped_units_are_shown_as_such(browser, tmp_path):
     kept = [i for i, v in enumerate(order) if v.label.endswith(".kept")]
     assert dropped and kept  # seed 3 drops some of the six units and keeps others
     grads = engine_grads(loss)
-    page = open_player(browser, tmp_path, loss, params=model.parameters())
+    page = open_player(browser, tmp_path, loss, params=model.parameters(), level="op")
     page.press("End")
     nodes = page.nodes()
     for i in dropped:
         assert nodes[i]["label"] == order[i].label
         assert nodes[i]["value"] == "0" and nodes[i]["grad"] == _num(grads[i])
     page.close()
-    page = open_player(browser, tmp_path, loss, name="c.html", collapse=True)
+    page = open_player(browser, tmp_path, loss, name="c.html", collapse=True, level="op")
     page.press("End")
     titles = sorted(row["label"] for row in page.nodes().values())
     expected = sorted(f"{order[i].label[: -len('.dropped')]} (dropped)" for i in dropped)
