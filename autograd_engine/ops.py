@@ -317,7 +317,7 @@ def _div_text(j: int, names: Sequence[str]) -> str:
 
 
 def _powv_text(j: int, names: Sequence[str]) -> str:
-    return f"b a^(b-1), b = {names[1]}" if j == 0 else f"out log a, a = {names[0]}"
+    return f"b a^(b-1), b = {names[1]}" if j == 0 else f"out log(a), a = {names[0]}"
 
 
 def _lrelu_text(j: int, names: Sequence[str]) -> str:
@@ -392,7 +392,7 @@ RPOW = Op(
     domain=_powv_domain,
     symbol="**",
     constants=(0,),
-    derivative=lambda j, n: "0 (a constant base)" if j == 0 else f"out log {n[0]}",
+    derivative=lambda j, n: "0 (a constant base)" if j == 0 else f"out log(c), c = {n[0]}",
 )
 EXP = Op(
     "exp", math.exp, lambda g, out, a: (g * out,), derivative=_says("exp'(z) = exp(z) = out")
