@@ -693,3 +693,234 @@ def test_a_failing_save_names_the_player_and_the_path(tmp_path):
         page.save(None)
     with pytest.raises((ValueError, OSError), match="Player.save|" + re.escape(str(tmp_path))):
         page.save(tmp_path)
+
+
+# -- the network level ------------------------------------------------------------
+
+
+def batch_loss(n_points: int = 4, sizes=(8, 8, 1)):
+    """MLP 2-8-8-1 (tanh) and its mse loss on n_points two-moons points."""
+    from nn import MLP
+    from nn.data import make_moons
+    from nn.losses import mse_loss
+
+    xs, ys = make_moons(n_samples=n_points, noise=0.1, seed=1)
+    model = MLP(2, list(sizes), activation="tanh", seed=2)
+    return mse_loss([model(x) for x in xs], [float(y) for y in ys]), model
+
+
+def inside(box: dict, width: float = 1100, height: float = 900) -> bool:
+    return (
+        box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= width
+        and (box["y"] + box["height"] <= height)
+    )
+
+
+def intersects(box: dict, width: float = 1100, height: float = 900) -> bool:
+    return (
+        box["x"] < width
+        and box["y"] < height
+        and box["x"] + box["width"] > 0
+        and box["y"] + box["height"] > 0
+    )
+
+
+def open_still(browser, path: Path, fragment: str = "") -> Page:
+    """A Page with reduced motion, so that following a step does not animate."""
+    page = Page.__new__(Page)
+    page.context = browser.new_context(
+        viewport={"width": 1100, "height": 900}, reduced_motion="reduce"
+    )
+    page.url = path.resolve().as_uri()
+    page.requests, page.errors = [], []
+    page.context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url == page.url
+            else (page.requests.append(route.request.url), route.abort())
+        ),
+    )
+    page.page = page.context.new_page()
+    page.page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.page.on("console", lambda m: m.type in ("error", "warning") and page.errors.append(m.text))
+    page.page.goto(page.url + fragment)
+    return page
+
+
+def test_every_step_of_a_batch_network_keeps_the_current_card_and_controls_in_view(
+    browser, tmp_path
+):
+    """MLP 2-8-8-1 on 4 points opens at the network level; at every step each data-current
+    card intersects the window and the controls and explanation are inside it; at the end
+    each neuron card's gradient is the sum over the examples that backward() computes."""
+    loss, model = batch_loss()
+    order = topological_order(loss)
+    engine = dict(zip(order, engine_grads(loss), strict=True))
+    path = player(loss, params=model.parameters()).save(tmp_path / "net.html")
+    page = open_still(browser, path)
+    level = page.page.get_attribute('[data-role="drawing"]', "data-level")
+    assert level == "network"
+    n = int(page.step().split(" / ")[1])
+    assert n == 2 * (8 + 8 + 1 + 4 + 1)  # neurons, example terms, the loss
+    options = page.page.eval_on_selector_all(
+        '[data-role="example"] option', "els => els.map(e => e.value)"
+    )
+    assert options == ["0", "1", "2", "3"]
+    for _ in range(5):  # zoomed in (x3): the drawing is larger than the window
+        page.press("+")
+    for k in range(n + 1):
+        if k:
+            page.press("ArrowRight")
+        assert page.step() == f"{k} / {n}"
+        for role in ("controls", "explain"):
+            assert inside(page.page.locator(f'[data-role="{role}"]').bounding_box()), (k, role)
+        current = page.page.locator('[data-current="true"]')
+        assert current.count() == (0 if k == 0 else 1)
+        for j in range(current.count()):
+            assert intersects(current.nth(j).bounding_box()), k
+    cards = page.cards()
+    for label, card in cards.items():
+        if not label.startswith("L"):
+            continue
+        outs = [v for v in order if v.label == f"{label}.out"]
+        assert len(outs) == 4
+        assert card["grad"] == _num(sum(engine[v] for v in outs)), label
+        assert card["value"] == _num(outs[0].data)  # example 0 is selected
+    assert cards["loss"]["grad"] == "1" and cards["loss"]["value"] == _num(loss.data)
+    page.page.select_option('[data-role="example"]', "2")
+    assert page.cards()["L1.n3"]["value"] == _num(
+        [v for v in order if v.label == "L1.n3.out"][2].data
+    )
+    page.assert_not_blank()
+    page.close()
+
+
+def test_the_sweep_goes_neuron_by_neuron_and_explains_sums_and_local_derivatives(browser, tmp_path):
+    """Backward steps at the network level: the loss first, then each card after all the
+    cards it feeds; a neuron's explanation lists the per-example terms and names tanh'."""
+    loss, model = batch_loss()
+    page = open_still(browser, player(loss).save(tmp_path / "net.html"))
+    page.press("End")
+    n = int(page.step().split(" / ")[1])
+    page.press("Home")
+    for _ in range(n // 2 + 1):
+        page.press("ArrowRight")
+    assert page.explain().startswith("backward: loss.grad = 1")
+    seen = []
+    for _ in range(n // 2 - 1):
+        page.press("ArrowRight")
+        label = page.page.get_attribute('[data-current="true"]', "data-label")
+        seen.append(label)
+        text = page.explain()
+        if label.startswith("L1."):
+            assert "sum over the 4 examples" in text
+            assert "x tanh'(z) = 1 - out^2" in text
+            assert "L2.n0" in text  # received from the layer after
+    layers = [label[:2] for label in seen if label.startswith("L")]
+    assert layers == sorted(layers, reverse=True)  # L2, then all of L1, then all of L0
+    page.close()
+
+
+def test_zoom_fit_pan_and_space_after_a_click(browser, tmp_path):
+    """zoom-in / zoom-out / fit change the drawing's data-scale; after clicking a button,
+    Space toggles play instead of pressing that button again."""
+    loss, _ = batch_loss()
+    page = open_still(browser, player(loss).save(tmp_path / "net.html"))
+    scale = lambda: float(page.page.get_attribute('[data-role="drawing"]', "data-scale"))  # noqa: E731
+    before = scale()
+    page.click("zoom-in")
+    assert scale() > before
+    page.click("zoom-out")
+    page.click("zoom-out")
+    assert scale() < before
+    page.press("+")
+    page.click("fit")
+    fitted = scale()
+    drawing = page.page.locator('[data-role="drawing"] svg').bounding_box()
+    stage = page.page.locator('[data-role="stage"]').bounding_box()
+    assert drawing["width"] <= stage["width"] + 1 and drawing["height"] <= stage["height"] + 1
+    page.press("+")
+    assert scale() > fitted
+    page.press("0")
+    assert scale() == fitted
+    page.click("next")
+    assert page.step().startswith("1 /")
+    page.press(" ")  # Space: play, not "next" again
+    assert page.page.get_attribute('[data-action="play"]', "aria-pressed") == "true"
+    page.press(" ")
+    assert page.page.get_attribute('[data-action="play"]', "aria-pressed") == "false"
+    page.close()
+
+
+def test_expanding_a_neuron_opens_its_operations_on_the_selected_example(browser, tmp_path):
+    """A click on a card opens the op level of that neuron on example 0 (embedded by
+    default); its steps end with the example's own values and gradients, parameters
+    showing this example's share; [data-action=up] goes back to the network level at the
+    step it left. An example without an embedded op level says how to get one."""
+    loss, model = batch_loss()
+    order = topological_order(loss)
+    engine = dict(zip(order, engine_grads(loss), strict=True))
+    page = open_still(browser, player(loss, examples=[0, 2]).save(tmp_path / "net.html"))
+    for _ in range(5):
+        page.press("ArrowRight")
+    page.page.click('[data-label="L1.n2"] [data-action="expand"]')
+    assert page.page.get_attribute('[data-role="drawing"]', "data-level") == "op"
+    assert page.page.is_visible('[data-action="up"]')
+    page.press("End")
+    rows = page.page.eval_on_selector_all(
+        '[data-role="drawing"] svg:not([style*="none"]) [data-label]',
+        "els => els.map(e => [e.getAttribute('data-label'), e.getAttribute('data-value'),"
+        " e.getAttribute('data-grad'), e.getAttribute('data-grad-state')])",
+    )
+    shown = {label: (value, grad, state) for label, value, grad, state in rows}
+    ex0 = {v.label: v for v in reversed(order) if v.label.startswith("L1.n2.")}
+    first = {}
+    for v in order:  # the first copy of each label: example 0's
+        first.setdefault(v.label, v)
+    for name in ("L1.n2.out", "L1.n2.z", "L1.n2.dot"):
+        v = first[name]
+        assert shown[name] == (_num(v.data), _num(engine[v]), "final"), name
+    assert shown["L1.n2.b"][2] == "partial"  # this example's share only
+    assert "L1.n2.w0" in shown and "L0.n0.out" in shown and ex0
+    page.press("Escape")
+    assert page.page.get_attribute('[data-role="drawing"]', "data-level") == "network"
+    assert page.step().startswith("5 /")
+    page.page.select_option('[data-role="example"]', "1")
+    page.page.click('[data-label="L0.n1"]')
+    assert page.page.get_attribute('[data-role="drawing"]', "data-level") == "network"
+    assert "examples=[1]" in page.explain()
+    page.page.select_option('[data-role="example"]', "2")
+    page.page.click('[data-label="L0.n1"]')
+    assert page.page.get_attribute('[data-role="drawing"]', "data-level") == "op"
+    page.close()
+
+
+def test_every_step_of_the_whole_op_level_of_a_batch_keeps_the_current_node_in_view(
+    browser, tmp_path
+):
+    """The issue's case: MLP 2-8-8-1 on 4 points drawn op by op (level="op", 336 values, a
+    drawing far larger than the window): at every step the current node intersects the
+    window and the controls stay in it."""
+    loss, model = batch_loss()
+    path = player(loss, params=model.parameters(), level="op", max_nodes=None).save(
+        tmp_path / "ops.html"
+    )
+    page = open_still(browser, path)
+    assert page.page.get_attribute('[data-role="drawing"]', "data-level") == "op"
+    n = int(page.step().split(" / ")[1])
+    assert n > 500
+    drawing = page.page.locator('[data-role="drawing"] svg').bounding_box()
+    assert drawing["width"] > 1100 or drawing["height"] > 900  # not all in view at once
+    assert page.page.is_visible('[data-role="minimap"]')
+    controls = page.page.locator('[data-role="controls"]')
+    current = page.page.locator('[data-current="true"]')
+    for k in range(1, n + 1):
+        page.press("ArrowRight")
+        assert intersects(current.first.bounding_box()), k
+        if k % 50 == 0:
+            assert inside(controls.bounding_box()), k
+            assert page.step() == f"{k} / {n}"
+    page.close()
