@@ -356,7 +356,9 @@ def _uses(model: Model) -> dict[int, int]:
     return uses
 
 
-def _op_level(model: Model, context: str | None, top: int) -> dict[str, Any]:
+def _op_level(
+    model: Model, context: str | None, top: int, uses: dict[int, int] | None = None
+) -> dict[str, Any]:
     """The op level of ``model`` (the whole graph, or one neuron on one example): its SVG,
     node table and steps (JSON-ready).
 
@@ -370,7 +372,8 @@ def _op_level(model: Model, context: str | None, top: int) -> dict[str, Any]:
     items = model.nodes
     slot = {item.index: k for k, item in enumerate(items)}
     grads = model.grads
-    uses = _uses(model) if context is not None else {}
+    if uses is None:
+        uses = _uses(model) if context is not None else {}
     stepped = [item for item in items if item.kind != "constant"]
     constants = [item for item in items if item.kind == "constant"]
     root_name = model.name(top) if context is None else "loss"
@@ -589,6 +592,7 @@ def _network_player(
     )
     groups = [node for node in model.nodes if node.kind == "group"]
     levels: dict[str, dict[str, Any]] = {}
+    uses = _uses(model)
     for k, node in enumerate(groups):  # the network's neuron cards come first, in this order
         for e in sorted(set(chosen)):
             if e >= len(node.outputs):
@@ -606,7 +610,7 @@ def _network_player(
                 "gradients (and those of the values it reads) sum every example: here "
                 "they show this example's share, in italics."
             )
-            level = _op_level(sub, context, top)
+            level = _op_level(sub, context, top, uses)
             level["svg"] = _tag_svg(level["svg"], level, "PREFIX")
             levels[f"c{k}e{e}"] = level
     main = _network_level(net, levels)
@@ -670,6 +674,7 @@ def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
         for d in card.inputs:
             consumers.setdefault(d, []).append(k)
     running: dict[int, float] = {}
+    delivered: dict[int, int] = {}
     for position, k in enumerate(net.backward):
         card = cards[k]
         lines = []
@@ -698,7 +703,12 @@ def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
             per = f" ({_listing(card.terms[j])})" if card.kind == "neuron" and n > 1 else ""
             sends.append(f"to {cards[d].label}: {fmt(term)}{per}")
             running[d] = running.get(d, 0.0) + term
-            changes.append([d, "p", fmt(running[d])])
+            delivered[d] = delivered.get(d, 0) + 1
+            # Final once every card it feeds has passed back (the sum is backward()'s own).
+            if delivered[d] == len(consumers.get(d, [])):
+                changes.append([d, "g", fmt(cards[d].grad)])
+            else:
+                changes.append([d, "p", fmt(running[d])])
         if sends:
             head = "passes back, summed over the examples:" if n > 1 else "passes back:"
             lines.append(head)
@@ -783,8 +793,11 @@ def _network_svg(level: dict[str, Any], prefix: str) -> str:
             tx, ty = place[d]
             x1, y1, x2, y2 = tx + _W, ty + _H / 2, hx, hy + _H / 2
             mid = (x1 + x2) / 2
+            faint = (
+                " agp-faint" if cards[d]["kind"] == "neuron" and card["kind"] != "neuron" else ""
+            )
             parts.append(
-                f'<g class="edge" id="{prefix}a{k}_{j}"><path d="M{x1:.1f},{y1:.1f} '
+                f'<g class="edge{faint}" id="{prefix}a{k}_{j}"><path d="M{x1:.1f},{y1:.1f} '
                 f'C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"/></g>'
             )
     parts.append("</g>")

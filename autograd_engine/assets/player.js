@@ -76,28 +76,40 @@
     var here = L.steps[k], lit = {};
     for (i = 0; i < here.edges.length; i++) lit[here.edges[i]] = true;
     var currentEls = [];
+    // Only what changed is written: a big drawing re-lays out every text that is touched.
     for (i = 0; i < L.nodes.length; i++) {
-      var node = L.nodes[i], isCurrent = here.node === i;
-      node.g.setAttribute("data-value", values[i]);
-      node.g.setAttribute("data-grad", grads[i]);
-      node.g.setAttribute("data-grad-state", states[i] || "none");
-      if (isCurrent) { node.g.setAttribute("data-current", "true"); currentEls.push(node.g); }
-      else node.g.removeAttribute("data-current");
-      if (node.value) {
-        node.value.textContent = node.card ? "data " + (values[i] || "-") : (values[i] || "-");
+      var node = L.nodes[i], isCurrent = here.node === i, was = node.last || {};
+      var state = states[i] || "none";
+      if (isCurrent) currentEls.push(node.g);
+      if (was.value !== values[i]) {
+        node.g.setAttribute("data-value", values[i]);
+        if (node.value) {
+          node.value.textContent = node.card ? "data " + (values[i] || "-") : (values[i] || "-");
+        }
+        node.g.classList.toggle("agp-pending", values[i] === "");
       }
-      if (node.grad) {
-        node.grad.textContent = "grad " + (grads[i] || "-");
-        node.grad.classList.toggle("agp-partial", states[i] === "partial");
+      if (was.grad !== grads[i] || was.state !== state) {
+        node.g.setAttribute("data-grad", grads[i]);
+        node.g.setAttribute("data-grad-state", state);
+        if (node.grad) {
+          node.grad.textContent = "grad " + (grads[i] || "-");
+          node.grad.classList.toggle("agp-partial", state === "partial");
+        }
       }
-      node.g.classList.toggle("agp-pending", values[i] === "");
-      node.g.classList.toggle("agp-current", isCurrent);
-      if (node.op) node.op.classList.toggle("agp-current", isCurrent);
+      if (was.current !== isCurrent) {
+        if (isCurrent) node.g.setAttribute("data-current", "true");
+        else node.g.removeAttribute("data-current");
+        node.g.classList.toggle("agp-current", isCurrent);
+        if (node.op) node.op.classList.toggle("agp-current", isCurrent);
+      }
+      node.last = { value: values[i], grad: grads[i], state: state, current: isCurrent };
     }
     L.edges.forEach(function (e) {
-      e.g.classList.toggle("agp-current", lit[e.id] === true);
-      for (var t = 0; t < e.labels.length; t++) {
-        e.labels[t].classList.toggle("agp-hidden", revealed[e.id] !== true);
+      var on = lit[e.id] === true, shown = revealed[e.id] === true;
+      if (e.on !== on) { e.g.classList.toggle("agp-current", on); e.on = on; }
+      if (e.shown !== shown) {
+        for (var t = 0; t < e.labels.length; t++) e.labels[t].classList.toggle("agp-hidden", !shown);
+        e.shown = shown;
       }
     });
     L.svg.classList.toggle("agp-forward", here.phase !== "backward");
