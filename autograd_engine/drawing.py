@@ -361,6 +361,9 @@ def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> Model:
         if multi:
             anchor = max(multi, key=lambda name: outputs[name][-1])
             example = examples(order, outputs[anchor])
+        elif any(outputs.values()):  # one example: the last group's output defines it
+            anchor = max((name for name in outputs if outputs[name]), key=lambda n: outputs[n][-1])
+            example = examples(order, outputs[anchor][-1:])
         for name, indices in members.items():
             outs = outputs[name]
             if len(indices) < 2 or not outs:

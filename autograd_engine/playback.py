@@ -105,13 +105,16 @@ def player(
     max_nodes: int | None = DEFAULT_MAX_NODES,
     level: str | None = None,
     examples: Sequence[int] | None = None,
+    expand: str | None = None,
 ) -> Player:
     """A ``Player`` stepping through the forward pass and the reverse sweep of ``root``.
 
     ``level``: ``"network"`` (one card per neuron over the batch; the default when dotted
     labels group the graph, as ``nn`` labels it) or ``"op"`` (every value; the default
     otherwise). ``examples``: the examples whose op level is embedded at the network level
-    (default ``[0]``; each neuron's ops on that example). ``params`` are highlighted as
+    (default ``[0]``; each neuron's ops on that example). ``expand``: the label of a
+    neuron (``"L0.n1"``) whose op level, on the first of ``examples``, the page opens at.
+    ``params`` are highlighted as
     parameters (default: every labelled leaf), as in ``draw_dot``; ``title`` heads the
     page (default: the root's label); ``collapse`` draws each group as one node at the op
     level. ``max_nodes`` bounds each op-level drawing (the whole graph at the op level,
@@ -135,7 +138,9 @@ def player(
                     "player: level='network' needs groups (values labelled with a dotted "
                     "prefix, as nn labels its neurons); this graph has none"
                 )
-            return _network_player(model, params, title, max_nodes, examples)
+            return _network_player(model, params, title, max_nodes, examples, expand)
+    if expand is not None:
+        raise ValueError("player: expand= is for the network level (level='op' has no neurons)")
     if examples is not None:
         raise ValueError("player: examples= is for the network level (level='op' has none)")
     model = build_model(root, params, collapse, True, max_nodes, "player")
@@ -472,7 +477,8 @@ def _op_level(
                 received.setdefault(p, []).append((edge.term, name))
                 # Once every arrow into p has delivered, its gradient is final (the sum is
                 # backward()'s own); until then it is a running sum.
-                if context is None and len(received[p]) == len(delivered[p]):
+                needed = len(delivered[p]) if context is None else uses.get(p, 0)
+                if len(received[p]) == needed:
                     changes.append([slot[p], "g", fmt(grads[p])])
                 else:
                     changes.append([slot[p], "p", fmt(running[p])])
@@ -507,10 +513,14 @@ def _op_level(
                 widest[i] = line
     final = {item.index: grads[item.index] for item in items}
     if context is not None:  # what the last step shows: partial sums stay partial
+        last: dict[int, str] = {}
         for step in steps:
             for k, what, _ in step["set"]:
-                if what == "p":
-                    final[items[k].index] = running.get(items[k].index, 0.0)
+                if what != "v" and last.get(k) != "g":
+                    last[k] = what
+        for k, what in last.items():
+            if what == "p":
+                final[items[k].index] = running.get(items[k].index, 0.0)
     svg = render_svg(graphviz_drawing(model, final, True, None, None, widest))
     return {
         "svg": svg,
@@ -573,6 +583,7 @@ def _network_player(
     title: str | None,
     max_nodes: int | None,
     chosen: Sequence[int] | None,
+    expand: str | None,
 ) -> Player:
     net = network(model)
     if chosen is None:
@@ -614,6 +625,14 @@ def _network_player(
             level["svg"] = _tag_svg(level["svg"], level, "PREFIX")
             levels[f"c{k}e{e}"] = level
     main = _network_level(net, levels)
+    if expand is not None:
+        names = [card.label for card in net.cards if card.kind == "neuron"]
+        if expand not in names:
+            raise ValueError(
+                f"player: expand={expand!r} is not a neuron of this network "
+                f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''})"
+            )
+        main["open"] = f"c{names.index(expand)}e{min(chosen)}"
     if title is None:
         title = f"Backpropagation through {net.loss}"
     return Player(title, network=main, ops_levels=levels)

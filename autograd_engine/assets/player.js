@@ -369,6 +369,12 @@
   var opened = wantedStep();
   main.current = opened === null ? 0 : opened;
   enter(main);
+  if (data.main.open && opened === null) {
+    // The page was made to open at one neuron's operations (player(..., expand=label)).
+    var e = data.main.open.split("e").pop();
+    if (exampleList) exampleList.value = e;
+    expand(parseInt(data.main.open.slice(1), 10));
+  }
   window.addEventListener("hashchange", function () {
     var k = wantedStep();
     if (k !== null) { pause(); if (level !== main) enter(main); show(k); }
