@@ -36,7 +36,14 @@ prefix ``L0.n1``) are drawn in one box titled by it; an unlabelled constant used
 inside one group belongs to it. ``collapse=True`` draws each group with a single
 output (one node consumed outside it, or the root) as ONE node showing that output's
 value and gradient, its edges carrying what flows in and out of the whole group: for
-an ``nn.MLP`` a network diagram. This knows nothing of ``nn``: any dotted labels group.
+an ``nn.MLP`` a network diagram. On a batch a neuron's group has one output per
+example (copies of one label, e.g. ``L0.n1.out``); it collapses too, into one node
+showing example 0's output (``data[0]``) and the gradient summed over the examples
+(``grad (sum)``). This knows nothing of ``nn``: any dotted labels group.
+
+What is drawn (nodes, groups, examples, each edge's term and local derivative) is the
+public drawing model of ``autograd_engine.drawing``, which the player draws too;
+``graphviz_drawing(model, grads)`` is this module's renderer of it.
 
 Labels and symbols are shown verbatim, on one line: Graphviz's own syntax
 (``& < > { | }``, entities such as ``&amp;``) is escaped, and a newline, tab, control

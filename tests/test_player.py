@@ -512,6 +512,43 @@ def test_bad_arguments_are_refused_as_draw_dot_refuses_them():
         player(x, collapse=1)
 
 
+@needs_dot
+def test_bad_level_examples_and_expand_are_refused_naming_what_is_wrong():
+    """level, examples and expand are checked before any layout, with messages that say
+    what is accepted; the graph's .grad is untouched."""
+    loss, model = batch_loss(n_points=3, sizes=(2, 1))
+    with pytest.raises(ValueError, match="player: level must be 'network', 'op' or None"):
+        player(loss, level="neuron")
+    with pytest.raises(ValueError, match=r"examples holds 3, not an example number in 0..2"):
+        player(loss, examples=[0, 3])
+    with pytest.raises(ValueError, match=r"examples holds True"):
+        player(loss, examples=[True])
+    with pytest.raises(TypeError, match="player: examples must be a list of example numbers"):
+        player(loss, examples=1)
+    with pytest.raises(ValueError, match=r"expand='L9.n0' is not a neuron of this network"):
+        player(loss, expand="L9.n0")
+    with pytest.raises(ValueError, match="examples= is for the network level"):
+        player(loss, level="op", examples=[0], max_nodes=None)
+    with pytest.raises(ValueError, match="level='network' needs groups"):
+        player(Value(1.0, label="x") * 2, level="network")
+    assert all(v.grad == 0.0 for v in topological_order(loss))
+    # The op level of one neuron is what max_nodes guards at the network level.
+    with pytest.raises(ValueError, match="op level of L0.n0 on example 0 has 8 values"):
+        player(loss, max_nodes=5)
+    assert player(loss, max_nodes=8).level == "network"
+
+
+def test_expand_opens_the_page_at_one_neurons_operations(browser, tmp_path):
+    loss, model = batch_loss()
+    page = open_still(browser, player(loss, examples=[1], expand="L1.n4").save(tmp_path / "e.html"))
+    assert page.page.get_attribute('[data-role="drawing"]', "data-level") == "op"
+    assert page.page.input_value('[data-role="example"]') == "1"
+    assert "The operations of L1.n4 on example 1" in page.explain()
+    page.press("Escape")
+    assert page.page.get_attribute('[data-role="drawing"]', "data-level") == "network"
+    page.close()
+
+
 def test_without_any_layout_program_the_player_says_how_to_install_one(tmp_path, monkeypatch):
     """With no `dot` on PATH and the graphviz-pure fallback ruled out, player() raises
     RuntimeError with the install hint (pip first, then the system packages)."""
