@@ -719,7 +719,8 @@ def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
         sends = []
         for j, d in enumerate(card.inputs):
             term = math.fsum(card.terms[j])
-            per = f" ({_listing(card.terms[j])})" if card.kind == "neuron" and n > 1 else ""
+            # Per-example terms of each arrow for a small batch; for a large one the sums.
+            per = f" ({_listing(card.terms[j])})" if card.kind == "neuron" and 1 < n <= 4 else ""
             sends.append(f"to {cards[d].label}: {fmt(term)}{per}")
             running[d] = running.get(d, 0.0) + term
             delivered[d] = delivered.get(d, 0) + 1

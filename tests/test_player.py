@@ -961,3 +961,37 @@ def test_every_step_of_the_whole_op_level_of_a_batch_keeps_the_current_node_in_v
             assert inside(controls.bounding_box()), k
             assert page.step() == f"{k} / {n}"
     page.close()
+
+
+def test_a_network_level_from_plain_numbers(browser, tmp_path):
+    """network_player draws a drawing.Network made of numbers only (as a training replay
+    would): cards show the selected example's value and the summed gradient (0.1 + 0.2),
+    the steps follow the given forward and backward orders."""
+    from autograd_engine.drawing import Card, Network
+    from autograd_engine.playback import network_player
+
+    net = Network(
+        cards=[
+            Card("h", "neuron", values=[0.5, -0.5], grads=[0.1, 0.2], local="tanh'(z) = 1 - out^2",
+                 locals=[0.75, 0.75], params=[("h.w0", 0.3, 0.05)]),
+            Card("loss", "loss", inputs=[0], values=[0.125], grads=[1.0], terms=[[0.1, 0.2]]),
+        ],
+        examples=2,
+        forward=[0, 1],
+        backward=[1, 0],
+    )  # fmt: skip
+    page = network_player(net, title="by hand")
+    assert page.level == "network" and page.steps == 4
+    browser_page = open_still(browser, page.save(tmp_path / "n.html"))
+    browser_page.press("End")
+    cards = browser_page.cards()
+    assert cards["h"]["grad"] == "0.3" and cards["h"]["value"] == "0.5"
+    assert cards["loss"]["grad"] == "1"
+    text = browser_page.explain()
+    assert "h.grad = sum over the 2 examples of d loss / d h = 0.1 + 0.2 = 0.3" in text
+    assert "x tanh'(z) = 1 - out^2: 0.75, 0.75" in text and "h.w0 = 0.05" in text
+    browser_page.page.select_option('[data-role="example"]', "1")
+    assert browser_page.cards()["h"]["value"] == "-0.5"
+    browser_page.close()
+    with pytest.raises(TypeError, match="network_player: net must be a drawing.Network"):
+        network_player({"cards": []})

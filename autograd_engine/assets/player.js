@@ -166,8 +166,10 @@
     return { x1: (Math.min(x1, x2) - ox) * kx, y1: (Math.min(y1, y2) - oy) * ky,
              x2: (Math.max(x1, x2) - ox) * kx, y2: (Math.max(y1, y2) - oy) * ky };
   }
+  var here = null;  // the centre of the current cards, drawn on the minimap
   function follow(els) {
-    if (!els.length) return;
+    here = null;
+    if (!els.length) { drawMinimap(); return; }
     var u = null;
     els.forEach(function (el) {
       var b = boxOf(el);
@@ -177,6 +179,7 @@
                  x2: Math.max(u.x2, b.x2), y2: Math.max(u.y2, b.y2) };
     });
     if (!u) return;
+    here = { x: (u.x1 + u.x2) / 2, y: (u.y1 + u.y2) / 2 };
     var W = stage.clientWidth, H = stage.clientHeight, m = 24;
     var need = Math.min((W - 2 * m) / (u.x2 - u.x1 || 1), (H - 2 * m) / (u.y2 - u.y1 || 1));
     if (view.s > need) view.s = Math.max(0.05, need);
@@ -196,12 +199,21 @@
     var k = Math.min(160 / d.w, 110 / d.h);
     minimap.style.width = (d.w * k) + "px";
     minimap.style.height = (d.h * k) + "px";
-    var box = minimap.firstChild;
-    if (!box) { box = document.createElement("div"); minimap.appendChild(box); }
+    if (!minimap.firstChild) {
+      minimap.appendChild(document.createElement("div"));
+      var dot = document.createElement("span");
+      minimap.appendChild(dot);
+    }
+    var box = minimap.firstChild, mark = minimap.lastChild;
     box.style.left = (-view.x / view.s * k) + "px";
     box.style.top = (-view.y / view.s * k) + "px";
     box.style.width = (W / view.s * k) + "px";
     box.style.height = (H / view.s * k) + "px";
+    mark.hidden = here === null;
+    if (here) {
+      mark.style.left = (here.x * k - 3) + "px";
+      mark.style.top = (here.y * k - 3) + "px";
+    }
   }
   minimap.addEventListener("click", function (event) {
     var d = size(), r = minimap.getBoundingClientRect();
