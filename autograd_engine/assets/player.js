@@ -104,8 +104,10 @@
       }
       node.last = { value: values[i], grad: grads[i], state: state, current: isCurrent };
     }
+    var litEls = [];
     L.edges.forEach(function (e) {
       var on = lit[e.id] === true, shown = revealed[e.id] === true;
+      if (on) litEls.push(e.g);
       if (e.on !== on) { e.g.classList.toggle("agp-current", on); e.on = on; }
       if (e.shown !== shown) {
         for (var t = 0; t < e.labels.length; t++) e.labels[t].classList.toggle("agp-hidden", !shown);
@@ -117,7 +119,7 @@
     explain.textContent = here.explain;
     slider.max = String(L.n);
     slider.value = String(k);
-    follow(currentEls);
+    follow(currentEls, litEls);
     if (k === L.n) pause();
   }
 
@@ -167,10 +169,7 @@
              x2: (Math.max(x1, x2) - ox) * kx, y2: (Math.max(y1, y2) - oy) * ky };
   }
   var here = null;  // the centre of the current cards, drawn on the minimap
-  function follow(els) {
-    here = null;
-    if (!els.length) { drawMinimap(); return; }
-    var u = null;
+  function union(els, u) {
     els.forEach(function (el) {
       var b = boxOf(el);
       if (!b) return;
@@ -178,9 +177,19 @@
       else u = { x1: Math.min(u.x1, b.x1), y1: Math.min(u.y1, b.y1),
                  x2: Math.max(u.x2, b.x2), y2: Math.max(u.y2, b.y2) };
     });
+    return u;
+  }
+  function follow(els, arrows) {
+    here = null;
+    if (!els.length) { drawMinimap(); return; }
+    var u = union(els, null);
     if (!u) return;
     here = { x: (u.x1 + u.x2) / 2, y: (u.y1 + u.y2) / 2 };
     var W = stage.clientWidth, H = stage.clientHeight, m = 24;
+    // The cards with their arrows, when that fits at this scale; else the cards alone.
+    var withArrows = arrows && arrows.length ? union(arrows, u) : u;
+    if ((withArrows.x2 - withArrows.x1) * view.s <= W - 2 * m &&
+        (withArrows.y2 - withArrows.y1) * view.s <= H - 2 * m) u = withArrows;
     var need = Math.min((W - 2 * m) / (u.x2 - u.x1 || 1), (H - 2 * m) / (u.y2 - u.y1 || 1));
     if (view.s > need) view.s = Math.max(0.05, need);
     var x1 = view.x + u.x1 * view.s, x2 = view.x + u.x2 * view.s;
