@@ -22,6 +22,12 @@ Groups: nodes whose labels share a dotted prefix (``L0.n1.w0``, ``L0.n1.out``: t
 With ``collapse=True`` a group is drawn as ONE node when it has a single output (one node
 consumed outside it, or the root), or one output per example of a batch (see
 ``examples``): for an ``nn.MLP`` the network diagram. This knows nothing of ``nn``.
+
+The network level (the player's default view of a batch loss) is ``network(model)``: a
+``Network`` of ``Card``s (one per neuron over every example, one per example's term of the
+loss, the loss) holding plain numbers only, so it can also be built without a graph and
+drawn by ``playback.network_player``. ``op_model(model, group, e)`` is the op level of one
+neuron on example ``e``.
 """
 
 from __future__ import annotations
