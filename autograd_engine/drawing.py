@@ -128,12 +128,17 @@ class Model:
     value_grads: dict[Value, float] = field(default_factory=dict)
     terms: list[Sequence[float]] = field(default_factory=list)
     locals: list[Sequence[float]] = field(default_factory=list)
+    tags: dict[int, str] = field(default_factory=dict)
 
     def name(self, i: int) -> str:
-        """How an explanation names drawn node ``i``: its label, its number, or #position."""
+        """How an explanation names drawn node ``i``: its label, its number, or #position.
+
+        On a batch a label drawn once per example is followed by the example,
+        ``L0.n2.z [1]`` (``tags``).
+        """
         node = self.by_index[i]
         if node.title:
-            return plain(node.title)
+            return plain(node.title) + self.tags.get(i, "")
         if node.kind == "constant":
             return fmt(node.value.data)
         return f"#{node.index}"
@@ -356,18 +361,18 @@ def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> Model:
         ]
     example = [NONE] * len(order)
     collapsed: dict[str, list[int]] = {}  # group name -> its outputs (one per example)
+    # A batch: a group whose outputs are copies of one labelled value (the same neuron
+    # applied to each example). Its outputs, in order, define the examples.
+    multi = [
+        name
+        for name, outs in outputs.items()
+        if len(outs) > 1 and len({order[i].label for i in outs}) == 1
+    ]
+    if multi:
+        anchor = max(multi, key=lambda name: outputs[name][-1])
+        example = examples(order, outputs[anchor])
     if collapse:
-        # A batch: a group whose outputs are copies of one labelled value (the same neuron
-        # applied to each example). Its outputs, in order, define the examples.
-        multi = [
-            name
-            for name, outs in outputs.items()
-            if len(outs) > 1 and len({order[i].label for i in outs}) == 1
-        ]
-        if multi:
-            anchor = max(multi, key=lambda name: outputs[name][-1])
-            example = examples(order, outputs[anchor])
-        elif any(outputs.values()):  # one example: the last group's output defines it
+        if not multi and any(outputs.values()):  # one example: the last group's output
             anchor = max((name for name in outputs if outputs[name]), key=lambda n: outputs[n][-1])
             example = examples(order, outputs[anchor][-1:])
         for name, indices in members.items():
@@ -423,7 +428,18 @@ def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> Model:
     for item in nodes:
         if item.group is not None:
             groups.setdefault(item.group, []).append(item.index)
-    return Model(nodes, by_index, order, position, groups, owner, example)
+    model = Model(nodes, by_index, order, position, groups, owner, example)
+    if multi:
+        # On a batch the same label is drawn once per example: its example tells them apart.
+        count: dict[str, int] = {}
+        for item in nodes:
+            if item.kind != "group" and item.title:
+                count[item.title] = count.get(item.title, 0) + 1
+        for item in nodes:
+            e = example[item.index]
+            if item.kind != "group" and count.get(item.title, 0) > 1 and e >= 0:
+                model.tags[item.index] = f" [{e}]"
+    return model
 
 
 def _sweep(root: Value, model: Model) -> None:

@@ -352,7 +352,8 @@ def graphviz_drawing(
         i = item.index
         fill = CURRENT_COLOR if i == current else _fill(item.kind)
         wide = None if widest is None else widest.get(i)
-        box.node(f"n{i}", _card(item, grads, fill, wide), shape="plain", id=f"n{i}")
+        card = _card(item, grads, fill, wide, view.tags.get(i, ""))
+        box.node(f"n{i}", card, shape="plain", id=f"n{i}")
         if item.parents and item.kind != "group":
             box.node(
                 f"op{i}",
@@ -422,10 +423,13 @@ def _fill(kind: str) -> str | None:
     return {"param": PARAM_COLOR, "input": INPUT_COLOR, "group": GROUP_COLOR}.get(kind)
 
 
-def _card(item: Node, grads: dict[int, float], fill: str | None, wide: str | None = None) -> str:
+def _card(
+    item: Node, grads: dict[int, float], fill: str | None, wide: str | None = None, tag: str = ""
+) -> str:
     """The HTML-like label of a value: its label on top, then ``data`` and ``grad``.
 
-    ``wide``: a longer line the card must have room for (Graphviz's width is a minimum).
+    ``wide``: a longer line the card must have room for (Graphviz's width is a minimum);
+    ``tag``: the example of a value drawn once per example of a batch (`` [1]``), in grey.
     """
     # Always a background (white by default): the player recolours the first polygon.
     bg = f' bgcolor="{fill or "#ffffff"}"'
@@ -437,7 +441,8 @@ def _card(item: Node, grads: dict[int, float], fill: str | None, wide: str | Non
     grad = _num(grads[item.index]) if item.index in grads else "-"
     rows = []
     if item.title:
-        rows.append(f"<tr><td><b>{_text(item.title)}</b></td></tr>")
+        example = f'<font color="{UNNAMED_COLOR}">{_text(tag)}</font>' if tag else ""
+        rows.append(f"<tr><td><b>{_text(item.title)}</b>{example}</td></tr>")
     else:  # unlabelled: its position, the name the player's explanations use for it
         rows.append(f'<tr><td><font color="{UNNAMED_COLOR}">#{item.index}</font></td></tr>')
     # A group with one output per example of a batch: example 0's output, the summed grad.
