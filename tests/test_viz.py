@@ -938,7 +938,7 @@ def test_every_op_rows_derivative_formula_evaluates_to_its_number(op):
 
 
 def test_on_a_batch_a_label_drawn_once_per_example_shows_its_example():
-    """Uncollapsed, a 2-example loss draws L1.n0.z twice: as "L1.n0.z [0]" and "[1]", where
+    """Uncollapsed, a 2-example loss draws L0.n1.z twice: as "L0.n1.z [0]" and "[1]", where
     [e] is the example whose input it was computed from (the first copy in topological
     order is example 0's); a parameter, shared by both, has no tag."""
     from autograd_engine.drawing import build_model
@@ -946,12 +946,16 @@ def test_on_a_batch_a_label_drawn_once_per_example_shows_its_example():
     model, loss = _batch_loss(2)
     drawn = build_model(loss)
     order = topological_order(loss)
-    zs = [i for i, v in enumerate(order) if v.label == "L1.n0.z"]
-    assert [drawn.name(i) for i in zs] == ["L1.n0.z [0]", "L1.n0.z [1]"]
+    zs = [i for i, v in enumerate(order) if v.label == "L0.n1.z"]
+    assert [drawn.name(i) for i in zs] == ["L0.n1.z [0]", "L0.n1.z [1]"]
+    neuron = model.layers[0].neurons[1]
+    for i, x in zip(zs, [[0.5, -1.0], [1.0, 2.0]], strict=True):  # the inputs of examples 0, 1
+        z = neuron.w[0].data * x[0] + neuron.w[1].data * x[1] + neuron.b.data
+        assert order[i].data == pytest.approx(z, rel=1e-12)
     w = order.index(model.parameters()[0])
     assert drawn.name(w) == model.parameters()[0].label
     source = draw_dot(loss, backward=True).source
-    assert source.count('<b>L1.n0.z</b><font color="#777777"> [1&#93;</font>') == 1
+    assert source.count('<b>L0.n1.z</b><font color="#777777"> [1&#93;</font>') == 1
     # A single example has nothing to tell apart.
     _, one = _batch_loss(1)
     assert all(" [" not in build_model(one).name(i) for i in range(len(topological_order(one))))
