@@ -340,7 +340,12 @@ def derivative_text(op: Op, j: int, names: Sequence[str]) -> str:
     """
     if op.derivative is None:
         return "local derivative"
-    return op.derivative(j, names)
+    text = op.derivative(j, names)
+    if not isinstance(text, str):
+        raise TypeError(
+            f"Op {str(op)!r}: derivative({j}, names) must return a str, got {type(text).__name__}"
+        )
+    return text
 
 
 def _dot(*xs: float) -> float:

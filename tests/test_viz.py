@@ -959,3 +959,14 @@ def test_on_a_batch_a_label_drawn_once_per_example_shows_its_example():
     # A single example has nothing to tell apart.
     _, one = _batch_loss(1)
     assert all(" [" not in build_model(one).name(i) for i in range(len(topological_order(one))))
+
+
+def test_a_derivative_text_that_is_not_a_function_or_not_text_is_refused():
+    from autograd_engine import Op
+    from autograd_engine.ops import derivative_text
+
+    with pytest.raises(TypeError, match="Op 'sq': derivative must be a function"):
+        Op("sq", lambda a: a * a, lambda g, out, a: (g * 2 * a,), derivative="2a")
+    sq = Op("sq", lambda a: a * a, lambda g, out, a: (g * 2 * a,), derivative=lambda j, n: 2)
+    with pytest.raises(TypeError, match=r"Op 'sq': derivative\(0, names\) must return a str"):
+        derivative_text(sq, 0, ["x"])
