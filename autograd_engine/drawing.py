@@ -366,7 +366,9 @@ def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> Model:
     multi = [
         name
         for name, outs in outputs.items()
-        if len(outs) > 1 and len({order[i].label for i in outs}) == 1
+        if len(outs) > 1
+        and len({order[i].label for i in outs}) == 1
+        and all(order[i].parents for i in outs)  # computed, as a neuron's output is
     ]
     if multi:
         anchor = max(multi, key=lambda name: outputs[name][-1])
@@ -380,7 +382,7 @@ def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> Model:
             if len(indices) < 2 or not outs:
                 continue
             seen = [example[i] for i in outs]
-            same = len({order[i].label for i in outs}) == 1
+            same = len({order[i].label for i in outs}) == 1 and all(order[i].parents for i in outs)
             if len(outs) == 1 or (same and min(seen) >= 0 and len(set(seen)) == len(seen)):
                 collapsed[name] = sorted(outs, key=lambda i: example[i])
     owner: dict[int, int] = {}  # value index -> the node index drawing it (its group)

@@ -970,3 +970,12 @@ def test_a_derivative_text_that_is_not_a_function_or_not_text_is_refused():
     sq = Op("sq", lambda a: a * a, lambda g, out, a: (g * 2 * a,), derivative=lambda j, n: 2)
     with pytest.raises(TypeError, match=r"Op 'sq': derivative\(0, names\) must return a str"):
         derivative_text(sq, 0, ["x"])
+
+
+def test_leaves_sharing_a_dotted_label_are_no_batch():
+    """Two inputs both labelled "0.0" (group "0") are not a neuron applied to two examples:
+    nothing collapses and the player stays at the op level (hypothesis found this)."""
+    xs = [Value(1.0, label="0.0"), Value(2.0, label="0.0")]
+    y = Value.sum(xs) * 2
+    assert draw_dot(y, collapse=True).source.count("<b>0.0</b>") == 2
+    assert __import__("autograd_engine").player(y).level == "op"
