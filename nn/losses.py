@@ -72,10 +72,14 @@ def _check_batch(name: str, a: object, b: object, an: str, bn: str) -> tuple[lis
 def _mean(terms: list[Value]) -> Value:
     # (1/n) * sum_i terms_i: one n-ary sum node, then one scale (torch sums, then divides).
     # If the plain sum would overflow while the mean does not, scale each term first.
+    # The result is labelled "loss": drawings and the backprop player name it so.
     scale = 1.0 / len(terms)
     if math.isfinite(sum(t.data for t in terms)) or len(terms) == 1:
-        return Value.sum(terms) * scale
-    return Value.sum([t * scale for t in terms])
+        loss = Value.sum(terms) * scale
+    else:
+        loss = Value.sum([t * scale for t in terms])
+    loss.label = "loss"
+    return loss
 
 
 def mse_loss(preds: Sequence[Value | float], targets: Sequence[Value | float]) -> Value:
