@@ -125,10 +125,23 @@ def backward(root: Value, seed: float) -> None:
     Raises ``FloatingPointError`` if any gradient, or any sum with the existing
     ``.grad``, is not finite; no ``.grad`` is written in that case. The additions are
     made in one C loop (``map`` over ``setattr``), which no interrupt and no other
-    thread can split: all of them are made, or none.
+    thread can split: all of them are made, or none, and two threads adding into the
+    same ``.grad`` lose neither addition.
     """
-    order, received = _sweep(root, seed)
-    totals = list(map(add, map(_grad, order), received))
+    fast = _sweep_fast(root, seed)  # the sums stay in the slots while ``holder`` lives
+    sums: Iterable[Any]
+    if fast is not None:
+        order, holder = fast
+        try:
+            totals = _totals([node.grad + node._received for node in order])
+        except TypeError:  # a str term, say: the plain sweep names it
+            totals = None
+        sums = map(_received, order)
+    if fast is None or totals is None:  # the permit was taken, or a term was irregular
+        order, received = _sweep_plain(root, seed, False)
+        totals = _totals([node.grad + r for node, r in zip(order, received)])
+        sums = received
+    assert totals is not None  # the plain sweep's terms are all floats
     # One C-speed screen: a sum is finite only if every term is (inf and nan propagate).
     # Only if it is not do we look for the culprit; a finite overflow of the sum itself
     # finds none and goes on.
@@ -140,9 +153,15 @@ def backward(root: Value, seed: float) -> None:
                     f"op={node.op or 'leaf'!r}) is not finite ({total!r}); "
                     "no .grad was changed"
                 )
-    # The totals again, inside the same C loop that writes them, so that two threads
-    # adding into the same .grad lose neither addition.
-    _set_all(order, "grad", map(add, map(_grad, order), received))
+    # The totals again, inside the one C loop that writes them.
+    _set_all(order, "grad", map(add, map(_grad, order), sums))
+
+
+def _totals(totals: list[Any]) -> list[float] | None:
+    """``totals`` if every one is a float, else None (a sum of an irregular term)."""
+    if type(sum(totals)) is float:  # a numpy scalar or a Value would show in the type
+        return totals
+    return None
 
 
 def _sweep(root: Value, seed: Any, create_graph: bool = False) -> tuple[list[Value], list[Any]]:
@@ -154,7 +173,13 @@ def _sweep(root: Value, seed: Any, create_graph: bool = False) -> tuple[list[Val
     if not create_graph and type(seed) is float:
         fast = _sweep_fast(root, seed)
         if fast is not None:
-            return fast
+            order, holder = fast
+            received = list(map(_received, order))
+            try:  # a sum of floats is a float; a numpy scalar or a Value shows in its type
+                if type(sum(received)) is float:
+                    return order, received
+            except TypeError:  # a str term, say
+                pass
     return _sweep_plain(root, seed, create_graph)
 
 
@@ -263,12 +288,14 @@ def _sum(node: Value, prev: Any, term: Any) -> Any:
         ) from error
 
 
-def _sweep_fast(root: Value, seed: float) -> tuple[list[Value], list[float]] | None:
-    """``_sweep_plain`` on floats, its scratch in the nodes' ``_received`` slots: or None.
+def _sweep_fast(root: Value, seed: float) -> tuple[list[Value], _Holder] | None:
+    """``_sweep_plain`` on floats, each node's sum left in its ``_received`` slot; or None.
 
-    None when the permit is taken, or when anything is irregular (a vjp raised, a
-    term is not a float, a wrong number of terms): the caller then runs the plain
-    sweep, which says precisely what is wrong.
+    Returns the order and the permit's holder: the sums are the caller's to read while
+    it keeps the holder. None when the permit is taken, or when anything is irregular
+    (a vjp raised, a wrong number of terms): the caller then runs the plain sweep,
+    which says precisely what is wrong. A term that is not a float shows in the sums'
+    types; the caller checks them.
     """
     holder = _take_permit()
     if holder is None:
@@ -314,11 +341,8 @@ def _sweep_fast(root: Value, seed: float) -> tuple[list[Value], list[float]] | N
                 a._received = ta if prev is placed else prev + ta
     except Exception:  # a vjp's error or an irregular term: the plain sweep names it
         return None
-    received = list(map(_received, order))
-    if not set(map(type, received)) <= _FLOAT:  # an int or numpy term: checked there
-        return None
-    _set_all(order, "_received", repeat(None))  # not needed to be right: frees the sums
-    return order, received
+    # The sums stay in the slots: the next sweep's marks replace them.
+    return order, holder
 
 
 def _walk(root: Value, order: list[Value], opened: _Mark, placed: _Mark) -> None:
@@ -327,9 +351,11 @@ def _walk(root: Value, order: list[Value], opened: _Mark, placed: _Mark) -> None
     The order of ``_postorder(root, _value_inputs)``, with the marks in the nodes'
     ``_received`` slots instead of a set: ``opened`` while its inputs are explored,
     ``placed`` once in ``order``; anything else (None, or what an earlier sweep left)
-    means not seen yet. A leaf input is placed as soon as its turn comes, without a
-    stack entry, and a node whose inputs are all placed is placed at once. A node may
-    be pushed twice before it is reached; the second time it is placed and dropped.
+    means not seen yet. An input is never ``opened`` (that would need a cycle), so
+    inputs are tested against ``placed`` only. A leaf input is placed as soon as its
+    turn comes, without a stack entry, and a node whose inputs are all placed is placed
+    at once. A node may be pushed twice before it is reached; the second time it is
+    placed and dropped.
     """
     stack = [root]
     push, pop, place = stack.append, stack.pop, order.append
@@ -347,24 +373,18 @@ def _walk(root: Value, order: list[Value], opened: _Mark, placed: _Mark) -> None
         a, b = node._a, node._b
         if type(a) is tuple:  # three or more inputs: explore them last to first
             node._received = opened
-            stack.extend(
-                [
-                    x
-                    for x in reversed(a)
-                    if type(x) is Value and x._received is not placed and x._received is not opened
-                ]
-            )
+            stack.extend([x for x in reversed(a) if type(x) is Value and x._received is not placed])
             continue
-        if type(a) is Value and a._received is not placed and a._received is not opened:
+        if type(a) is Value and a._received is not placed:
             if a._a is not None:  # explore a (then b) before node
                 node._received = opened
-                if type(b) is Value and b._received is not placed and b._received is not opened:
+                if type(b) is Value and b._received is not placed:
                     push(b)
                 push(a)
                 continue
             place(a)  # a leaf: its turn is now
             a._received = placed
-        if type(b) is Value and b._received is not placed and b._received is not opened:
+        if type(b) is Value and b._received is not placed:
             if b._a is not None:
                 node._received = opened
                 push(b)
@@ -453,7 +473,6 @@ def _take_permit() -> _Holder | None:
     return holder
 
 
-_FLOAT = frozenset({float})
 _grad = attrgetter("grad")
 _received = attrgetter("_received")
 

@@ -551,11 +551,22 @@ def _apply(op: Op, parents: tuple[Value | float, ...], xs: Sequence[float]) -> V
         raise TypeError(f"{op}: forward must return a float, got {show(data)}")
     if not is_finite(data):
         raise OverflowError(f"{op}: the result is not finite ({data!r}); got {_operands(parents)}")
+    # The slots are filled here as in _fill, inline: this is the hottest code of a step.
+    out = _new_value(Value)
+    out._data = data
+    out.grad = 0.0
+    out.label = ""
+    out._received = None
     if not grad_mode.enabled:  # inside no_grad: a leaf
-        return _fill(_new_value(Value), data, NO_OP, None, None)
-    if len(parents) == 2:  # most nodes
-        return _fill(_new_value(Value), data, op, *parents)
-    return _fill(_new_value(Value), data, op, *_slots(parents))
+        out.op = NO_OP
+        out._a = out._b = None
+    elif len(parents) == 2:  # most nodes
+        out.op = op
+        out._a, out._b = parents
+    else:
+        out.op = op
+        out._a, out._b = _slots(parents)
+    return out
 
 
 def _fill(node: V, data: float, op: Op, a: Any, b: Any, label: str = "", grad: float = 0.0) -> V:
