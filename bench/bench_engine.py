@@ -374,13 +374,9 @@ def gpt(token: int, pos: int, keys: list, values: list, p: dict) -> list:
         q_h = q[hs : hs + HEAD_DIM]
         k_h = [ki[hs : hs + HEAD_DIM] for ki in keys]
         v_h = [vi[hs : hs + HEAD_DIM] for vi in values]
-        logits = [
-            sum(q_h[j] * k_t[j] for j in range(HEAD_DIM)) / HEAD_DIM**0.5 for k_t in k_h
-        ]
+        logits = [sum(q_h[j] * k_t[j] for j in range(HEAD_DIM)) / HEAD_DIM**0.5 for k_t in k_h]
         weights = softmax(logits)
-        heads.extend(
-            sum(weights[t] * v_h[t][j] for t in range(len(v_h))) for j in range(HEAD_DIM)
-        )
+        heads.extend(sum(weights[t] * v_h[t][j] for t in range(len(v_h))) for j in range(HEAD_DIM))
     x = [a + b for a, b in zip(linear(heads, p["wo"]), x_res)]
     x_res = x
     hidden = [h.relu() for h in linear(rmsnorm(x), p["fc1"])]
