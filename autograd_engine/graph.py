@@ -29,6 +29,7 @@ give the same gradients to the last bit:
 from __future__ import annotations
 
 import math
+import threading
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -125,8 +126,9 @@ def backward(root: Value, seed: float) -> None:
     Raises ``FloatingPointError`` if any gradient, or any sum with the existing
     ``.grad``, is not finite; no ``.grad`` is written in that case. The additions are
     made in one C loop (``map`` over ``setattr``), which no interrupt and no other
-    thread can split: all of them are made, or none, and two threads adding into the
-    same ``.grad`` lose neither addition.
+    thread can split: all of them are made, or none. While other threads run, each total
+    is recomputed inside that loop, so two threads adding into the same ``.grad`` lose
+    neither addition.
     """
     fast = _sweep_fast(root, seed)  # the sums stay in the slots while ``holder`` lives
     sums: Iterable[Any]
@@ -153,8 +155,10 @@ def backward(root: Value, seed: float) -> None:
                     f"op={node.op or 'leaf'!r}) is not finite ({total!r}); "
                     "no .grad was changed"
                 )
-    # The totals again, inside the one C loop that writes them.
-    _set_all(order, "grad", map(add, map(_grad, order), sums))
+    if threading.active_count() == 1:  # no other thread can add into .grad meanwhile
+        _set_all(order, "grad", totals)
+    else:  # the totals again, inside the one C loop that writes them: no addition is lost
+        _set_all(order, "grad", map(add, map(_grad, order), sums))
 
 
 def _totals(totals: list[Any]) -> list[float] | None:
