@@ -115,6 +115,8 @@ class Value:
 
     def __add__(self, other: Value | Number) -> Value:
         """self + other; d/dself = d/dother = 1."""
+        if type(other) is Value:  # the common case, straight to the builder
+            return _apply(ops.ADD, (self, other), (self._data, other._data))
         return _binary(ops.ADD, self, other, "add") or NotImplemented
 
     def __radd__(self, other: Number) -> Value:
@@ -125,6 +127,8 @@ class Value:
 
     def __mul__(self, other: Value | Number) -> Value:
         """self * other; d/dself = other, d/dother = self."""
+        if type(other) is Value:  # the common case, straight to the builder
+            return _apply(ops.MUL, (self, other), (self._data, other._data))
         return _binary(ops.MUL, self, other, "mul") or NotImplemented
 
     def __rmul__(self, other: Number) -> Value:
@@ -155,6 +159,8 @@ class Value:
 
     def __truediv__(self, other: Value | Number) -> Value:
         """self / other; d/dself = 1/other, d/dother = -self/other^2. Raises on other == 0."""
+        if type(other) is Value:  # the common case, straight to the builder
+            return _apply(ops.DIV, (self, other), (self._data, other._data))
         return _binary(ops.DIV, self, other, "div") or NotImplemented
 
     def __rtruediv__(self, other: Number) -> Value:
