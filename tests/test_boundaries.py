@@ -122,6 +122,18 @@ def test_a_value_error_in_a_vjp_is_said_as_what_happened():
     assert "not finite" not in str(info.value)
 
 
+def test_a_value_error_in_a_vjp_is_said_as_what_happened_in_jvp_too():
+    from autograd_engine import jvp
+
+    def vjp(g, out, a):
+        raise ValueError("bad input")
+
+    x = Value(1.0)
+    y = Op("picky", lambda a: a, vjp)(x)
+    with pytest.raises(ValueError, match=r"jvp through picky: its vjp raised ValueError"):
+        jvp(y, [x], [1.0])
+
+
 def test_an_overflowing_gradient_is_one_error_class_in_every_mode():
     """d(p q 1e10)/dq = p 1e10 = 1e310: beyond floats, FloatingPointError in both modes."""
     p, q = Value(1e300), Value(1e-300)
