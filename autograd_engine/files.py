@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import stat
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from autograd_engine.validation import show
@@ -37,7 +40,9 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, owner: str = "write
     changed (changing it, even briefly, would affect files other threads create).
 
     On any error the temporary file is removed, ``path`` is untouched, and an
-    ``OSError`` names ``path`` (never the temporary file). A save killed outright
+    ``OSError`` names ``path`` (never the temporary file). A SIGTERM during the write
+    (with Python's default handling of it, in the main thread) removes the temporary
+    file first and then ends the process as SIGTERM would. A save killed outright
     (``kill -9``) cannot clean up; the next save of the same ``path`` removes such
     leftovers of its own naming: those whose process is gone, or older than
     ``STALE_AFTER`` seconds (never one that another thread is writing now).
@@ -61,7 +66,8 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, owner: str = "write
         if path.is_dir():
             raise IsADirectoryError(21, "Is a directory", shown)
         _remove_stale(directory, path.name)
-        _write(path, directory, data)
+        with _terminated_cleanly():
+            _write(path, directory, data)
     except OSError as error:
         raise _naming(error, shown, owner) from error
     return path
@@ -89,16 +95,51 @@ def _write(path: Path, directory: Path, data: bytes) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         if fd != -1:
             os.close(fd)
-        if created:
+        # The name is ours (pid and a random token) unless O_EXCL found it taken; an
+        # interrupt may come just after the file is made and before ``created`` is set.
+        if created or not isinstance(error, FileExistsError):
             tmp.unlink(missing_ok=True)
         raise
     finally:
         with _active_lock:
             _active.discard(str(tmp))
     _fsync_directory(directory)
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived during a write: unwinds it (removing the temporary file)."""
+
+
+@contextmanager
+def _terminated_cleanly() -> Iterator[None]:
+    """While a write runs, SIGTERM unwinds it first, then ends the process as SIGTERM does.
+
+    Only where SIGTERM has its default effect (ending the process) and only in the main
+    thread (where Python runs signal handlers); a handler of the user's is left alone.
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or not hasattr(signal, "SIGTERM")
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def unwind(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    signal.signal(signal.SIGTERM, unwind)
+    try:
+        yield
+    except _Terminated:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)  # the temp file is gone: now end as asked
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _naming(error: OSError, path: str, owner: str) -> OSError:

@@ -26,7 +26,7 @@ from typing import Any
 
 from autograd_engine.graph import topological_order
 from autograd_engine.mode import enable_grad
-from autograd_engine.validation import check_bool, check_real, check_sequence
+from autograd_engine.validation import check_bool, check_real, check_sequence, raise_as
 from autograd_engine.value import Value
 
 __all__ = ["jvp"]
@@ -95,10 +95,16 @@ def _sweep(order: list[Value], seeds: dict[Value, Any], create_graph: bool) -> d
                 else:
                     partials = node.op.vjp(1.0, node.data, *[p.data for p in parents])
             except (ArithmeticError, ValueError) as error:
-                raise type(error)(
-                    f"jvp through {node.op}{_named(node)}: the local derivative is not "
-                    f"finite at inputs {[p.data for p in parents]} ({error})"
-                ) from error
+                what = (
+                    "the local derivative is not finite"
+                    if isinstance(error, ArithmeticError)
+                    else f"its vjp raised {type(error).__name__}"
+                )
+                raise_as(  # the same class (a custom one gets a note), chained
+                    error,
+                    f"jvp through {node.op}{_named(node)}: {what} at inputs "
+                    f"{[p.data for p in parents]} ({error})",
+                )
             if len(partials) != len(parents):
                 raise TypeError(
                     f"jvp through {node.op}{_named(node)}: its vjp returned "

@@ -35,6 +35,7 @@ __all__ = [
     "check_keys",
     "check_instance",
     "sequence_of_reals",
+    "array_as_list",
     "raise_as",
 ]
 
@@ -201,11 +202,20 @@ def check_sequence(
     ):
         hint = "; wrap one item in a list" if forbid and isinstance(x, forbid) else ""
         raise TypeError(f"{owner}: {name} must be {want}, got {show(x)}{hint}")
-    items = list(x)
+    items = list(array_as_list(x))
     if len(items) < min_len:
         need = "at least one" if min_len == 1 else f"at least {min_len}"
         raise ValueError(f"{owner}: {name} must be {want} with {need}, got {len(items)}")
     return items
+
+
+def array_as_list(x: T) -> T | list[Any]:
+    """A numpy array (anything with ``ndim >= 1`` and ``tolist``) as nested lists of Python
+    numbers, so array-likes are taken wherever lists are; anything else as it is."""
+    if getattr(x, "ndim", 0) >= 1 and callable(getattr(x, "tolist", None)):
+        listed: list[Any] = x.tolist()  # type: ignore[attr-defined]
+        return listed
+    return x
 
 
 def check_mapping(owner: str, name: str, x: object) -> Mapping[Any, Any]:

@@ -6,17 +6,18 @@ import math
 import numbers
 import threading
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from autograd_engine import graph, ops
-from autograd_engine.graph import topological_order
+from autograd_engine.graph import data_of, inputs_of, is_finite
 from autograd_engine.mode import grad_mode
 from autograd_engine.ops import NO_OP, Op
 from autograd_engine.validation import check_real, check_sequence, is_real, raise_as, show
 
-__all__ = ["Value", "apply_op"]
+__all__ = ["Value", "Constant", "apply_op"]
 
 Number = int | float
+V = TypeVar("V", bound="Value")
 
 
 class Value:
@@ -28,12 +29,15 @@ class Value:
     it ("" for a leaf) and ``parents`` its inputs, in argument order.
 
     Arithmetic ``+ - * / **`` and unary ``-`` accept Values or numbers on either
-    side; numbers become constants. A node stores a constant as the bare float (a
-    leaf Value would cost 72 bytes more), and the backward sweep passes it by: a
-    constant gets no gradient, as a number gets none in PyTorch. ``parents`` shows it
-    as a constant leaf Value, made the first time it is read and kept, so inspecting a
-    graph always shows Values (drawings show such a leaf as a bare number); once made,
-    that Value is an ordinary leaf, which a later ``backward()`` fills like any other.
+    side; numbers become constants. One rule for constants: a number operand never
+    gets a gradient and never takes part in the sweep, as a number gets none in
+    PyTorch. A node stores it as the bare float (a leaf Value would cost 72 bytes
+    more); ``parents`` shows it as a ``Constant``, a leaf Value made the first time it
+    is read and kept, so every read returns the same objects (drawings show it as a
+    bare number). Reading ``parents``, drawing or pickling never changes a gradient.
+    ``0 + x`` is ``x`` itself, so Python's ``sum(values)`` adds no ``0 + x`` node.
+
+    Setting ``data`` by hand is checked as ``Value(data)`` is: a finite real number.
 
     Equality and hashing are by identity, so Values can key dicts and sets (optimizer
     state does); ``< <= > >=`` compare ``data``.
@@ -50,50 +54,58 @@ class Value:
     (-4.0, 4.0)
     """
 
-    # The inputs live in two slots, not a tuple (56 bytes less per node): a leaf has
-    # _a = _b = None, a unary node _a = x, a binary node _a, _b = x, y, and a node of
-    # three or more inputs the tuple in _a. A constant input is its float. _acc is the
-    # backward sweep's scratch (see graph.py); it is None outside a sweep.
-    __slots__ = ("data", "grad", "label", "op", "_a", "_b", "_acc")
+    # _data holds the float (``data`` checks what is set by hand). The inputs live in
+    # two slots, not a tuple (56 bytes less per node), read by ``graph.inputs_of``: a
+    # leaf has _a = _b = None, a unary node _a = x, a binary node _a, _b = x, y, and a
+    # node of three or more inputs the tuple in _a. A constant input is its float (or
+    # its Constant once parents has shown it). _received is the fast backward sweep's
+    # scratch (its mark, then the gradient received so far; see graph.py).
+    __slots__ = ("_data", "grad", "label", "op", "_a", "_b", "_received")
 
-    data: float
+    _data: float
     grad: float
     label: str
     op: Op  # NO_OP, the empty string, for a leaf
     _a: Any
     _b: Any
-    _acc: Any
+    _received: Any
 
     def __init__(self, data: Number, label: str = "") -> None:
-        self.data = _finite_float(data, label)
         if not isinstance(label, str):
             raise TypeError(f"Value: label must be a str, got {show(label)}")
-        self.grad = 0.0
-        self.label = label
-        self.op = NO_OP
-        self._a = self._b = self._acc = None
+        _fill(self, _finite_float(data, label), NO_OP, None, None, label)
+
+    @property
+    def data(self) -> float:
+        """The float this node holds (always finite)."""
+        return self._data
+
+    @data.setter
+    def data(self, x: Number) -> None:
+        self._data = _finite_float(x, self.label)
 
     @property
     def parents(self) -> tuple[Value, ...]:
         """The inputs of the op that made this node, in argument order (``()`` for a leaf).
 
-        A constant input, stored as its float, becomes a constant leaf Value here, once:
-        the Value is kept, so every later read returns the same objects.
+        A constant input, stored as its float, is shown as a ``Constant`` leaf, made
+        here the first time and kept in the input slot, so every later read returns
+        the same objects. A Constant is a constant like its float: the sweep passes
+        both by, so reading this never changes a gradient.
         """
-        a, b = self._a, self._b
-        if a is None:
-            return ()
-        inputs = (a, b) if b is not None else a if type(a) is tuple else (a,)
+        inputs = inputs_of(self)
         if float in map(type, inputs):
-            inputs = tuple(_constant(x) if type(x) is float else x for x in inputs)
-            self.parents = inputs
+            self._a, self._b = _slots(
+                tuple(_constant(x) if type(x) is float else x for x in inputs)
+            )
+            inputs = inputs_of(self)  # what is stored now (if two threads raced, the winner)
         return inputs
 
     @parents.setter
     def parents(self, inputs: tuple[Value | float, ...]) -> None:
         inputs = tuple(inputs)
         for i, x in enumerate(inputs):
-            if not isinstance(x, Value) and not (type(x) is float and x - x == 0.0):
+            if not isinstance(x, Value) and not (type(x) is float and is_finite(x)):
                 raise TypeError(
                     f"parents: input {i} must be a Value or a finite float, got {show(x)}"
                 )
@@ -103,14 +115,20 @@ class Value:
 
     def __add__(self, other: Value | Number) -> Value:
         """self + other; d/dself = d/dother = 1."""
+        if type(other) is Value:  # the common case, straight to the builder
+            return _apply(ops.ADD, (self, other), (self._data, other._data))
         return _binary(ops.ADD, self, other, "add") or NotImplemented
 
     def __radd__(self, other: Number) -> Value:
-        """other + self."""
+        """other + self; ``0 + self`` is ``self`` (``sum(values)`` starts from the int 0)."""
+        if type(other) is int and other == 0:
+            return self
         return _binary(ops.ADD, self, other, "add", reflected=True) or NotImplemented
 
     def __mul__(self, other: Value | Number) -> Value:
         """self * other; d/dself = other, d/dother = self."""
+        if type(other) is Value:  # the common case, straight to the builder
+            return _apply(ops.MUL, (self, other), (self._data, other._data))
         return _binary(ops.MUL, self, other, "mul") or NotImplemented
 
     def __rmul__(self, other: Number) -> Value:
@@ -125,7 +143,7 @@ class Value:
         """self - other, as self + (-other) (negation is exact, so nothing is lost)."""
         if isinstance(other, Value):
             return self + (-other)
-        if type(other) is float and other - other == 0.0:  # the common case: a finite float
+        if type(other) is float and is_finite(other):  # the common case: a finite float
             return self + (-other)
         c = _operand(other, "sub", self)
         if c is None:
@@ -137,10 +155,12 @@ class Value:
         c = _operand(other, "sub", self)
         if c is None:
             return NotImplemented
-        return (-self) + _data(c)
+        return (-self) + data_of(c)
 
     def __truediv__(self, other: Value | Number) -> Value:
         """self / other; d/dself = 1/other, d/dother = -self/other^2. Raises on other == 0."""
+        if type(other) is Value:  # the common case, straight to the builder
+            return _apply(ops.DIV, (self, other), (self._data, other._data))
         return _binary(ops.DIV, self, other, "div") or NotImplemented
 
     def __rtruediv__(self, other: Number) -> Value:
@@ -164,47 +184,47 @@ class Value:
 
     def exp(self) -> Value:
         """e ** self; derivative e ** self."""
-        return _apply(ops.EXP, (self,), (self.data,))
+        return _apply(ops.EXP, (self,), (self._data,))
 
     def log(self) -> Value:
         """Natural logarithm; self must be positive; derivative 1/self."""
-        return _apply(ops.LOG, (self,), (self.data,))
+        return _apply(ops.LOG, (self,), (self._data,))
 
     def tanh(self) -> Value:
         """tanh(self) = (e^2x - 1) / (e^2x + 1); derivative 1 - tanh^2."""
-        return _apply(ops.TANH, (self,), (self.data,))
+        return _apply(ops.TANH, (self,), (self._data,))
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), computed without overflow; derivative s * (1 - s)."""
-        return _apply(ops.SIGMOID, (self,), (self.data,))
+        return _apply(ops.SIGMOID, (self,), (self._data,))
 
     def relu(self) -> Value:
         """max(self, 0); derivative 1 for x > 0, else 0 (0 at the kink)."""
-        return _apply(ops.RELU, (self,), (self.data,))
+        return _apply(ops.RELU, (self,), (self._data,))
 
     def sin(self) -> Value:
         """sin(self); derivative cos(self)."""
-        return _apply(ops.SIN, (self,), (self.data,))
+        return _apply(ops.SIN, (self,), (self._data,))
 
     def cos(self) -> Value:
         """cos(self); derivative -sin(self)."""
-        return _apply(ops.COS, (self,), (self.data,))
+        return _apply(ops.COS, (self,), (self._data,))
 
     def tan(self) -> Value:
         """tan(self) = sin/cos; derivative 1 + tan^2 (finite for every float, huge near poles)."""
-        return _apply(ops.TAN, (self,), (self.data,))
+        return _apply(ops.TAN, (self,), (self._data,))
 
     def sqrt(self) -> Value:
         """sqrt(self) for self >= 0; derivative 1 / (2 sqrt(self)), which raises at 0."""
-        return _apply(ops.SQRT, (self,), (self.data,))
+        return _apply(ops.SQRT, (self,), (self._data,))
 
     def abs(self) -> Value:
         """|self|; derivative sign(self), 0 at the kink (as PyTorch). Also ``abs(x)``."""
-        return _apply(ops.ABS, (self,), (self.data,))
+        return _apply(ops.ABS, (self,), (self._data,))
 
     def __abs__(self) -> Value:
         """abs(self) = |self|, the ``abs`` op."""
-        return _apply(ops.ABS, (self,), (self.data,))
+        return _apply(ops.ABS, (self,), (self._data,))
 
     def leaky_relu(self, negative_slope: Number = 0.01) -> Value:
         """self if self > 0 else negative_slope * self; derivative 1, else negative_slope.
@@ -220,7 +240,7 @@ class Value:
         slope = float(negative_slope)
         if not math.isfinite(slope):
             raise ValueError(f"leaky_relu: negative_slope must be finite, got {negative_slope!r}")
-        return _apply(ops.LEAKY_RELU, (self, slope), (self.data, slope))
+        return _apply(ops.LEAKY_RELU, (self, slope), (self._data, slope))
 
     def softplus(self) -> Value:
         """log(1 + e^self), as torch's softplus (self above 20); derivative sigmoid(self).
@@ -228,15 +248,15 @@ class Value:
         Never overflows; above ``ops.SOFTPLUS_THRESHOLD = 20`` it is ``self`` with
         derivative 1, exactly as ``torch.nn.functional.softplus`` (beta=1, threshold=20).
         """
-        return _apply(ops.SOFTPLUS, (self,), (self.data,))
+        return _apply(ops.SOFTPLUS, (self,), (self._data,))
 
     def log1p(self) -> Value:
         """log(1 + self), accurate for small self; self > -1; derivative 1 / (1 + self)."""
-        return _apply(ops.LOG1P, (self,), (self.data,))
+        return _apply(ops.LOG1P, (self,), (self._data,))
 
     def expm1(self) -> Value:
         """e^self - 1, accurate for small self; derivative e^self."""
-        return _apply(ops.EXPM1, (self,), (self.data,))
+        return _apply(ops.EXPM1, (self,), (self._data,))
 
     def conjugate(self) -> Value:
         """self: a real number is its own complex conjugate (numpy's ``var`` asks for it)."""
@@ -253,8 +273,7 @@ class Value:
         parents = _values_tuple(_sequence(values, "sum", "values"), "sum")
         if not parents:
             raise ValueError("sum: needs at least one value, got an empty sequence")
-        data = [p if type(p) is float else p.data for p in parents]  # type: ignore[union-attr]
-        return _apply(ops.SUM, parents, data)
+        return _apply(ops.SUM, parents, [data_of(p) for p in parents])
 
     @staticmethod
     def dot(weights: Sequence[Value | Number], inputs: Sequence[Value | Number]) -> Value:
@@ -266,8 +285,7 @@ class Value:
         if not ws:
             raise ValueError("dot: needs at least one pair, got empty sequences")
         parents = _values_tuple((*ws, *xs), "dot")
-        data = [p if type(p) is float else p.data for p in parents]  # type: ignore[union-attr]
-        return _apply(ops.DOT, parents, data)
+        return _apply(ops.DOT, parents, [data_of(p) for p in parents])
 
     # -- differentiation --------------------------------------------------
 
@@ -279,8 +297,9 @@ class Value:
         gradient afresh before adding it; call ``zero_grad`` between steps. If any
         gradient is not finite it raises and no ``.grad`` changes.
         """
-        seed = gradient if type(gradient) is float and gradient - gradient == 0.0 else None
-        if seed is None:
+        if type(gradient) is float and is_finite(gradient):
+            seed = gradient
+        else:
             seed = check_real("backward", "gradient", gradient, label=self.label)
         graph.backward(self, seed)
 
@@ -288,19 +307,23 @@ class Value:
 
     def __float__(self) -> float:
         """The data, as a float."""
-        return self.data
+        return self._data
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats the data; an empty spec gives ``str(self)``."""
+        return format(self._data, spec) if spec else str(self)
 
     def __lt__(self, other: Value | Number) -> bool:
-        return self.data < _data_of(other)
+        return self._data < _compared(other)
 
     def __le__(self, other: Value | Number) -> bool:
-        return self.data <= _data_of(other)
+        return self._data <= _compared(other)
 
     def __gt__(self, other: Value | Number) -> bool:
-        return self.data > _data_of(other)
+        return self._data > _compared(other)
 
     def __ge__(self, other: Value | Number) -> bool:
-        return self.data >= _data_of(other)
+        return self._data >= _compared(other)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -320,57 +343,64 @@ class Value:
         code but ours; still, unpickle only files you trust (JSON ``Module.save`` /
         ``nn.load`` is the safe format for files from others).
         """
-        state = (self.data, self.grad, self.label, self.op, self.parents)
-        pending = _pickling.__dict__.setdefault("pending", set())
-        if not self.parents or id(self) in pending:
-            pending.discard(id(self))
+        state = (self._data, self.grad, self.label, self.op, _stored(self))
+        # Nodes whose graph is being pickled, by id; the node itself is kept with its id
+        # so that an id left here by an interrupted pickle can never name another node.
+        pending = _pickling.__dict__.setdefault("pending", {})
+        if self._a is None or pending.pop(id(self), None) is not None:
             return (_blank_value, (), state)
-        inner = [node for node in topological_order(self)[:-1] if node.parents]
+        inner = [node for node in graph.sweep_order(self)[:-1] if node._a is not None]
         for node in (*inner, self):
             if isinstance(node.op, Op):
                 node.op.__reduce__()  # raises now, not halfway through, for a custom op
         ids = [id(node) for node in inner]
-        pending.update(ids)
+        pending.update(zip(ids, inner))
         return (_blank_value, (), (inner, _Release(ids), *state))
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.data, self.grad, self.label, self.op, self.parents = state[-5:]
-        self._acc = None
+        data, grad, label, op, inputs = state[-5:]
+        _fill(self, data, op, None, None, label, grad)
+        self.parents = inputs
 
     def __copy__(self) -> Value:
-        """A new node with the same data, grad, label, op and (the same) parents."""
-        new = _new_value(Value)
-        new.data, new.grad, new.label = self.data, self.grad, self.label
-        new.op, new._a, new._b, new._acc = self.op, self._a, self._b, None
-        return new
+        """A new node with the same data, grad, label, op and (the same) inputs."""
+        return _fill(
+            _new_value(type(self)), self._data, self.op, self._a, self._b, self.label, self.grad
+        )
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
         """A copy of the whole graph below this node, made iteratively; sharing is kept.
 
         Nodes already copied in this ``deepcopy`` (``memo``) are reused, so copying a
-        model or a list of outputs keeps one copy of each shared node. Ops are shared.
+        model or a list of outputs keeps one copy of each shared node. Ops are shared;
+        constants stay constants.
         """
-        stack = [(self, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if id(node) in memo:
-                continue
-            if not expanded:
-                stack.append((node, True))
-                stack.extend((p, False) for p in node.parents if id(p) not in memo)
-                continue
-            new = _new_value(Value)
-            new.data, new.grad, new.label, new.op = node.data, node.grad, node.label, node.op
-            new.parents = tuple(memo[id(p)] for p in node.parents)
-            new._acc = None
-            memo[id(node)] = new
+        for node in graph.sweep_order(self):
+            if id(node) not in memo:
+                new = _fill(
+                    _new_value(Value), node._data, node.op, None, None, node.label, node.grad
+                )
+                new._a, new._b = _slots(
+                    tuple(memo[id(x)] if type(x) is Value else x for x in _stored(node))
+                )
+                memo[id(node)] = new
         copied: Value = memo[id(self)]
         return copied
 
 
+class Constant(Value):
+    """A number operand shown as a leaf Value (by ``parents``): it never gets a gradient.
+
+    The sweep passes a Constant by exactly as it passes the float it stands for, so
+    its ``grad`` stays 0.0. Used as an operand again, it is a constant there too.
+    """
+
+    __slots__ = ()
+
+
 def _finite_float(x: object, label: object) -> float:
     """``x`` as a finite float, or a TypeError/ValueError naming it (and its label)."""
-    if type(x) is float and x - x == 0.0:  # the common case: a finite float
+    if type(x) is float and is_finite(x):  # the common case
         return x
     return check_real("Value", "data", x, label=label)
 
@@ -391,12 +421,12 @@ def _operand(x: object, op: str, owner: Value | None = None) -> Value | float | 
     """
     if isinstance(x, Value):
         return x
-    if type(x) is float and x - x == 0.0:
+    if type(x) is float and is_finite(x):
         return x
     if is_real(x):
         other = f" (the other operand is {_describe(owner)})" if owner is not None else ""
         try:
-            return Value(x).data  # type: ignore[arg-type]  # a real number, checked above
+            return _finite_float(x, "")
         except ValueError:
             raise ValueError(
                 f"{op}: operand must be a finite number, got {show(x)}{other}"
@@ -417,26 +447,28 @@ def _binary(
     ``other`` kept as a constant float; None for a foreign type that may know better (the
     operator method then returns NotImplemented)."""
     if isinstance(other, Value):  # the hot path: two Values
-        od = other.data
-    elif type(other) is float and other - other == 0.0:  # the next: a finite float
+        od = other._data
+    elif type(other) is float and is_finite(other):  # the next: a finite float
         od = other
     else:
         maybe = _operand(other, name, value)
         if maybe is None:
             return None
         other = maybe
-        od = _data(maybe)
+        od = data_of(maybe)
     if reflected:
-        return _apply(op, (other, value), (od, value.data))
-    return _apply(op, (value, other), (value.data, od))
+        return _apply(op, (other, value), (od, value._data))
+    return _apply(op, (value, other), (value._data, od))
 
 
-def _constant(x: float) -> Value:
-    """A constant leaf holding ``x`` (already a finite float)."""
-    leaf = _new_value(Value)
-    leaf.data, leaf.grad, leaf.label, leaf.op = x, 0.0, "", NO_OP
-    leaf._a = leaf._b = leaf._acc = None
-    return leaf
+def _constant(x: float) -> Constant:
+    """The Constant leaf holding ``x`` (already a finite float)."""
+    return _fill(_new_value(Constant), x, NO_OP, None, None)
+
+
+def _stored(node: Value) -> tuple[Value | float, ...]:
+    """``node``'s inputs as a new node would store them: each constant as its float."""
+    return tuple(x._data if type(x) is Constant else x for x in inputs_of(node))
 
 
 def _slots(inputs: tuple[Value | float, ...]) -> tuple[Any, Any]:
@@ -447,10 +479,6 @@ def _slots(inputs: tuple[Value | float, ...]) -> tuple[Any, Any]:
     if n == 1:
         return inputs[0], None
     return (inputs or None), None
-
-
-def _data(x: Value | float) -> float:
-    return x if type(x) is float else x.data  # type: ignore[union-attr]
 
 
 def _sequence(xs: object, op: str, name: str) -> tuple[object, ...]:
@@ -468,7 +496,7 @@ def _values_tuple(xs: Iterable[object], op: str) -> tuple[Value | float, ...]:
         return xs  # type: ignore[return-value]  # every item is a Value
     values: list[Value | float] = []
     for i, x in enumerate(xs):
-        if type(x) is float and x - x == 0.0:  # a finite float: a constant, no checks
+        if type(x) is float and is_finite(x):  # a finite float: a constant, no checks
             values.append(x)
         elif isinstance(x, Value):
             values.append(x)
@@ -479,16 +507,16 @@ def _values_tuple(xs: Iterable[object], op: str) -> tuple[Value | float, ...]:
     return tuple(values)
 
 
-def _data_of(x: object) -> float:
+def _compared(x: object) -> float:
     if isinstance(x, Value):
-        return x.data
+        return x._data
     if is_real(x):
         return x  # type: ignore[return-value]  # float vs int compares exactly, any size
     raise TypeError(f"compare: a Value can be compared with a Value or a number, got {show(x)}")
 
 
 def _describe(v: Value) -> str:
-    return f"{v.label} = {v.data!r}" if v.label else repr(v.data)
+    return f"{v.label} = {v._data!r}" if v.label else repr(v._data)
 
 
 def apply_op(op: Op, *args: Value | Number) -> Value:
@@ -508,7 +536,7 @@ def apply_op(op: Op, *args: Value | Number) -> Value:
                 f"pass a number, not a Value ({args[i]!r})"
             )
     parents = _values_tuple(args, str(op))
-    return _apply(op, parents, [_data(p) for p in parents])
+    return _apply(op, parents, [data_of(p) for p in parents])
 
 
 def _apply(op: Op, parents: tuple[Value | float, ...], xs: Sequence[float]) -> Value:
@@ -527,23 +555,36 @@ def _apply(op: Op, parents: tuple[Value | float, ...], xs: Sequence[float]) -> V
         data = math.inf
     if type(data) is not float:  # the built-in ops always return floats
         raise TypeError(f"{op}: forward must return a float, got {show(data)}")
-    if data - data != 0.0:  # inf or nan: the only numbers for which x - x != 0
+    if data - data != 0.0:  # not is_finite(data), inline: the hottest test of a step
         raise OverflowError(f"{op}: the result is not finite ({data!r}); got {_operands(parents)}")
+    # The slots are filled here as in _fill, inline: this is the hottest code of a step.
     out = _new_value(Value)
-    out.data = data
+    out._data = data
     out.grad = 0.0
     out.label = ""
-    out._acc = None
-    if not grad_mode.enabled:
+    out._received = None
+    if not grad_mode.enabled:  # inside no_grad: a leaf
         out.op = NO_OP
         out._a = out._b = None
-    elif len(parents) == 2:  # most nodes: no call to _slots
+    elif len(parents) == 2:  # most nodes
         out.op = op
         out._a, out._b = parents
     else:
         out.op = op
         out._a, out._b = _slots(parents)
     return out
+
+
+def _fill(node: V, data: float, op: Op, a: Any, b: Any, label: str = "", grad: float = 0.0) -> V:
+    """Fill every slot of ``node``: the one place a node is built (see ``Value.__slots__``)."""
+    node._data = data
+    node.grad = grad
+    node.label = label
+    node.op = op
+    node._a = a
+    node._b = b
+    node._received = None
+    return node
 
 
 _new_value = object.__new__
@@ -563,7 +604,9 @@ class _Release:
         self.ids = ids
 
     def __reduce__(self) -> tuple[Any, tuple[()]]:
-        _pickling.__dict__.setdefault("pending", set()).difference_update(self.ids)
+        pending = _pickling.__dict__.setdefault("pending", {})
+        for i in self.ids:
+            pending.pop(i, None)
         return (type(None), ())
 
 

@@ -96,10 +96,14 @@ def init_weights(seed: int) -> list[list[list[float]]]:
 
 
 class EngineMLP:
-    """The benchmark MLP on autograd_engine Values (fused dot, or micrograd's binary graph)."""
+    """The benchmark MLP on autograd_engine Values (fused dot, or micrograd's binary graph).
 
-    def __init__(self, weights: list[list[list[float]]], fused: bool) -> None:
-        self.layers = [[[Value(w) for w in neuron] for neuron in layer] for layer in weights]
+    ``V`` is the engine's Value class: ours, or a baseline's (``--baseline``).
+    """
+
+    def __init__(self, weights: list[list[list[float]]], fused: bool, V=Value) -> None:
+        self.V = V
+        self.layers = [[[V(w) for w in neuron] for neuron in layer] for layer in weights]
         self.fused = fused
 
     def parameters(self) -> list[Value]:
@@ -112,7 +116,7 @@ class EngineMLP:
             for neuron in layer:
                 w, b = neuron[:-1], neuron[-1]
                 if self.fused:
-                    act = Value.dot(w, x) + b
+                    act = self.V.dot(w, x) + b
                 else:
                     act = sum((wi * xi for wi, xi in zip(w, x)), b)
                 out.append(act if i == last else act.relu())
@@ -121,12 +125,13 @@ class EngineMLP:
 
 
 def engine_step(model: EngineMLP, X, y, lr: float) -> tuple[float, list[float]]:
-    scores = [model([Value(a), Value(b)]) for a, b in X]
+    V = model.V
+    scores = [model([V(a), V(b)]) for a, b in X]
     losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
     params = model.parameters()
     if model.fused:
-        data_loss = Value.sum(losses) * (1.0 / len(losses))
-        reg_loss = 1e-4 * Value.sum([p * p for p in params])
+        data_loss = V.sum(losses) * (1.0 / len(losses))
+        reg_loss = 1e-4 * V.sum([p * p for p in params])
     else:
         data_loss = sum(losses) * (1.0 / len(losses))
         reg_loss = 1e-4 * sum(p * p for p in params)
@@ -243,6 +248,181 @@ def floats_step(weights, X, y, lr: float) -> tuple[float, list[float]]:
     return total + 1e-4 * reg, flat
 
 
+# -- code written the way learners write it: a character-level GPT on scalar Values ------
+
+
+class SlotsValue:
+    """The 30-line engine of the popular 200-line GPT scripts: local derivatives stored at build."""
+
+    __slots__ = ("data", "grad", "_children", "_local_grads")
+
+    def __init__(self, data, children=(), local_grads=()):
+        self.data, self.grad = data, 0
+        self._children, self._local_grads = children, local_grads
+
+    def __add__(self, other):
+        other = other if isinstance(other, SlotsValue) else SlotsValue(other)
+        return SlotsValue(self.data + other.data, (self, other), (1, 1))
+
+    def __mul__(self, other):
+        other = other if isinstance(other, SlotsValue) else SlotsValue(other)
+        return SlotsValue(self.data * other.data, (self, other), (other.data, self.data))
+
+    def __pow__(self, k):
+        return SlotsValue(self.data**k, (self,), (k * self.data ** (k - 1),))
+
+    def log(self):
+        return SlotsValue(math.log(self.data), (self,), (1 / self.data,))
+
+    def exp(self):
+        return SlotsValue(math.exp(self.data), (self,), (math.exp(self.data),))
+
+    def relu(self):
+        return SlotsValue(max(0, self.data), (self,), (float(self.data > 0),))
+
+    def __neg__(self):
+        return self * -1
+
+    def __radd__(self, other):
+        return self + other
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __rsub__(self, other):
+        return other + (-self)
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __truediv__(self, other):
+        return self * other**-1
+
+    def __rtruediv__(self, other):
+        return other * self**-1
+
+    def backward(self):
+        topo, visited = [], set()
+
+        def build_topo(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._children:
+                    build_topo(child)
+                topo.append(v)
+
+        build_topo(self)
+        self.grad = 1
+        for v in reversed(topo):
+            for child, local_grad in zip(v._children, v._local_grads):
+                child.grad += local_grad * v.grad
+
+
+VOCAB, N_EMBD, N_HEAD, BLOCK = 27, 16, 4, 8
+HEAD_DIM = N_EMBD // N_HEAD
+
+
+def gpt_params(V, seed: int = 0) -> dict[str, list[list]]:
+    """The weights of a one-layer character-level GPT, as matrices of ``V``."""
+    rng = random.Random(seed)
+
+    def matrix(nout: int, nin: int) -> list[list]:
+        return [[V(rng.gauss(0, 0.08)) for _ in range(nin)] for _ in range(nout)]
+
+    shapes = {
+        "wte": (VOCAB, N_EMBD),
+        "wpe": (BLOCK, N_EMBD),
+        "wq": (N_EMBD, N_EMBD),
+        "wk": (N_EMBD, N_EMBD),
+        "wv": (N_EMBD, N_EMBD),
+        "wo": (N_EMBD, N_EMBD),
+        "fc1": (4 * N_EMBD, N_EMBD),
+        "fc2": (N_EMBD, 4 * N_EMBD),
+        "lm_head": (VOCAB, N_EMBD),
+    }
+    return {name: matrix(*shape) for name, shape in shapes.items()}
+
+
+def linear(x, w):
+    return [sum(wi * xi for wi, xi in zip(wo, x)) for wo in w]
+
+
+def softmax(logits):
+    m = max(v.data for v in logits)
+    exps = [(v - m).exp() for v in logits]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def rmsnorm(x):
+    ms = sum(xi * xi for xi in x) / len(x)
+    scale = (ms + 1e-5) ** -0.5
+    return [xi * scale for xi in x]
+
+
+def gpt(token: int, pos: int, keys: list, values: list, p: dict) -> list:
+    """Logits for the next character, as the 200-line scripts write it: scalars throughout."""
+    x = rmsnorm([t + q for t, q in zip(p["wte"][token], p["wpe"][pos])])
+    x_res = x
+    x = rmsnorm(x)
+    q, k, v = linear(x, p["wq"]), linear(x, p["wk"]), linear(x, p["wv"])
+    keys.append(k)
+    values.append(v)
+    heads = []
+    for h in range(N_HEAD):
+        hs = h * HEAD_DIM
+        q_h = q[hs : hs + HEAD_DIM]
+        k_h = [ki[hs : hs + HEAD_DIM] for ki in keys]
+        v_h = [vi[hs : hs + HEAD_DIM] for vi in values]
+        logits = [sum(q_h[j] * k_t[j] for j in range(HEAD_DIM)) / HEAD_DIM**0.5 for k_t in k_h]
+        weights = softmax(logits)
+        heads.extend(sum(weights[t] * v_h[t][j] for t in range(len(v_h))) for j in range(HEAD_DIM))
+    x = [a + b for a, b in zip(linear(heads, p["wo"]), x_res)]
+    x_res = x
+    hidden = [h.relu() for h in linear(rmsnorm(x), p["fc1"])]
+    x = [a + b for a, b in zip(linear(hidden, p["fc2"]), x_res)]
+    return linear(x, p["lm_head"])
+
+
+def gpt_step(p: dict, doc: list[int]) -> float:
+    """Mean next-character loss of one document, built and backpropagated; grads zeroed."""
+    keys, values, losses = [], [], []
+    n = min(BLOCK, len(doc) - 1)
+    for pos in range(n):
+        probs = softmax(gpt(doc[pos], pos, keys, values, p))
+        losses.append(-probs[doc[pos + 1]].log())
+    loss = (1 / n) * sum(losses)
+    loss.backward()
+    for matrix in p.values():
+        for row in matrix:
+            for w in row:
+                w.grad = 0.0
+    return loss.data
+
+
+def bench_learner(repeats: int, engines: dict[str, type]) -> None:
+    doc = [0, 5, 13, 13, 1, 0, 8, 1, 0]  # ".emma.ha." as indices, BOS = 0
+    params = {name: gpt_params(V) for name, V in engines.items()}
+    losses = {name: gpt_step(params[name], doc) for name in engines}
+    first = next(iter(losses.values()))
+    assert all(close(v, first) for v in losses.values()), losses
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 100_000))  # SlotsValue sorts its graph recursively
+    try:
+        runs = {name: partial(gpt_step, params[name], doc) for name in engines}
+        times = timed_rounds(runs, repeats)
+    finally:
+        sys.setrecursionlimit(limit)
+    print(
+        f"code as learners write it: one step (build + backward) of a 1-layer char GPT on "
+        f"scalar Values ({len(doc) - 1} positions, n_embd {N_EMBD}, {N_HEAD} heads; "
+        f"+ * ** exp log relu and sum over generators; loss {first:.6f} in every engine):"
+    )
+    base = times["30-line __slots__ Value"]
+    for name, t in times.items():
+        print(f"  {name:28s} {t * 1e3:8.2f} ms  {base / t:5.2f}x the 30-line Value's speed")
+
+
 # -- measurement -----------------------------------------------------------------
 
 
@@ -272,6 +452,26 @@ def close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
 
+def load_baseline(path: str) -> type:
+    """Another copy of the engine (an older commit's ``autograd_engine`` folder, say),
+    imported under the name ``baseline_engine`` so that both run in this process."""
+    import importlib
+    import shutil
+    import tempfile
+
+    copy = Path(tempfile.mkdtemp()) / "baseline_engine"
+    shutil.copytree(path, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    for f in copy.glob("*.py"):
+        f.write_text(f.read_text().replace("autograd_engine", "baseline_engine"))
+    sys.path.insert(0, str(copy.parent))
+    baseline = importlib.import_module("baseline_engine")
+    gc.freeze()
+    return baseline.Value
+
+
+BASELINE = None  # the baseline engine's Value class, set by --baseline
+
+
 def bench_step(repeats: int) -> None:
     X, y = two_moons(100, 0.1, seed=1)
     weights = init_weights(seed=0)
@@ -282,6 +482,11 @@ def bench_step(repeats: int) -> None:
         "engine, own network (dot)": lambda: engine_step(fused, X, y, lr),
         "engine, + * relu only": lambda: engine_step(binary, X, y, lr),
     }
+    if BASELINE is not None:
+        b_fused = EngineMLP(weights, fused=True, V=BASELINE)
+        b_binary = EngineMLP(weights, fused=False, V=BASELINE)
+        runs["baseline, own network (dot)"] = lambda: engine_step(b_fused, X, y, lr)
+        runs["baseline, + * relu only"] = lambda: engine_step(b_binary, X, y, lr)
     if MValue is not None:
         mg = micrograd_model(weights)
         runs["micrograd 0.1.0"] = lambda: micrograd_step(mg, X, y, lr)
@@ -312,6 +517,10 @@ def bench_step(repeats: int) -> None:
         for name, t in times.items():
             vs_mg = f"{base / t:6.1f}x micrograd's speed" if base else ""
             print(f"  {name:28s} {t * 1e3:8.2f} ms  {t / floor:5.1f}x the float floor  {vs_mg}")
+        for kind in ("own network (dot)", "+ * relu only"):
+            if f"baseline, {kind}" in times:
+                ratio = times[f"baseline, {kind}"] / times[f"engine, {kind}"]
+                print(f"  {kind}: engine {ratio:5.3f}x the baseline's speed")
 
 
 # -- graphs for backward and memory ----------------------------------------------
@@ -389,6 +598,8 @@ def bench_backward(repeats: int, n_wide: int = 1 << 15, steps: int = 20_000) -> 
         gc.collect()
         # ... then each is timed with only its own graph alive, as a user's process holds it.
         engines = {"engine": (Value, Value.backward)}
+        if BASELINE is not None:
+            engines["baseline"] = (BASELINE, BASELINE.backward)
         if MValue is not None:
             engines["micrograd"] = (MValue, micrograd_backward)
         times: dict[str, list[float]] = {k: [] for k in engines}
@@ -398,12 +609,14 @@ def bench_backward(repeats: int, n_wide: int = 1 << 15, steps: int = 20_000) -> 
         med = {k: statistics.median(ts) for k, ts in times.items()}
         shown = "   ".join(f"{k} {t / nodes * 1e6:6.3f} us" for k, t in med.items())
         ratio = f"ours {med['micrograd'] / med['engine']:4.2f}x micrograd's speed" if MValue else ""
+        if BASELINE is not None:
+            ratio += f"; {med['baseline'] / med['engine']:5.3f}x the baseline's"
         print(f"  {name:38s} {nodes:>7,} nodes   {shown}   {ratio}")
 
 
 def bench_memory(steps: int = 100_000) -> None:
     print("memory of the chain y = y*1.0001 + 0.0001 (tracemalloc, constants included):")
-    for name, cls in (("engine", Value), ("micrograd", MValue)):
+    for name, cls in (("engine", Value), ("baseline", BASELINE), ("micrograd", MValue)):
         if cls is None:
             continue
         gc.collect()
@@ -454,14 +667,30 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per variant per round")
     parser.add_argument("--big", action="store_true", help="also differentiate a 10M-node chain")
     parser.add_argument("--profile", action="store_true", help="print cProfile tables only")
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="another autograd_engine folder (e.g. of an older commit) to time side by side",
+    )
+    parser.add_argument("--learner", action="store_true", help="only the learner-code section")
     args = parser.parse_args()
     if args.profile:
         profile()
         return
+    global BASELINE
+    if args.baseline:
+        BASELINE = load_baseline(args.baseline)
     print(f"Python {sys.version.split()[0]}, gc.freeze() after imports, cyclic collector on")
+    engines: dict[str, type] = {"engine": Value, "30-line __slots__ Value": SlotsValue}
+    if BASELINE is not None:
+        engines["baseline"] = BASELINE
+    if args.learner:
+        bench_learner(args.repeats, engines)
+        return
     bench_step(args.repeats)
     bench_backward(args.repeats)
     bench_memory()
+    bench_learner(args.repeats, engines)
     bench_big_chain([1_000_000, 10_000_000] if args.big else [1_000_000])
 
 

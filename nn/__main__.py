@@ -104,7 +104,7 @@ def plot_decision_boundary(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the demo; returns the exit status (0).
+    """Run the demo; returns the exit status (0; 130 if stopped by Ctrl-C).
 
     Every flag is checked, and the ``--out`` folder created and probed, before any training:
     a bad one is a usage error naming the flag (exit status 2, no traceback).
@@ -148,17 +148,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.lr}; batch size {args.batch_size}; {args.epochs} epochs"
     )
     start = time.perf_counter()
-    history = fit(
-        model,
-        X,
-        y,
-        binary_cross_entropy,
-        optimizer,
-        args.epochs,
-        batch_size=args.batch_size,
-        progress=not args.no_progress,
-        seed=args.seed,
-    )
+    try:
+        history = fit(
+            model,
+            X,
+            y,
+            binary_cross_entropy,
+            optimizer,
+            args.epochs,
+            batch_size=args.batch_size,
+            progress=not args.no_progress,
+            seed=args.seed,
+        )
+    except KeyboardInterrupt as error:  # Ctrl-C: where it stopped, no traceback, status 130
+        where = "; ".join(getattr(error, "__notes__", [])) or "fit: stopped"
+        print(f"\ninterrupted by Ctrl-C ({where}); no plots were written", file=sys.stderr)
+        return 130
     seconds = time.perf_counter() - start
     loss, accuracy = evaluate(model, X, y, binary_cross_entropy)
     print(f"trained in {seconds:.1f} s")

@@ -23,6 +23,7 @@ from autograd_engine import Value
 from autograd_engine.compiler import runtime_constant
 from autograd_engine.files import write_atomic
 from autograd_engine.validation import (
+    array_as_list,
     check_choice,
     check_instance,
     check_int,
@@ -66,7 +67,9 @@ def _check_layer_size(owner: str, nin: int, nout: int) -> None:
         )
 
 
-def _check_inputs(owner: str, x: object, nin: int) -> None:
+def _check_inputs(owner: str, x: object, nin: int) -> Sequence[Any]:
+    """``x`` (a list, tuple or numpy array of ``nin`` numbers or Values) as a sequence."""
+    x = array_as_list(x)
     if not isinstance(x, Sequence) or isinstance(x, str):
         raise TypeError(
             f"{owner}: expected a list of {nin} inputs (numbers or Values), got {show(x)}"
@@ -75,9 +78,9 @@ def _check_inputs(owner: str, x: object, nin: int) -> None:
         raise ValueError(f"{owner}: expected {nin} inputs, got {len(x)}")
     types = set(map(type, x))
     if types <= {Value}:  # Values are always finite: nothing to check
-        return
+        return x
     if types <= {Value, float} and all(v - v == 0.0 for v in x if type(v) is float):
-        return  # finite floats and Values: the common case, checked cheaply
+        return x  # finite floats and Values: the common case, checked cheaply
     for i, v in enumerate(x):
         if not isinstance(v, Value):
             if not is_real(v):
@@ -85,6 +88,7 @@ def _check_inputs(owner: str, x: object, nin: int) -> None:
                     f"{owner}: input x[{i}] must be a Value or a real number, got {show(v)}"
                 )
             check_real(owner, f"input x[{i}]", v)
+    return x
 
 
 def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
@@ -377,7 +381,7 @@ class Neuron(Module):
         The nodes are labelled ``{prefix}.dot`` (w . x), ``{prefix}.z`` (+ b) and
         ``{prefix}.out`` (the activation; for "linear" z is the output and is so named).
         """
-        _check_inputs("Neuron", x, self.nin)
+        x = _check_inputs("Neuron", x, self.nin)
         dot_label, z_label, out_label = self._labels
         d = Value.dot(self.w, x)
         d.label = dot_label
@@ -426,7 +430,7 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         """[neuron(x) for each neuron]: a list even when ``nout == 1``."""
-        _check_inputs("Layer", x, self.nin)
+        x = _check_inputs("Layer", x, self.nin)
         return [n(x) for n in self.neurons]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -509,7 +513,7 @@ class MLP(Module):
         In training mode with ``dropout > 0``, hidden activations go through dropout
         first (see the class docstring).
         """
-        _check_inputs("MLP", x, self.nin)
+        x = _check_inputs("MLP", x, self.nin)
         last = len(self.layers) - 1
         drop = self.training and self.dropout > 0.0
         h, out = x, []

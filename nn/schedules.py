@@ -142,7 +142,7 @@ class LRScheduler:
         """
         owner = f"{type(self).__name__}.load_state_dict"
         check_mapping(owner, "state_dict", state_dict)
-        current = self.state_dict()
+        current = LRScheduler.state_dict(self)  # as stored (a float may be inf)
         check_keys(owner, "state_dict", state_dict, sorted(current))
         checked = {
             key: _same_kind(owner, f"state_dict[{key!r}]", state_dict[key], current[key])
@@ -297,6 +297,29 @@ class ReduceLROnPlateau(LRScheduler):
         check_choice(owner, "state_dict['threshold_mode']", state["threshold_mode"], ("rel", "abs"))
         for key in ("patience", "cooldown", "cooldown_counter", "num_bad_epochs"):
             check_int(owner, f"state_dict[{key!r}]", state[key], min=0)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Every attribute except the optimizer, as strict JSON takes it.
+
+        ``best`` (before any metric) and ``mode_worse`` are infinite, which JSON has no
+        number for: they are given as None, which ``load_state_dict`` reads back as
+        ``inf`` (``-inf`` for ``mode="max"``).
+        """
+        state = super().state_dict()
+        for key in ("best", "mode_worse"):
+            if not math.isfinite(state[key]):
+                state[key] = None
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore attributes saved by ``state_dict()`` (None for an infinite ``best``)."""
+        if isinstance(state_dict, dict) and state_dict.get("mode") in ("min", "max"):
+            worse = math.inf if state_dict["mode"] == "min" else -math.inf
+            state_dict = {
+                k: worse if k in ("best", "mode_worse") and v is None else v
+                for k, v in state_dict.items()
+            }
+        super().load_state_dict(state_dict)
 
     def _reset(self) -> None:
         self.best = self.mode_worse

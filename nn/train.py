@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from autograd_engine import Value, no_grad
-from autograd_engine.validation import check_bool, raise_as, seeded, show
+from autograd_engine.validation import array_as_list, check_bool, raise_as, seeded, show
 from nn.compiled_fit import CompiledTrainer
 from nn.constraints import check_max_norm, max_norm_
 from nn.data import minibatches
@@ -96,6 +96,7 @@ def evaluate(
     ``Module``) is evaluated in evaluation mode, so dropout is off, and left in the
     mode it was in.
     """
+    X, y = array_as_list(X), array_as_list(y)
     _check_data(X, y, "evaluate")
     with _mode(model, training=False), no_grad():
         preds = [model(x) for x in X]
@@ -202,6 +203,7 @@ def fit(
     no graph): bad input raises there, naming the argument or example, and no
     parameter moves.
     """
+    X, y = array_as_list(X), array_as_list(y)  # a numpy array as lists of numbers
     n = _check_data(X, y, "fit")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
@@ -259,15 +261,21 @@ def fit(
             total, correct, counted = 0.0, 0, 0
             for batch in minibatches(n, batch_size, rng):
                 optimizer.zero_grad()
-                targets = [y[i] for i in batch]
-                if trainer is not None:  # the model compiled: the same gradients, bit for bit
-                    preds, value = trainer.step([X[i] for i in batch], targets)
-                else:
-                    preds = [model(X[i]) for i in batch]
-                    value = loss(preds, targets)
-                    objective = value if penalty is None else value + penalty()
-                    objective.backward()
-                optimizer.step()
+                try:
+                    targets = [y[i] for i in batch]
+                    if trainer is not None:  # the model compiled: the same gradients, bit for bit
+                        preds, value = trainer.step([X[i] for i in batch], targets)
+                    else:
+                        preds = [model(X[i]) for i in batch]
+                        value = loss(preds, targets)
+                        objective = value if penalty is None else value + penalty()
+                        objective.backward()
+                    optimizer.step()
+                except (OverflowError, FloatingPointError) as error:  # numbers beyond floats
+                    raise_as(error, _diverging(epoch, lr, str(error)))
+                except KeyboardInterrupt as error:  # Ctrl-C: say where training stood
+                    error.add_note(f"fit: stopped during epoch {epoch + 1} of {epochs}")
+                    raise
                 if max_norm is not None:
                     max_norm_(model, max_norm)
                 total += value.data * len(batch)
@@ -277,6 +285,11 @@ def fit(
                         correct += ok
                         counted += 1
             epoch_loss = total / n
+            first = history["loss"][0] if history["loss"] else epoch_loss
+            if not math.isfinite(epoch_loss) or (first > 0.0 and epoch_loss > 1e6 * first):
+                raise FloatingPointError(
+                    _diverging(epoch, lr, f"the loss grew from {first:.4g} to {epoch_loss:.4g}")
+                )
             accuracy = correct / counted if counted else None
             history["loss"].append(epoch_loss)
             history["accuracy"].append(accuracy)
@@ -315,6 +328,15 @@ def fit(
     return history
 
 
+def _diverging(epoch: int, lr: float | None, what: str) -> str:
+    """The message for a run that diverges: what happened, where, and the likely cause."""
+    rate = f" (lr={lr!r})" if lr is not None else ""
+    return (
+        f"fit: training diverged at epoch {epoch} ({what}); the usual cause is a learning "
+        f"rate that is too large{rate}: try a smaller one"
+    )
+
+
 def _check_validation(
     validation: object, X: Sequence[Any], y: Sequence[Any]
 ) -> tuple[Sequence[Any] | None, Sequence[Any] | None]:
@@ -329,7 +351,7 @@ def _check_validation(
         raise TypeError(
             f"fit: validation must be a pair (X_val, y_val), got {type(validation).__name__}"
         )
-    X_val, y_val = validation
+    X_val, y_val = (array_as_list(data) for data in validation)
     for name, data in (("X_val", X_val), ("y_val", y_val)):
         if isinstance(data, (str, bytes)) or not isinstance(data, Sequence):
             raise TypeError(f"fit: validation {name} must be a list, got {type(data).__name__}")
