@@ -531,7 +531,13 @@ def _formula(node: Value, xs: list[str]) -> str:
         if n > 2:
             return f"dot([{xs[0]}, ..., {xs[n - 1]}], [{xs[n]}, ..., {xs[-1]}])"
         return f"dot([{', '.join(xs[:n])}], [{', '.join(xs[n:])}])"
-    return f"{op}({', '.join(xs)})"
+    return f"{_shown(op)}({', '.join(xs)})"
+
+
+def _shown(op: Op) -> str:
+    """The op's name as a comment may hold it: a line break or other control character
+    escaped (a custom op's name is any str; it must not end the comment and become code)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in op)
 
 
 def _tuple(names: list[str]) -> str:
@@ -861,10 +867,10 @@ def _forward_line(node: Value, name: str, xs: list[str], ns: dict[str, Any], k: 
 
         template = _remember(("forward", id(op), pattern), work)
         if template is not None:
-            return [*lines, f"    {name} = {_fill(template, xs)}  # {op}"]
+            return [*lines, f"    {name} = {_fill(template, xs)}  # {_shown(op)}"]
     call = _bind(ns, str(op), op.forward)
     note = "" if _is_row(op) else ": its own forward"
-    return [*lines, f"    {name} = {call}({args})  # {op}{note}"]
+    return [*lines, f"    {name} = {call}({args})  # {_shown(op)}{note}"]
 
 
 def _diverged(what: str) -> None:
@@ -911,7 +917,7 @@ def _vjp_terms(
     vjp = _bind(ns, f"{op}_vjp", op.vjp)
     t = f"_t{k}"
     note = "" if _is_row(op) else ": its own vjp"
-    pre = [f"    {t} = {vjp}({g}, {out}, {', '.join(xs)})  # {op}{note}"]
+    pre = [f"    {t} = {vjp}({g}, {out}, {', '.join(xs)})  # {_shown(op)}{note}"]
     return [f"{t}[{i}]" if w else None for i, w in enumerate(wanted)], pre
 
 

@@ -321,6 +321,24 @@ def test_a_custom_op_compiles_through_its_own_forward_and_vjp():
     assert same(got, engine(lambda x: fn(Value(x)), [w], -2.0))
 
 
+def test_a_custom_op_name_with_a_line_break_stays_inside_its_comment():
+    # An op's name is any str; written raw into a comment, a line break would end the
+    # comment and run the rest of the name as code of the step.
+    ran = []
+    hostile = Op("sq\n    _ran.append(1)#", lambda a: a * a, lambda g, out, a: (g * 2.0 * a,))
+    w = Value(1.5, label="w")
+
+    def fn(x):
+        return hostile(w * x)
+
+    step = compiled(fn, [w], 2.0)
+    step._kernel.namespace["_ran"] = ran  # what the injected line would call
+    got = run_compiled(step, [w], 2.0)
+    assert ran == []
+    assert "sq\\n" in step.source  # the name is shown, escaped
+    assert same(got, engine(lambda x: fn(Value(x)), [w], 2.0))
+
+
 # -- refusals and bad input ----------------------------------------------------------------
 
 
