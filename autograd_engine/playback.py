@@ -632,7 +632,12 @@ def _network_player(
                 f"player: expand={expand!r} is not a neuron of this network "
                 f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''})"
             )
-        main["open"] = f"c{names.index(expand)}e{min(chosen)}"
+        if not chosen:
+            raise ValueError(
+                f"player: expand={expand!r} opens a neuron's operations on an example, but "
+                "examples=[] embeds none; pass examples=[e] for the example to open"
+            )
+        main["open"] = f"c{names.index(expand)}e{chosen[0]}"  # the first of examples
     if title is None:
         title = f"Backpropagation through {net.loss}"
     return Player(title, network=main, ops_levels=levels)
