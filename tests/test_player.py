@@ -564,6 +564,20 @@ def test_expand_opens_on_the_first_of_examples_and_needs_one(browser, tmp_path):
         player(loss, examples=[], expand="L0.n1")
 
 
+@needs_dot
+def test_only_a_neuron_says_it_passes_back_sums_over_the_examples():
+    """An example's term of the loss passes back its own example's gradient: the
+    explanation must not call it a sum over the examples (a neuron's arrows are)."""
+    loss, model = batch_loss(n_points=3, sizes=(2, 1))
+    texts = [s["explain"] for s in player(loss)._network["steps"] if s["phase"] == "backward"]
+    examples = [t for t in texts if t.startswith("backward: example ")]
+    neurons = [t for t in texts if t.startswith("backward: L")]
+    assert len(examples) == 3 and len(neurons) == 3
+    assert not any("summed over the examples" in t for t in examples)
+    assert all("passes back:\nto L1.n0: " in t for t in examples)
+    assert all("passes back, summed over the examples:" in t for t in neurons[:1])
+
+
 def test_without_any_layout_program_the_player_says_how_to_install_one(tmp_path, monkeypatch):
     """With no `dot` on PATH and the graphviz-pure fallback ruled out, player() raises
     RuntimeError with the install hint (pip first, then the system packages)."""
