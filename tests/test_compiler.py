@@ -224,6 +224,19 @@ def test_guard_fires_on_a_data_dependent_constant():
         compiled(fn, [w], 2.0)
 
 
+def test_guard_fires_on_a_constant_read_from_a_parameter():
+    """The step reads the parameters afresh at each call: a number fn takes from a
+    parameter's .data would be baked in and go stale once an optimizer moves it."""
+    w = Value(0.5, label="w")
+
+    def fn(x):
+        return w * x * (1.0 / abs(w.data))  # w / |w| with |w| read as a number
+
+    with pytest.raises(GuardError, match=r"the constant 2\.0\).*a parameter's \.data"):
+        compiled(fn, [w], 2.0)
+    assert w.data == 0.5 and w.grad == 0.0  # the second trace's move of w is undone
+
+
 def test_runtime_constant_is_recomputed_every_call():
     w = Value(1.5, label="w")
 
