@@ -15,8 +15,9 @@ The graph is read only through the public API (``topological_order``, ``.parents
 What the compiler assumes, and checks:
 
 - the graph does not depend on the data through Python control flow. ``compiled`` traces
-  ``fn`` a second time on other inputs and raises ``GuardError`` naming the first node
-  that differs, if the structure or a baked-in constant changed;
+  ``fn`` a second time on other inputs (the parameters moved too, then restored) and
+  raises ``GuardError`` naming the first node that differs, if the structure or a
+  baked-in constant changed;
 - a leaf that is neither a parameter nor an input is a constant, baked into the code;
 - a number that the graph needs but that is drawn or computed from the data inside ``fn``
   (a dropout mask, cross-entropy's max logit) is declared with ``runtime_constant``: the
@@ -265,8 +266,9 @@ def _compare(first: _Trace, second: _Trace) -> None:
             )
         if x != y:
             why = (
-                "a constant baked into the graph changed with the data (compute it with "
-                "runtime_constant, or pass it as an input)"
+                "a constant baked into the graph changed with the data (a number read "
+                "from an input's or a parameter's .data: compute it with runtime_constant, "
+                "or pass it as an input)"
                 if x[0] == y[0] == "constant"
                 else "the graph's structure changed with the data (Python control flow on "
                 ".data, a comparison of Values, a branch)"
@@ -531,7 +533,13 @@ def _formula(node: Value, xs: list[str]) -> str:
         if n > 2:
             return f"dot([{xs[0]}, ..., {xs[n - 1]}], [{xs[n]}, ..., {xs[-1]}])"
         return f"dot([{', '.join(xs[:n])}], [{', '.join(xs[n:])}])"
-    return f"{op}({', '.join(xs)})"
+    return f"{_shown(op)}({', '.join(xs)})"
+
+
+def _shown(op: Op) -> str:
+    """The op's name as a comment may hold it: a line break or other control character
+    escaped (a custom op's name is any str; it must not end the comment and become code)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in op)
 
 
 def _tuple(names: list[str]) -> str:
@@ -861,10 +869,10 @@ def _forward_line(node: Value, name: str, xs: list[str], ns: dict[str, Any], k: 
 
         template = _remember(("forward", id(op), pattern), work)
         if template is not None:
-            return [*lines, f"    {name} = {_fill(template, xs)}  # {op}"]
+            return [*lines, f"    {name} = {_fill(template, xs)}  # {_shown(op)}"]
     call = _bind(ns, str(op), op.forward)
     note = "" if _is_row(op) else ": its own forward"
-    return [*lines, f"    {name} = {call}({args})  # {op}{note}"]
+    return [*lines, f"    {name} = {call}({args})  # {_shown(op)}{note}"]
 
 
 def _diverged(what: str) -> None:
@@ -911,7 +919,7 @@ def _vjp_terms(
     vjp = _bind(ns, f"{op}_vjp", op.vjp)
     t = f"_t{k}"
     note = "" if _is_row(op) else ": its own vjp"
-    pre = [f"    {t} = {vjp}({g}, {out}, {', '.join(xs)})  # {op}{note}"]
+    pre = [f"    {t} = {vjp}({g}, {out}, {', '.join(xs)})  # {_shown(op)}{note}"]
     return [f"{t}[{i}]" if w else None for i, w in enumerate(wanted)], pre
 
 
@@ -974,13 +982,21 @@ class CompiledStep:
         other = check_args if check_args is not None else _perturbed(args, statics)
         self._check_shapes(other, "check_args")
         other = _as_floats(other, self._shapes)
+        # The parameters move too: the step reads them afresh at every call, so a number
+        # fn reads from a parameter's .data (or a branch on it) must not be baked in.
+        saved = [p.data for p in self.params]
         try:
+            for p in self.params:
+                p.data = _moved(p.data)
             second = _Trace(self.fn, self.params, other, _statics(other, self._shapes))
         except (ArithmeticError, ValueError) as error:
             raise GuardError(
                 f"compiled: tracing fn a second time on other inputs failed ({error}); pass "
                 "check_args=(...) with inputs valid for fn"
             ) from error
+        finally:
+            for p, data in zip(self.params, saved, strict=True):
+                p.data = data
         _compare(first, second)
         kernel = _Kernel(first, self.params, self._arg_names, self._shapes, statics)
         _self_check(kernel, first, self.params, args)
@@ -1180,21 +1196,22 @@ def _statics(args: tuple[Any, ...], shapes: list[Any]) -> tuple[Any, ...]:
     return tuple(a if s == "int" else None for a, s in zip(args, shapes))
 
 
+def _moved(x: float) -> float:
+    """x moved away from itself for a second trace, its sign kept (0 goes to 0.25)."""
+    x = float(x)
+    return x * 0.6875 + math.copysign(0.125, x) if x else 0.25
+
+
 def _perturbed(args: tuple[Any, ...], statics: tuple[Any, ...]) -> tuple[Any, ...]:
     """Other inputs for the second trace: each float moved away from itself, sign kept."""
-
-    def move(x: float) -> float:
-        x = float(x)
-        return x * 0.6875 + math.copysign(0.125, x) if x else 0.25
-
     out: list[Any] = []
     for a, s in zip(args, statics):
         if s is not None:
             out.append(a)
         elif isinstance(a, (int, float)):
-            out.append(move(a))
+            out.append(_moved(a))
         else:
-            out.append([move(x) for x in a])
+            out.append([_moved(x) for x in a])
     return tuple(out)
 
 
@@ -1221,7 +1238,8 @@ def compiled(
     forward, then the chain rule backward (``g_z = g_out * (1.0 - out * out)``). The step
     returns the loss and adds d loss / d p into each ``p.grad`` of ``params``, bit for bit
     as ``fn(*args).backward()`` would. A second trace (on ``check_args``, or on the example
-    moved) must give the same graph, or ``GuardError`` names the first node that differs.
+    moved; the parameters moved too) must give the same graph, or ``GuardError`` names the
+    first node that differs.
     ``create_graph=True`` (a differentiable step, higher order) is refused: the compiled
     step computes floats, which cannot be differentiated again.
 

@@ -382,8 +382,10 @@ def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> Model:
             if len(indices) < 2 or not outs:
                 continue
             seen = [example[i] for i in outs]
-            same = len({order[i].label for i in outs}) == 1 and all(order[i].parents for i in outs)
-            if len(outs) == 1 or (same and min(seen) >= 0 and len(set(seen)) == len(seen)):
+            # One computed output per example; their labels may differ (dropout labels
+            # each example's copy of a unit .kept or .dropped, as its mask fell).
+            computed = all(order[i].parents for i in outs)
+            if len(outs) == 1 or (computed and min(seen) >= 0 and len(set(seen)) == len(seen)):
                 collapsed[name] = sorted(outs, key=lambda i: example[i])
     owner: dict[int, int] = {}  # value index -> the node index drawing it (its group)
     for name, outs in collapsed.items():

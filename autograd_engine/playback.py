@@ -632,7 +632,12 @@ def _network_player(
                 f"player: expand={expand!r} is not a neuron of this network "
                 f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''})"
             )
-        main["open"] = f"c{names.index(expand)}e{min(chosen)}"
+        if not chosen:
+            raise ValueError(
+                f"player: expand={expand!r} opens a neuron's operations on an example, but "
+                "examples=[] embeds none; pass examples=[e] for the example to open"
+            )
+        main["open"] = f"c{names.index(expand)}e{chosen[0]}"  # the first of examples
     if title is None:
         title = f"Backpropagation through {net.loss}"
     return Player(title, network=main, ops_levels=levels)
@@ -730,7 +735,10 @@ def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
             else:
                 changes.append([d, "p", fmt(running[d])])
         if sends:
-            head = "passes back, summed over the examples:" if n > 1 else "passes back:"
+            # A neuron's arrows sum its examples; an example's term, or the loss, passes
+            # back per example (one number an arrow, on one example).
+            summed = card.kind == "neuron" and n > 1
+            head = "passes back, summed over the examples:" if summed else "passes back:"
             lines.append(head)
             per_line = 1 if len(sends) <= 4 else (2 if n > 1 else 4)
             for s in range(0, len(sends), per_line):

@@ -224,6 +224,19 @@ def test_guard_fires_on_a_data_dependent_constant():
         compiled(fn, [w], 2.0)
 
 
+def test_guard_fires_on_a_constant_read_from_a_parameter():
+    """The step reads the parameters afresh at each call: a number fn takes from a
+    parameter's .data would be baked in and go stale once an optimizer moves it."""
+    w = Value(0.5, label="w")
+
+    def fn(x):
+        return w * x * (1.0 / abs(w.data))  # w / |w| with |w| read as a number
+
+    with pytest.raises(GuardError, match=r"the constant 2\.0\).*a parameter's \.data"):
+        compiled(fn, [w], 2.0)
+    assert w.data == 0.5 and w.grad == 0.0  # the second trace's move of w is undone
+
+
 def test_runtime_constant_is_recomputed_every_call():
     w = Value(1.5, label="w")
 
@@ -319,6 +332,24 @@ def test_a_custom_op_compiles_through_its_own_forward_and_vjp():
     got = run_compiled(step, [w], -2.0)
     assert calls == [0.7 * -2.0]  # the vjp ran, on floats, at the step
     assert same(got, engine(lambda x: fn(Value(x)), [w], -2.0))
+
+
+def test_a_custom_op_name_with_a_line_break_stays_inside_its_comment():
+    # An op's name is any str; written raw into a comment, a line break would end the
+    # comment and run the rest of the name as code of the step.
+    ran = []
+    hostile = Op("sq\n    _ran.append(1)#", lambda a: a * a, lambda g, out, a: (g * 2.0 * a,))
+    w = Value(1.5, label="w")
+
+    def fn(x):
+        return hostile(w * x)
+
+    step = compiled(fn, [w], 2.0)
+    step._kernel.namespace["_ran"] = ran  # what the injected line would call
+    got = run_compiled(step, [w], 2.0)
+    assert ran == []
+    assert "sq\\n" in step.source  # the name is shown, escaped
+    assert same(got, engine(lambda x: fn(Value(x)), [w], 2.0))
 
 
 # -- refusals and bad input ----------------------------------------------------------------

@@ -549,6 +549,35 @@ def test_expand_opens_the_page_at_one_neurons_operations(browser, tmp_path):
     page.close()
 
 
+def test_expand_opens_on_the_first_of_examples_and_needs_one(browser, tmp_path):
+    """expand= opens on the first example listed (not the smallest); with examples=[] there
+    is no op level to open, which is said clearly."""
+    loss, model = batch_loss(n_points=3, sizes=(2, 1))
+    page = open_still(
+        browser, player(loss, examples=[2, 0], expand="L0.n1").save(tmp_path / "f.html")
+    )
+    assert page.page.get_attribute('[data-role="drawing"]', "data-level") == "op"
+    assert page.page.input_value('[data-role="example"]') == "2"
+    assert "The operations of L0.n1 on example 2" in page.explain()
+    page.close()
+    with pytest.raises(ValueError, match=r"player: expand='L0.n1' .* examples=\[\] embeds none"):
+        player(loss, examples=[], expand="L0.n1")
+
+
+@needs_dot
+def test_only_a_neuron_says_it_passes_back_sums_over_the_examples():
+    """An example's term of the loss passes back its own example's gradient: the
+    explanation must not call it a sum over the examples (a neuron's arrows are)."""
+    loss, model = batch_loss(n_points=3, sizes=(2, 1))
+    texts = [s["explain"] for s in player(loss)._network["steps"] if s["phase"] == "backward"]
+    examples = [t for t in texts if t.startswith("backward: example ")]
+    neurons = [t for t in texts if t.startswith("backward: L")]
+    assert len(examples) == 3 and len(neurons) == 3
+    assert not any("summed over the examples" in t for t in examples)
+    assert all("passes back:\nto L1.n0: " in t for t in examples)
+    assert all("passes back, summed over the examples:" in t for t in neurons[:1])
+
+
 def test_without_any_layout_program_the_player_says_how_to_install_one(tmp_path, monkeypatch):
     """With no `dot` on PATH and the graphviz-pure fallback ruled out, player() raises
     RuntimeError with the install hint (pip first, then the system packages)."""

@@ -869,6 +869,37 @@ def test_the_network_level_sums_gradients_over_the_batch_as_backward_does():
             assert rank[d] > rank[k]
 
 
+def test_with_dropout_each_hidden_neuron_of_a_batch_is_one_card():
+    """In training mode dropout labels each example's copy of a hidden unit .kept or
+    .dropped, as its mask fell: the unit is still one card over the batch, its gradient
+    the sum over the examples of d loss / d (masked output), as backward() computes them."""
+    from autograd_engine.drawing import build_model, network
+    from nn import MLP
+    from nn.losses import mse_loss
+
+    model = MLP(2, [6, 1], activation="tanh", seed=3, dropout=0.5)
+    xs = [[0.5, -1.0], [1.0, 2.0], [-0.3, 0.8], [0.2, 0.1]]
+    loss = mse_loss([model(x) for x in xs], [1.0, -1.0, 1.0, -1.0])
+    order = topological_order(loss)
+    masked = {}  # unit -> the labels of its copies, example by example
+    for v in order:
+        if v.label.endswith((".kept", ".dropped")):
+            masked.setdefault(v.label.rpartition(".")[0], []).append(v)
+    assert any(len({v.label for v in vs}) == 2 for vs in masked.values())  # mixed masks
+    for node in order:
+        node.grad = 0.0
+    loss.backward()
+    neurons = {c.label: c for c in network(build_model(loss, collapse=True)).cards}
+    assert sorted(masked) == [f"L0.n{j}" for j in range(6)]
+    for unit, copies in masked.items():
+        card = neurons[unit]
+        assert card.kind == "neuron" and card.values == [v.data for v in copies]
+        assert card.grad == pytest.approx(math.fsum(v.grad for v in copies), rel=1e-12)
+    collapsed = draw_dot(loss, backward=True, collapse=True).source
+    for unit in masked:
+        assert collapsed.count(f"<b>{unit}</b>") == 1
+
+
 def _evaluate(text: str, env: dict) -> float:
     """Evaluate a derivative text the way a reader would: "tanh'(z) = 1 - out^2" at z and
     out; "the other input, x1" is x1's value; "1/b, b = x1" is 1/x1."""
