@@ -26,6 +26,7 @@ from typing import Any
 
 from autograd_engine import Value, no_grad
 from autograd_engine.validation import check_bool, raise_as, seeded, show
+from nn import record as recording
 from nn.constraints import check_max_norm, max_norm_
 from nn.data import minibatches
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss
@@ -152,6 +153,8 @@ def fit(
     early_stopping: int | None = None,
     max_norm: float | None = None,
     penalty: Callable[[], Value] | None = None,
+    record: Any = False,
+    live: bool = False,
 ) -> History:
     """Train ``model`` on (X, y) for ``epochs`` epochs; return the per-epoch history.
 
@@ -194,6 +197,12 @@ def fit(
     validation example goes through the model and the loss once (evaluation mode,
     no graph): bad input raises there, naming the argument or example, and no
     parameter moves.
+
+    ``record=True`` (or ``record=nn.record.Recorder(every=k, trace=[...])``) keeps a
+    bounded trace of the run (``nn.record``): the returned history is then a
+    ``RecordedHistory`` whose ``replay()`` is a page that steps through the training.
+    ``live=True`` (records too) shows that page in Jupyter while training runs, updated
+    in place, ending as the full replay.
     """
     n = _check_data(X, y, "fit")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
@@ -220,6 +229,19 @@ def fit(
             f"fit: penalty must be a function of no arguments returning a Value, got {penalty!r}"
         )
     check_bool("fit", "progress", progress)
+    session = recording.start(
+        record,
+        live,
+        model,
+        X,
+        y,
+        loss,
+        optimizer,
+        validation,
+        1 if batch_size is None or batch_size >= n else -(-n // batch_size),
+        epochs,
+        batch_size,
+    )
     rng = seeded("fit", seed)
     metric = scheduler is not None and _wants_metric(scheduler)
     if epochs:
@@ -254,9 +276,13 @@ def fit(
                 value = loss(preds, targets)
                 objective = value if penalty is None else value + penalty()
                 objective.backward()
+                if session is not None:
+                    session.before_update()
                 optimizer.step()
                 if max_norm is not None:
                     max_norm_(model, max_norm)
+                if session is not None:
+                    session.after_update(value.data, epoch)
                 total += value.data * len(batch)
                 for p, t in zip(preds, targets, strict=True):
                     ok = _correct(loss, p, t)
@@ -278,6 +304,8 @@ def fit(
                 shown["val_loss"] = f"{val_loss:.4f}"
                 if val_accuracy is not None:
                     shown["val_acc"] = f"{val_accuracy:.3f}"
+            if session is not None:
+                session.end_epoch(history["val_loss"][-1] if X_val is not None else None)
             if bar is not None:
                 bar.set_postfix(shown, refresh=False)
             if scheduler is not None:
@@ -299,7 +327,7 @@ def fit(
     if patience is not None and history["best_epoch"] is not None:
         for p, v in zip(params, best_data, strict=True):
             p.data = v  # the parameters of the best epoch
-    return history
+    return history if session is None else session.finish(history)
 
 
 def _check_validation(
