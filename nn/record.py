@@ -353,10 +353,19 @@ def start(
     Records step 0 (the initial parameters, with the initial training loss). Raises
     before any update if the run would keep more than ``limit`` records.
     """
-    if not isinstance(live, bool):
-        raise TypeError(f"fit: live must be True or False, got {show(live)}")
+    view: Any = None
+    if live is True:
+        from nn.replay import LiveView
+
+        view = LiveView()
+    elif live is not False:
+        from nn.replay import LiveView
+
+        if not isinstance(live, LiveView):
+            raise TypeError(f"fit: live must be True, False or a LiveView, got {show(live)}")
+        view = live
     if record is None or record is False:
-        if not live:
+        if view is None:
             return None
         recorder = Recorder()
     elif record is True:
@@ -406,11 +415,6 @@ def start(
         total,
         batch_size,
     )
-    view = None
-    if live:
-        from nn.replay import LiveView
-
-        view = LiveView()
     session = Session(recording, view)
     groups = getattr(optimizer, "param_groups", None) or [{"lr": math.nan}]
     lr0 = [float(g.get("lr", math.nan)) for g in groups]

@@ -154,7 +154,7 @@ def fit(
     max_norm: float | None = None,
     penalty: Callable[[], Value] | None = None,
     record: Any = False,
-    live: bool = False,
+    live: Any = False,
 ) -> History:
     """Train ``model`` on (X, y) for ``epochs`` epochs; return the per-epoch history.
 
@@ -202,7 +202,7 @@ def fit(
     bounded trace of the run (``nn.record``): the returned history is then a
     ``RecordedHistory`` whose ``replay()`` is a page that steps through the training.
     ``live=True`` (records too) shows that page in Jupyter while training runs, updated
-    in place, ending as the full replay.
+    in place, ending as the full replay (or pass an ``nn.replay.LiveView``).
     """
     n = _check_data(X, y, "fit")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:

@@ -92,7 +92,7 @@
       return;
     }
     var sizes = [arch.nin].concat(arch.nouts), widest = Math.max.apply(null, sizes);
-    var W = 860, gap = Math.max(24, Math.min(44, 520 / widest)), H = widest * gap + 30;
+    var W = 860, gap = Math.max(24, Math.min(44, 380 / widest)), H = widest * gap + 20;
     netSvg.setAttribute("viewBox", "0 0 " + W + " " + H);
     var xs = sizes.map(function (_, k) { return 40 + k * (W - 150) / (sizes.length - 1); });
     var pos = sizes.map(function (n, k) {
@@ -338,7 +338,7 @@
     }
     var w = before.data, st = before.state, out = [], o = D.optimizer;
     function S_(k) { return state(k, p, r); }
-    out.push("grad g = " + fmt(g) + " (d loss / d " + D.labels[p] + ", summed over the batch's mean)");
+    out.push("grad g = " + fmt(g) + " (d loss / d " + D.labels[p] + " of this step's batch)");
     var gg = g;
     if (h.maximize) { gg = -g; out.push("maximize: g = -g = " + fmt(gg)); }
     if (o === "SGD") {
@@ -450,7 +450,7 @@
         "fit(..., record=Recorder(trace=[" + i + "])).";
       return;
     }
-    example = i; sweep = neuronCount;
+    example = i; sweep = 0;
     drawExample(current);
   }
   function drawExample(r) {
