@@ -48,7 +48,7 @@ STATE_NAMES = (
 )
 """The optimizer state a recording keeps, by torch's names, in the order a page lists them."""
 
-DEFAULT_TRACED = 10
+DEFAULT_TRACED = 4
 """How many examples ``Recorder()`` traces when ``trace`` is not given."""
 
 

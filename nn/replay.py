@@ -7,8 +7,9 @@ numbers and our own JavaScript and CSS (``nn/assets/replay.js``, ``replay.css``)
 request of any kind, so it opens from ``file://``, offline.
 
 Numbers: parameters, gradients and optimizer state are stored as float64, exactly as
-recorded (byte-shuffled and deflated, base64 in the page; the browser inflates them with
-its own ``DecompressionStream``); the traced examples' per-neuron numbers as float32.
+recorded (byte-shuffled and deflated, base85 in the page; the browser inflates them with
+its own ``DecompressionStream``); the traced examples' per-neuron numbers as float32
+with 15 bits of mantissa (four significant digits, as the cards show them).
 The decision boundary of an MLP is drawn by evaluating the recorded network on a grid in
 the page (at most 50 x 50 cells), so no grid is stored per step.
 
@@ -60,8 +61,18 @@ def _asset(name: str) -> str:
     return resources.files("nn").joinpath("assets", name).read_text(encoding="utf-8")
 
 
+# base85 (5 characters per 4 bytes, against base64's 4 per 3) with an alphabet of our own
+# that JSON and HTML carry as they are: no quote, backslash, <, > or &.
+_B85 = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
+PAGE_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%,()*+-;.='?@^_`{|}~"
+"""The page's base85 digits, value 0 to 84 in order (Python's, with & < > replaced)."""
+_TO_PAGE = bytes.maketrans(_B85, PAGE_ALPHABET.encode("ascii"))
+_FROM_PAGE = bytes.maketrans(PAGE_ALPHABET.encode("ascii"), _B85)
+
+
 def encode_floats(values: array[float], typecode: str = "d") -> str:
-    """Base64 of the deflated, byte-shuffled little-endian floats (``d``: 64-bit, ``f``: 32).
+    """``"n:text"``: the deflated, byte-shuffled little-endian floats (``d``: 64-bit, ``f``:
+    32) in base85 (``n`` bytes; the page decodes it in its script).
 
     Byte-shuffled: all first bytes, then all second bytes, ...: the sign and exponent bytes
     of neighbouring numbers agree, so deflate finds them.
@@ -72,12 +83,16 @@ def encode_floats(values: array[float], typecode: str = "d") -> str:
     raw = packed.tobytes()
     width = packed.itemsize
     shuffled = b"".join(raw[j::width] for j in range(width))
-    return base64.b64encode(zlib.compress(shuffled, 9)).decode("ascii")
+    packed_bytes = zlib.compress(shuffled, 9)
+    text = base64.b85encode(packed_bytes, pad=True).translate(_TO_PAGE).decode("ascii")
+    return f"{len(packed_bytes)}:{text}"
 
 
 def decode_floats(text: str, typecode: str = "d") -> array[float]:
     """The inverse of ``encode_floats``."""
-    shuffled = zlib.decompress(base64.b64decode(text))
+    length, _, body = text.partition(":")
+    packed = base64.b85decode(body.encode("ascii").translate(_FROM_PAGE))[: int(length)]
+    shuffled = zlib.decompress(packed)
     width = array(typecode).itemsize
     count = len(shuffled) // width
     raw = bytearray(len(shuffled))
@@ -102,6 +117,18 @@ def _json(x: Any) -> str:
 
 def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
+
+
+def _display_precision(values: array[float]) -> array[float]:
+    """float32 with the low 8 of its 23 mantissa bits cleared (relative error below 4e-5:
+    enough for the 4 digits the cards show), so deflate drops that byte."""
+    packed = array("f", values)
+    raw = array("I")
+    raw.frombytes(packed.tobytes())
+    cleared = array("I", [v & 0xFFFFFF00 for v in raw])
+    out = array("f")
+    out.frombytes(cleared.tobytes())
+    return array("d", out)
 
 
 def _param_major(rows: list[array[float]]) -> array[float]:
@@ -129,7 +156,7 @@ def page_data(rec: Recording, title: str) -> dict[str, Any]:
             for layer in row["neurons"]:
                 for numbers in layer:
                     flat.extend(numbers)
-        traces[str(i)] = encode_floats(flat, "f")
+        traces[str(i)] = encode_floats(_display_precision(flat), "f")
     before = {
         str(r): {
             "data": encode_floats(data),
@@ -139,6 +166,7 @@ def page_data(rec: Recording, title: str) -> dict[str, Any]:
     }
     return {
         "title": title,
+        "alphabet": PAGE_ALPHABET,
         "steps": rec.steps,
         "epoch": rec.epoch,
         "lr": [[_finite(v) for v in row] for row in rec.lr],

@@ -8,10 +8,17 @@
   var SVGNS = "http://www.w3.org/2000/svg";
 
   // -- numbers: base64 -> inflate -> unshuffle -> Float64Array / Float32Array --------
-  function bytes(text) {
-    var bin = atob(text), out = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
+  var DIGITS = {}, ALPHABET = D.alphabet;
+  for (var a = 0; a < ALPHABET.length; a++) DIGITS[ALPHABET.charAt(a)] = a;
+  function bytes(text) {  // "n:base85" -> n bytes (5 digits, big-endian, per 4 bytes)
+    var colon = text.indexOf(":"), n = parseInt(text.slice(0, colon), 10), body = text.slice(colon + 1);
+    var out = new Uint8Array(body.length / 5 * 4), o = 0;
+    for (var i = 0; i < body.length; i += 5) {
+      var v = 0;
+      for (var j = 0; j < 5; j++) v = v * 85 + DIGITS[body.charAt(i + j)];
+      out[o++] = (v >>> 24) & 255; out[o++] = (v >>> 16) & 255; out[o++] = (v >>> 8) & 255; out[o++] = v & 255;
+    }
+    return out.subarray(0, n);
   }
   function floats(text, width) {
     var stream = new Blob([bytes(text)]).stream().pipeThrough(new DecompressionStream("deflate"));
@@ -158,10 +165,13 @@
       l.neurons.forEach(function (n) {
         n.weights.forEach(function (p) {
           var w = value(p, r), s = Math.min(1, Math.abs(w) / wmax);
-          var line = paramEls[p];
-          line.setAttribute("stroke", w >= 0 ? "#2166ac" : "#b2182b");
-          line.setAttribute("stroke-width", (0.4 + 4.6 * s).toFixed(2));
-          line.setAttribute("opacity", (0.25 + 0.75 * s).toFixed(2));
+          var line = paramEls[p], look = (w >= 0 ? "#2166ac" : "#b2182b") + (0.4 + 4.6 * s).toFixed(1);
+          if (line._look !== look) {  // only what changed: a step moves few edges visibly
+            line._look = look;
+            line.setAttribute("stroke", w >= 0 ? "#2166ac" : "#b2182b");
+            line.setAttribute("stroke-width", (0.4 + 4.6 * s).toFixed(1));
+            line.setAttribute("stroke-opacity", (0.25 + 0.75 * s).toFixed(1));
+          }
         });
         var b = value(n.bias, r), g = gradient(n.bias, r);
         n.text[0].textContent = "b " + fmt(b);
