@@ -41,8 +41,17 @@ def setup():
 def run(epochs: int, record: bool):
     model, X, y, val = setup()
     start = time.process_time()
-    history = fit(model, X, y, binary_cross_entropy, Adam(model.parameters(), lr=0.01), epochs,
-                  progress=False, validation=val, record=record)
+    history = fit(
+        model,
+        X,
+        y,
+        binary_cross_entropy,
+        Adam(model.parameters(), lr=0.01),
+        epochs,
+        progress=False,
+        validation=val,
+        record=record,
+    )
     return time.process_time() - start, history
 
 
@@ -64,16 +73,20 @@ def main() -> None:
         ratios.append(t1 / t0)
     print(f"fit step, plain:     {1000 * statistics.median(plain_times):7.1f} ms")
     print(f"fit step, recording: {1000 * statistics.median(rec_times):7.1f} ms")
-    print(f"recording overhead:  {100 * (statistics.median(ratios) - 1):+6.1f} % "
-          f"(median of {args.rounds} rounds; target <= 30 %)")
+    print(
+        f"recording overhead:  {100 * (statistics.median(ratios) - 1):+6.1f} % "
+        f"(median of {args.rounds} rounds; target <= 30 %)"
+    )
 
     t, history = run(args.steps, True)
     start = time.perf_counter()
     replay = history.replay()
     out = args.out or Path(tempfile.mkdtemp())
     path = replay.save(out / "replay_bench.html")
-    print(f"{args.steps} recorded steps: fit {t:.1f} s CPU, replay page built in "
-          f"{time.perf_counter() - start:.2f} s")
+    print(
+        f"{args.steps} recorded steps: fit {t:.1f} s CPU, replay page built in "
+        f"{time.perf_counter() - start:.2f} s"
+    )
     size = path.stat().st_size
     print(f"page size:           {size / 1e6:7.2f} MB (target <= 5 MB)")
     browser_figures(path, args.steps)
@@ -118,8 +131,10 @@ def browser_figures(path: Path, steps: int) -> None:
             steps,
         )
         for name in ("next", "scrub"):
-            print(f"move one step ({name}): {statistics.median(times[name]):6.1f} ms median, "
-                  f"max {max(times[name]):.1f} ms (target < 50 ms)")
+            print(
+                f"move one step ({name}): {statistics.median(times[name]):6.1f} ms median, "
+                f"max {max(times[name]):.1f} ms (target < 50 ms)"
+            )
         browser.close()
 
 

@@ -57,9 +57,13 @@ class Surface:
     start: tuple[float, float]
     steps: int
     racers: Callable[[], dict[str, tuple[Racer, tuple[float, float] | None]]]
+    """name -> (make, start or None): the racers run when ``race`` is given none."""
 
 
-def _standard(lr_sgd: float, lr_adaptive: float) -> dict[str, tuple[Racer, None]]:
+Entries = dict[str, tuple[Racer, tuple[float, float] | None]]
+
+
+def _standard(lr_sgd: float, lr_adaptive: float) -> Entries:
     return {
         "SGD": (lambda ps: SGD(ps, lr=lr_sgd), None),
         "momentum 0.9": (lambda ps: SGD(ps, lr=lr_sgd, momentum=0.9), None),
@@ -70,7 +74,7 @@ def _standard(lr_sgd: float, lr_adaptive: float) -> dict[str, tuple[Racer, None]
     }
 
 
-def _seed000() -> dict[str, tuple[Racer, tuple[float, float] | None]]:
+def _seed000() -> Entries:
     def decayed(lr: float) -> Racer:
         def make(ps: list[Value]) -> Any:
             opt = SGD(ps, lr=lr)

@@ -64,7 +64,9 @@ def _asset(name: str) -> str:
 # base85 (5 characters per 4 bytes, against base64's 4 per 3) with an alphabet of our own
 # that JSON and HTML carry as they are: no quote, backslash, <, > or &.
 _B85 = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
-PAGE_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%,()*+-;.='?@^_`{|}~"
+PAGE_ALPHABET = (
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%,()*+-;.='?@^_`{|}~"
+)
 """The page's base85 digits, value 0 to 84 in order (Python's, with & < > replaced)."""
 _TO_PAGE = bytes.maketrans(_B85, PAGE_ALPHABET.encode("ascii"))
 _FROM_PAGE = bytes.maketrans(PAGE_ALPHABET.encode("ascii"), _B85)
@@ -98,7 +100,7 @@ def decode_floats(text: str, typecode: str = "d") -> array[float]:
     raw = bytearray(len(shuffled))
     for j in range(width):
         raw[j::width] = shuffled[j * count : (j + 1) * count]
-    out = array(typecode)
+    out: array[float] = array(typecode)
     out.frombytes(bytes(raw))
     if sys.byteorder != "little":
         out.byteswap()
@@ -126,7 +128,7 @@ def _display_precision(values: array[float]) -> array[float]:
     raw = array("I")
     raw.frombytes(packed.tobytes())
     cleared = array("I", [v & 0xFFFFFF00 for v in raw])
-    out = array("f")
+    out: array[float] = array("f")
     out.frombytes(cleared.tobytes())
     return array("d", out)
 
