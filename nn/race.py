@@ -309,10 +309,7 @@ class Race:
 
 def _contour_png(surface: Surface) -> bytes:
     """Filled contours of the surface over its box (log-spaced levels), no axes, as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: the caller's backend stays as it is
 
     x0, x1, y0, y1 = surface.box
     size = 160
@@ -321,7 +318,7 @@ def _contour_png(surface: Surface) -> bytes:
     z = [[float(surface.f(x, y)) for x in xs] for y in ys]
     low = min(min(row) for row in z)
     shifted = [[math.log10(v - low + 1e-3) for v in row] for row in z]
-    fig = plt.figure(figsize=(6.4, 6.4 * (y1 - y0) / (x1 - x0)), dpi=100)
+    fig = Figure(figsize=(6.4, 6.4 * (y1 - y0) / (x1 - x0)), dpi=100)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.contourf(xs, ys, shifted, levels=24, cmap="viridis", alpha=0.85)
     ax.contour(xs, ys, shifted, levels=24, colors="white", linewidths=0.3, alpha=0.6)
@@ -330,5 +327,4 @@ def _contour_png(surface: Surface) -> bytes:
     ax.axis("off")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
-    plt.close(fig)
     return buffer.getvalue()

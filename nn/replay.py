@@ -317,16 +317,14 @@ class Replay:
 
 def static_png(rec: Recording, title: str) -> bytes:
     """The last step drawn with matplotlib: loss curves, and the boundary for 2-D inputs."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: the caller's backend stays as it is
 
     k = rec.steps[-1]
     arch = rec.architecture
     has_boundary = bool(rec.X) and len(rec.X[0]) == 2 and arch is not None
-    fig, axes = plt.subplots(1, 2 if has_boundary else 1, figsize=(9 if has_boundary else 5, 3.6))
-    ax = axes[0] if has_boundary else axes
+    fig = Figure(figsize=(9 if has_boundary else 5, 3.6))
+    axes = fig.subplots(1, 2) if has_boundary else [fig.subplots()]
+    ax = axes[0]
     steps = [s for s, v in zip(rec.steps, rec.loss, strict=True) if math.isfinite(v)]
     ax.plot(steps, [v for v in rec.loss if math.isfinite(v)], label="batch loss", color="#1f77b4")
     val = [(s, v) for s, v in zip(rec.steps, rec.val_loss, strict=True) if math.isfinite(v)]
@@ -358,7 +356,6 @@ def static_png(rec: Recording, title: str) -> bytes:
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=80)
-    plt.close(fig)
     return buffer.getvalue()
 
 
