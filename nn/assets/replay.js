@@ -99,7 +99,7 @@
       return;
     }
     var sizes = [arch.nin].concat(arch.nouts), widest = Math.max.apply(null, sizes);
-    var W = 860, gap = Math.max(24, Math.min(44, 380 / widest)), H = widest * gap + 20;
+    var W = 860, gap = Math.max(21, Math.min(44, 340 / widest)), H = widest * gap + 16;
     netSvg.setAttribute("viewBox", "0 0 " + W + " " + H);
     var xs = sizes.map(function (_, k) { return 40 + k * (W - 150) / (sizes.length - 1); });
     var pos = sizes.map(function (n, k) {
@@ -285,6 +285,11 @@
     lo0 -= pad0; hi0 += pad0; lo1 -= pad1; hi1 += pad1;
     box.className = "rp-boundary";
     box.setAttribute("data-role", "boundary");
+    var caption = document.createElement("div");
+    caption.className = "rp-caption";
+    caption.textContent = "the model's output p on a " + G + " x " + G + " grid: blue p > 0.5, red p < 0.5, " +
+      "white the boundary; dots training, squares validation; ringed dots are traced (click one)";
+    box.parentNode.insertBefore(caption, box.nextSibling);
     canvas = document.createElement("canvas");
     canvas.width = G; canvas.height = G;
     box.appendChild(canvas);
@@ -323,10 +328,10 @@
         if (!(p >= 0)) p = 0.5;
         p = Math.max(0, Math.min(1, p));
         // red (class 0) through white (p = 0.5, drawn darker: the boundary) to blue (class 1)
-        var t = Math.abs(p - 0.5) * 2, c = p >= 0.5 ? BLUE : RED, near = t < 0.07 ? 0.6 : 1;
-        d[o] = near * (255 + (c[0] - 255) * t);
-        d[o + 1] = near * (255 + (c[1] - 255) * t);
-        d[o + 2] = near * (255 + (c[2] - 255) * t);
+        var t = Math.abs(p - 0.5) * 2, c = p >= 0.5 ? BLUE : RED;
+        d[o] = 255 + (c[0] - 255) * t;
+        d[o + 1] = 255 + (c[1] - 255) * t;
+        d[o + 2] = 255 + (c[2] - 255) * t;
         d[o + 3] = 190;
       }
     }
