@@ -288,6 +288,8 @@ class Session:
         self.step = 0
         self.live = live
         self._before: Any = None
+        self._lr: list[float] = []
+        self._last: tuple[int, float] = (0, math.nan)
 
     def before_update(self) -> None:
         """Called after ``backward()``, before ``optimizer.step()``."""
@@ -295,7 +297,7 @@ class Session:
         k = self.step + 1
         groups = getattr(rec._optimizer, "param_groups", None) or [{"lr": math.nan}]
         self._lr = [float(g.get("lr", math.nan)) for g in groups]
-        if rec.every > 1 and self._records(k):
+        if rec.every > 1:  # cheap beside a step; also kept for a last step early stopping ends
             opt_state = getattr(rec._optimizer, "state", {})
             data = array("d", [p.data for p in rec.params])
             states = [_state_of(opt_state, p) for p in rec.params]
@@ -315,6 +317,7 @@ class Session:
         """Called after ``optimizer.step()`` (and max_norm): records step k if it is due."""
         self.step += 1
         k = self.step
+        self._last = (epoch, batch_loss)
         if self._records(k):
             self.recording._append(k, epoch, self._lr, batch_loss, self._before)
         if self.live is not None:
@@ -327,9 +330,15 @@ class Session:
             rec.val_loss[-1] = float(val_loss)
 
     def finish(self, history: dict[str, Any]) -> RecordedHistory:
-        """The history with the recording attached; the live view becomes the replay."""
+        """After the last update (before early stopping restores the best parameters): the
+        last step is recorded if it was not; the history gets the recording; the live view
+        becomes the replay."""
+        rec = self.recording
+        if self.step and rec.steps[-1] != self.step:  # early stopping ended between records
+            epoch, loss = self._last
+            rec._append(self.step, epoch, self._lr, loss, self._before)
         out = RecordedHistory(history)
-        out.recording = self.recording
+        out.recording = rec
         if self.live is not None:
             self.live.update(self.recording, final=True)
         return out

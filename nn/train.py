@@ -324,10 +324,12 @@ def fit(
                         break
     if bar is not None:
         bar.close()
+    if session is not None:
+        history = session.finish(history)
     if patience is not None and history["best_epoch"] is not None:
         for p, v in zip(params, best_data, strict=True):
             p.data = v  # the parameters of the best epoch
-    return history if session is None else session.finish(history)
+    return history
 
 
 def _check_validation(

@@ -416,3 +416,27 @@ def test_a_plain_callable_cannot_be_recorded():
             progress=False,
             record=True,
         )
+
+
+def test_early_stopping_still_records_the_last_step_trained():
+    """A run early stopping ends between records keeps its last trained step, with the
+    values of that step (not the best epoch's, which fit restores afterwards)."""
+    model, opt, _ = make("adam", "none", 0.0)
+    history = fit(
+        model,
+        X,
+        Y,
+        binary_cross_entropy,
+        opt,
+        40,
+        progress=False,
+        validation=(X_VAL, [1 - t for t in Y_VAL]),
+        early_stopping=2,
+        record=Recorder(every=7),
+    )
+    stopped = history["stopped_epoch"]
+    assert stopped is not None and (stopped + 1) % 7 != 0
+    rec = history.recording
+    assert rec.steps[-1] == stopped + 1
+    params, _ = fresh_run("adam", "none", 0.0, None, stopped + 1)
+    assert list(rec.data[-1]) == [p.data for p in params]
