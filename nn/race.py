@@ -83,7 +83,7 @@ def _seed000() -> Entries:
         return make
 
     starts = [(2.0, 1.5), (-2.0, 1.5), (-2.0, -1.5), (2.0, -1.5)]
-    lrs = [0.05, 0.3, 0.8, 1.2]
+    lrs = [0.05, 0.3, 0.8, 1.05]
     return {
         f"gamma{i} = {lr}": (decayed(lr), start)
         for i, (lr, start) in enumerate(zip(lrs, starts, strict=True))

@@ -325,3 +325,37 @@ def test_race_table_follows_the_scrub_and_matches_a_hand_run(browser, tmp_path):
     page.page.click('[data-action="last"]')
     assert page.step() == "12 / 12"
     page.close()
+
+
+@pytest.mark.parametrize(
+    "opt_name, first_line",
+    [
+        ("sgd", "p = p - lr*g"),
+        ("sgd-momentum-nesterov", "momentum_buffer = momentum*buf + (1-dampening)*g"),
+        ("sgd-dampening-decay", "g = g + weight_decay*p"),
+        ("adagrad", "sum = sum + g*g"),
+        ("rmsprop", "square_avg = alpha*square_avg + (1-alpha)*g*g"),
+        ("rmsprop-centered-momentum", "avg = sqrt(square_avg - grad_avg^2) + eps"),
+        ("adam-amsgrad-l2", "max_exp_avg_sq = max(max_exp_avg_sq, v)"),
+        ("adamw", "p = p*(1 - lr*weight_decay)"),
+    ],
+)
+def test_param_panel_writes_every_optimizers_update(browser, tmp_path, opt_name, first_line):
+    """For each optimizer the panel at step 2 writes its update's lines, ending in the value
+    the run reached (4 significant digits), with no missing number."""
+    model, opt, _ = make(opt_name, "none", 0.0)
+    path = (
+        fit(model, X, Y, binary_cross_entropy, opt, 3, progress=False, record=True)
+        .replay()
+        .save(tmp_path / "r.html")
+    )
+    page = Page(browser, path, "#step=2")
+    params, _ = fresh_run(opt_name, "none", 0.0, None, 2)
+    q = params[3]
+    page.page.dispatch_event(f'[data-role="network"] [data-label="{q.label}"]', "click")
+    text = page.page.inner_text('[data-role="param-panel"]')
+    assert first_line in text, text
+    assert "NaN" not in text and "undefined" not in text and "= -\n" not in text
+    last = text.strip().splitlines()[-1].strip()
+    assert last == f"= {float(f'{q.data:.4g}')!r}".replace("e-0", "e-"), (last, q.data)
+    page.close()
