@@ -19,8 +19,9 @@ Step 0 is the model before training; step ``k`` is the model after ``k`` optimiz
   at step ``k``'s parameters.
 
 Bounded: ``every=k`` keeps steps 0, k, 2k, ... and the last; ``trace`` lists the examples
-traced (default: at most 10, spread over the data); ``limit`` is the most records a run may
-keep: a longer run raises before training starts, naming the ``every`` that would fit.
+traced (default: ``DEFAULT_TRACED`` = 4, spread over the data); ``limit`` is the most
+records a run may keep: a longer run raises before training starts, naming the ``every``
+that would fit.
 """
 
 from __future__ import annotations
@@ -108,9 +109,9 @@ class Recording:
         self.model = model
         self.params = params
         self.labels = [p.label or f"p{i}" for i, p in enumerate(params)]
-        self.X = [list(map(float, x)) if isinstance(x, Sequence) else [float(x)] for x in X]
+        self.X = [_row(x) for x in X]
         self.y = [_label_value(t) for t in y]
-        self.X_val = None if validation is None else [list(map(float, x)) for x in validation[0]]
+        self.X_val = None if validation is None else [_row(x) for x in validation[0]]
         self.y_val = None if validation is None else [_label_value(t) for t in validation[1]]
         self.loss_name = getattr(loss, "__name__", type(loss).__name__)
         self.loss_fn = loss
@@ -294,7 +295,6 @@ class Session:
     def before_update(self) -> None:
         """Called after ``backward()``, before ``optimizer.step()``."""
         rec = self.recording
-        k = self.step + 1
         groups = getattr(rec._optimizer, "param_groups", None) or [{"lr": math.nan}]
         self._lr = [float(g.get("lr", math.nan)) for g in groups]
         if rec.every > 1:  # cheap beside a step; also kept for a last step early stopping ends
@@ -459,6 +459,13 @@ def _state_of(state: Any, p: Value) -> dict[str, float]:
     except (AttributeError, TypeError):
         return {}
     return got if isinstance(got, dict) else {}
+
+
+def _row(x: Any) -> list[float]:
+    """An input as a list of floats (a Value's data; a scalar input as a row of one)."""
+    if isinstance(x, Sequence) and not isinstance(x, str | bytes):
+        return [float(v.data if isinstance(v, Value) else v) for v in x]
+    return [float(x.data if isinstance(x, Value) else x)]
 
 
 def _label_value(t: Any) -> Any:
