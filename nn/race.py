@@ -281,7 +281,8 @@ class Race:
         )
         n = self.steps
         return (
-            f'<div class="rr" id="{token}" tabindex="0" style="font-size:13px">'
+            f'<div class="rr" id="{token}" tabindex="0" '
+            'style="font-size:13px;font-family:Helvetica,Arial,sans-serif">'
             f"<div><b>Optimizer race on E(x, y) = {html.escape(self.surface.formula)}</b></div>"
             '<div style="display:flex;gap:6px;align-items:center;margin:4px 0">'
             '<button type="button" data-action="first">&#x25C0;&#x25C0;</button>'
