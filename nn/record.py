@@ -127,10 +127,7 @@ class Recording:
         self.traced = traced
         self.total_steps = total_steps
         self.batch_size = batch_size
-        self.architecture: dict[str, Any] | None = None
-        arch = getattr(model, "architecture", None)
-        if callable(arch) and getattr(model, "layers", None) is not None:
-            self.architecture = arch()
+        self.architecture = _layers_of(model)
         self.steps: list[int] = []
         self.epoch: list[int] = []
         self.lr: list[list[float]] = []
@@ -459,6 +456,30 @@ def _state_of(state: Any, p: Value) -> dict[str, float]:
     except (AttributeError, TypeError):
         return {}
     return got if isinstance(got, dict) else {}
+
+
+def _layers_of(model: Any) -> dict[str, Any] | None:
+    """The model as layers for the page: an MLP's architecture; a Layer or a Neuron as an
+    MLP of one layer (same parameter order); None for any other model."""
+    arch = getattr(model, "architecture", None)
+    if not callable(arch):
+        return None
+    got = arch()
+    if not isinstance(got, dict):
+        return None
+    if got.get("type") == "MLP" and getattr(model, "layers", None) is not None:
+        return got
+    if got.get("type") in ("Neuron", "Layer"):
+        nout = 1 if got["type"] == "Neuron" else got["nout"]
+        act = got["activation"]
+        return {
+            "type": got["type"],
+            "nin": got["nin"],
+            "nouts": [nout],
+            "activation": act,
+            "output_activation": act,
+        }
+    return None
 
 
 def _row(x: Any) -> list[float]:

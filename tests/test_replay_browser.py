@@ -359,3 +359,32 @@ def test_param_panel_writes_every_optimizers_update(browser, tmp_path, opt_name,
     last = text.strip().splitlines()[-1].strip()
     assert last == f"= {float(f'{q.data:.4g}')!r}".replace("e-0", "e-"), (last, q.data)
     page.close()
+
+
+def test_a_single_neuron_is_drawn_as_one_layer(browser, tmp_path):
+    """A Neuron (no layers of its own) gets the network view and the boundary too: its
+    weights and bias carry their labels and the run's last values."""
+    from nn import Neuron
+
+    neuron = Neuron(2, activation="sigmoid", seed=0)
+    path = (
+        fit(
+            neuron,
+            X,
+            Y,
+            binary_cross_entropy,
+            SGD(neuron.parameters(), lr=0.5),
+            4,
+            progress=False,
+            record=True,
+        )
+        .replay()
+        .save(tmp_path / "neuron.html")
+    )
+    page = Page(browser, path)
+    shown = page.params()
+    assert sorted(shown) == ["n0.b", "n0.w0", "n0.w1"]
+    for p in neuron.parameters():
+        assert float(shown[p.label][0]) == p.data
+    assert page.page.query_selector('[data-role="boundary"]') is not None
+    page.close()
