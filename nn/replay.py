@@ -26,7 +26,8 @@ parameter, with ``data-label``, ``data-value``, ``data-grad`` and ``data-state-N
 (torch's state names) holding the numbers; ``[data-role=example]`` shows a traced data
 point's backward pass at the current step, one card per neuron (``data-label`` ``L0.n1``,
 ``data-value``, ``data-grad``, ``data-current`` on the card of the current sweep step).
-``page.html#step=k`` opens step k. The root element gets ``data-ready="1"`` once the
+``[data-role=example-select]`` lists the traced examples. ``page.html#step=k`` opens step k
+(or the last recorded step before it). The root element gets ``data-ready="1"`` once the
 numbers are decoded.
 """
 

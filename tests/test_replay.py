@@ -302,6 +302,7 @@ def test_bad_recording_raises_before_any_update(record, error, match):
     ],
 )
 def test_recorder_checks_its_arguments(kwargs, error, match):
+    """A bad every or trace is refused at once, naming the argument."""
     with pytest.raises(error, match=match):
         Recorder(**kwargs)
 

@@ -18,8 +18,9 @@ import pytest
 from test_replay import X_VAL, Y_VAL, X, Y, fresh_run, make
 
 from autograd_engine import Value
+from nn import MLP
 from nn.losses import binary_cross_entropy
-from nn.optim import SGD
+from nn.optim import SGD, Adagrad, Adam, RMSprop
 from nn.race import race
 from nn.record import Recorder
 from nn.train import fit
@@ -387,4 +388,64 @@ def test_a_single_neuron_is_drawn_as_one_layer(browser, tmp_path):
     for p in neuron.parameters():
         assert float(shown[p.label][0]) == p.data
     assert page.page.query_selector('[data-role="boundary"]') is not None
+    page.close()
+
+
+def _three_class():
+    from nn.losses import cross_entropy
+
+    model = MLP(2, [4, 3], activation="tanh", seed=0)
+    labels = [int(2 * x[0] + x[1]) % 3 for x in X]
+    return model, X, labels, cross_entropy, Adam(model.parameters(), lr=0.05), False
+
+
+def _hinge():
+    from nn.losses import hinge_loss
+
+    model = MLP(2, [4, 1], activation="leaky_relu", seed=0)
+    return model, X, [2 * t - 1 for t in Y], hinge_loss, SGD(model.parameters(), lr=0.1), True
+
+
+def _regression_1d():
+    from nn.losses import mse_loss
+
+    model = MLP(1, [3, 1], activation="sigmoid", seed=0)
+    xs = [[i / 10] for i in range(12)]
+    return model, xs, [2 * x[0] - 1 for x in xs], mse_loss, RMSprop(model.parameters()), False
+
+
+def _two_groups():
+    model = MLP(2, [3, 1], output_activation="sigmoid", seed=0)
+    ps = model.parameters()
+    opt = Adagrad([{"params": ps[:9], "lr": 0.3}, {"params": ps[9:], "lr": 0.05}])
+    return model, X, Y, binary_cross_entropy, opt, True
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [_three_class, _hinge, _regression_1d, _two_groups],
+    ids=lambda f: f.__name__.strip("_"),
+)
+def test_other_losses_and_shapes_open_cleanly(browser, tmp_path, setup):
+    """Multi-class logits, hinge scores, 1-D regression and two param groups: the page opens
+    with no error, every parameter labelled, the traced example (from the boundary, or the
+    list where there is none) steps through its whole sweep, and the boundary is drawn
+    exactly for 2-D inputs with one output."""
+    model, xs, ys, loss, opt, boundary = setup()
+    history = fit(model, xs, ys, loss, opt, 3, progress=False, record=Recorder(trace=[1]))
+    page = Page(browser, history.replay().save(tmp_path / "r.html"), "#step=2")
+    assert page.step() == "2 / 3"
+    assert sorted(page.params()) == sorted(p.label for p in model.parameters())
+    assert (page.page.query_selector('[data-role="boundary"]') is not None) == boundary
+    if boundary:
+        page.page.click('[data-role="boundary"] circle[data-index="1"]')
+    else:  # no boundary to click on: the list of traced examples opens it
+        page.page.select_option('[data-role="example-select"]', "1")
+    cards = '[data-role="example"] [data-label]'
+    n_neurons = sum(model.nouts)
+    assert len(page.page.query_selector_all(cards)) == n_neurons
+    for _ in range(n_neurons):
+        page.page.click('[data-action="example-next"]')
+    grads = page.page.eval_on_selector_all(cards, "els => els.map(e => e.dataset.grad)")
+    assert all(g != "" for g in grads)
     page.close()

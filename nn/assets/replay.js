@@ -612,6 +612,22 @@
       var r = wantedStep();
       if (r !== null) { pause(); show(r); }
     });
+    var traced = Object.keys(D.traces);
+    if (traced.length && arch) {  // the traced examples, also where no boundary shows them
+      var pick = document.createElement("select");
+      pick.setAttribute("data-role", "example-select");
+      pick.setAttribute("aria-label", "traced example");
+      var none = document.createElement("option");
+      none.value = ""; none.textContent = "backward pass of example...";
+      pick.appendChild(none);
+      traced.forEach(function (i) {
+        var o = document.createElement("option");
+        o.value = i; o.textContent = "example " + i + " (target " + D.y[parseInt(i, 10)] + ")";
+        pick.appendChild(o);
+      });
+      pick.addEventListener("change", function () { if (pick.value !== "") chooseExample(parseInt(pick.value, 10)); });
+      root.querySelector(".rp-controls").appendChild(pick);
+    }
     root.classList.add("rp-live");
     var opened = wantedStep();
     show(opened === null ? S - 1 : opened);
