@@ -449,3 +449,16 @@ def test_other_losses_and_shapes_open_cleanly(browser, tmp_path, setup):
     grads = page.page.eval_on_selector_all(cards, "els => els.map(e => e.dataset.grad)")
     assert all(g != "" for g in grads)
     page.close()
+
+
+def test_clicking_a_point_that_was_not_traced_says_how_to_trace_it(browser, adam_run):
+    """An untraced point opens no sweep but names the Recorder argument that traces it; a
+    traced one is then shown in the list too."""
+    path, _ = adam_run
+    page = Page(browser, path)
+    page.page.click('[data-role="boundary"] circle[data-index="3"]')
+    text = page.page.inner_text('[data-role="example"]')
+    assert "example 3 was not traced" in text and "Recorder(trace=[3])" in text
+    page.page.click('[data-role="boundary"] circle[data-index="5"]')
+    assert page.page.eval_on_selector('[data-role="example-select"]', "e => e.value") == "5"
+    page.close()

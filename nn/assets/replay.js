@@ -457,6 +457,8 @@
   var exPanel = root.querySelector('[data-role="example"]'), example = null, sweep = 0;
   var neuronCount = arch ? arch.nouts.reduce(function (a, b) { return a + b; }, 0) : 0;
   function chooseExample(i) {
+    var pick = root.querySelector('[data-role="example-select"]');
+    if (pick) pick.value = D.traces[String(i)] !== undefined ? String(i) : "";
     points.forEach(function (c) { c.classList.toggle("rp-chosen", c.getAttribute("data-index") === String(i)); });
     if (D.traces[String(i)] === undefined) {
       example = null;
