@@ -108,6 +108,8 @@ def test_wheel_holds_the_two_packages_and_nothing_else(wheel):
     for package in ("autograd_engine", "nn"):
         for source in (ROOT / package).glob("*.py"):
             assert f"{package}/{source.name}" in names
+        for asset in (ROOT / package).glob("assets/*"):  # the pages' JavaScript and CSS
+            assert f"{package}/assets/{asset.name}" in names
 
 
 def test_wheel_metadata_requires_what_the_demos_import(wheel):
