@@ -477,7 +477,7 @@
     var names = [], off = 1;
     arch.nouts.forEach(function (n, k) {
       var row = [];
-      for (var j = 0; j < n; j++) { row.push({ label: "L" + k + ".n" + j, at: base + off }); off += 3; }
+      for (var j = 0; j < n; j++) { row.push({ label: "L" + k + ".n" + j, at: base + off, layer: k }); off += 3; }
       names.push(row);
     });
     for (var k = names.length - 1; k >= 0; k--) for (var j = names[k].length - 1; j >= 0; j--) order.push(names[k][j]);
@@ -508,11 +508,13 @@
     if (cur === null) {
       explain.textContent = "forward: every neuron shows its output for this example; press > to send d loss / d out back, one neuron per step.";
     } else {
-      var dout = tr[cur.at + 1], dz = tr[cur.at + 2];
+      var dout = tr[cur.at + 1], dz = tr[cur.at + 2], top = cur.layer === arch.nouts.length - 1;
+      var act = top ? arch.output_activation : arch.activation;
+      var slope = dout !== 0 ? " = " + fmt(dout) + " x " + fmt(dz / dout) : "";
       explain.textContent = "backward: " + cur.label + ".out.grad = " + fmt(dout) +
-        (cur.label.indexOf("L" + (arch.nouts.length - 1) + ".") === 0 ? " (d loss / d output)" : " (summed from the layer above)") +
-        "\n" + cur.label + ".z.grad = out.grad x act'(z) = " + fmt(dz) +
-        "; each weight of " + cur.label + " gets z.grad x its input, each input z.grad x its weight.";
+        (top ? " (d loss / d output)" : " (summed over the neurons it feeds, each z.grad x weight)") +
+        "\n" + cur.label + ".z.grad = out.grad x " + act + "'(z)" + slope + " = " + fmt(dz) +
+        "\nthen each weight of " + cur.label + " gets z.grad x its input, each input z.grad x its weight.";
     }
     exPanel.appendChild(explain);
     var cards = document.createElement("div");
