@@ -25,6 +25,7 @@ from autograd_engine.ops import ALL_OPS, Op
 from autograd_engine.value import Value
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time these load on first use
+    from autograd_engine.compiler import CompiledStep, GuardError, compiled
     from autograd_engine.gradient_check import GradcheckError, gradcheck
     from autograd_engine.playback import Player, player
     from autograd_engine.viz import backward_steps, draw_dot, save_svg
@@ -34,6 +35,9 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time these load on fi
 # ``playback``, ``gradcheck`` in ``gradient_check``): importing such a module would set the
 # package attribute to the module and hide the lazy function behind it.
 _LAZY = {
+    "CompiledStep": "autograd_engine.compiler",
+    "GuardError": "autograd_engine.compiler",
+    "compiled": "autograd_engine.compiler",
     "GradcheckError": "autograd_engine.gradient_check",
     "gradcheck": "autograd_engine.gradient_check",
     "Player": "autograd_engine.playback",
@@ -59,11 +63,14 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "ALL_OPS",
+    "CompiledStep",
     "GradcheckError",
+    "GuardError",
     "Op",
     "Player",
     "Value",
     "backward_steps",
+    "compiled",
     "draw_dot",
     "gradcheck",
     "grad",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ __all__ = [
     "SUM",
     "DOT",
     "ALL_OPS",
+    "derivative_text",
 ]
 
 
@@ -69,6 +70,7 @@ class Op(str):
     domain: Callable[..., ArithmeticError | ValueError | None] | None
     symbol: str
     constants: tuple[int, ...]
+    derivative: Callable[[int, Sequence[str]], str] | None
 
     def __new__(
         cls,
@@ -78,12 +80,18 @@ class Op(str):
         domain: Callable[..., ArithmeticError | ValueError | None] | None = None,
         symbol: str | None = None,
         constants: tuple[int, ...] = (),
+        derivative: Callable[[int, Sequence[str]], str] | None = None,
     ) -> Op:
         """Make the op named ``name``; ``vjp(g, out, *xs)`` returns one term per input.
 
         Raises TypeError for a name that is not a non-empty str, a forward, vjp or
         domain that is not callable, a symbol that is not a str, or constants that are
         not a tuple of input indices (ints >= 0).
+
+        ``derivative(j, names)`` is the text of the local derivative d out / d input j
+        that the backprop player shows (``"tanh'(z) = 1 - out^2"``), given the names
+        of the inputs as drawn; None (the default) makes the player say
+        "local derivative".
         """
         if not isinstance(name, str) or not name:
             raise TypeError(f"Op: name must be a non-empty str, got {name!r}")
@@ -105,6 +113,12 @@ class Op(str):
         op.domain = domain
         op.symbol = symbol or name
         op.constants = constants
+        if derivative is not None and not callable(derivative):
+            raise TypeError(
+                f"Op {name!r}: derivative must be a function (j, names) -> str or None, "
+                f"got {derivative!r}"
+            )
+        op.derivative = derivative
         return op
 
     def __call__(self, *args: Value | float) -> Value:
@@ -293,6 +307,47 @@ def _rpow_vjp(g: Any, out: Any, c: Any, b: Any) -> tuple[float, Any]:
     return (0.0, g * out * math.log(c) if c > 0.0 else g * 0.0)
 
 
+def _says(text: str) -> Callable[[int, Sequence[str]], str]:
+    """A derivative text that is the same for every input."""
+    return lambda j, names: text
+
+
+def _div_text(j: int, names: Sequence[str]) -> str:
+    return f"1/b, b = {names[1]}" if j == 0 else f"-out/b, b = {names[1]}"
+
+
+def _powv_text(j: int, names: Sequence[str]) -> str:
+    return f"b a^(b-1), b = {names[1]}" if j == 0 else f"out log(a), a = {names[0]}"
+
+
+def _lrelu_text(j: int, names: Sequence[str]) -> str:
+    return "lrelu'(z) = 1 if z > 0 else slope" if j == 0 else "0 (the slope is a constant)"
+
+
+def _dot_text(j: int, names: Sequence[str]) -> str:
+    # out = sum_i w_i x_i over (w_1..w_n, x_1..x_n): d/dw_i = x_i, d/dx_i = w_i.
+    n = len(names) // 2
+    if j < n:
+        return f"its input, {names[j + n]}"
+    return f"its weight, {names[j - n]}"
+
+
+def derivative_text(op: Op, j: int, names: Sequence[str]) -> str:
+    """The text of d out / d input ``j`` of ``op``, its inputs named ``names``.
+
+    The op's own ``derivative`` (every row of ``ALL_OPS`` has one); "local derivative"
+    for an op made without one.
+    """
+    if op.derivative is None:
+        return "local derivative"
+    text = op.derivative(j, names)
+    if not isinstance(text, str):
+        raise TypeError(
+            f"Op {str(op)!r}: derivative({j}, names) must return a str, got {type(text).__name__}"
+        )
+    return text
+
+
 def _dot(*xs: float) -> float:
     n = len(xs) // 2
     total: float = sum(map(operator.mul, xs[:n], xs[n:]))
@@ -305,8 +360,14 @@ def _dot_vjp(g: Any, out: Any, *xs: Any) -> list[Any]:
     return [g * x for x in xs[n:]] + [g * w for w in xs[:n]]
 
 
-ADD = Op("add", operator.add, lambda g, out, a, b: (g, g), symbol="+")
-MUL = Op("mul", operator.mul, lambda g, out, a, b: (g * b, g * a), symbol="*")
+ADD = Op("add", operator.add, lambda g, out, a, b: (g, g), symbol="+", derivative=lambda j, n: "1")
+MUL = Op(
+    "mul",
+    operator.mul,
+    lambda g, out, a, b: (g * b, g * a),
+    symbol="*",
+    derivative=lambda j, n: f"the other input, {n[1 - j]}",
+)
 # a / b: d/da = 1/b, d/db = -a/b^2 = -out/b.
 DIV = Op(
     "div",
@@ -314,42 +375,123 @@ DIV = Op(
     lambda g, out, a, b: (g / b, -g * (out / b)),  # PyTorch rounds d/db the same way
     domain=_div_domain,
     symbol="/",
+    derivative=_div_text,
 )
 # a ** k for a constant number k (the second parent holds k; it gets no gradient).
-POW = Op("pow", operator.pow, _pow_vjp, domain=_pow_domain, symbol="**", constants=(1,))
+POW = Op(
+    "pow",
+    operator.pow,
+    _pow_vjp,
+    domain=_pow_domain,
+    symbol="**",
+    constants=(1,),
+    derivative=lambda j, n: f"k a^(k-1), k = {n[1]}" if j == 0 else "0 (a constant exponent)",
+)
 # a ** b where the exponent b is a Value too.
-POWV = Op("powv", operator.pow, _powv_vjp, domain=_powv_domain, symbol="**")
+POWV = Op("powv", operator.pow, _powv_vjp, domain=_powv_domain, symbol="**", derivative=_powv_text)
 # c ** b for a constant number c (the first parent holds c; it gets no gradient).
-RPOW = Op("rpow", operator.pow, _rpow_vjp, domain=_powv_domain, symbol="**", constants=(0,))
-EXP = Op("exp", math.exp, lambda g, out, a: (g * out,))  # exp' = exp
-LOG = Op("log", math.log, lambda g, out, a: (g / a,), domain=_log_domain)  # log' = 1/a
-TANH = Op("tanh", math.tanh, lambda g, out, a: (g * (1.0 - out * out),))  # 1 - tanh^2
-SIGMOID = Op("sigmoid", _sigmoid, lambda g, out, a: (g * out * (1.0 - out),))  # s(1-s)
+RPOW = Op(
+    "rpow",
+    operator.pow,
+    _rpow_vjp,
+    domain=_powv_domain,
+    symbol="**",
+    constants=(0,),
+    derivative=lambda j, n: "0 (a constant base)" if j == 0 else f"out log(c), c = {n[0]}",
+)
+EXP = Op(
+    "exp", math.exp, lambda g, out, a: (g * out,), derivative=_says("exp'(z) = exp(z) = out")
+)  # exp' = exp
+LOG = Op(
+    "log",
+    math.log,
+    lambda g, out, a: (g / a,),
+    domain=_log_domain,
+    derivative=_says("log'(z) = 1/z"),
+)  # log' = 1/a
+TANH = Op(
+    "tanh",
+    math.tanh,
+    lambda g, out, a: (g * (1.0 - out * out),),
+    derivative=_says("tanh'(z) = 1 - out^2"),
+)  # 1 - tanh^2
+SIGMOID = Op(
+    "sigmoid",
+    _sigmoid,
+    lambda g, out, a: (g * out * (1.0 - out),),
+    derivative=_says("sigma'(z) = out(1 - out)"),
+)  # s(1-s)
 # relu'(a) = 1 for a > 0, else 0 (0 at the kink, as PyTorch).
-RELU = Op("relu", _relu, lambda g, out, a: (g * (1.0 if _data(a) > 0.0 else 0.0),))
-SIN = Op("sin", math.sin, lambda g, out, a: (g * _cos(a),))  # sin' = cos
-COS = Op("cos", math.cos, lambda g, out, a: (-g * _sin(a),))  # cos' = -sin
+RELU = Op(
+    "relu",
+    _relu,
+    lambda g, out, a: (g * (1.0 if _data(a) > 0.0 else 0.0),),
+    derivative=_says("relu'(z) = 1 if z > 0 else 0"),
+)
+SIN = Op(
+    "sin", math.sin, lambda g, out, a: (g * _cos(a),), derivative=_says("sin'(z) = cos(z)")
+)  # sin' = cos
+COS = Op(
+    "cos", math.cos, lambda g, out, a: (-g * _sin(a),), derivative=_says("cos'(z) = -sin(z)")
+)  # cos' = -sin
 # tan' = 1 + tan^2 (PyTorch's formula). No float is exactly a pole, so tan is finite
 # everywhere; next to a pole it is large (|tan| <= 1.7e16) and so is its derivative.
-TAN = Op("tan", math.tan, lambda g, out, a: (g * (1.0 + out * out),))
+TAN = Op(
+    "tan",
+    math.tan,
+    lambda g, out, a: (g * (1.0 + out * out),),
+    derivative=_says("tan'(z) = 1 + out^2"),
+)
 # sqrt' = 1 / (2 sqrt a): at a == 0 the division raises, as x ** 0.5 does at 0.
-SQRT = Op("sqrt", math.sqrt, lambda g, out, a: (g / (2.0 * out),), domain=_sqrt_domain)
+SQRT = Op(
+    "sqrt",
+    math.sqrt,
+    lambda g, out, a: (g / (2.0 * out),),
+    domain=_sqrt_domain,
+    derivative=_says("sqrt'(z) = 1/(2 out)"),
+)
 # abs' = sign(a), 0 at the kink (PyTorch's value).
-ABS = Op("abs", abs, lambda g, out, a: (g * _sign(_data(a)),))
+ABS = Op(
+    "abs", abs, lambda g, out, a: (g * _sign(_data(a)),), derivative=_says("abs'(z) = sign(z)")
+)
 # leaky_relu(a, slope) = a for a > 0, else slope * a; the slope (second parent) is a
 # constant, like pow's exponent.
 # Drawn "lrelu": every op oval of a drawing is as wide as its longest symbol.
-LEAKY_RELU = Op("leaky_relu", _leaky_relu, _leaky_relu_vjp, symbol="lrelu", constants=(1,))
+LEAKY_RELU = Op(
+    "leaky_relu",
+    _leaky_relu,
+    _leaky_relu_vjp,
+    symbol="lrelu",
+    constants=(1,),
+    derivative=_lrelu_text,
+)
 # softplus(a) = log(1 + e^a), as torch.nn.functional.softplus(a) (beta=1, threshold=20).
-SOFTPLUS = Op("softplus", _softplus, _softplus_vjp)
+SOFTPLUS = Op("softplus", _softplus, _softplus_vjp, derivative=_says("softplus'(z) = sigma(z)"))
 # log1p(a) = log(1 + a), accurate for small a; derivative 1 / (1 + a).
-LOG1P = Op("log1p", math.log1p, lambda g, out, a: (g / (1.0 + a),), domain=_log1p_domain)
+LOG1P = Op(
+    "log1p",
+    math.log1p,
+    lambda g, out, a: (g / (1.0 + a),),
+    domain=_log1p_domain,
+    derivative=_says("log1p'(z) = 1/(1 + z)"),
+)
 # expm1(a) = e^a - 1, accurate for small a; derivative e^a = out + 1.
-EXPM1 = Op("expm1", math.expm1, lambda g, out, a: (g * (out + 1.0),))
+EXPM1 = Op(
+    "expm1",
+    math.expm1,
+    lambda g, out, a: (g * (out + 1.0),),
+    derivative=_says("expm1'(z) = exp(z) = out + 1"),
+)
 # n-ary sum: every input receives the upstream gradient unchanged.
-SUM = Op("sum", lambda *xs: sum(xs), lambda g, out, *xs: (g,) * len(xs), symbol="sum")
+SUM = Op(
+    "sum",
+    lambda *xs: sum(xs),
+    lambda g, out, *xs: (g,) * len(xs),
+    symbol="sum",
+    derivative=_says("1"),
+)
 # n-ary dot product of (w_1..w_n) and (x_1..x_n): one node for a neuron's weighted sum.
-DOT = Op("dot", _dot, _dot_vjp, symbol="dot")
+DOT = Op("dot", _dot, _dot_vjp, symbol="dot", derivative=_dot_text)
 
 ALL_OPS: tuple[Op, ...] = (
     ADD,

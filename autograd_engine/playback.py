@@ -1,36 +1,60 @@
 """The backprop player: one self-contained HTML page that steps through a forward and backward pass.
 
-``player(root)`` lays the backward view of ``root``'s graph out once with Graphviz (an SVG
-with an id on every node and edge), writes the steps as JSON and adds a small script of
-our own in plain JavaScript: no network request of any kind, so the page opens from
-``file://``, offline, and can be mailed or committed. Where scripts do not run (GitHub's
-notebook view, a sanitising viewer) the SVG as written already shows the finished
-backward view; the script resets it to step 0 when it runs.
+Two levels, one page:
 
-The steps, for a graph of ``N`` drawn values (so ``n = 2N``):
+- the **network level** (the default for a loss built by ``nn``, i.e. whenever dotted
+  labels group the graph into neurons): one card per neuron across every example of the
+  batch (its gradient is the sum over the examples, and the explanation lists the
+  per-example terms), one card per example's term of the loss, and the loss. Stepping
+  goes neuron by neuron: forward in topological order, backward in the order the sweep
+  completes them. A list picks the example whose values the cards show;
+- the **op level**: every value and operation, one value per step. For a graph without
+  groups it is the whole page. At the network level a click on a neuron (or its ``+``)
+  opens its operations on the selected example (embedded for the examples the caller
+  chooses, default the first), and ``[data-action=up]`` goes back out.
 
-- step 0: the graph, nothing computed yet;
-- steps 1..N, the forward pass: one value per step, in topological order: a leaf
-  (parameter, input or constant) shows its given value, a computed value the
-  arithmetic that made it (``s = w0x0 + w1x1 = -2 + 6 = 4``);
-- steps N+1..2N, the reverse sweep: one value per step, in the order ``backward()``
-  processes them (``reversed(topological_order(root))``). The step's value has its
-  final gradient, shown as the sum of what it received (``a.grad = 1 + 3 + 3 = 7``),
-  and passes ``g x local derivative`` to each input (``to w2: 0.1966 x 1 = 0.1966``);
-  an input that has received only part of its gradient shows the running sum, in
-  italics. A value the sweep has not reached shows ``grad -`` (never 0).
+The steps of the op level, for ``N`` drawn values of which ``C`` are constants: step 0 shows
+the graph with nothing computed; then one forward step per non-constant value in
+topological order (a leaf shows its given value, a computed value the arithmetic that
+made it: ``s = w0x0 + w1x1 = -2 + 6 = 4``); then one backward step per non-constant value
+in the order ``backward()`` processes them. Each backward step shows the value's final
+gradient (the sum of what it received: ``a.grad = 1 + 3 + 3 = 7``) and what it passes to
+each input, naming the local derivative from the op's own row of the op table:
+``to z: 1 x 0.1966 = 0.1966  (x sigma'(z) = out(1 - out) = 0.1966)``. Constants show
+their number from the start and get no step (they get no gradient). An input that has
+received only part of its gradient shows the running sum, in italics.
 
 The last step shows exactly the gradients ``graph.backprop`` computes (what
 ``backward()`` adds); the player writes no ``.grad``.
 
-DOM contract (public, stable; tests drive it in headless Chromium): buttons with
-``data-action="first|prev|next|last|play"``; ``[data-role="step"]`` holds ``k / n``;
-``[data-role="explain"]`` the explanation; every value node of the SVG is an element with
-``data-label`` (its label as drawn, "" for none), ``data-value`` (the value shown, "" before
-the forward pass reaches it) and ``data-grad`` (the gradient shown, "" until the sweep
-reaches it; a running sum before it is final, marked ``data-grad-state="partial"``),
-numbers as the drawings write them (4 significant digits). Keys: ArrowLeft, ArrowRight,
-Home, End, Space (play/pause). ``page.html#step=k`` opens the page's first player at step k.
+DOM contract (public, stable; tests drive it in headless Chromium):
+
+- buttons ``[data-action=first|prev|play|next|last]``, ``[data-action=zoom-in|zoom-out|fit]``,
+  ``[data-action=up]`` (back to the network level); ``[data-role=step]`` holds ``k / n``,
+  ``[data-role=slider]`` the step slider, ``[data-role=explain]`` the explanation,
+  ``[data-role=example]`` a ``<select>`` of the examples (network level);
+  ``[data-role=controls]`` and ``[data-role=explain]`` stay inside the window at every
+  step (a sticky header);
+- ``[data-role=drawing]`` is the drawing's root; it carries ``data-level="network"`` or
+  ``"op"`` and ``data-scale`` (the zoom factor);
+- every value node (op level) or card (network level) carries ``data-label`` (its label
+  as drawn, "" for none), ``data-value`` (the value shown, "" before the forward pass
+  reaches it; at the network level the output on the selected example) and ``data-grad``
+  (the gradient shown, "" until the sweep reaches it; at the network level summed over
+  the batch; a running sum before it is final, marked ``data-grad-state="partial"``),
+  numbers to 4 significant digits; the current step's cards carry ``data-current="true"``;
+  a network card has an ``[data-action=expand]`` button, and a click on the card does
+  the same.
+
+Keys: ArrowLeft/ArrowRight (step), Home/End, Space (play/pause, wherever the focus is in
+the player or on the page), ``+``/``-`` (zoom), ``0`` (fit), Shift+arrows (pan). Drag or
+wheel pans, Ctrl+wheel zooms. At every step the current cards are brought into view
+(smoothly, unless the browser asks for reduced motion; not moved when already visible).
+``page.html#step=k`` opens the page's first player at step k.
+
+A network level can be built from plain numbers, without a graph: ``network_player``
+takes a ``drawing.Network`` (cards with per-example values and gradients, and the step
+order).
 """
 
 from __future__ import annotations
@@ -39,35 +63,38 @@ import hashlib
 import html
 import itertools
 import json
+import math
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from autograd_engine import ops
+from autograd_engine.drawing import (
+    DEFAULT_MAX_NODES,
+    Model,
+    Network,
+    Node,
+    build_model,
+    check_arguments,
+    fmt,
+    network,
+    op_model,
+    plain,
+)
 from autograd_engine.files import write_atomic
 from autograd_engine.value import Value
-from autograd_engine.viz import (
-    _DEFAULT_MAX_NODES,
-    CURRENT_COLOR,
-    _check,
-    _check_flag,
-    _drawing,
-    _Item,
-    _num,
-    _sweep,
-    _text_plain,
-    _View,
-    _view,
-    render_svg,
-)
+from autograd_engine.viz import CURRENT_COLOR, check_flag, graphviz_drawing, render_svg
 
-__all__ = ["Player", "player"]
+__all__ = ["Player", "player", "network_player"]
 
 _SVG = "http://www.w3.org/2000/svg"
 _XLINK = "http://www.w3.org/1999/xlink"
 _instances = itertools.count(1)  # makes each inline (Jupyter) player's ids unique on its page
+_LEVELS = ("network", "op")
+_LIST = 6  # per-example terms listed in an explanation before "... (k more)"
 
 
 def player(
@@ -75,78 +102,108 @@ def player(
     params: Iterable[Value] | None = None,
     title: str | None = None,
     collapse: bool = False,
-    max_nodes: int | None = _DEFAULT_MAX_NODES,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    level: str | None = None,
+    examples: Sequence[int] | None = None,
+    expand: str | None = None,
 ) -> Player:
     """A ``Player`` stepping through the forward pass and the reverse sweep of ``root``.
 
-    ``params`` are highlighted as parameters (default: every labelled leaf), as in
-    ``draw_dot``; ``title`` heads the page (default: the root's label); ``collapse``
-    draws each dotted-label group as one node (see ``draw_dot``). Arguments are
-    checked as ``draw_dot`` checks them (same messages, owner ``player``). Lays the
-    graph out with Graphviz now, so a missing ``dot`` raises ``RuntimeError`` with the
-    install hint here. Writes no ``.grad``.
+    ``level``: ``"network"`` (one card per neuron over the batch; the default when dotted
+    labels group the graph, as ``nn`` labels it) or ``"op"`` (every value; the default
+    otherwise). ``examples``: the examples whose op level is embedded at the network level
+    (default ``[0]``; each neuron's ops on that example). ``expand``: the label of a
+    neuron (``"L0.n1"``) whose op level, on the first of ``examples``, the page opens at.
+    ``params`` are highlighted as
+    parameters (default: every labelled leaf), as in ``draw_dot``; ``title`` heads the
+    page (default: the root's label); ``collapse`` draws each group as one node at the op
+    level. ``max_nodes`` bounds each op-level drawing (the whole graph at the op level,
+    one neuron on one example at the network level). Arguments are checked as
+    ``draw_dot`` checks them (owner ``player``). Lays the graph out with Graphviz now, so
+    a missing ``dot`` raises ``RuntimeError`` with the install hint here. Writes no
+    ``.grad``.
     """
-    order, highlighted = _check(root, None, params, max_nodes, "player")
-    _check_flag(collapse, "collapse", "player")
+    if level is not None and level not in _LEVELS:
+        raise ValueError(f"player: level must be 'network', 'op' or None, got {level!r}")
+    check_flag(collapse, "collapse", "player")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"player: title must be a str or None, got {type(title).__name__}")
-    view = _view(order, highlighted, collapse)
-    grads, contributions = _sweep(root, view)
-    steps = _steps(view, grads, contributions)
-    # Room on each card for the longest running sum it will show, not only the final value.
-    widest: dict[int, str] = {}
-    for step in steps:
-        for k, what, text in step["set"]:
-            i = view.items[k].index
-            line = f"grad {text}"
-            if what != "v" and len(line) > len(widest.get(i, f"grad {_num(grads[i])}")):
-                widest[i] = line
-    svg = render_svg(_drawing(view, grads, contributions, None, None, widest))
+    order, highlighted = check_arguments(root, None, params, max_nodes, "player", order=[])
+    params = list(highlighted) if params is not None else None
+    if level != "op":
+        model = build_model(root, params, True, True, None, "player")
+        if level == "network" or any(node.kind == "group" for node in model.nodes):
+            if not any(node.kind == "group" for node in model.nodes):
+                raise ValueError(
+                    "player: level='network' needs groups (values labelled with a dotted "
+                    "prefix, as nn labels its neurons); this graph has none"
+                )
+            return _network_player(model, params, title, max_nodes, examples, expand)
+    if expand is not None:
+        raise ValueError("player: expand= is for the network level (level='op' has no neurons)")
+    if examples is not None:
+        raise ValueError("player: examples= is for the network level (level='op' has none)")
+    model = build_model(root, params, collapse, True, max_nodes, "player")
+    level_data = _op_level(model, None, model.nodes[-1].index)
     if title is None:
-        root_label = view.items[-1].title
-        title = (
-            f"Backpropagation through {_text_plain(root_label)}"
-            if root_label
-            else ("Backpropagation, step by step")
-        )
-    return Player(svg, view, grads, steps, title)
+        root_label = model.nodes[-1].title
+        title = f"Backpropagation through {plain(root_label)}" if root_label else None
+    return Player(title or "Backpropagation, step by step", op=level_data)
+
+
+def network_player(net: Network, title: str | None = None) -> Player:
+    """A player of a network level built from plain numbers (``drawing.Network``).
+
+    Each card's ``values`` and ``grads`` are per example, ``terms`` what flows back along
+    each input arrow per example; ``forward`` and ``backward`` give the step order. No op
+    level (nothing to expand). Used by ``player`` for a graph; a training replay can
+    build the ``Network`` itself.
+    """
+    if not isinstance(net, Network):
+        raise TypeError(f"network_player: net must be a drawing.Network, got {type(net).__name__}")
+    return Player(title or f"Backpropagation through {net.loss}", network=_network_level(net, {}))
 
 
 class Player:
-    """A backprop player page for one graph: ``html()``, ``save(path)``, ``_repr_html_()``.
+    """A backprop player page: ``html()``, ``save(path)``, ``_repr_html_()``, ``steps``.
 
-    Made by ``player(root)``; holds the rendered SVG and the steps, not the graph's
-    ``.grad`` (later changes to the graph do not change the page).
+    Made by ``player(root)`` or ``network_player(net)``; holds the rendered drawings and
+    the steps, not the graph's ``.grad`` (later changes to the graph do not change it).
     """
 
     def __init__(
         self,
-        svg: str,
-        view: _View,
-        grads: dict[int, float],
-        steps: list[dict[str, Any]],
         title: str,
+        op: dict[str, Any] | None = None,
+        network: dict[str, Any] | None = None,
+        ops_levels: dict[str, dict[str, Any]] | None = None,
     ) -> None:
-        self._svg = svg
-        self._view = view
-        self._grads = grads
-        self._steps = steps
         self.title = title
+        self._op = op
+        self._network = network
+        self._ops = ops_levels or {}
+
+    @property
+    def level(self) -> str:
+        """The level the page opens at: ``"network"`` or ``"op"``."""
+        return "network" if self._network is not None else "op"
 
     @property
     def steps(self) -> int:
-        """n, the number of the last step (step 0 is the start): ``k / n`` in the counter."""
-        return len(self._steps) - 1
+        """n, the number of the last step of the opening level (step 0 is the start)."""
+        main = self._network if self._network is not None else self._op
+        assert main is not None
+        return len(main["steps"]) - 1
 
     def html(self) -> str:
         """The whole page as a string: self-contained, deterministic, no network request."""
-        body = self._fragment(self._token())
+        body = self._fragment(self._token(), page=True)
         return (
             '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<link rel="icon" href="data:,">\n'
-            f"<title>{html.escape(_text_plain(self.title))}</title>\n"
-            "<style>body{margin:12px;font-family:Helvetica,Arial,sans-serif;}</style>\n"
+            f"<title>{html.escape(plain(self.title))}</title>\n"
+            "<style>html,body{margin:0;height:100%;}</style>\n"
             f"</head>\n<body>\n{body}\n</body>\n</html>\n"
         )
 
@@ -156,18 +213,29 @@ class Player:
 
     def _repr_html_(self) -> str:
         """The player inline in Jupyter; each display gets ids of its own."""
-        return self._fragment(f"{self._token()}-{next(_instances)}")
+        return self._fragment(f"{self._token()}-{next(_instances)}", page=False)
 
     def _token(self) -> str:
-        digest = hashlib.sha1(self._svg.encode("utf-8", "surrogatepass"))
-        digest.update(json.dumps(self._steps).encode())
+        digest = hashlib.sha1(self.title.encode("utf-8", "surrogatepass"))
+        digest.update(json.dumps([self._op, self._network, self._ops], sort_keys=True).encode())
         return "agp" + digest.hexdigest()[:10]
 
-    def _fragment(self, token: str) -> str:
+    def _fragment(self, token: str, page: bool) -> str:
         """The player's markup, its style and script scoped to the element ``#token``."""
-        svg = _tag_svg(self._svg, self._view, self._grads, token + "-")
-        n = self.steps
-        data = {"prefix": token + "-", "nodes": _node_table(self._view), "steps": self._steps}
+        prefix = token + "-"
+        main = self._network if self._network is not None else self._op
+        assert main is not None
+        if self._network is not None:
+            drawing = _network_svg(self._network, prefix)
+        else:
+            assert self._op is not None
+            drawing = _tag_svg(self._op["svg"], self._op, prefix)
+        data = {
+            "prefix": prefix,
+            "level": self.level,
+            "main": {k: v for k, v in main.items() if k != "svg"},
+            "ops": self._ops,
+        }
         # Inside <script>, "</" or "<!--" would end or confuse the element: escape < > &.
         blob = (
             json.dumps(data, ensure_ascii=True, separators=(",", ":"))
@@ -175,16 +243,35 @@ class Player:
             .replace(">", "\\u003e")
             .replace("&", "\\u0026")
         )
-        final = html.escape(self._steps[-1]["explain"])
-        css = _CSS.replace("#ROOT", f"#{token}")
-        title = html.escape(_text_plain(self.title))
+        n = len(main["steps"]) - 1
+        final = html.escape(main["steps"][-1]["explain"])
+        css = _asset("player.css").replace("#ROOT", f"#{token}")
+        css = css.replace("CURRENT_COLOR", CURRENT_COLOR)
+        title = html.escape(plain(self.title))
+        select = ""
+        if self._network is not None:
+            count = self._network["examples"]
+            available = {int(key.split("e")[-1]) for key in self._ops}
+            options = "".join(
+                f'<option value="{e}">example {e}'
+                + (" (ops)" if e in available else "")
+                + "</option>"
+                for e in range(count)
+            )
+            select = (
+                '<label class="agp-example">example '
+                f'<select data-role="example" aria-label="example">{options}</select></label>'
+            )
         return (
-            f'<div class="agp" id="{token}" tabindex="0">\n'
+            f'<div class="agp{" agp-page" if page else ""}" id="{token}" tabindex="0">\n'
             f"<style>{css}</style>\n"
+            '<div class="agp-head">\n'
             f'<div class="agp-title">{title}</div>\n'
-            '<div class="agp-controls">'
+            '<div class="agp-controls" data-role="controls">'
+            '<button type="button" data-action="up" title="back to the network level" '
+            "hidden>&#x2191; network</button>"
             '<button type="button" data-action="first" title="first step (Home)">'
-            "&#x25C0;&#x25C0; first</button>"
+            "&#x25C0;&#x25C0;</button>"
             '<button type="button" data-action="prev" title="previous step (ArrowLeft)">'
             "&#x25C0; prev</button>"
             '<button type="button" data-action="play" title="play / pause (Space)" '
@@ -192,55 +279,59 @@ class Player:
             '<button type="button" data-action="next" title="next step (ArrowRight)">'
             "next &#x25B6;</button>"
             '<button type="button" data-action="last" title="last step (End)">'
-            "last &#x25B6;&#x25B6;</button>"
+            "&#x25B6;&#x25B6;</button>"
             f'<input type="range" min="0" max="{n}" value="{n}" data-role="slider" '
             'aria-label="step">'
             f'<span class="agp-counter">step <span data-role="step">{n} / {n}</span></span>'
+            '<button type="button" data-action="zoom-out" title="zoom out (-)">&#x2212;</button>'
+            '<button type="button" data-action="zoom-in" title="zoom in (+)">+</button>'
+            '<button type="button" data-action="fit" title="fit to the window (0)">fit</button>'
+            f"{select}"
             "</div>\n"
             f'<div class="agp-explain" data-role="explain">{final}</div>\n'
             f'<div class="agp-legend">{_LEGEND}</div>\n'
-            f'<div class="agp-svg">{svg}</div>\n'
+            "</div>\n"
+            '<div class="agp-stage" data-role="stage">'
+            f'<div class="agp-drawing" data-role="drawing" data-level="{self.level}" '
+            f'data-scale="1">{drawing}</div>'
+            '<div class="agp-minimap" data-role="minimap" aria-hidden="true"></div>'
+            "</div>\n"
             f'<script type="application/json" class="agp-data">{blob}</script>\n'
-            f"<script>{_JS.replace('ROOT_ID', json.dumps(token))}</script>\n"
+            f"<script>{_asset('player.js').replace('ROOT_ID', json.dumps(token))}</script>\n"
             "</div>"
         )
 
 
-# -- the steps --------------------------------------------------------------------
+def _asset(name: str) -> str:
+    """A file of the page (JavaScript, CSS), shipped as package data."""
+    return resources.files("autograd_engine").joinpath("assets", name).read_text("utf-8")
 
 
-def _name(item: _Item) -> str:
-    """How an explanation names a drawn value: its label, its number, or #position."""
-    if item.title:
-        return _text_plain(item.title)
-    if item.kind == "constant":
-        return _num(item.node.data)
-    return f"#{item.index}"
+# -- the op level -------------------------------------------------------------------
 
 
-def _forward_text(view: _View, item: _Item) -> str:
+def _forward_text(model: Model, item: Node) -> str:
     """``name = formula = numbers = value`` for the forward step that computes ``item``."""
-    name = _name(item)
-    value = _num(item.node.data)
+    name = model.name(item.index)
+    value = fmt(item.value.data)
     if item.kind == "group":
-        inputs = ", ".join(_name(view.by_index[p]) for p in item.parents) or "its own leaves"
+        inputs = ", ".join(model.name(p) for p in item.parents) or "its own leaves"
         return (
-            f"forward: the group {name} computes {_text_plain(item.node.label) or 'its output'} "
+            f"forward: the group {name} computes {plain(item.value.label) or 'its output'} "
             f"= {value} from {inputs} ({len(item.members)} nodes inside)"
         )
-    parents = [view.by_index[p] for p in item.parents]
-    names = [_name(p) for p in parents]
-    numbers = [_num(p.node.data) for p in parents]
-    op = item.node.op
-    symbol = _text_plain(op.symbol)
-    if op is ops.DOT and len(parents) <= 8:
-        half = len(parents) // 2
+    names = [model.name(p) for p in item.parents]
+    numbers = [fmt(model.by_index[p].value.data) for p in item.parents]
+    op = item.value.op
+    symbol = plain(op.symbol)
+    if op is ops.DOT and len(names) <= 8:
+        half = len(names) // 2
         formula = " + ".join(f"{names[k]}*{names[k + half]}" for k in range(half))
         numeric = " + ".join(f"{numbers[k]}*{numbers[k + half]}" for k in range(half))
     elif op is ops.DOT:
-        formula = f"sum of {len(parents) // 2} products of weights and inputs"
+        formula = f"sum of {len(names) // 2} products of weights and inputs"
         numeric = ""
-    elif len(parents) == 2 and symbol in ("+", "*", "/", "**", "-"):
+    elif len(names) == 2 and symbol in ("+", "*", "/", "**", "-"):
         formula = f" {symbol} ".join(names)
         numeric = f" {symbol} ".join(numbers)
     else:
@@ -250,126 +341,157 @@ def _forward_text(view: _View, item: _Item) -> str:
     return "forward: " + " = ".join(parts)
 
 
-def _given_text(item: _Item) -> str:
+def _given_text(model: Model, item: Node, outside: bool) -> str:
     """The forward step of a leaf: its value is given, not computed."""
-    what = {"param": "a parameter", "input": "an input", "constant": "a constant"}[item.kind]
-    if item.kind == "constant":
-        return f"forward: {_name(item)} is {what}"
-    return f"forward: {_name(item)} = {_num(item.node.data)}, {what} (a leaf: given, not computed)"
+    name = model.name(item.index)
+    if outside:
+        return f"forward: {name} = {fmt(item.value.data)}, computed outside this neuron"
+    what = {"param": "a parameter", "input": "an input"}.get(item.kind, "a value")
+    return f"forward: {name} = {fmt(item.value.data)}, {what} (a leaf: given, not computed)"
 
 
-def _steps(
-    view: _View, grads: dict[int, float], contributions: dict[int, list[float]]
-) -> list[dict[str, Any]]:
-    """The steps as JSON-ready dicts: which node, what changes, what to say.
+def _uses(model: Model) -> dict[int, int]:
+    """How many arrows deliver to each value in the whole graph (one per consumer slot)."""
+    uses: dict[int, int] = {}
+    position = model.position
+    for node in model.order:
+        for p in node.parents:
+            q = position[p]
+            uses[q] = uses.get(q, 0) + 1
+    return uses
 
-    Each step has ``node`` (position in ``view.items``, -1 for none), ``phase``,
-    ``set`` (``[item, "v"|"g"|"p", text]``: value, final gradient, partial sum; a gradient
-    is final once every arrow into its value has delivered),
-    ``edges`` (ids to highlight), ``reveal`` (ids of edges whose label now shows) and
-    ``explain`` (plain text).
+
+def _op_level(
+    model: Model, context: str | None, top: int, uses: dict[int, int] | None = None
+) -> dict[str, Any]:
+    """The op level of ``model`` (the whole graph, or one neuron on one example): its SVG,
+    node table and steps (JSON-ready).
+
+    ``context`` is None for the whole graph; else what to say of the top value's gradient
+    (which comes from outside) and of the leaves' (their gradient sums more than this).
+    Each step has ``node`` (position in the node table, -1 for none), ``phase``, ``set``
+    (``[node, "v"|"g"|"p", text]``: value, final gradient, partial sum; a gradient is final
+    once every arrow into its value has delivered), ``edges`` (ids to highlight),
+    ``reveal`` (ids of edges whose label now shows) and ``explain`` (plain text).
     """
-    items = view.items
+    items = model.nodes
     slot = {item.index: k for k, item in enumerate(items)}
-    computed = [item for item in items if item.parents]
-    root = items[-1]
+    grads = model.grads
+    if uses is None:
+        uses = _uses(model) if context is not None else {}
+    stepped = [item for item in items if item.kind != "constant"]
+    constants = [item for item in items if item.kind == "constant"]
+    root_name = model.name(top) if context is None else "loss"
     steps: list[dict[str, Any]] = [
         {
             "node": -1,
             "phase": "start",
-            "set": [],
+            "set": [[slot[c.index], "v", fmt(c.value.data)] for c in constants],
             "edges": [],
             "reveal": [],
             "explain": (
-                f"start: {len(items)} values, {len(computed)} of them computed. The forward "
-                "pass visits them one per step in topological order (each after its inputs); "
-                f"then the backward sweep sends d {_name(root)} / d value back along every "
-                "arrow, one value per step."
+                f"start: {len(stepped)} values"
+                + (f" and {len(constants)} constants" if constants else "")
+                + ". The forward pass visits the values one per step in topological order "
+                "(each after its inputs); then the backward sweep sends d "
+                f"{root_name} / d value back along every arrow, one value per step "
+                "(constants get no gradient)." + (f"\n{context}" if context else "")
             ),
         }
     ]
-    for item in items:
+    for item in stepped:
         i = item.index
+        outside = context is not None and item.kind == "input" and item.value.parents != ()
+        leaf = not item.parents and item.kind != "group"
         steps.append(
             {
                 "node": slot[i],
                 "phase": "forward",
-                "set": [[slot[i], "v", _num(item.node.data)]],
+                "set": [[slot[i], "v", fmt(item.value.data)]],
                 "edges": _edges_of(item),
                 "reveal": [],
-                "explain": (
-                    _given_text(item)
-                    if not item.parents and item.kind != "group"
-                    else _forward_text(view, item)
-                ),
+                "explain": _given_text(model, item, outside)
+                if leaf
+                else _forward_text(model, item),
             }
         )
-    # The arrows that bring each value its gradient (from each consumer, one per input slot).
     delivered: dict[int, list[str]] = {}
     for item in items:
         for j, p in enumerate(item.parents):
             delivered.setdefault(p, []).append(f"e{item.index}_{j}")
     received: dict[int, list[tuple[float, str]]] = {}
     running: dict[int, float] = {}
-    for n_done, item in enumerate(reversed(items), start=1):
+    for n_done, item in enumerate(reversed(stepped), start=1):
         i = item.index
-        name = _name(item)
-        changes = [[slot[i], "g", _num(grads[i])]]
+        name = model.name(i)
         lines = []
-        if item is root:
-            lines.append(f"backward: {name}.grad = 1 (d {name} / d {name}: the sweep starts here)")
-        else:
-            terms = received.get(i, [])
+        terms = received.get(i, [])
+        whole = context is None or uses.get(i, 0) == len(terms)
+        if i == top:
+            changes = [[slot[i], "g", fmt(grads[i])]]
+            if context is None:
+                lines.append(
+                    f"backward: {name}.grad = 1 (d {name} / d {name}: the sweep starts here)"
+                )
+            else:
+                lines.append(
+                    f"backward: {name}.grad = {fmt(grads[i])}, received from outside this "
+                    "neuron (what its consumers pass back on this example)"
+                )
+        elif whole:
+            changes = [[slot[i], "g", fmt(grads[i])]]
             sources = ", ".join(source for _, source in terms)
             if len(terms) > 1:
-                total = " + ".join(_num(t) for t, _ in terms)
-                lines.append(f"backward: {name}.grad = {total} = {_num(grads[i])}")
+                total = " + ".join(fmt(t) for t, _ in terms)
+                lines.append(f"backward: {name}.grad = {total} = {fmt(grads[i])}")
                 lines.append(f"received from: {sources} (one term per arrow, summed)")
             else:
-                lines.append(f"backward: {name}.grad = {_num(grads[i])} received from {sources}")
+                lines.append(f"backward: {name}.grad = {fmt(grads[i])} received from {sources}")
+        else:
+            changes = [[slot[i], "p", fmt(running.get(i, 0.0))]]
+            share = " + ".join(fmt(t) for t, _ in terms) or "0"
+            lines.append(
+                f"backward: {name} receives {share} from this neuron on this example; its "
+                f"whole gradient sums every example and consumer: {fmt(grads[i])}"
+            )
         reveal = []
+        edges = model.edges.get(i, [])
         if item.parents:
-            node = item.node
             if item.kind == "group":
-                local = None
-            else:
-                local = node.op.vjp(1.0, node.data, *[p.data for p in node.parents])
-            if local is None:
                 lines.append(f"passes to each input the sum over the paths inside {name}:")
             sends = []
-            for j, p in enumerate(item.parents):
-                term = contributions[i][j]
-                target = view.by_index[p]
-                what = _name(target)
+            for edge in edges:
+                p = edge.tail
+                target = model.by_index[p]
                 if target.kind == "constant":
-                    what = f"the constant {what}"
-                if local is None:
-                    sends.append(f"to {what}: {_num(term)}")
+                    continue  # a constant gets no gradient: nothing is sent
+                what = model.name(p)
+                if edge.local is None:
+                    sends.append(f"to {what}: {fmt(edge.term)}")
                 else:
-                    sends.append(f"to {what}: {_num(grads[i])} x {_num(local[j])} = {_num(term)}")
-                running[p] = term if p not in running else running[p] + term
-                received.setdefault(p, []).append((term, name))
+                    sends.append(
+                        f"to {what}: {fmt(grads[i])} x {fmt(edge.local)} = {fmt(edge.term)}"
+                        f"  ({model.step_text(edge)})"
+                    )
+                running[p] = edge.term if p not in running else running[p] + edge.term
+                received.setdefault(p, []).append((edge.term, name))
                 # Once every arrow into p has delivered, its gradient is final (the sum is
                 # backward()'s own); until then it is a running sum.
-                if len(received[p]) == len(delivered[p]):
-                    changes.append([slot[p], "g", _num(grads[p])])
+                needed = len(delivered[p]) if context is None else uses.get(p, 0)
+                if len(received[p]) == needed:
+                    changes.append([slot[p], "g", fmt(grads[p])])
                 else:
-                    changes.append([slot[p], "p", _num(running[p])])
-                if target.kind != "constant":
-                    reveal.append(f"e{i}_{j}")
+                    changes.append([slot[p], "p", fmt(running[p])])
+                reveal.append(f"e{i}_{edge.slot}")
             # A wide fan-in (a neuron of a wide layer) reads better four to a line.
             per_line = 1 if len(sends) <= 6 else 4
             for k in range(0, len(sends), per_line):
                 lines.append(";  ".join(sends[k : k + per_line]))
-        elif item.kind == "group":
-            lines.append(f"{name} has no inputs outside it: nothing to pass on.")
-        elif item.kind != "constant":
-            lines.append(f"{name} is a leaf: d {_name(root)} / d {name} = {_num(grads[i])}.")
-        else:
-            lines.append(f"{name} is a constant: nothing to pass on.")
-        if n_done == len(items):
+        elif whole and item.kind != "group":
+            lines.append(f"{name} is a leaf: d {root_name} / d {name} = {fmt(grads[i])}.")
+        if n_done == len(stepped) and context is None:
             lines.append(
-                f"done: every value shows d {_name(root)} / d value, as backward() computes it."
+                f"done: every value shows d {root_name} / d value, as backward() computes it."
             )
         steps.append(
             {
@@ -381,24 +503,49 @@ def _steps(
                 "explain": "\n".join(lines),
             }
         )
-    return steps
+    # Room on each card for the longest running sum it will show, not only the final value.
+    widest: dict[int, str] = {}
+    for step in steps:
+        for k, what, text in step["set"]:
+            i = items[k].index
+            line = f"grad {text}"
+            if what != "v" and len(line) > len(widest.get(i, f"grad {fmt(grads[i])}")):
+                widest[i] = line
+    final = {item.index: grads[item.index] for item in items}
+    if context is not None:  # what the last step shows: partial sums stay partial
+        last: dict[int, str] = {}
+        for step in steps:
+            for k, what, _ in step["set"]:
+                if what != "v" and last.get(k) != "g":
+                    last[k] = what
+        for k, what in last.items():
+            if what == "p":
+                final[items[k].index] = running.get(items[k].index, 0.0)
+    svg = render_svg(graphviz_drawing(model, final, True, None, None, widest))
+    return {
+        "svg": svg,
+        "nodes": [
+            {
+                "id": f"n{item.index}",
+                "card": item.kind != "constant",
+                "label": plain(item.title) if item.kind == "group" else plain(item.value.label),
+                "kind": item.kind,
+                "value": fmt(item.value.data),
+                "grad": fmt(final[item.index]),
+            }
+            for item in items
+        ],
+        "steps": steps,
+    }
 
 
-def _edges_of(item: _Item) -> list[str]:
+def _edges_of(item: Node) -> list[str]:
     i = item.index
     own = [] if item.kind == "group" or not item.parents else [f"e{i}"]
     return own + [f"e{i}_{j}" for j in range(len(item.parents))]
 
 
-def _node_table(view: _View) -> list[dict[str, Any]]:
-    """Per drawn value: its id and whether its card has ``data``/``grad`` lines."""
-    return [{"id": f"n{item.index}", "card": item.kind != "constant"} for item in view.items]
-
-
-# -- the SVG ----------------------------------------------------------------------
-
-
-def _tag_svg(svg: str, view: _View, grads: dict[int, float], prefix: str) -> str:
+def _tag_svg(svg: str, level: dict[str, Any], prefix: str) -> str:
     """Graphviz's SVG with the DOM contract's data attributes and ids prefixed for the page."""
     ET.register_namespace("", _SVG)
     ET.register_namespace("xlink", _XLINK)
@@ -406,18 +553,19 @@ def _tag_svg(svg: str, view: _View, grads: dict[int, float], prefix: str) -> str
     for element in root.iter():
         if "id" in element.attrib:
             element.set("id", prefix + element.attrib["id"])
+    by_id = {node["id"]: node for node in level["nodes"]}
     for g in root.iter(f"{{{_SVG}}}g"):
         node_id = g.get("id", "")[len(prefix) :]
-        if g.get("class") != "node" or not node_id.startswith("n"):
+        if g.get("class") != "node" or node_id not in by_id:
             continue
-        item = view.by_index[int(node_id[1:])]
+        node = by_id[node_id]
         texts = g.findall(f".//{{{_SVG}}}text")
-        g.set("data-label", _text_plain(item.title) if item.kind == "group" else _label(item))
-        g.set("data-kind", item.kind)
-        g.set("data-value", _num(item.node.data))
-        g.set("data-grad", _num(grads[item.index]))
+        g.set("data-label", node["label"])
+        g.set("data-kind", node["kind"])
+        g.set("data-value", node["value"])
+        g.set("data-grad", "" if node["kind"] == "constant" else node["grad"])
         g.set("data-grad-state", "final")
-        if item.kind == "constant":
+        if not node["card"]:
             texts[-1].set("data-field", "value")
         else:
             texts[-2].set("data-field", "value")
@@ -426,171 +574,301 @@ def _tag_svg(svg: str, view: _View, grads: dict[int, float], prefix: str) -> str
     return ET.tostring(root, encoding="unicode")
 
 
-def _label(item: _Item) -> str:
-    return _text_plain(item.node.label)
+# -- the network level ------------------------------------------------------------
 
 
-# -- page assets ------------------------------------------------------------------
+def _network_player(
+    model: Model,
+    params: Iterable[Value] | None,
+    title: str | None,
+    max_nodes: int | None,
+    chosen: Sequence[int] | None,
+    expand: str | None,
+) -> Player:
+    net = network(model)
+    if chosen is None:
+        chosen = [0]
+    if isinstance(chosen, str) or not isinstance(chosen, Sequence):
+        raise TypeError(f"player: examples must be a list of example numbers, got {chosen!r}")
+    for e in chosen:
+        if type(e) is not int or not 0 <= e < net.examples:
+            raise ValueError(
+                f"player: examples holds {e!r}, not an example number in 0..{net.examples - 1} "
+                f"(the batch has {net.examples} examples)"
+            )
+    highlighted = (
+        set(params)
+        if params is not None
+        else {node for node in model.order if not node.parents and node.label}
+    )
+    groups = [node for node in model.nodes if node.kind == "group"]
+    levels: dict[str, dict[str, Any]] = {}
+    uses = _uses(model)
+    for k, node in enumerate(groups):  # the network's neuron cards come first, in this order
+        for e in sorted(set(chosen)):
+            if e >= len(node.outputs):
+                continue
+            sub = op_model(model, node, e, highlighted)
+            if max_nodes is not None and len(sub.nodes) > max_nodes:
+                raise ValueError(
+                    f"player: the op level of {node.title} on example {e} has "
+                    f"{len(sub.nodes)} values, more than max_nodes={max_nodes}; pass a "
+                    "larger max_nodes (or None)"
+                )
+            top = model.position[node.outputs[e]]
+            context = (
+                f"The operations of {plain(node.title)} on example {e}. Its parameters' "
+                "gradients (and those of the values it reads) sum every example: here "
+                "they show this example's share, in italics."
+            )
+            level = _op_level(sub, context, top, uses)
+            level["svg"] = _tag_svg(level["svg"], level, "PREFIX")
+            levels[f"c{k}e{e}"] = level
+    main = _network_level(net, levels)
+    if expand is not None:
+        names = [card.label for card in net.cards if card.kind == "neuron"]
+        if expand not in names:
+            raise ValueError(
+                f"player: expand={expand!r} is not a neuron of this network "
+                f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''})"
+            )
+        main["open"] = f"c{names.index(expand)}e{min(chosen)}"
+    if title is None:
+        title = f"Backpropagation through {net.loss}"
+    return Player(title, network=main, ops_levels=levels)
+
+
+def _listing(numbers: Sequence[float]) -> str:
+    shown = " + ".join(fmt(x) for x in numbers[:_LIST])
+    more = len(numbers) - _LIST
+    return shown + (f" + ... ({more} more)" if more > 0 else "")
+
+
+def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
+    """The network level's cards, per-example values and steps (JSON-ready)."""
+    cards = net.cards
+    n = net.examples
+    neurons = sum(1 for c in cards if c.kind == "neuron")
+    steps: list[dict[str, Any]] = [
+        {
+            "node": -1,
+            "phase": "start",
+            "set": [],
+            "edges": [],
+            "explain": (
+                f"start: the network level of {net.loss}: {neurons} neurons, each one card "
+                f"over the {n} example{'s' if n != 1 else ''} of the batch. The forward pass "
+                "computes them one per step, each after its inputs; then the backward sweep "
+                "completes them one per step. Pick an example in the list (the cards show "
+                "its values); click a neuron to see its operations on that example."
+            ),
+        }
+    ]
+    for k in net.forward:
+        card = cards[k]
+        inputs = ", ".join(cards[d].label for d in card.inputs) or "its inputs"
+        if card.kind == "neuron":
+            text = (
+                f"forward: {card.label} computes its output from {inputs} "
+                + (f"and its {len(card.params)} parameters " if card.params else "")
+                + f"on each example: {_listing(card.values).replace(' + ', ', ')}"
+            )
+        elif card.kind == "example":
+            text = f"forward: example {card.example}'s term of the loss, from {inputs}: " + fmt(
+                card.values[0]
+            )
+        else:
+            text = f"forward: {card.label} = {fmt(card.values[0])}, from {inputs}"
+        steps.append(
+            {
+                "node": k,
+                "phase": "forward",
+                "set": [[k, "v", ""]],
+                "edges": [f"a{k}_{j}" for j in range(len(card.inputs))],
+                "explain": text,
+            }
+        )
+    consumers: dict[int, list[int]] = {}
+    for k, card in enumerate(cards):
+        for d in card.inputs:
+            consumers.setdefault(d, []).append(k)
+    running: dict[int, float] = {}
+    delivered: dict[int, int] = {}
+    for position, k in enumerate(net.backward):
+        card = cards[k]
+        lines = []
+        total = fmt(card.grad)
+        if position == 0:
+            lines.append(f"backward: {card.label}.grad = 1 (the sweep starts here)")
+        elif card.kind == "neuron" and n > 1:
+            lines.append(
+                f"backward: {card.label}.grad = sum over the {n} examples of "
+                f"d {net.loss} / d {card.label} = {_listing(card.grads)} = {total}"
+            )
+        else:
+            lines.append(f"backward: {card.label}.grad = {total}")
+        sources = ", ".join(cards[c].label for c in consumers.get(k, []))
+        if sources:
+            lines.append(f"received from: {sources}")
+        if card.local:
+            lines.append(
+                f"inside, on each example: x {card.local}: "
+                + _listing(card.locals).replace(" + ", ", ")
+            )
+        changes = [[k, "g", total]]
+        sends = []
+        for j, d in enumerate(card.inputs):
+            term = math.fsum(card.terms[j])
+            # Per-example terms of each arrow for a small batch; for a large one the sums.
+            per = f" ({_listing(card.terms[j])})" if card.kind == "neuron" and 1 < n <= 4 else ""
+            sends.append(f"to {cards[d].label}: {fmt(term)}{per}")
+            running[d] = running.get(d, 0.0) + term
+            delivered[d] = delivered.get(d, 0) + 1
+            # Final once every card it feeds has passed back (the sum is backward()'s own).
+            if delivered[d] == len(consumers.get(d, [])):
+                changes.append([d, "g", fmt(cards[d].grad)])
+            else:
+                changes.append([d, "p", fmt(running[d])])
+        if sends:
+            head = "passes back, summed over the examples:" if n > 1 else "passes back:"
+            lines.append(head)
+            per_line = 1 if len(sends) <= 4 else (2 if n > 1 else 4)
+            for s in range(0, len(sends), per_line):
+                lines.append(";  ".join(sends[s : s + per_line]))
+        if card.params:
+            lines.append(
+                "its parameters' gradients"
+                + (" (summed over the examples)" if n > 1 else "")
+                + ": "
+                + ", ".join(f"{label} = {fmt(g)}" for label, _, g in card.params[:8])
+                + (f", ... ({len(card.params) - 8} more)" if len(card.params) > 8 else "")
+            )
+        if position == len(net.backward) - 1:
+            lines.append(
+                "done: every card shows its gradient summed over the batch, as backward() adds it."
+            )
+        steps.append(
+            {
+                "node": k,
+                "phase": "backward",
+                "set": changes,
+                "edges": [f"a{c}_{cards[c].inputs.index(k)}" for c in consumers.get(k, [])]
+                + [f"a{k}_{j}" for j in range(len(card.inputs))],
+                "explain": "\n".join(lines),
+            }
+        )
+    return {
+        "examples": n,
+        "cards": [
+            {
+                "id": f"c{k}",
+                "label": card.label,
+                "kind": card.kind,
+                "values": [fmt(v) for v in card.values],
+                "grad": fmt(card.grad),
+                "expand": [key for key in levels if key.startswith(f"c{k}e")],
+                "inputs": card.inputs,
+            }
+            for k, card in enumerate(cards)
+        ],
+        "steps": steps,
+    }
+
+
+_W, _H, _GAP, _VGAP, _ROWS = 150.0, 52.0, 90.0, 12.0, 18
+
+
+def _network_svg(level: dict[str, Any], prefix: str) -> str:
+    """The network level drawn by us (no Graphviz): one column per depth, arrows between."""
+    cards = level["cards"]
+    depth: list[int] = [0] * len(cards)
+    for k in _topo(cards):
+        depth[k] = 1 + max((depth[d] for d in cards[k]["inputs"]), default=-1)
+    columns: dict[int, list[int]] = {}
+    for k in range(len(cards)):
+        columns.setdefault(depth[k], []).append(k)
+    # A column of more than _ROWS cards (the examples of a large batch) wraps.
+    x = 20.0
+    place: dict[int, tuple[float, float]] = {}
+    tallest = max(min(len(c), _ROWS) for c in columns.values())
+    height = tallest * (_H + _VGAP)
+    for d in sorted(columns):
+        column = columns[d]
+        for start in range(0, len(column), _ROWS):
+            chunk = column[start : start + _ROWS]
+            top = 30.0 + (height - len(chunk) * (_H + _VGAP)) / 2
+            for r, k in enumerate(chunk):
+                place[k] = (x, top + r * (_H + _VGAP))
+            x += _W + (_GAP if start + _ROWS >= len(column) else 24.0)
+    width = x + 10
+    total_h = height + 60
+    parts = [
+        f'<svg xmlns="{_SVG}" class="agp-graph agp-net" width="{width:.0f}pt" '
+        f'height="{total_h:.0f}pt" viewBox="0 0 {width:.0f} {total_h:.0f}">',
+        '<g class="agp-edges">',
+    ]
+    for k, card in enumerate(cards):
+        hx, hy = place[k]
+        for j, d in enumerate(card["inputs"]):
+            tx, ty = place[d]
+            x1, y1, x2, y2 = tx + _W, ty + _H / 2, hx, hy + _H / 2
+            mid = (x1 + x2) / 2
+            faint = (
+                " agp-faint" if cards[d]["kind"] == "neuron" and card["kind"] != "neuron" else ""
+            )
+            parts.append(
+                f'<g class="edge{faint}" id="{prefix}a{k}_{j}"><path d="M{x1:.1f},{y1:.1f} '
+                f'C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"/></g>'
+            )
+    parts.append("</g>")
+    fills = {"neuron": "#fff4d6", "example": "#eef2ff", "loss": "#ffffff"}
+    for k, card in enumerate(cards):
+        cx, cy = place[k]
+        label = html.escape(card["label"])
+        expand = (
+            f'<g class="agp-expand" data-action="expand" role="button" tabindex="-1">'
+            f'<rect x="{cx + _W - 22:.1f}" y="{cy + 4:.1f}" width="18" height="16" rx="3"/>'
+            f'<text x="{cx + _W - 13:.1f}" y="{cy + 16:.1f}" text-anchor="middle">+</text></g>'
+            if card["kind"] == "neuron"
+            else ""
+        )
+        value = card["values"][0]
+        parts.append(
+            f'<g class="node agp-card" id="{prefix}c{k}" data-label="{label}" '
+            f'data-kind="{card["kind"]}" data-value="{value}" data-grad="{card["grad"]}" '
+            f'data-grad-state="final">'
+            f'<rect x="{cx:.1f}" y="{cy:.1f}" width="{_W:.0f}" height="{_H:.0f}" rx="6" '
+            f'fill="{fills.get(card["kind"], "#fff")}"/>'
+            f'<text x="{cx + 8:.1f}" y="{cy + 16:.1f}" class="agp-label">{label}</text>'
+            f'<text x="{cx + 8:.1f}" y="{cy + 32:.1f}" data-field="value">data {value}</text>'
+            f'<text x="{cx + 8:.1f}" y="{cy + 47:.1f}" data-field="grad">grad {card["grad"]}'
+            f"</text>{expand}</g>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _topo(cards: list[dict[str, Any]]) -> list[int]:
+    waiting = [len(c["inputs"]) for c in cards]
+    consumers: list[list[int]] = [[] for _ in cards]
+    for k, card in enumerate(cards):
+        for d in card["inputs"]:
+            consumers[d].append(k)
+    ready = [k for k, w in enumerate(waiting) if w == 0]
+    out = []
+    while ready:
+        k = ready.pop()
+        out.append(k)
+        for c in consumers[k]:
+            waiting[c] -= 1
+            if waiting[c] == 0:
+                ready.append(c)
+    return out + [k for k in range(len(cards)) if k not in set(out)]
+
 
 _LEGEND = (
     f'<span class="agp-key" style="background:{CURRENT_COLOR}">current step</span>'
     '<span class="agp-key"><i style="color:#b45309">grad 3</i>: running sum, not final</span>'
     '<span class="agp-key">grad -: not reached yet</span>'
+    '<span class="agp-key">drag or wheel: pan; + - 0: zoom, fit</span>'
 )
-
-_CSS = f"""
-#ROOT{{font-family:Helvetica,Arial,sans-serif;font-size:14px;outline:none;color:#222;}}
-#ROOT .agp-title{{font-weight:bold;margin:4px 0;}}
-#ROOT .agp-controls{{display:flex;align-items:center;gap:6px;flex-wrap:wrap;margin:4px 0;}}
-#ROOT button{{font-size:14px;min-width:38px;padding:3px 8px;cursor:pointer;}}
-#ROOT input[type=range]{{flex:1 1 200px;max-width:420px;}}
-#ROOT .agp-counter{{font-variant-numeric:tabular-nums;white-space:nowrap;}}
-#ROOT .agp-explain{{white-space:pre-line;background:#f7f7f7;border-left:4px solid {CURRENT_COLOR};
-  padding:6px 10px;margin:6px 0;min-height:3.6em;font-family:Menlo,Consolas,monospace;
-  font-size:13px;}}
-#ROOT .agp-legend{{font-size:12px;margin:4px 0;display:flex;gap:8px;flex-wrap:wrap;}}
-#ROOT .agp-key{{padding:1px 6px;border:1px solid #ccc;border-radius:3px;}}
-#ROOT .agp-svg{{overflow:auto;max-width:100%;}}
-#ROOT .agp-svg svg{{display:block;}}
-#ROOT g.node.agp-pending{{opacity:0.45;}}
-#ROOT g.node.agp-current polygon:first-of-type,#ROOT g.node.agp-current path:first-of-type,
-#ROOT g.node.agp-current ellipse{{fill:{CURRENT_COLOR};}}
-#ROOT g.edge.agp-current path{{stroke:#d9480f;stroke-width:2.2px;}}
-#ROOT g.edge.agp-current polygon{{fill:#d9480f;stroke:#d9480f;}}
-#ROOT g.edge.agp-current text{{fill:#d9480f;font-weight:bold;}}
-#ROOT g.edge text.agp-hidden{{visibility:hidden;}}
-#ROOT .agp-forward g.edge polygon{{visibility:hidden;}}
-#ROOT text.agp-partial{{fill:#b45309;font-style:italic;}}
-"""
-
-_JS = r"""
-(function () {
-  "use strict";
-  var root = document.getElementById(ROOT_ID);
-  if (!root || root.getAttribute("data-ready") === "1") return;
-  root.setAttribute("data-ready", "1");
-  var data = JSON.parse(root.querySelector("script.agp-data").textContent);
-  var steps = data.steps, n = steps.length - 1, prefix = data.prefix;
-  var svg = root.querySelector("svg");
-  var byId = {};
-  var all = svg.querySelectorAll("[id]");
-  for (var a = 0; a < all.length; a++) {
-    var id = all[a].getAttribute("id");
-    if (id.indexOf(prefix) === 0) byId[id.slice(prefix.length)] = all[a];
-  }
-  var nodes = data.nodes.map(function (d) {
-    var g = byId[d.id];
-    return {
-      g: g, card: d.card, op: byId["op" + d.id.slice(1)] || null,
-      value: g.querySelector('[data-field="value"]'),
-      grad: g.querySelector('[data-field="grad"]')
-    };
-  });
-  var edges = [];
-  svg.querySelectorAll("g.edge").forEach(function (g) {
-    edges.push({ g: g, id: g.getAttribute("id").slice(prefix.length),
-                 labels: g.querySelectorAll("text") });
-  });
-  var counter = root.querySelector('[data-role="step"]');
-  var explain = root.querySelector('[data-role="explain"]');
-  var slider = root.querySelector('[data-role="slider"]');
-  var playButton = root.querySelector('[data-action="play"]');
-  var current = 0, timer = null;
-
-  function show(k) {
-    k = Math.max(0, Math.min(n, k));
-    current = k;
-    var values = [], grads = [], states = [], revealed = {}, i, s;
-    for (i = 0; i < nodes.length; i++) { values.push(""); grads.push(""); states.push(""); }
-    for (s = 0; s <= k; s++) {
-      var step = steps[s];
-      for (i = 0; i < step.set.length; i++) {
-        var c = step.set[i];
-        if (c[1] === "v") { values[c[0]] = c[2]; }
-        else if (c[1] === "g") { grads[c[0]] = c[2]; states[c[0]] = "final"; }
-        else if (states[c[0]] !== "final") { grads[c[0]] = c[2]; states[c[0]] = "partial"; }
-      }
-      for (i = 0; i < step.reveal.length; i++) revealed[step.reveal[i]] = true;
-    }
-    var here = steps[k], lit = {};
-    for (i = 0; i < here.edges.length; i++) lit[here.edges[i]] = true;
-    for (i = 0; i < nodes.length; i++) {
-      var node = nodes[i], isCurrent = here.node === i;
-      node.g.setAttribute("data-value", values[i]);
-      node.g.setAttribute("data-grad", grads[i]);
-      node.g.setAttribute("data-grad-state", states[i] || "none");
-      if (node.value) {
-        node.value.textContent = node.card ? "data " + (values[i] || "-") : (values[i] || "-");
-      }
-      if (node.grad) {
-        node.grad.textContent = "grad " + (grads[i] || "-");
-        node.grad.classList.toggle("agp-partial", states[i] === "partial");
-      }
-      node.g.classList.toggle("agp-pending", values[i] === "");
-      node.g.classList.toggle("agp-current", isCurrent);
-      if (node.op) node.op.classList.toggle("agp-current", isCurrent);
-    }
-    edges.forEach(function (e) {
-      e.g.classList.toggle("agp-current", lit[e.id] === true);
-      for (var t = 0; t < e.labels.length; t++) {
-        e.labels[t].classList.toggle("agp-hidden", revealed[e.id] !== true);
-      }
-    });
-    svg.classList.toggle("agp-forward", here.phase !== "backward");
-    counter.textContent = k + " / " + n;
-    explain.textContent = here.explain;
-    slider.value = String(k);
-    if (k === n) pause();
-  }
-  function pause() {
-    if (timer !== null) { clearInterval(timer); timer = null; }
-    playButton.setAttribute("aria-pressed", "false");
-    playButton.textContent = "play";
-  }
-  function play() {
-    if (timer !== null) { pause(); return; }
-    if (current === n) show(0);
-    playButton.setAttribute("aria-pressed", "true");
-    playButton.textContent = "pause";
-    timer = setInterval(function () { show(current + 1); }, 800);
-  }
-  var actions = {
-    first: function () { pause(); show(0); },
-    prev: function () { pause(); show(current - 1); },
-    next: function () { pause(); show(current + 1); },
-    last: function () { pause(); show(n); },
-    play: play
-  };
-  root.querySelectorAll("button[data-action]").forEach(function (b) {
-    b.addEventListener("click", function () { actions[b.getAttribute("data-action")](); });
-  });
-  slider.addEventListener("input", function () { pause(); show(parseInt(slider.value, 10)); });
-  var keys = { ArrowLeft: "prev", ArrowRight: "next", Home: "first", End: "last", " ": "play" };
-  document.addEventListener("keydown", function (event) {
-    var t = event.target;
-    var mine = root.contains(t);
-    var first = document.querySelector(".agp") === root;
-    var free = t === document.body || t === document.documentElement || t === null;
-    if (!(mine || (free && first))) return;
-    if (event.altKey || event.ctrlKey || event.metaKey) return;
-    var action = keys[event.key];
-    if (!action) return;
-    if (t === slider && action !== "play") return;  // the slider moves itself
-    if (t && t.tagName === "BUTTON" && event.key === " ") return;  // a button clicks itself
-    event.preventDefault();
-    actions[action]();
-  });
-  // A link can open the page's first player at a step: page.html#step=12; a link to
-  // another step on the same page (a changed #step=k) moves it there.
-  function wantedStep() {
-    var wanted = /(?:^#|&)step=(\d+)/.exec(window.location.hash || "");
-    return wanted && document.querySelector(".agp") === root ? parseInt(wanted[1], 10) : null;
-  }
-  var opened = wantedStep();
-  show(opened === null ? 0 : opened);
-  window.addEventListener("hashchange", function () {
-    var k = wantedStep();
-    if (k !== null) { pause(); show(k); }
-  });
-})();
-"""

@@ -36,7 +36,14 @@ prefix ``L0.n1``) are drawn in one box titled by it; an unlabelled constant used
 inside one group belongs to it. ``collapse=True`` draws each group with a single
 output (one node consumed outside it, or the root) as ONE node showing that output's
 value and gradient, its edges carrying what flows in and out of the whole group: for
-an ``nn.MLP`` a network diagram. This knows nothing of ``nn``: any dotted labels group.
+an ``nn.MLP`` a network diagram. On a batch a neuron's group has one output per
+example (copies of one label, e.g. ``L0.n1.out``); it collapses too, into one node
+showing example 0's output (``data[0]``) and the gradient summed over the examples
+(``grad (sum)``). This knows nothing of ``nn``: any dotted labels group.
+
+What is drawn (nodes, groups, examples, each edge's term and local derivative) is the
+public drawing model of ``autograd_engine.drawing``, which the player draws too;
+``graphviz_drawing(model, grads)`` is this module's renderer of it.
 
 Labels and symbols are shown verbatim, on one line: Graphviz's own syntax
 (``& < > { | }``, entities such as ``&amp;``) is escaped, and a newline, tab, control
@@ -50,16 +57,22 @@ import math
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import graphviz
 
+from autograd_engine.drawing import (
+    DEFAULT_MAX_NODES,
+    Model,
+    Node,
+    build_model,
+    fmt,
+    plain,
+)
 from autograd_engine.files import write_atomic
-from autograd_engine.graph import backprop, topological_order
 from autograd_engine.layout import FALLBACK, use_engine
-from autograd_engine.validation import check_sequence, show
+from autograd_engine.validation import show
 from autograd_engine.value import Value
 
 __all__ = [
@@ -73,6 +86,8 @@ __all__ = [
     "INPUT_COLOR",
     "GROUP_COLOR",
     "CURRENT_COLOR",
+    "check_flag",
+    "graphviz_drawing",
 ]
 
 UNNAMED_COLOR = "#777777"
@@ -106,7 +121,6 @@ GRAPHVIZ_INSTALL_HINT = (
 )
 """The message raised when neither Graphviz's ``dot`` nor ``graphviz-pure`` is installed."""
 
-_RANKDIRS = ("LR", "RL", "TB", "BT")
 _FONT = "Helvetica"
 _FONTSIZE = 11
 # Above this many labelled edges a collapsed drawing puts gradients in tooltips (hover an
@@ -166,7 +180,7 @@ def _install_hint() -> Iterator[None]:
             raise
 
 
-_DEFAULT_MAX_NODES = 1000
+_DEFAULT_MAX_NODES = DEFAULT_MAX_NODES
 
 
 def draw_dot(
@@ -191,15 +205,16 @@ def draw_dot(
     than ``max_nodes`` values raise ``ValueError`` (``None`` disables the guard:
     building DOT is linear, but ``dot``'s layout of thousands of nodes is slow).
     """
-    order, highlighted = _check(root, rankdir, params, max_nodes, "draw_dot")
-    _check_flag(collapse, "collapse", "draw_dot")
-    _check_flag(backward, "backward", "draw_dot")
-    view = _view(order, highlighted, collapse)
+    check_flag(collapse, "collapse", "draw_dot")
+    check_flag(backward, "backward", "draw_dot")
+    model = build_model(root, params, collapse, backward, max_nodes, "draw_dot", rankdir)
     if not backward:
-        grads = {item.index: item.node.grad for item in view.items}
-        return _drawing(view, grads, None, None, rankdir)
-    grads, contributions = _sweep(root, view)
-    return _drawing(view, grads, contributions, None, rankdir)
+        grads = {
+            item.index: math.fsum(o.grad for o in item.outputs) if item.outputs else item.value.grad
+            for item in model.nodes
+        }
+        return graphviz_drawing(model, grads, False, None, rankdir)
+    return graphviz_drawing(model, model.grads, True, None, rankdir)
 
 
 def backward_steps(
@@ -220,16 +235,14 @@ def backward_steps(
     In a notebook: ``steps = backward_steps(f)``, then run ``next(steps)`` cell by
     cell; ``autograd_engine.player(f)`` shows the same in a page with buttons.
     """
-    order, highlighted = _check(root, rankdir, params, max_nodes, "backward_steps")
-    view = _view(order, highlighted, False)
-    grads, contributions = _sweep(root, view)
-    rankdir = rankdir or _auto_rankdir(view)
+    model = build_model(root, params, False, True, max_nodes, "backward_steps", rankdir)
+    rankdir = rankdir or _auto_rankdir(model)
 
     def steps() -> Iterator[Drawing]:
         shown: dict[int, float] = {}
-        for item in reversed(view.items):
-            shown[item.index] = grads[item.index]
-            yield _drawing(view, shown, contributions, item.index, rankdir)
+        for item in reversed(model.nodes):
+            shown[item.index] = model.grads[item.index]
+            yield graphviz_drawing(model, shown, True, item.index, rankdir)
 
     return steps()
 
@@ -261,230 +274,42 @@ def save_svg(dot: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
     return write_atomic(path, render_svg(dot), owner="save_svg")
 
 
-# -- the view: what is drawn ----------------------------------------------------
+# -- Graphviz ---------------------------------------------------------------------
 
 
-@dataclass
-class _Item:
-    """One value node of a drawing: a Value, or a collapsed group shown by its output."""
-
-    index: int  # position of ``node`` in topological order: the drawing's id n<index>
-    node: Value  # the Value whose data and grad are shown (a group's output)
-    kind: str  # "param", "input", "constant", "value" or "group"
-    title: str  # the label (raw text), or the group's name
-    group: str | None = None  # the box (cluster) it is drawn in, if any
-    # (parent item index, slot) per drawn input edge; a group has one per outside input.
-    parents: list[int] = field(default_factory=list)
-    members: list[Value] = field(default_factory=list)  # a group's nodes
-
-
-@dataclass
-class _View:
-    items: list[_Item]
-    by_index: dict[int, _Item]
-    order: list[Value]
-    position: dict[Value, int]
-    groups: dict[str, list[int]]  # box name -> item indices drawn in it (not collapsed)
-    owner: dict[int, int]  # node index -> the item drawing it, for nodes of collapsed groups
-
-
-def _check(
-    root: object,
-    rankdir: object,
-    params: Iterable[Value] | None,
-    max_nodes: int | None,
-    caller: str,
-) -> tuple[list[Value], set[Value]]:
-    """Validate the arguments; return the topological order and the nodes to highlight."""
-    if not isinstance(root, Value):
-        raise TypeError(f"{caller}: root must be a Value, got {type(root).__name__} {root!r}")
-    if rankdir is not None and rankdir not in _RANKDIRS:
-        raise ValueError(f"{caller}: rankdir must be one of {_RANKDIRS} or None, got {rankdir!r}")
-    if max_nodes is not None:
-        if not isinstance(max_nodes, int) or isinstance(max_nodes, bool):
-            raise TypeError(
-                f"{caller}: max_nodes must be a positive int or None, got "
-                f"{type(max_nodes).__name__} {max_nodes!r}"
-            )
-        if max_nodes < 1:
-            raise ValueError(
-                f"{caller}: max_nodes must be a positive int or None, got {max_nodes!r}"
-            )
-    highlighted: set[Value] | None = None
-    if params is not None:
-        if isinstance(params, Value) or not isinstance(params, Iterable):
-            raise TypeError(
-                f"{caller}: params must be an iterable of Values (e.g. model.parameters()), "
-                f"got {type(params).__name__} {params!r}"
-            )
-        highlighted = set()
-        items = check_sequence(caller, "params", params, what="Values", forbid=(Value,))
-        for i, p in enumerate(items):
-            if not isinstance(p, Value):
-                raise TypeError(
-                    f"{caller}: params[{i}] must be a Value, got {type(p).__name__} {p!r}"
-                )
-            highlighted.add(p)
-    order = topological_order(root)
-    if max_nodes is not None and len(order) > max_nodes:
-        raise ValueError(
-            f"{caller}: the graph has {len(order)} values, more than max_nodes={max_nodes}; "
-            "Graphviz would be very slow to lay it out. Draw a smaller graph, or pass a "
-            "larger max_nodes (or max_nodes=None) to draw it anyway."
-        )
-    if highlighted is None:
-        highlighted = {node for node in order if not node.parents and node.label}
-    return order, highlighted
-
-
-def _check_flag(value: object, name: str, caller: str) -> None:
+def check_flag(value: object, name: str, caller: str) -> None:
+    """Raise TypeError naming ``caller`` unless ``value`` is True or False."""
     if not isinstance(value, bool):
         raise TypeError(f"{caller}: {name} must be True or False, got {type(value).__name__}")
 
 
-def _kind(node: Value, highlighted: set[Value]) -> str:
-    if node.parents:
-        return "value"
-    if node in highlighted:
-        return "param"
-    return "input" if node.label else "constant"
-
-
-def _prefix(label: str) -> str | None:
-    """The group of a dotted label: everything before its last dot (None if no dot)."""
-    head, dot, tail = label.rpartition(".")
-    return head if dot and head and tail else None
-
-
-def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> _View:
-    """Decide what is drawn: each node's kind, box and, with ``collapse``, the groups."""
-    position = {node: i for i, node in enumerate(order)}
-    consumers: list[list[int]] = [[] for _ in order]
-    for i, node in enumerate(order):
-        for parent in node.parents:
-            consumers[position[parent]].append(i)
-    group_of: list[str | None] = [_prefix(node.label) if node.label else None for node in order]
-    for i, node in enumerate(order):
-        # A constant used only inside one group belongs to it (e.g. an input number
-        # copied into each neuron's dot product).
-        if not node.parents and not node.label and consumers[i]:
-            names = {group_of[c] for c in consumers[i]}
-            if len(names) == 1:
-                group_of[i] = names.pop()
-    members: dict[str, list[int]] = {}
-    for i, name in enumerate(group_of):
-        if name is not None:
-            members.setdefault(name, []).append(i)
-
-    collapsed: dict[str, int] = {}  # group name -> index of its single output
-    if collapse:
-        root = len(order) - 1
-        for name, indices in members.items():
-            inside = set(indices)
-            outputs = [
-                i for i in indices if i == root or any(c not in inside for c in consumers[i])
-            ]
-            if len(outputs) == 1 and len(indices) > 1:
-                collapsed[name] = outputs[0]
-    owner: dict[int, int] = {}  # node index -> the item index drawing it (its group's output)
-    for name, out in collapsed.items():
-        for i in members[name]:
-            owner[i] = out
-
-    items: list[_Item] = []
-    for i, node in enumerate(order):
-        name = group_of[i]
-        if name in collapsed:
-            if collapsed[name] != i:
-                continue
-            inside = set(members[name])
-            parents: list[int] = []
-            for m in members[name]:
-                for parent in order[m].parents:
-                    p = owner.get(position[parent], position[parent])
-                    if position[parent] not in inside and p not in parents:
-                        parents.append(p)
-            # The box's name, and the last part of its output's label where that is not the
-            # usual "out" (so a unit that dropout zeroed reads "L0.n1 (dropped)").
-            last = node.label.rpartition(".")[2] if node.label.startswith(name + ".") else ""
-            title = name if last in ("", "out") else f"{name} ({last})"
-            items.append(
-                _Item(i, node, "group", title, None, parents, [order[m] for m in members[name]])
-            )
-        else:
-            parents = [owner.get(position[p], position[p]) for p in node.parents]
-            items.append(_Item(i, node, _kind(node, highlighted), node.label, name, parents))
-    by_index = {item.index: item for item in items}
-    groups: dict[str, list[int]] = {}
-    for item in items:
-        if item.group is not None:
-            groups.setdefault(item.group, []).append(item.index)
-    return _View(items, by_index, order, position, groups, owner)
-
-
-def _sweep(root: Value, view: _View) -> tuple[dict[int, float], dict[int, list[float]]]:
-    """d root / d item for every drawn item, and what each passes along each input edge.
-
-    Gradients come from ``backprop(root, 1.0)``: exactly what ``backward()`` adds.
-    An op's edge to input slot j carries ``op.vjp`` term j; a collapsed group's edge
-    to an outside input carries the sum of what its nodes pass to that input.
-    """
-    _, node_grads = backprop(root, 1.0)
-    position = view.position
-    grads = {item.index: node_grads[item.node] for item in view.items}
-    contributions: dict[int, list[float]] = {}
-    for item in view.items:
-        if item.kind == "group":
-            totals = {p: 0.0 for p in item.parents}
-            started: set[int] = set()
-            inside = {position[m] for m in item.members}
-            for m in item.members:
-                if not m.parents:
-                    continue
-                terms = m.op.vjp(node_grads[m], m.data, *[p.data for p in m.parents])
-                for parent, term in zip(m.parents, terms, strict=True):
-                    i = position[parent]
-                    if i in inside:
-                        continue
-                    # Whatever is drawn for ``parent`` (itself, or the output of its group).
-                    p = view.owner.get(i, i)
-                    totals[p] = term if p not in started else totals[p] + term
-                    started.add(p)
-            contributions[item.index] = [totals[p] for p in item.parents]
-        elif item.node.parents:
-            node = item.node
-            contributions[item.index] = list(
-                node.op.vjp(node_grads[node], node.data, *[p.data for p in node.parents])
-            )
-    return grads, contributions
-
-
-# -- Graphviz ---------------------------------------------------------------------
-
-
-def _drawing(
-    view: _View,
+def graphviz_drawing(
+    model: Model,
     grads: dict[int, float],
-    contributions: dict[int, list[float]] | None,
-    current: int | None,
-    rankdir: str | None,
+    backward: bool = True,
+    current: int | None = None,
+    rankdir: str | None = None,
     widest: dict[int, str] | None = None,
 ) -> Drawing:
-    """Build the Digraph. ``contributions`` is None for the forward view.
+    """The Graphviz drawing of a drawing model (``autograd_engine.drawing``).
 
-    In the backward view only items present in ``grads`` show a gradient, and only
-    their outgoing edges carry labels (``backward_steps`` passes a partial dict).
-    ``widest`` maps an item to the longest ``grad`` line it will ever show (the
-    player's running sums), so its card is laid out wide enough for it.
+    Nodes show the gradients in ``grads`` (drawn node index -> gradient); in the backward
+    view (arrows from each value to its inputs) only nodes present in ``grads`` show
+    one, and only their outgoing edges carry labels (``backward_steps`` passes a
+    partial dict). ``current`` is filled in ``CURRENT_COLOR``. ``widest`` maps a node
+    to the longest ``grad`` line it will ever show (the player's running sums), so
+    its card is laid out wide enough for it. Node ids: ``n<i>`` the value at position
+    i, ``op<i>`` the op that made it, ``e<i>`` the edge between them, ``e<i>_<j>`` the
+    edge of its input j.
     """
-    backward = contributions is not None
+    view = model
     rankdir = rankdir or _auto_rankdir(view)
-    dense = sum(len(item.parents) for item in view.items if item.kind == "group") > 32
+    dense = sum(len(item.parents) for item in view.nodes if item.kind == "group") > 32
     # Arrows out of collapsed groups (a layer's wiring) carry their gradient as a tooltip
     # when there are too many of them to label legibly; the few others keep labels.
     wiring = sum(
         1
-        for item in view.items
+        for item in view.nodes
         if item.kind == "group"
         for p in item.parents
         if view.by_index[p].kind == "group"
@@ -522,16 +347,17 @@ def _drawing(
             },
         )
         boxes[name] = box
-    for item in view.items:
+    for item in view.nodes:
         box = boxes[item.group]
         i = item.index
         fill = CURRENT_COLOR if i == current else _fill(item.kind)
         wide = None if widest is None else widest.get(i)
-        box.node(f"n{i}", _card(item, grads, fill, wide), shape="plain", id=f"n{i}")
-        if item.node.parents and item.kind != "group":
+        card = _card(item, grads, fill, wide, view.tags.get(i, ""))
+        box.node(f"n{i}", card, shape="plain", id=f"n{i}")
+        if item.parents and item.kind != "group":
             box.node(
                 f"op{i}",
-                _html_label(_text(item.node.op.symbol)),
+                _html_label(_text(item.value.op.symbol)),
                 id=f"op{i}",
                 shape="ellipse",
                 height="0.28",
@@ -545,17 +371,17 @@ def _drawing(
             dot.subgraph(box)
     # Left to right, the computation after the last group (a loss) would add a column per
     # node; stacked in one rank it reads top to bottom beside the network.
-    groups = [item.index for item in view.items if item.kind == "group"]
+    groups = [item.index for item in view.nodes if item.kind == "group"]
     column: set[int] = set()
     if groups and rankdir in ("LR", "RL"):
         column = {
             item.index
-            for item in view.items
+            for item in view.nodes
             if item.parents and item.kind != "group" and item.index > max(groups)
         }
         if len(column) < 2:
             column = set()
-    for item in view.items:
+    for item in view.nodes:
         i = item.index
         if not item.parents:
             continue
@@ -574,8 +400,8 @@ def _drawing(
                 dot.edge(f"n{p}", head, **attrs)
                 continue
             shown = i in grads and view.by_index[p].kind != "constant"
-            if shown and contributions is not None:
-                text = _num(contributions[i][j])
+            if shown and view.edges:
+                text = _num(view.edges[i][j].term)
                 if tooltips and group:
                     attrs["tooltip"] = _escape_attr(f"{text} from {item.title or i}")
                 elif i in column:
@@ -597,27 +423,35 @@ def _fill(kind: str) -> str | None:
     return {"param": PARAM_COLOR, "input": INPUT_COLOR, "group": GROUP_COLOR}.get(kind)
 
 
-def _card(item: _Item, grads: dict[int, float], fill: str | None, wide: str | None = None) -> str:
+def _card(
+    item: Node, grads: dict[int, float], fill: str | None, wide: str | None = None, tag: str = ""
+) -> str:
     """The HTML-like label of a value: its label on top, then ``data`` and ``grad``.
 
-    ``wide``: a longer line the card must have room for (Graphviz's width is a minimum).
+    ``wide``: a longer line the card must have room for (Graphviz's width is a minimum);
+    ``tag``: the example of a value drawn once per example of a batch (`` [1]``), in grey.
     """
     # Always a background (white by default): the player recolours the first polygon.
     bg = f' bgcolor="{fill or "#ffffff"}"'
     if item.kind == "constant":
         return _html_label(
             f'<table border="0" cellborder="0" cellpadding="1"{bg}>'
-            f"<tr><td>{_num(item.node.data)}</td></tr></table>"
+            f"<tr><td>{_num(item.value.data)}</td></tr></table>"
         )
     grad = _num(grads[item.index]) if item.index in grads else "-"
     rows = []
     if item.title:
-        rows.append(f"<tr><td><b>{_text(item.title)}</b></td></tr>")
+        example = f'<font color="{UNNAMED_COLOR}">{_text(tag)}</font>' if tag else ""
+        rows.append(f"<tr><td><b>{_text(item.title)}</b>{example}</td></tr>")
     else:  # unlabelled: its position, the name the player's explanations use for it
         rows.append(f'<tr><td><font color="{UNNAMED_COLOR}">#{item.index}</font></td></tr>')
-    rows.append(f'<tr><td align="left">data {_num(item.node.data)}</td></tr>')
+    # A group with one output per example of a batch: example 0's output, the summed grad.
+    batch = len(item.outputs) > 1
+    data = "data[0]" if batch else "data"
+    rows.append(f'<tr><td align="left">{data} {_num(item.value.data)}</td></tr>')
     width = f' width="{math.ceil(6.2 * len(wide) + 4)}"' if wide else ""
-    rows.append(f'<tr><td align="left"{width}>grad {grad}</td></tr>')
+    total = "grad (sum)" if batch else "grad"
+    rows.append(f'<tr><td align="left"{width}>{total} {grad}</td></tr>')
     style = ' style="rounded"' if item.kind == "group" else ""
     return _html_label(
         f'<table border="1" cellborder="0" cellspacing="0" cellpadding="1"{style}{bg}>'
@@ -626,14 +460,20 @@ def _card(item: _Item, grads: dict[int, float], fill: str | None, wide: str | No
     )
 
 
-def _legend(view: _View, backward: bool, tooltips: bool) -> str:
+def _legend(view: Model, backward: bool, tooltips: bool) -> str:
     """One line saying what the colours (and the numbers on arrows) mean."""
-    kinds = {item.kind for item in view.items}
+    kinds = {item.kind for item in view.nodes}
     cells = []
     for kind, colour, text in (
         ("param", PARAM_COLOR, "parameter"),
         ("input", INPUT_COLOR, "input"),
-        ("group", GROUP_COLOR, "group (its output)"),
+        (
+            "group",
+            GROUP_COLOR,
+            "group (its output; data[0]: example 0's, grad: summed)"
+            if any(len(item.outputs) > 1 for item in view.nodes)
+            else "group (its output)",
+        ),
     ):
         if kind in kinds:
             cells.append(f'<td bgcolor="{colour}" border="1">{text}</td>')
@@ -647,23 +487,23 @@ def _legend(view: _View, backward: bool, tooltips: bool) -> str:
     )
 
 
-def _auto_rankdir(view: _View) -> str:
+def _auto_rankdir(view: Model) -> str:
     """TB or LR: whichever the estimated picture width is smaller for (TB on a tie).
 
     Levels are longest paths from the leaves; a leaf sits just before its first
     consumer, as ``dot`` places it. Widths are estimated from the text lengths.
     """
     level: dict[int, int] = {}
-    for item in view.items:
+    for item in view.nodes:
         level[item.index] = 1 + max((level[p] for p in item.parents), default=-1)
     consumers: dict[int, list[int]] = {}
-    for item in view.items:
+    for item in view.nodes:
         for p in item.parents:
             consumers.setdefault(p, []).append(item.index)
-    for item in view.items:
+    for item in view.nodes:
         if not item.parents and item.index in consumers:
             level[item.index] = min(level[c] for c in consumers[item.index]) - 1
-    width = {item.index: _card_width(item) for item in view.items}
+    width = {item.index: _card_width(item) for item in view.nodes}
     op = 30.0
     rows: dict[int, list[int]] = {}
     for i, lv in level.items():
@@ -674,45 +514,22 @@ def _auto_rankdir(view: _View) -> str:
     return "LR" if lr < tb else "TB"
 
 
-def _card_width(item: _Item) -> float:
+def _card_width(item: Node) -> float:
     if item.kind == "constant":
-        return 6.2 * len(_num(item.node.data)) + 4
+        return 6.2 * len(_num(item.value.data)) + 4
     longest = max(len(item.title), len("data ") + 8, len("grad ") + 8)
     return 6.2 * longest + 10
 
 
-def _op_width(view: _View) -> str:
+def _op_width(view: Model) -> str:
     """One circle size for every op of the drawing: wide enough for its longest symbol."""
-    symbols = [item.node.op.symbol for item in view.items if item.parents and item.kind != "group"]
+    symbols = [item.value.op.symbol for item in view.nodes if item.parents and item.kind != "group"]
     longest = max((len(_text_plain(s)) for s in symbols), default=1)
     return f"{max(0.3, (6.5 * longest + 12) / 72):.2f}"
 
 
-def _num(x: float) -> str:
-    """x to 4 significant digits; -0 reads as 0."""
-    if x == 0.0 or not math.isfinite(x):
-        return "0" if x == 0.0 else repr(x)
-    return f"{x:.4g}"
-
-
-def _visible(c: str) -> str:
-    """A character as shown: itself, or its escape if it is invisible or XML cannot hold it."""
-    o = ord(c)
-    if c in _NAMED_ESCAPES:
-        return _NAMED_ESCAPES[c]
-    if o < 0x20 or 0x7F <= o <= 0x9F:
-        return f"\\x{o:02x}"
-    if 0xD800 <= o <= 0xDFFF or o in (0xFFFE, 0xFFFF):
-        return f"\\u{o:04x}"
-    return c
-
-
-_NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-
-
-def _text_plain(text: str) -> str:
-    """``text`` on one line, every invisible or XML-impossible character as its escape."""
-    return "".join(_visible(c) for c in text)
+_num = fmt
+_text_plain = plain
 
 
 def _text(text: str) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd_engine import Value
+from autograd_engine.compiler import runtime_constant, runtime_guard, tracing
 from autograd_engine.validation import (
     check_int,
     check_real,
@@ -71,10 +72,14 @@ def _check_batch(name: str, a: object, b: object, an: str, bn: str) -> tuple[lis
 def _mean(terms: list[Value]) -> Value:
     # (1/n) * sum_i terms_i: one n-ary sum node, then one scale (torch sums, then divides).
     # If the plain sum would overflow while the mean does not, scale each term first.
+    # The result is labelled "loss": drawings and the backprop player name it so.
     scale = 1.0 / len(terms)
     if math.isfinite(sum(t.data for t in terms)) or len(terms) == 1:
-        return Value.sum(terms) * scale
-    return Value.sum([t * scale for t in terms])
+        loss = Value.sum(terms) * scale
+    else:
+        loss = Value.sum([t * scale for t in terms])
+    loss.label = "loss"
+    return loss
 
 
 def mse_loss(preds: Sequence[Value | float], targets: Sequence[Value | float]) -> Value:
@@ -107,7 +112,17 @@ def mse_loss(preds: Sequence[Value | float], targets: Sequence[Value | float]) -
 def _log(p: Value) -> Value | float:
     # log(p) clamped to >= -100 (torch.nn.BCELoss); below the clamp it is the constant -100,
     # so its gradient is 0 there (torch's backward instead uses (p-t)/max(p(1-p), 1e-12)).
-    return p.log() if p.data >= _TINY else LOG_CLAMP
+    inside = p.data >= _TINY
+    runtime_guard(inside, _above_clamp, (p,), "binary_cross_entropy's clamp of log(p)")
+    return p.log() if inside else LOG_CLAMP
+
+
+def _above_clamp(x: float) -> bool:
+    return x >= _TINY
+
+
+def _below_clamp(x: float) -> bool:
+    return x < _TINY
 
 
 def _log_one_minus(p: Value) -> Value | float:
@@ -116,11 +131,18 @@ def _log_one_minus(p: Value) -> Value | float:
     # node log(1 - p) gets the constant log1p(-p) - log(1 - p) added. Its gradient stays
     # -1 / (1 - p), exact up to the rounding of 1 - p (relative 1e-16).
     q = 1.0 - p
+    runtime_guard(q.data < _TINY, _below_clamp, (q,), "binary_cross_entropy's clamp of log(1 - p)")
     if q.data < _TINY:
         return LOG_CLAMP
     exact = math.log1p(-p.data)
     node = q.log()
+    if tracing():  # compiled: the correction depends on the data, so it is computed per call
+        return node + runtime_constant(exact - node.data, _log1p_correction, (p, node))
     return node if exact == node.data else node + (exact - node.data)
+
+
+def _log1p_correction(p: float, log_q: float) -> float:
+    return math.log1p(-p) - log_q
 
 
 def binary_cross_entropy(probs: Sequence[Value | float], targets: Sequence[float]) -> Value:
@@ -187,13 +209,31 @@ def _shifted_exps(zs: list[Value]) -> tuple[float, list[Value | None]]:
     and its gradient is 0 too: it is left out of the graph (None), and no node is inf.
     """
     m = max(z.data for z in zs)
+    neg_m = _shift(m, zs)
     exps: list[Value | None] = []
     for z in zs:
-        if math.exp(z.data - m) == 0.0:  # z - m < -745 or -inf: e^(z - m) underflows to 0
+        vanishes = math.exp(z.data - m) == 0.0
+        if tracing():  # compiled: this branch is checked again on every call
+            runtime_guard(vanishes, _vanishes, (z, *zs), "a logit e^(z - max) underflowing to 0")
+        if vanishes:  # z - m < -745 or -inf: e^(z - m) underflows to 0
             exps.append(None)
         else:
-            exps.append((z - m).exp())
+            exps.append((z + neg_m).exp())  # z - m, the same add node
     return m, exps
+
+
+def _vanishes(z: float, *zs: float) -> bool:
+    return math.exp(z - max(zs)) == 0.0
+
+
+def _negated_max(*xs: float) -> float:
+    return -max(xs)
+
+
+def _shift(m: float, zs: list[Value]) -> Value | float:
+    # -m, the constant that z - m adds; while ``compiled`` traces, a node it recomputes
+    # from the logits on every call (it depends on the data, so it must not be baked in).
+    return runtime_constant(-m, _negated_max, zs)
 
 
 def softmax(logits: Sequence[Value | float]) -> list[Value]:
@@ -255,6 +295,7 @@ def cross_entropy(
                 f"{owner}: target_indices[{i}] = {y!r} is not a class index in 0..{classes - 1}"
             )
         m, exps = _shifted_exps(zs)
+        neg_m = _shift(m, zs)
         shifted = zs[y].data - m
         if not math.isfinite(shifted):
             raise OverflowError(
@@ -262,7 +303,7 @@ def cross_entropy(
                 f"{zs[y].data!r} lies {shifted!r} below the row's max {m!r}"
             )
         log_sum = Value.sum([e for e in exps if e is not None]).log()
-        terms.append(log_sum - (zs[y] - m))
+        terms.append(log_sum - (zs[y] + neg_m))  # zs[y] - m
     return _mean(terms)
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from autograd_engine import Value
+from autograd_engine.compiler import runtime_constant
 from autograd_engine.files import write_atomic
 from autograd_engine.validation import (
     check_choice,
@@ -524,15 +525,19 @@ class MLP(Module):
         # removed, so it stays in the graph (and in drawings) and its gradient is exactly 0.
         p, rng = self.dropout, self.dropout_rng
         scale = 1.0 / (1.0 - p)  # torch: input * (bernoulli(1 - p) / (1 - p))
+
+        def draw() -> float:  # the factor drawn anew on each call of a compiled step
+            return 0.0 if rng.random() < p else scale
+
         out = []
         for j, h in enumerate(hidden):
             label = h.label
             prefix = label[: -len(".out")] if label.endswith(".out") else label or f"L{k}.n{j}"
             if rng.random() < p:
-                v = h * 0.0
+                v = h * runtime_constant(0.0, draw)
                 v.label = f"{prefix}.dropped"
             else:
-                v = h * scale
+                v = h * runtime_constant(scale, draw)
                 v.label = f"{prefix}.kept"
             out.append(v)
         return out

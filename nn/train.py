@@ -27,6 +27,7 @@ from typing import Any
 from autograd_engine import Value, no_grad
 from autograd_engine.validation import check_bool, raise_as, seeded, show
 from nn import record as recording
+from nn.compiled_fit import CompiledTrainer
 from nn.constraints import check_max_norm, max_norm_
 from nn.data import minibatches
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss
@@ -153,6 +154,7 @@ def fit(
     early_stopping: int | None = None,
     max_norm: float | None = None,
     penalty: Callable[[], Value] | None = None,
+    compile: bool = False,
     record: Any = False,
     live: Any = False,
 ) -> History:
@@ -189,6 +191,11 @@ def fit(
     model (also when all ``epochs`` ran). ``history["best_epoch"]`` is the index
     ``e`` of that epoch (the first of ties), ``history["stopped_epoch"]`` the index
     of the last epoch trained if early stopping ended training, else None.
+
+    ``compile=True``: the model runs as compiled straight-line code
+    (``autograd_engine.compiled``; see ``nn.compiled_fit``), with the trained parameters
+    bit-identical to ``compile=False``. The model must not branch on the data (checked:
+    ``GuardError`` if it does).
 
     ``max_norm=c``: after every optimizer step, ``nn.constraints.max_norm_(model, c)``
     rescales each neuron's incoming weight vector to a 2-norm of at most c.
@@ -229,6 +236,7 @@ def fit(
             f"fit: penalty must be a function of no arguments returning a Value, got {penalty!r}"
         )
     check_bool("fit", "progress", progress)
+    check_bool("fit", "compile", compile)
     session = recording.start(
         record,
         live,
@@ -266,16 +274,21 @@ def fit(
 
         bar = tqdm(range(epochs), desc="fit", leave=True)
     with _mode(model, training=True):
+        # compile=True: traced and checked here, in training mode, before any update.
+        trainer = CompiledTrainer(model, loss, penalty, X) if compile and epochs else None
         for epoch in range(epochs) if bar is None else bar:
             lr = _lr(optimizer)
             total, correct, counted = 0.0, 0, 0
             for batch in minibatches(n, batch_size, rng):
                 optimizer.zero_grad()
-                preds = [model(X[i]) for i in batch]
                 targets = [y[i] for i in batch]
-                value = loss(preds, targets)
-                objective = value if penalty is None else value + penalty()
-                objective.backward()
+                if trainer is not None:  # the model compiled: the same gradients, bit for bit
+                    preds, value = trainer.step([X[i] for i in batch], targets)
+                else:
+                    preds = [model(X[i]) for i in batch]
+                    value = loss(preds, targets)
+                    objective = value if penalty is None else value + penalty()
+                    objective.backward()
                 if session is not None:
                     session.before_update()
                 optimizer.step()

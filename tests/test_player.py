@@ -126,8 +126,22 @@ class Page:
         )
         out = {}
         for row in rows:
-            out[int(re.search(r"-n(\d+)$", row.pop("id")).group(1))] = row
+            found = re.search(r"-n(\d+)$", row.pop("id"))
+            if found:
+                out[int(found.group(1))] = row
         return out
+
+    def cards(self) -> dict[str, dict[str, str]]:
+        """Label -> {value, grad, state, current} of every card of the network level."""
+        rows = self.page.eval_on_selector_all(
+            '[data-role="drawing"][data-level="network"] svg [data-label]',
+            """els => els.map(e => ({
+                label: e.getAttribute('data-label'), kind: e.getAttribute('data-kind'),
+                value: e.getAttribute('data-value'), grad: e.getAttribute('data-grad'),
+                state: e.getAttribute('data-grad-state'),
+                current: e.getAttribute('data-current')}))""",
+        )
+        return {row.pop("label"): row for row in rows}
 
     def assert_not_blank(self) -> None:
         """The screenshot has many colours and is not all white."""
@@ -152,9 +166,14 @@ def engine_grads(root: Value) -> list[float]:
     return grads
 
 
+def is_constant(node: Value) -> bool:
+    return not node.parents and not node.label
+
+
 def expected_steps(root: Value) -> int:
-    """After step 0: one forward step per node, then one backward step per node."""
-    return 2 * len(topological_order(root))
+    """After step 0: one forward step per value, then one backward step per value
+    (constants get none)."""
+    return 2 * sum(1 for node in topological_order(root) if not is_constant(node))
 
 
 def open_player(browser, tmp_path, root, name="p.html", **kwargs) -> Page:
@@ -279,7 +298,9 @@ def test_mlp_player_ends_with_the_engines_values_and_gradients(browser, tmp_path
     loss, model = mlp_loss()
     order = topological_order(loss)
     grads = engine_grads(loss)
-    page = open_player(browser, tmp_path, loss, params=model.parameters(), collapse=collapse)
+    page = open_player(
+        browser, tmp_path, loss, params=model.parameters(), collapse=collapse, level="op"
+    )
     page.press("End")
     k, n = page.step().split(" / ")
     assert k == n
@@ -288,7 +309,7 @@ def test_mlp_player_ends_with_the_engines_values_and_gradients(browser, tmp_path
     assert len(nodes) == (11 if collapse else len(order))
     for i, row in nodes.items():
         assert row["value"] == _num(order[i].data)
-        assert row["grad"] == _num(grads[i])
+        assert row["grad"] == ("" if is_constant(order[i]) else _num(grads[i]))
     if collapse:
         titles = {row["label"] for row in nodes.values()}
         assert {"L0.n0", "L0.n1", "L1.n0", "x0", "x1", "y", "loss"} <= titles
@@ -299,26 +320,37 @@ def test_mlp_player_ends_with_the_engines_values_and_gradients(browser, tmp_path
     page.close()
 
 
-def test_constants_and_unlabelled_nodes_are_stepped_like_any_other(browser, tmp_path):
-    """(x*3 + 1).tanh() * x: constants and unlabelled nodes get values and gradients, all
-    equal to the engine's; data-label is "" for them."""
+def test_constants_get_no_steps_and_unlabelled_nodes_are_stepped_like_any_other(browser, tmp_path):
+    """(x*3 + 1).tanh() * x: unlabelled nodes get values and gradients equal to the
+    engine's; constants show their number from step 0, get no step and no gradient, and
+    no explanation sends them anything; data-label is "" for them."""
     x = Value(0.4, label="x")
     y = (x * 3 + 1).tanh() * x
     order = topological_order(y)
     grads = engine_grads(y)
     page = open_player(browser, tmp_path, y)
-    for _ in range(len(order)):  # the forward pass, constants included
+    constants = [i for i, node in enumerate(order) if is_constant(node)]
+    assert len(constants) == 2 and page.step() == f"0 / {2 * (len(order) - 2)}"
+    for i in constants:
+        assert page.nodes()[i]["value"] == _num(order[i].data)
+    explanations = []
+    for _ in range(len(order) - 2):  # the forward pass, constants excluded
         page.press("ArrowRight")
+        explanations.append(page.explain())
     nodes = page.nodes()
     for i, node in enumerate(order):
         assert nodes[i]["label"] == node.label
         assert (nodes[i]["value"], nodes[i]["grad"]) == (_num(node.data), "")
-    constant = next(i for i, node in enumerate(order) if not node.parents and not node.label)
-    assert nodes[constant]["texts"] == [_num(order[constant].data)]
-    page.press("End")
+    assert nodes[constants[0]]["texts"] == [_num(order[constants[0]].data)]
+    for _ in range(len(order) - 2):
+        page.press("ArrowRight")
+        explanations.append(page.explain())
+    assert not any("constant" in text for text in explanations)
+    assert not any(f"to {_num(order[i].data)}:" in t for t in explanations for i in constants)
     nodes = page.nodes()
     for i, node in enumerate(order):
-        assert (nodes[i]["value"], nodes[i]["grad"]) == (_num(node.data), _num(grads[i]))
+        want = "" if i in constants else _num(grads[i])
+        assert (nodes[i]["value"], nodes[i]["grad"]) == (_num(node.data), want)
     page.assert_not_blank()
     page.close()
 
@@ -480,6 +512,43 @@ def test_bad_arguments_are_refused_as_draw_dot_refuses_them():
         player(x, collapse=1)
 
 
+@needs_dot
+def test_bad_level_examples_and_expand_are_refused_naming_what_is_wrong():
+    """level, examples and expand are checked before any layout, with messages that say
+    what is accepted; the graph's .grad is untouched."""
+    loss, model = batch_loss(n_points=3, sizes=(2, 1))
+    with pytest.raises(ValueError, match="player: level must be 'network', 'op' or None"):
+        player(loss, level="neuron")
+    with pytest.raises(ValueError, match=r"examples holds 3, not an example number in 0..2"):
+        player(loss, examples=[0, 3])
+    with pytest.raises(ValueError, match=r"examples holds True"):
+        player(loss, examples=[True])
+    with pytest.raises(TypeError, match="player: examples must be a list of example numbers"):
+        player(loss, examples=1)
+    with pytest.raises(ValueError, match=r"expand='L9.n0' is not a neuron of this network"):
+        player(loss, expand="L9.n0")
+    with pytest.raises(ValueError, match="examples= is for the network level"):
+        player(loss, level="op", examples=[0], max_nodes=None)
+    with pytest.raises(ValueError, match="level='network' needs groups"):
+        player(Value(1.0, label="x") * 2, level="network")
+    assert all(v.grad == 0.0 for v in topological_order(loss))
+    # The op level of one neuron is what max_nodes guards at the network level.
+    with pytest.raises(ValueError, match="op level of L0.n0 on example 0 has 8 values"):
+        player(loss, max_nodes=5)
+    assert player(loss, max_nodes=8).level == "network"
+
+
+def test_expand_opens_the_page_at_one_neurons_operations(browser, tmp_path):
+    loss, model = batch_loss()
+    page = open_still(browser, player(loss, examples=[1], expand="L1.n4").save(tmp_path / "e.html"))
+    assert page.page.get_attribute('[data-role="drawing"]', "data-level") == "op"
+    assert page.page.input_value('[data-role="example"]') == "1"
+    assert "The operations of L1.n4 on example 1" in page.explain()
+    page.press("Escape")
+    assert page.page.get_attribute('[data-role="drawing"]', "data-level") == "network"
+    page.close()
+
+
 def test_without_any_layout_program_the_player_says_how_to_install_one(tmp_path, monkeypatch):
     """With no `dot` on PATH and the graphviz-pure fallback ruled out, player() raises
     RuntimeError with the install hint (pip first, then the system packages)."""
@@ -547,7 +616,7 @@ def test_steps_are_the_start_then_every_value_forward_and_backward():
     f, _ = sigmoid_neuron()
     assert player(f).steps == 10 + 10
     assert player(Value(2.0, label="x")).steps == 2
-    assert player(Value(2.0)).steps == 2
+    assert player(Value(2.0) * 3).steps == 2  # the constants 2 and 3 get no steps
 
 
 @pytest.mark.parametrize("ci", [True, False], ids=["CI", "local"])
@@ -634,14 +703,14 @@ def test_dropped_units_are_shown_as_such(browser, tmp_path):
     kept = [i for i, v in enumerate(order) if v.label.endswith(".kept")]
     assert dropped and kept  # seed 3 drops some of the six units and keeps others
     grads = engine_grads(loss)
-    page = open_player(browser, tmp_path, loss, params=model.parameters())
+    page = open_player(browser, tmp_path, loss, params=model.parameters(), level="op")
     page.press("End")
     nodes = page.nodes()
     for i in dropped:
         assert nodes[i]["label"] == order[i].label
         assert nodes[i]["value"] == "0" and nodes[i]["grad"] == _num(grads[i])
     page.close()
-    page = open_player(browser, tmp_path, loss, name="c.html", collapse=True)
+    page = open_player(browser, tmp_path, loss, name="c.html", collapse=True, level="op")
     page.press("End")
     titles = sorted(row["label"] for row in page.nodes().values())
     expected = sorted(f"{order[i].label[: -len('.dropped')]} (dropped)" for i in dropped)
@@ -661,3 +730,268 @@ def test_a_failing_save_names_the_player_and_the_path(tmp_path):
         page.save(None)
     with pytest.raises((ValueError, OSError), match="Player.save|" + re.escape(str(tmp_path))):
         page.save(tmp_path)
+
+
+# -- the network level ------------------------------------------------------------
+
+
+def batch_loss(n_points: int = 4, sizes=(8, 8, 1)):
+    """MLP 2-8-8-1 (tanh) and its mse loss on n_points two-moons points."""
+    from nn import MLP
+    from nn.data import make_moons
+    from nn.losses import mse_loss
+
+    xs, ys = make_moons(n_samples=n_points, noise=0.1, seed=1)
+    model = MLP(2, list(sizes), activation="tanh", seed=2)
+    return mse_loss([model(x) for x in xs], [float(y) for y in ys]), model
+
+
+def inside(box: dict, width: float = 1100, height: float = 900) -> bool:
+    return (
+        box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= width
+        and (box["y"] + box["height"] <= height)
+    )
+
+
+def intersects(box: dict, width: float = 1100, height: float = 900) -> bool:
+    return (
+        box["x"] < width
+        and box["y"] < height
+        and box["x"] + box["width"] > 0
+        and box["y"] + box["height"] > 0
+    )
+
+
+def open_still(browser, path: Path, fragment: str = "") -> Page:
+    """A Page with reduced motion, so that following a step does not animate."""
+    page = Page.__new__(Page)
+    page.context = browser.new_context(
+        viewport={"width": 1100, "height": 900}, reduced_motion="reduce"
+    )
+    page.url = path.resolve().as_uri()
+    page.requests, page.errors = [], []
+    page.context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url == page.url
+            else (page.requests.append(route.request.url), route.abort())
+        ),
+    )
+    page.page = page.context.new_page()
+    page.page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.page.on("console", lambda m: m.type in ("error", "warning") and page.errors.append(m.text))
+    page.page.goto(page.url + fragment)
+    return page
+
+
+def test_every_step_of_a_batch_network_keeps_the_current_card_and_controls_in_view(
+    browser, tmp_path
+):
+    """MLP 2-8-8-1 on 4 points opens at the network level; at every step each data-current
+    card intersects the window and the controls and explanation are inside it; at the end
+    each neuron card's gradient is the sum over the examples that backward() computes."""
+    loss, model = batch_loss()
+    order = topological_order(loss)
+    engine = dict(zip(order, engine_grads(loss), strict=True))
+    path = player(loss, params=model.parameters()).save(tmp_path / "net.html")
+    page = open_still(browser, path)
+    level = page.page.get_attribute('[data-role="drawing"]', "data-level")
+    assert level == "network"
+    n = int(page.step().split(" / ")[1])
+    assert n == 2 * (8 + 8 + 1 + 4 + 1)  # neurons, example terms, the loss
+    options = page.page.eval_on_selector_all(
+        '[data-role="example"] option', "els => els.map(e => e.value)"
+    )
+    assert options == ["0", "1", "2", "3"]
+    for _ in range(5):  # zoomed in (x3): the drawing is larger than the window
+        page.press("+")
+    for k in range(n + 1):
+        if k:
+            page.press("ArrowRight")
+        assert page.step() == f"{k} / {n}"
+        for role in ("controls", "explain"):
+            assert inside(page.page.locator(f'[data-role="{role}"]').bounding_box()), (k, role)
+        current = page.page.locator('[data-current="true"]')
+        assert current.count() == (0 if k == 0 else 1)
+        for j in range(current.count()):
+            assert intersects(current.nth(j).bounding_box()), k
+    cards = page.cards()
+    for label, card in cards.items():
+        if not label.startswith("L"):
+            continue
+        outs = [v for v in order if v.label == f"{label}.out"]
+        assert len(outs) == 4
+        assert card["grad"] == _num(sum(engine[v] for v in outs)), label
+        assert card["value"] == _num(outs[0].data)  # example 0 is selected
+    assert cards["loss"]["grad"] == "1" and cards["loss"]["value"] == _num(loss.data)
+    page.page.select_option('[data-role="example"]', "2")
+    assert page.cards()["L1.n3"]["value"] == _num(
+        [v for v in order if v.label == "L1.n3.out"][2].data
+    )
+    page.assert_not_blank()
+    page.close()
+
+
+def test_the_sweep_goes_neuron_by_neuron_and_explains_sums_and_local_derivatives(browser, tmp_path):
+    """Backward steps at the network level: the loss first, then each card after all the
+    cards it feeds; a neuron's explanation lists the per-example terms and names tanh'."""
+    loss, model = batch_loss()
+    page = open_still(browser, player(loss).save(tmp_path / "net.html"))
+    page.press("End")
+    n = int(page.step().split(" / ")[1])
+    page.press("Home")
+    for _ in range(n // 2 + 1):
+        page.press("ArrowRight")
+    assert page.explain().startswith("backward: loss.grad = 1")
+    seen = []
+    for _ in range(n // 2 - 1):
+        page.press("ArrowRight")
+        label = page.page.get_attribute('[data-current="true"]', "data-label")
+        seen.append(label)
+        text = page.explain()
+        if label.startswith("L1."):
+            assert "sum over the 4 examples" in text
+            assert "x tanh'(z) = 1 - out^2" in text
+            assert "L2.n0" in text  # received from the layer after
+    layers = [label[:2] for label in seen if label.startswith("L")]
+    assert layers == sorted(layers, reverse=True)  # L2, then all of L1, then all of L0
+    page.close()
+
+
+def test_zoom_fit_pan_and_space_after_a_click(browser, tmp_path):
+    """zoom-in / zoom-out / fit change the drawing's data-scale; after clicking a button,
+    Space toggles play instead of pressing that button again."""
+    loss, _ = batch_loss()
+    page = open_still(browser, player(loss).save(tmp_path / "net.html"))
+    scale = lambda: float(page.page.get_attribute('[data-role="drawing"]', "data-scale"))  # noqa: E731
+    before = scale()
+    page.click("zoom-in")
+    assert scale() > before
+    page.click("zoom-out")
+    page.click("zoom-out")
+    assert scale() < before
+    page.press("+")
+    page.click("fit")
+    fitted = scale()
+    drawing = page.page.locator('[data-role="drawing"] svg').bounding_box()
+    stage = page.page.locator('[data-role="stage"]').bounding_box()
+    assert drawing["width"] <= stage["width"] + 1 and drawing["height"] <= stage["height"] + 1
+    page.press("+")
+    assert scale() > fitted
+    page.press("0")
+    assert scale() == fitted
+    page.click("next")
+    assert page.step().startswith("1 /")
+    page.press(" ")  # Space: play, not "next" again
+    assert page.page.get_attribute('[data-action="play"]', "aria-pressed") == "true"
+    page.press(" ")
+    assert page.page.get_attribute('[data-action="play"]', "aria-pressed") == "false"
+    page.close()
+
+
+def test_expanding_a_neuron_opens_its_operations_on_the_selected_example(browser, tmp_path):
+    """A click on a card opens the op level of that neuron on example 0 (embedded by
+    default); its steps end with the example's own values and gradients, parameters
+    showing this example's share; [data-action=up] goes back to the network level at the
+    step it left. An example without an embedded op level says how to get one."""
+    loss, model = batch_loss()
+    order = topological_order(loss)
+    engine = dict(zip(order, engine_grads(loss), strict=True))
+    page = open_still(browser, player(loss, examples=[0, 2]).save(tmp_path / "net.html"))
+    for _ in range(5):
+        page.press("ArrowRight")
+    page.page.click('[data-label="L1.n2"] [data-action="expand"]')
+    assert page.page.get_attribute('[data-role="drawing"]', "data-level") == "op"
+    assert page.page.is_visible('[data-action="up"]')
+    page.press("End")
+    rows = page.page.eval_on_selector_all(
+        '[data-role="drawing"] svg:not([style*="none"]) [data-label]',
+        "els => els.map(e => [e.getAttribute('data-label'), e.getAttribute('data-value'),"
+        " e.getAttribute('data-grad'), e.getAttribute('data-grad-state')])",
+    )
+    shown = {label: (value, grad, state) for label, value, grad, state in rows}
+    ex0 = {v.label: v for v in reversed(order) if v.label.startswith("L1.n2.")}
+    first = {}
+    for v in order:  # the first copy of each label: example 0's
+        first.setdefault(v.label, v)
+    for name in ("L1.n2.out", "L1.n2.z", "L1.n2.dot"):
+        v = first[name]
+        assert shown[name] == (_num(v.data), _num(engine[v]), "final"), name
+    assert shown["L1.n2.b"][2] == "partial"  # this example's share only
+    assert "L1.n2.w0" in shown and "L0.n0.out" in shown and ex0
+    page.press("Escape")
+    assert page.page.get_attribute('[data-role="drawing"]', "data-level") == "network"
+    assert page.step().startswith("5 /")
+    page.page.select_option('[data-role="example"]', "1")
+    page.page.click('[data-label="L0.n1"]')
+    assert page.page.get_attribute('[data-role="drawing"]', "data-level") == "network"
+    assert "examples=[1]" in page.explain()
+    page.page.select_option('[data-role="example"]', "2")
+    page.page.click('[data-label="L0.n1"]')
+    assert page.page.get_attribute('[data-role="drawing"]', "data-level") == "op"
+    page.close()
+
+
+def test_every_step_of_the_whole_op_level_of_a_batch_keeps_the_current_node_in_view(
+    browser, tmp_path
+):
+    """The issue's case: MLP 2-8-8-1 on 4 points drawn op by op (level="op", 336 values, a
+    drawing far larger than the window): at every step the current node intersects the
+    window and the controls stay in it."""
+    loss, model = batch_loss()
+    path = player(loss, params=model.parameters(), level="op", max_nodes=None).save(
+        tmp_path / "ops.html"
+    )
+    page = open_still(browser, path)
+    assert page.page.get_attribute('[data-role="drawing"]', "data-level") == "op"
+    n = int(page.step().split(" / ")[1])
+    assert n > 500
+    drawing = page.page.locator('[data-role="drawing"] svg').bounding_box()
+    assert drawing["width"] > 1100 or drawing["height"] > 900  # not all in view at once
+    assert page.page.is_visible('[data-role="minimap"]')
+    controls = page.page.locator('[data-role="controls"]')
+    current = page.page.locator('[data-current="true"]')
+    for k in range(1, n + 1):
+        page.press("ArrowRight")
+        assert intersects(current.first.bounding_box()), k
+        if k % 50 == 0:
+            assert inside(controls.bounding_box()), k
+            assert page.step() == f"{k} / {n}"
+    page.close()
+
+
+def test_a_network_level_from_plain_numbers(browser, tmp_path):
+    """network_player draws a drawing.Network made of numbers only (as a training replay
+    would): cards show the selected example's value and the summed gradient (0.1 + 0.2),
+    the steps follow the given forward and backward orders."""
+    from autograd_engine.drawing import Card, Network
+    from autograd_engine.playback import network_player
+
+    net = Network(
+        cards=[
+            Card("h", "neuron", values=[0.5, -0.5], grads=[0.1, 0.2], local="tanh'(z) = 1 - out^2",
+                 locals=[0.75, 0.75], params=[("h.w0", 0.3, 0.05)]),
+            Card("loss", "loss", inputs=[0], values=[0.125], grads=[1.0], terms=[[0.1, 0.2]]),
+        ],
+        examples=2,
+        forward=[0, 1],
+        backward=[1, 0],
+    )  # fmt: skip
+    page = network_player(net, title="by hand")
+    assert page.level == "network" and page.steps == 4
+    browser_page = open_still(browser, page.save(tmp_path / "n.html"))
+    browser_page.press("End")
+    cards = browser_page.cards()
+    assert cards["h"]["grad"] == "0.3" and cards["h"]["value"] == "0.5"
+    assert cards["loss"]["grad"] == "1"
+    text = browser_page.explain()
+    assert "h.grad = sum over the 2 examples of d loss / d h = 0.1 + 0.2 = 0.3" in text
+    assert "x tanh'(z) = 1 - out^2: 0.75, 0.75" in text and "h.w0 = 0.05" in text
+    browser_page.page.select_option('[data-role="example"]', "1")
+    assert browser_page.cards()["h"]["value"] == "-0.5"
+    browser_page.close()
+    with pytest.raises(TypeError, match="network_player: net must be a drawing.Network"):
+        network_player({"cards": []})

@@ -441,3 +441,33 @@ def test_early_stopping_still_records_the_last_step_trained():
     assert rec.steps[-1] == stopped + 1
     params, _ = fresh_run("adam", "none", 0.0, None, stopped + 1)
     assert list(rec.data[-1]) == [p.data for p in params]
+
+
+def test_a_compiled_fit_records_the_same_numbers():
+    """fit(compile=True, record=True) keeps exactly the numbers the plain fit keeps."""
+    runs = []
+    for compile_ in (False, True):
+        model, opt, sched = make("adam", "exponential", 0.2)
+        history = fit(
+            model,
+            X,
+            Y,
+            binary_cross_entropy,
+            opt,
+            2,
+            8,
+            sched,
+            progress=False,
+            compile=compile_,
+            record=Recorder(trace=[2]),
+        )
+        runs.append(history.recording)
+    plain, compiled = runs
+    assert compiled.steps == plain.steps and compiled.loss == plain.loss
+    assert [list(r) for r in compiled.data] == [list(r) for r in plain.data]
+    assert [list(r) for r in compiled.grad[1:]] == [list(r) for r in plain.grad[1:]]
+    for name in plain.state:  # record 0 holds nan (no state yet), which never equals itself
+        assert [list(r) for r in compiled.state[name][1:]] == [
+            list(r) for r in plain.state[name][1:]
+        ]
+    assert compiled.traces == plain.traces

@@ -735,3 +735,247 @@ def test_collapsed_and_grouped_dot_is_byte_identical_across_processes():
         for seed in ("0", "1", "4242")
     }
     assert len(runs) == 1 and b"cluster_" in runs.pop()
+
+
+# -- the drawing model: local derivatives, batches -----------------------------------
+
+
+def _number_in(text: str) -> float:
+    """The number a step text ends with: "x tanh'(z) = 1 - out^2 = 0.8758" -> 0.8758."""
+    return float(text.rsplit(" ", 1)[1])
+
+
+@pytest.mark.parametrize("op", __import__("autograd_engine").ALL_OPS, ids=str)
+def test_every_op_row_says_its_local_derivative_and_the_number_is_right(op):
+    """Each built-in row carries its derivative text; the number the player shows after it
+    equals d out / d input by central finite differences of the row's own forward."""
+    from autograd_engine.drawing import build_model
+
+    xs = [0.7, 1.3, 0.4, 0.9]
+    arity = 4 if op in ("sum", "dot") else 1
+    if arity == 1:
+        try:
+            op.forward(*xs[:1])
+        except TypeError:
+            arity = 2
+    args: list = [
+        x if j in op.constants else Value(x, label=f"x{j}") for j, x in enumerate(xs[:arity])
+    ]
+    y = apply_op(op, *args)
+    model = build_model(y)
+    top = model.position[y]
+    assert op.derivative is not None
+    for edge in model.edges[top]:
+        if edge.slot in op.constants:
+            continue
+        text = model.step_text(edge)
+        assert text.startswith("x ") and "local derivative" not in text
+        h = 1e-6
+        up = list(xs[:arity])
+        down = list(xs[:arity])
+        up[edge.slot] += h
+        down[edge.slot] -= h
+        expected = (op.forward(*up) - op.forward(*down)) / (2 * h)
+        assert _number_in(text) == pytest.approx(expected, rel=1e-3, abs=1e-9), text
+
+
+def test_named_derivative_texts_as_the_issue_asks():
+    """tanh, sigmoid, * and + read as a learner would write them (numbers by hand:
+    tanh'(z) = 1 - tanh(0.5)^2 = 0.7864, sigma'(1) = 0.1966, d(ab)/da = b = -2)."""
+    from autograd_engine.drawing import build_model
+
+    z = Value(0.5, label="z")
+    model = build_model(z.tanh())
+    assert model.step_text(model.edges[1][0]) == "x tanh'(z) = 1 - out^2 = 0.7864"
+    z = Value(1.0, label="z")
+    model = build_model(z.sigmoid())
+    assert model.step_text(model.edges[1][0]) == "x sigma'(z) = out(1 - out) = 0.1966"
+    a, b = Value(3.0, label="a"), Value(-2.0, label="x1")
+    y = a * b
+    model = build_model(y)
+    texts = {model.name(e.tail): model.step_text(e) for e in model.edges[model.position[y]]}
+    assert texts["a"] == "x the other input, x1 = -2"
+    y = a + b
+    model = build_model(y)
+    assert {model.step_text(e) for e in model.edges[model.position[y]]} == {"x 1"}
+
+
+def test_a_custom_op_without_a_derivative_text_says_local_derivative():
+    from autograd_engine import Op
+    from autograd_engine.drawing import build_model
+
+    square = Op("square", lambda a: a * a, lambda g, out, a: (g * 2 * a,))
+    x = Value(3.0, label="x")
+    model = build_model(square(x))
+    assert model.step_text(model.edges[1][0]) == "x local derivative = 6"
+
+
+def _batch_loss(n: int):
+    from nn import MLP
+    from nn.losses import mse_loss
+
+    model = MLP(2, [4, 1], activation="tanh", seed=0)
+    xs = [[0.5, -1.0], [1.0, 2.0], [-0.3, 0.8]][:n]
+    ys = [1.0, -1.0, 1.0][:n]
+    return model, mse_loss([model(x) for x in xs], ys)
+
+
+def test_collapse_groups_a_batch_loss_into_one_card_per_neuron():
+    """The issue's example: on 2 examples collapse=True draws each neuron once (one card
+    whose grad is the sum over the examples, equal to backward()'s), much shorter than the
+    uncollapsed source."""
+    model, loss = _batch_loss(2)
+    full = draw_dot(loss, backward=True).source
+    collapsed = draw_dot(loss, backward=True, collapse=True).source
+    assert collapsed != full and len(collapsed) < len(full) / 3
+    for name in ("L0.n0", "L0.n1", "L0.n2", "L0.n3", "L1.n0"):
+        assert collapsed.count(f"<b>{name}</b>") == 1
+    assert "<b>loss</b>" in collapsed
+    order = topological_order(loss)
+    for node in order:
+        node.grad = 0.0
+    loss.backward()
+    outs = [v for v in order if v.label == "L1.n0.out"]
+    assert len(outs) == 2
+    total = _num(outs[0].grad + outs[1].grad)
+    assert re.search(rf"<b>L1.n0</b>.*?grad \(sum\) {re.escape(total)}<", collapsed, re.S)
+
+
+def test_the_network_level_sums_gradients_over_the_batch_as_backward_does():
+    from autograd_engine.drawing import build_model, network
+
+    model, loss = _batch_loss(3)
+    net = network(build_model(loss, collapse=True))
+    assert net.examples == 3
+    order = topological_order(loss)
+    for node in order:
+        node.grad = 0.0
+    loss.backward()
+    neurons = {card.label: card for card in net.cards if card.kind == "neuron"}
+    assert sorted(neurons) == ["L0.n0", "L0.n1", "L0.n2", "L0.n3", "L1.n0"]
+    for label, card in neurons.items():
+        outs = [v for v in order if v.label == f"{label}.out"]
+        assert card.values == [v.data for v in outs]
+        assert card.grad == pytest.approx(sum(v.grad for v in outs), rel=1e-12)
+        for name, _, g in card.params:
+            assert g == next(p.grad for p in model.parameters() if p.label == name)
+    assert [c.kind for c in net.cards].count("loss") == 1
+    assert sum(1 for c in net.cards if c.kind == "example") == 3
+    # Backward order: the loss first, each neuron after every card it feeds.
+    rank = {k: r for r, k in enumerate(net.backward)}
+    assert net.cards[net.backward[0]].kind == "loss"
+    for k, card in enumerate(net.cards):
+        for d in card.inputs:
+            assert rank[d] > rank[k]
+
+
+def _evaluate(text: str, env: dict) -> float:
+    """Evaluate a derivative text the way a reader would: "tanh'(z) = 1 - out^2" at z and
+    out; "the other input, x1" is x1's value; "1/b, b = x1" is 1/x1."""
+    import math as m
+
+    if ", " in text:
+        head, tail = text.split(", ", 1)
+        if " = " in tail:
+            var, name = tail.split(" = ")
+            env = {**env, var: env[name] if name in env else float(name)}
+        elif head.startswith(("the ", "its ")):
+            return env[tail]
+        text = head
+    expr = text.split(" = ")[-1] if "'(z) = " in text else text
+    expr = expr.split(" (")[0].replace("^", "**").replace("out(", "out*(")
+    tokens = expr.split(" ")
+    joined = tokens[0]
+    for a, b in zip(tokens, tokens[1:], strict=False):
+        glue = (
+            (a[-1].isalnum() or a[-1] == ")")
+            and (b[0].isalpha() or b[0] == "(")
+            and a not in ("if", "else")
+            and b not in ("if", "else")
+        )
+        joined += ("*" if glue else " ") + b
+    functions = {
+        "exp": m.exp, "log": m.log, "cos": m.cos, "sin": m.sin,
+        "sigma": lambda t: 1 / (1 + m.exp(-t)), "sign": lambda t: (t > 0) - (t < 0),
+    }  # fmt: skip
+    return float(eval(joined, {"__builtins__": {}}, {**functions, **env}))
+
+
+@pytest.mark.parametrize("op", __import__("autograd_engine").ALL_OPS, ids=str)
+def test_every_op_rows_derivative_formula_evaluates_to_its_number(op):
+    """The formula of each row, read and evaluated at the inputs (z, a, b, k, slope, out,
+    the named inputs), gives the number the player prints after it, and that number is
+    the central finite difference of the row's forward."""
+    from autograd_engine.drawing import build_model
+
+    xs = [0.7, 1.3, 0.4, 0.9]
+    arity = 4 if op in ("sum", "dot") else 1
+    if arity == 1:
+        try:
+            op.forward(*xs[:1])
+        except TypeError:
+            arity = 2
+    args = [x if j in op.constants else Value(x, label=f"x{j}") for j, x in enumerate(xs[:arity])]
+    y = apply_op(op, *args)
+    model = build_model(y)
+    env = {f"x{j}": x for j, x in enumerate(xs[:arity])}
+    env.update(out=y.data, a=xs[0], b=xs[1] if arity > 1 else 0.0, k=xs[1] if arity > 1 else 0.0)
+    env.update(slope=xs[1] if arity > 1 else 0.0)
+    checked = 0
+    for edge in model.edges[model.position[y]]:
+        if edge.slot in op.constants:
+            continue
+        env["z"] = xs[edge.slot]
+        h = 1e-6
+        up, down = list(xs[:arity]), list(xs[:arity])
+        up[edge.slot] += h
+        down[edge.slot] -= h
+        expected = (op.forward(*up) - op.forward(*down)) / (2 * h)
+        assert _evaluate(edge.text, env) == pytest.approx(expected, rel=1e-5), edge.text
+        assert _number_in(model.step_text(edge)) == pytest.approx(expected, rel=1e-3)
+        checked += 1
+    assert checked >= 1
+
+
+def test_on_a_batch_a_label_drawn_once_per_example_shows_its_example():
+    """Uncollapsed, a 2-example loss draws L0.n1.z twice: as "L0.n1.z [0]" and "[1]", where
+    [e] is the example whose input it was computed from (the first copy in topological
+    order is example 0's); a parameter, shared by both, has no tag."""
+    from autograd_engine.drawing import build_model
+
+    model, loss = _batch_loss(2)
+    drawn = build_model(loss)
+    order = topological_order(loss)
+    zs = [i for i, v in enumerate(order) if v.label == "L0.n1.z"]
+    assert [drawn.name(i) for i in zs] == ["L0.n1.z [0]", "L0.n1.z [1]"]
+    neuron = model.layers[0].neurons[1]
+    for i, x in zip(zs, [[0.5, -1.0], [1.0, 2.0]], strict=True):  # the inputs of examples 0, 1
+        z = neuron.w[0].data * x[0] + neuron.w[1].data * x[1] + neuron.b.data
+        assert order[i].data == pytest.approx(z, rel=1e-12)
+    w = order.index(model.parameters()[0])
+    assert drawn.name(w) == model.parameters()[0].label
+    source = draw_dot(loss, backward=True).source
+    assert source.count('<b>L0.n1.z</b><font color="#777777"> [1&#93;</font>') == 1
+    # A single example has nothing to tell apart.
+    _, one = _batch_loss(1)
+    assert all(" [" not in build_model(one).name(i) for i in range(len(topological_order(one))))
+
+
+def test_a_derivative_text_that_is_not_a_function_or_not_text_is_refused():
+    from autograd_engine import Op
+    from autograd_engine.ops import derivative_text
+
+    with pytest.raises(TypeError, match="Op 'sq': derivative must be a function"):
+        Op("sq", lambda a: a * a, lambda g, out, a: (g * 2 * a,), derivative="2a")
+    sq = Op("sq", lambda a: a * a, lambda g, out, a: (g * 2 * a,), derivative=lambda j, n: 2)
+    with pytest.raises(TypeError, match=r"Op 'sq': derivative\(0, names\) must return a str"):
+        derivative_text(sq, 0, ["x"])
+
+
+def test_leaves_sharing_a_dotted_label_are_no_batch():
+    """Two inputs both labelled "0.0" (group "0") are not a neuron applied to two examples:
+    nothing collapses and the player stays at the op level (hypothesis found this)."""
+    xs = [Value(1.0, label="0.0"), Value(2.0, label="0.0")]
+    y = Value.sum(xs) * 2
+    assert draw_dot(y, collapse=True).source.count("<b>0.0</b>") == 2
+    assert __import__("autograd_engine").player(y).level == "op"

@@ -1,0 +1,723 @@
+"""The drawing model: what a drawing of a graph shows, computed once, with no layout.
+
+``draw_dot``'s Graphviz renderer and the backprop player both draw a ``Model``:
+
+- ``Model.nodes``: one ``Node`` per drawn value: a Value (kind ``param``, ``input``,
+  ``constant`` or ``value``) or a collapsed group (kind ``group``), with its box
+  (``group``), its drawn inputs (``parents``, indices into ``order``) and, after the
+  sweep, its gradient d root / d node (``Model.grads``);
+- ``Model.edges``: per drawn node, one ``Edge`` per input slot: the gradient the
+  arrow carries back (``term = g * d out / d input``, what ``op.vjp`` computes, exactly
+  what ``backward()`` adds) and the local derivative it multiplies by (``local``, a
+  number, and ``text``, the op row's formula: ``"tanh'(z) = 1 - out^2"``);
+- ``Model.example``: with ``collapse=True``, the example of the batch each value belongs
+  to (see ``examples``), which is how a neuron group with one output per example
+  becomes one card.
+
+Node ids are positions in ``topological_order(root)``, never ``id()``, so the same graph
+gives the same model (and byte-identical drawings) in every run.
+
+Groups: nodes whose labels share a dotted prefix (``L0.n1.w0``, ``L0.n1.out``: the prefix
+``L0.n1``) form a group; an unlabelled constant used only inside one group belongs to it.
+With ``collapse=True`` a group is drawn as ONE node when it has a single output (one node
+consumed outside it, or the root), or one output per example of a batch (see
+``examples``): for an ``nn.MLP`` the network diagram. This knows nothing of ``nn``.
+
+The network level (the player's default view of a batch loss) is ``network(model)``: a
+``Network`` of ``Card``s (one per neuron over every example, one per example's term of the
+loss, the loss) holding plain numbers only, so it can also be built without a graph and
+drawn by ``playback.network_player``. ``op_model(model, group, e)`` is the op level of one
+neuron on example ``e``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from autograd_engine.graph import backprop, topological_order
+from autograd_engine.ops import derivative_text
+from autograd_engine.validation import check_sequence
+from autograd_engine.value import Value
+
+__all__ = [
+    "MANY",
+    "NONE",
+    "Edge",
+    "Model",
+    "Node",
+    "build_model",
+    "check_arguments",
+    "examples",
+    "fmt",
+    "plain",
+    "Card",
+    "Network",
+    "network",
+    "op_model",
+]
+
+RANKDIRS = ("LR", "RL", "TB", "BT")
+DEFAULT_MAX_NODES = 1000
+
+MANY = -1
+"""``Model.example`` of a value that depends on several examples (a batch loss, a parameter)."""
+NONE = -2
+"""``Model.example`` of a value that depends on no example (a constant)."""
+
+
+@dataclass
+class Node:
+    """One drawn value: a Value, or a collapsed group shown by its output(s).
+
+    ``index`` is the position of ``value`` in topological order (the drawing's id
+    ``n<index>``); ``kind`` is ``param``, ``input``, ``constant``, ``value`` or ``group``;
+    ``title`` the label (raw text) or the group's name; ``group`` the box it is drawn in;
+    ``parents`` the drawn inputs (indices), one per input slot (per outside input for a
+    group); a group's ``members`` are its Values and ``outputs`` its outputs (one per
+    example of a batch), the first of which is ``value``.
+    """
+
+    index: int
+    value: Value
+    kind: str
+    title: str
+    group: str | None = None
+    parents: list[int] = field(default_factory=list)
+    members: list[Value] = field(default_factory=list)
+    outputs: list[Value] = field(default_factory=list)
+
+
+@dataclass
+class Edge:
+    """The arrow from node ``head`` back to its input ``tail`` (slot ``slot``).
+
+    ``term`` is the gradient it carries, g * d out / d input (a group's edge: the sum of
+    what its members pass to that input); ``local`` is d out / d input (None for a group)
+    and ``text`` the op row's formula for it (``"the other input, x1"``; "" for a group).
+    """
+
+    head: int
+    slot: int
+    tail: int
+    term: float
+    local: float | None
+    text: str
+
+
+@dataclass
+class Model:
+    """What a drawing shows: nodes, groups, edges and gradients (see the module docstring).
+
+    ``grads`` (d root / d node per drawn node; a batch group's is the sum over its
+    outputs) and ``edges`` are empty until the sweep (``build_model(..., sweep=True)``).
+    ``value_grads`` is d root / d value for every Value, ``terms[i]`` what node ``i`` of
+    ``order`` passes to each of its inputs and ``locals[i]`` its local derivatives.
+    """
+
+    nodes: list[Node]
+    by_index: dict[int, Node]
+    order: list[Value]
+    position: dict[Value, int]
+    groups: dict[str, list[int]]  # box name -> drawn node indices in it (not collapsed)
+    owner: dict[int, int]  # value index -> the node drawing it, for values of collapsed groups
+    example: list[int]
+    grads: dict[int, float] = field(default_factory=dict)
+    edges: dict[int, list[Edge]] = field(default_factory=dict)
+    value_grads: dict[Value, float] = field(default_factory=dict)
+    terms: list[Sequence[float]] = field(default_factory=list)
+    locals: list[Sequence[float]] = field(default_factory=list)
+    tags: dict[int, str] = field(default_factory=dict)
+
+    def name(self, i: int) -> str:
+        """How an explanation names drawn node ``i``: its label, its number, or #position.
+
+        On a batch a label drawn once per example is followed by the example,
+        ``L0.n2.z [1]`` (``tags``).
+        """
+        node = self.by_index[i]
+        if node.title:
+            return plain(node.title) + self.tags.get(i, "")
+        if node.kind == "constant":
+            return fmt(node.value.data)
+        return f"#{node.index}"
+
+    def step_text(self, edge: Edge) -> str:
+        """``x <formula> = <number>``: what the sweep multiplies by along ``edge``.
+
+        ``"x tanh'(z) = 1 - out^2 = 0.8758"``, ``"x the other input, x1 = -2"``,
+        ``"x 1"`` (the number is left out where the formula is that number).
+        """
+        if edge.local is None:
+            return ""
+        number = fmt(edge.local)
+        if edge.text == number or edge.text.endswith(f" = {number}"):
+            return f"x {edge.text}"
+        return f"x {edge.text} = {number}"
+
+
+def fmt(x: float) -> str:
+    """x to 4 significant digits; -0 reads as 0."""
+    if x == 0.0 or not math.isfinite(x):
+        return "0" if x == 0.0 else repr(x)
+    return f"{x:.4g}"
+
+
+def _visible(c: str) -> str:
+    """A character as shown: itself, or its escape if it is invisible or XML cannot hold it."""
+    o = ord(c)
+    if c in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[c]
+    if o < 0x20 or 0x7F <= o <= 0x9F:
+        return f"\\x{o:02x}"
+    if 0xD800 <= o <= 0xDFFF or o in (0xFFFE, 0xFFFF):
+        return f"\\u{o:04x}"
+    return c
+
+
+_NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def plain(text: str) -> str:
+    """``text`` on one line, every invisible or XML-impossible character as its escape."""
+    if text.isprintable():
+        return text
+    return "".join(_visible(c) for c in text)
+
+
+def check_arguments(
+    root: object,
+    rankdir: object,
+    params: Iterable[Value] | None,
+    max_nodes: int | None,
+    caller: str,
+    order: list[Value] | None = None,
+) -> tuple[list[Value], set[Value]]:
+    """Validate a drawing's arguments; return the topological order and the parameters.
+
+    Parameters default to every labelled leaf. ``max_nodes`` (None: no limit) bounds the
+    number of values; ``order``, if given, is used instead of ``topological_order(root)``.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"{caller}: root must be a Value, got {type(root).__name__} {root!r}")
+    if rankdir is not None and rankdir not in RANKDIRS:
+        raise ValueError(f"{caller}: rankdir must be one of {RANKDIRS} or None, got {rankdir!r}")
+    if max_nodes is not None:
+        if not isinstance(max_nodes, int) or isinstance(max_nodes, bool):
+            raise TypeError(
+                f"{caller}: max_nodes must be a positive int or None, got "
+                f"{type(max_nodes).__name__} {max_nodes!r}"
+            )
+        if max_nodes < 1:
+            raise ValueError(
+                f"{caller}: max_nodes must be a positive int or None, got {max_nodes!r}"
+            )
+    highlighted: set[Value] | None = None
+    if params is not None:
+        if isinstance(params, Value) or not isinstance(params, Iterable):
+            raise TypeError(
+                f"{caller}: params must be an iterable of Values (e.g. model.parameters()), "
+                f"got {type(params).__name__} {params!r}"
+            )
+        highlighted = set()
+        items = check_sequence(caller, "params", params, what="Values", forbid=(Value,))
+        for i, p in enumerate(items):
+            if not isinstance(p, Value):
+                raise TypeError(
+                    f"{caller}: params[{i}] must be a Value, got {type(p).__name__} {p!r}"
+                )
+            highlighted.add(p)
+    if order is None:
+        order = topological_order(root)
+    if max_nodes is not None and len(order) > max_nodes:
+        raise ValueError(
+            f"{caller}: the graph has {len(order)} values, more than max_nodes={max_nodes}; "
+            "Graphviz would be very slow to lay it out. Draw a smaller graph, or pass a "
+            "larger max_nodes (or max_nodes=None) to draw it anyway."
+        )
+    if highlighted is None:
+        highlighted = {node for node in order if not node.parents and node.label}
+    return order, highlighted
+
+
+def _kind(node: Value, highlighted: set[Value]) -> str:
+    if node.parents:
+        return "value"
+    if node in highlighted:
+        return "param"
+    return "input" if node.label else "constant"
+
+
+def _prefix(label: str) -> str | None:
+    """The group of a dotted label: everything before its last dot (None if no dot)."""
+    head, dot, tail = label.rpartition(".")
+    return head if dot and head and tail else None
+
+
+def examples(order: Sequence[Value], anchor: Sequence[int]) -> list[int]:
+    """The example each value of ``order`` belongs to, given one output per example.
+
+    ``anchor`` holds the positions of the outputs of one group (e.g. the output neuron
+    of an MLP, one output per example of the batch), in example order. An ancestor of
+    the outputs of one example only belongs to it (its inputs, its hidden units); one
+    shared by several (a parameter) is ``MANY``. A value computed from the outputs of
+    one example only (its squared error) belongs to it; from several (the batch loss),
+    ``MANY``. A value that depends on no example is ``NONE`` unless it feeds one
+    example only (the target constant of an example's error). Linear in the graph.
+    """
+    position = {node: i for i, node in enumerate(order)}
+    example = [NONE] * len(order)
+    for k, i in enumerate(anchor):
+        example[i] = k
+    parents = [[position[p] for p in node.parents] for node in order]
+    # Ancestors: from consumers to inputs (reverse topological order).
+    for i in range(len(order) - 1, -1, -1):
+        e = example[i]
+        if e == NONE:
+            continue
+        for p in parents[i]:
+            q = example[p]
+            example[p] = e if q == NONE else (q if q == e else MANY)
+    # Descendants: a value computed from one example's values belongs to it.
+    for i in range(len(order)):
+        if example[i] != NONE or not parents[i]:
+            continue
+        seen = NONE
+        for p in parents[i]:
+            q = example[p]
+            if q == NONE:
+                continue
+            seen = q if seen == NONE else (seen if seen == q else MANY)
+        example[i] = seen
+    # What is left (a computation on constants only) goes with its consumers.
+    consumers: list[list[int]] = [[] for _ in order]
+    for i, ps in enumerate(parents):
+        for p in ps:
+            consumers[p].append(i)
+    for i in range(len(order) - 1, -1, -1):
+        if example[i] != NONE or not parents[i]:
+            continue
+        seen = NONE
+        for c in consumers[i]:
+            q = example[c]
+            if q != NONE:
+                seen = q if seen == NONE else (seen if seen == q else MANY)
+        example[i] = seen
+    return example
+
+
+def build_model(
+    root: Value,
+    params: Iterable[Value] | None = None,
+    collapse: bool = False,
+    sweep: bool = True,
+    max_nodes: int | None = None,
+    caller: str = "build_model",
+    rankdir: object = None,
+) -> Model:
+    """The drawing model of ``root``'s graph (see the module docstring).
+
+    ``params`` (default: every labelled leaf) are kind ``param``; ``collapse`` draws each
+    group with a single output, or one output per example, as one node; ``sweep``
+    computes gradients (``graph.backprop(root, 1.0)``: what ``backward()`` adds, written
+    to no ``.grad``), each edge's term and local derivative. ``max_nodes`` as in
+    ``draw_dot``. Arguments are checked as ``draw_dot`` checks them (``rankdir`` too, though
+    the model has no layout), naming ``caller``.
+    """
+    order, highlighted = check_arguments(root, rankdir, params, max_nodes, caller)
+    model = _view(order, highlighted, collapse)
+    if sweep:
+        _sweep(root, model)
+    return model
+
+
+def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> Model:
+    """Decide what is drawn: each value's kind, box and, with ``collapse``, the groups."""
+    position = {node: i for i, node in enumerate(order)}
+    consumers: list[list[int]] = [[] for _ in order]
+    for i, node in enumerate(order):
+        for parent in node.parents:
+            consumers[position[parent]].append(i)
+    group_of: list[str | None] = [_prefix(node.label) if node.label else None for node in order]
+    for i, node in enumerate(order):
+        # A constant used only inside one group belongs to it (e.g. an input number
+        # copied into each neuron's dot product).
+        if not node.parents and not node.label and consumers[i]:
+            names = {group_of[c] for c in consumers[i]}
+            if len(names) == 1:
+                group_of[i] = names.pop()
+    members: dict[str, list[int]] = {}
+    for i, name in enumerate(group_of):
+        if name is not None:
+            members.setdefault(name, []).append(i)
+
+    root = len(order) - 1
+    outputs: dict[str, list[int]] = {}
+    for name, indices in members.items():
+        inside = set(indices)
+        outputs[name] = [
+            i for i in indices if i == root or any(c not in inside for c in consumers[i])
+        ]
+    example = [NONE] * len(order)
+    collapsed: dict[str, list[int]] = {}  # group name -> its outputs (one per example)
+    # A batch: a group whose outputs are copies of one labelled value (the same neuron
+    # applied to each example). Its outputs, in order, define the examples.
+    multi = [
+        name
+        for name, outs in outputs.items()
+        if len(outs) > 1
+        and len({order[i].label for i in outs}) == 1
+        and all(order[i].parents for i in outs)  # computed, as a neuron's output is
+    ]
+    if multi:
+        anchor = max(multi, key=lambda name: outputs[name][-1])
+        example = examples(order, outputs[anchor])
+    if collapse:
+        if not multi and any(outputs.values()):  # one example: the last group's output
+            anchor = max((name for name in outputs if outputs[name]), key=lambda n: outputs[n][-1])
+            example = examples(order, outputs[anchor][-1:])
+        for name, indices in members.items():
+            outs = outputs[name]
+            if len(indices) < 2 or not outs:
+                continue
+            seen = [example[i] for i in outs]
+            same = len({order[i].label for i in outs}) == 1 and all(order[i].parents for i in outs)
+            if len(outs) == 1 or (same and min(seen) >= 0 and len(set(seen)) == len(seen)):
+                collapsed[name] = sorted(outs, key=lambda i: example[i])
+    owner: dict[int, int] = {}  # value index -> the node index drawing it (its group)
+    for name, outs in collapsed.items():
+        for i in members[name]:
+            owner[i] = outs[0]
+    first_output = {outs[0]: name for name, outs in collapsed.items()}
+
+    nodes: list[Node] = []
+    for i, value in enumerate(order):
+        name = group_of[i]
+        if name in collapsed:
+            if i not in first_output:
+                continue
+            inside = set(members[name])
+            parents: list[int] = []
+            for m in members[name]:
+                for parent in order[m].parents:
+                    q = position[parent]
+                    p = owner.get(q, q)
+                    if q not in inside and p not in parents:
+                        parents.append(p)
+            outs = collapsed[name]
+            # The box's name, and the last part of its output's label where that is not the
+            # usual "out" (so a unit that dropout zeroed reads "L0.n1 (dropped)").
+            last = value.label.rpartition(".")[2] if value.label.startswith(name + ".") else ""
+            title = name if last in ("", "out") or len(outs) > 1 else f"{name} ({last})"
+            nodes.append(
+                Node(
+                    i,
+                    value,
+                    "group",
+                    title,
+                    None,
+                    parents,
+                    [order[m] for m in members[name]],
+                    [order[o] for o in outs],
+                )
+            )
+        else:
+            parents = [owner.get(position[p], position[p]) for p in value.parents]
+            nodes.append(Node(i, value, _kind(value, highlighted), value.label, name, parents))
+    by_index = {item.index: item for item in nodes}
+    groups: dict[str, list[int]] = {}
+    for item in nodes:
+        if item.group is not None:
+            groups.setdefault(item.group, []).append(item.index)
+    model = Model(nodes, by_index, order, position, groups, owner, example)
+    if multi:
+        # On a batch the same label is drawn once per example: its example tells them apart.
+        count: dict[str, int] = {}
+        for item in nodes:
+            if item.kind != "group" and item.title:
+                count[item.title] = count.get(item.title, 0) + 1
+        for item in nodes:
+            e = example[item.index]
+            if item.kind != "group" and count.get(item.title, 0) > 1 and e >= 0:
+                model.tags[item.index] = f" [{e}]"
+    return model
+
+
+def _sweep(root: Value, model: Model) -> None:
+    """Fill ``model``'s gradients, per-value terms and local derivatives, and its edges.
+
+    Gradients come from ``backprop(root, 1.0)``: exactly what ``backward()`` adds. A
+    value's edge to input slot j carries ``op.vjp`` term j; a collapsed group's edge to
+    an outside input carries the sum of what its members pass to that input.
+    """
+    _, value_grads = backprop(root, 1.0)
+    model.value_grads = value_grads
+    order = model.order
+    terms: list[Sequence[float]] = []
+    local: list[Sequence[float]] = []
+    for node in order:
+        if node.parents:
+            xs = [p.data for p in node.parents]
+            terms.append(tuple(node.op.vjp(value_grads[node], node.data, *xs)))
+            local.append(tuple(node.op.vjp(1.0, node.data, *xs)))
+        else:
+            terms.append(())
+            local.append(())
+    model.terms, model.locals = terms, local
+    position = model.position
+    for item in model.nodes:
+        i = item.index
+        if item.kind == "group":
+            model.grads[i] = math.fsum(value_grads[o] for o in item.outputs)
+            totals = {p: 0.0 for p in item.parents}
+            inside = {position[m] for m in item.members}
+            for m in item.members:
+                k = position[m]
+                for parent, term in zip(m.parents, terms[k], strict=True):
+                    q = position[parent]
+                    if q not in inside:
+                        totals[model.owner.get(q, q)] += term
+            model.edges[i] = [
+                Edge(i, j, p, totals[p], None, "") for j, p in enumerate(item.parents)
+            ]
+            continue
+        model.grads[i] = value_grads[item.value]
+        if item.parents:
+            names = [model.name(p) for p in item.parents]
+            op = item.value.op
+            model.edges[i] = [
+                Edge(i, j, p, terms[i][j], local[i][j], derivative_text(op, j, names))
+                for j, p in enumerate(item.parents)
+            ]
+
+
+# -- the network level: one card per neuron over a whole batch ---------------------
+
+
+@dataclass
+class Card:
+    """One card of the network level: a neuron over every example, an example's term, the loss.
+
+    Plain numbers only, so a network view can be built without a graph (a training
+    replay does). ``kind`` is ``neuron``, ``example`` or ``loss``; ``inputs`` are card
+    indices; ``values[e]`` its output on example e (one value for a card of one
+    example); ``grads[e]`` d loss / d output on example e, whose sum is the card's
+    gradient (``grad``); ``terms[k][e]`` what it passes back to ``inputs[k]`` on example
+    e; ``local``/``locals[e]`` the text and per-example number of the local derivative of
+    its output op (``"tanh'(z) = 1 - out^2"``); ``params`` (label, value, summed
+    gradient) of its parameters.
+    """
+
+    label: str
+    kind: str
+    inputs: list[int] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    grads: list[float] = field(default_factory=list)
+    terms: list[list[float]] = field(default_factory=list)
+    local: str = ""
+    locals: list[float] = field(default_factory=list)
+    params: list[tuple[str, float, float]] = field(default_factory=list)
+    example: int | None = None
+
+    @property
+    def grad(self) -> float:
+        """The gradient summed over the examples: sum_e grads[e]."""
+        return math.fsum(self.grads)
+
+
+@dataclass
+class Network:
+    """The network level of a batch loss: cards, the number of examples, and the step order.
+
+    ``forward`` lists card indices in the order the forward pass completes them (each
+    after its inputs); ``backward`` in the order the reverse sweep completes them (all
+    of a card's values processed). ``loss`` names the root.
+    """
+
+    cards: list[Card]
+    examples: int
+    forward: list[int]
+    backward: list[int]
+    loss: str = "loss"
+
+
+def network(model: Model) -> Network:
+    """The network level of a collapsed, swept model (``build_model(..., collapse=True)``).
+
+    Cards: every collapsed group (a neuron: its gradient is the sum of d root / d output
+    over the examples), then for each example the values computed from it alone outside
+    any group (its term of the loss, shown by the last of them), then the values mixing
+    several examples (the loss, shown by the root). Leaves outside groups (inputs,
+    constants) get no card.
+    """
+    order, position, example = model.order, model.position, model.example
+    n_examples = max(1, max(example) + 1)
+    card_of: list[int | None] = [None] * len(order)
+    cards: list[Card] = []
+    members: list[list[int]] = []
+    shown: list[int] = []
+    outputs_of: dict[int, list[int]] = {}
+    for node in model.nodes:
+        if node.kind != "group":
+            continue
+        k = len(cards)
+        outs = [position[o] for o in node.outputs]
+        out = order[outs[0]]
+        local_text = ""
+        if out.parents:
+            names = [plain(p.label) if p.label else fmt(p.data) for p in out.parents]
+            local_text = derivative_text(out.op, 0, names)
+        cards.append(
+            Card(
+                plain(node.title),
+                "neuron",
+                values=[order[o].data for o in outs],
+                grads=[model.value_grads[order[o]] for o in outs],
+                local=local_text,
+                locals=[model.locals[o][0] if model.locals[o] else 1.0 for o in outs],
+                params=[
+                    (plain(m.label), m.data, model.value_grads[m])
+                    for m in node.members
+                    if not m.parents and m.label
+                ],
+            )
+        )
+        idx = [position[m] for m in node.members]
+        outputs_of[len(cards) - 1] = outs
+        members.append(idx)
+        shown.append(outs[0])
+        for i in idx:
+            card_of[i] = k
+    per_example: dict[int, int] = {}
+    for i, value in enumerate(order):
+        if card_of[i] is not None or not value.parents:
+            continue
+        e = example[i] if example[i] >= 0 else MANY
+        if e not in per_example:
+            per_example[e] = len(cards)
+            label = "loss" if e == MANY else f"example {e}"
+            cards.append(
+                Card(label, "loss" if e == MANY else "example", example=None if e < 0 else e)
+            )
+            members.append([])
+            shown.append(i)
+        k = per_example[e]
+        card_of[i] = k
+        members[k].append(i)
+        shown[k] = i  # the last one (highest position) is the card's value
+    root = len(order) - 1
+    top = card_of[root]
+    if top is not None and cards[top].kind in ("example", "loss"):
+        cards[top].kind = "loss"
+        cards[top].label = plain(order[root].label) or "loss"
+    for k, card in enumerate(cards):
+        if card.kind != "neuron":
+            card.values = [order[shown[k]].data]
+            card.grads = [model.value_grads[order[shown[k]]]]
+    # Arrows between cards and what flows back along them, per example.
+    flows: list[dict[int, list[float]]] = [{} for _ in cards]
+    for i, value in enumerate(order):
+        c = card_of[i]
+        if c is None or not value.parents:
+            continue
+        e = max(example[i], 0)
+        for j, parent in enumerate(value.parents):
+            d = card_of[position[parent]]
+            if d is None or d == c:
+                continue
+            row = flows[c].setdefault(d, [0.0] * n_examples)
+            row[e] += model.terms[i][j]
+    for k, card in enumerate(cards):
+        card.inputs = sorted(flows[k])
+        card.terms = [flows[k][d] for d in card.inputs]
+    forward = _card_order(cards)
+    # A neuron is complete when the sweep has processed its outputs (its gradient is then
+    # final); another card when it has processed all its values.
+    done = {k: min(members[k]) for k in range(len(cards))}
+    for k in range(len(cards)):
+        if cards[k].kind == "neuron":
+            done[k] = min(outputs_of[k])
+    backward = sorted(range(len(cards)), key=lambda k: -done[k])
+    return Network(cards, n_examples, forward, backward, plain(order[root].label) or "loss")
+
+
+def _card_order(cards: list[Card]) -> list[int]:
+    """Cards in topological order (each after its inputs), ties by index."""
+    consumers: list[list[int]] = [[] for _ in cards]
+    waiting = [len(card.inputs) for card in cards]
+    for k, card in enumerate(cards):
+        for d in card.inputs:
+            consumers[d].append(k)
+    ready = [k for k, w in enumerate(waiting) if w == 0]
+    out: list[int] = []
+    while ready:
+        ready.sort(reverse=True)
+        k = ready.pop()
+        out.append(k)
+        for c in consumers[k]:
+            waiting[c] -= 1
+            if waiting[c] == 0:
+                ready.append(c)
+    if len(out) < len(cards):  # a cycle between groups: fall back to index order
+        return list(range(len(cards)))
+    return out
+
+
+def op_model(model: Model, card: Node, e: int, highlighted: set[Value]) -> Model:
+    """The op level of one collapsed group ``card`` on example ``e``: its values for that
+    example, its parameters, and the values it reads from outside (drawn as leaves).
+
+    Node indices stay positions in the whole graph; gradients, terms and local
+    derivatives are the whole sweep's (a parameter's is summed over every example).
+    """
+    position, example = model.position, model.example
+    inside = [position[m] for m in card.members]
+    keep = {
+        i for i in inside if example[i] == e or not model.order[i].parents and example[i] < 0
+    } or set(inside)
+    boundary: set[int] = set()
+    for i in keep:
+        for p in model.order[i].parents:
+            q = position[p]
+            if q not in keep:
+                boundary.add(q)
+    order_idx = sorted(keep | boundary)
+    nodes: list[Node] = []
+    for i in order_idx:
+        value = model.order[i]
+        if i in boundary:
+            nodes.append(Node(i, value, "input", value.label or ""))
+            continue
+        kind = _kind(value, highlighted)
+        nodes.append(Node(i, value, kind, value.label, None, [position[p] for p in value.parents]))
+    sub = Model(
+        nodes,
+        {node.index: node for node in nodes},
+        model.order,
+        position,
+        {},
+        {},
+        example,
+        {node.index: model.value_grads[node.value] for node in nodes},
+        {},
+        model.value_grads,
+        model.terms,
+        model.locals,
+    )
+    for node in nodes:
+        if node.parents:
+            names = [sub.name(p) for p in node.parents]
+            i = node.index
+            sub.edges[i] = [
+                Edge(
+                    i,
+                    j,
+                    p,
+                    model.terms[i][j],
+                    model.locals[i][j],
+                    derivative_text(node.value.op, j, names),
+                )
+                for j, p in enumerate(node.parents)
+            ]
+    return sub
