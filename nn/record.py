@@ -197,6 +197,32 @@ class Recording:
         outs = self.output_at(step, [[a, b] for b in ys for a in xs])
         return xs, ys, outs
 
+    def example_player(self, i: int, step: int) -> Any:
+        """The backprop player (``autograd_engine.player``) of training example ``i``'s loss
+        at the parameters of ``step``, opening at its network level: the same pass the
+        replay page steps through for a traced example, there with every op one click away.
+        Dropout off; the model's own parameters are restored afterwards."""
+        from autograd_engine import player
+
+        i = check_int("Recording.example_player", "i", i, min=0, max=len(self.X) - 1)
+        values = self.parameters_at(step)
+        saved = [p.data for p in self.params]
+        training = getattr(self.model, "training", None)
+        try:
+            for p, v in zip(self.params, values, strict=True):
+                p.data = v
+            if isinstance(training, bool):
+                self.model.train(False)
+            loss = self.loss_fn([self.model(self.X[i])], [self.y[i]])
+            loss.label = "loss"
+            title = f"example {i} at step {step}: its backward pass"
+            return player(loss, params=self.params, title=title)
+        finally:
+            for p, v in zip(self.params, saved, strict=True):
+                p.data = v
+            if isinstance(training, bool):
+                self.model.train(training)
+
     def replay(self, title: str | None = None) -> Any:
         """The replay page of this run (``nn.replay.Replay``)."""
         from nn.replay import Replay

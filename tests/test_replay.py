@@ -471,3 +471,33 @@ def test_a_compiled_fit_records_the_same_numbers():
             list(r) for r in plain.state[name][1:]
         ]
     assert compiled.traces == plain.traces
+
+
+def test_example_player_shows_the_traced_numbers_at_the_network_level():
+    """Recording.example_player(i, k) is the backprop player of example i's loss at step
+    k's parameters: each neuron card shows the output and gradient the trace recorded (to
+    the player's 4 digits), and the model is left as it was."""
+    pytest.importorskip("graphviz")
+    model, opt, _ = make("adam", "none", 0.2)
+    rec = fit(
+        model, X, Y, binary_cross_entropy, opt, 3, progress=False, record=Recorder(trace=[5])
+    ).recording
+    final = [p.data for p in model.parameters()]
+    page = rec.example_player(5, 2)
+    assert page.level == "network"
+    cards = dict(
+        (m.group(1), (float(m.group(2)), float(m.group(3))))
+        for m in re.finditer(
+            r'data-label="(L\d\.n\d+)" data-kind="neuron" data-value="([^"]*)" '
+            r'data-grad="([^"]*)"',
+            page.html(),
+        )
+    )
+    trace = rec.traces[5][rec.index(2)]["neurons"]
+    assert len(cards) == sum(len(layer) for layer in trace)
+    for k, layer in enumerate(trace):
+        for j, (out, dout, _) in enumerate(layer):
+            value, grad = cards[f"L{k}.n{j}"]
+            assert abs(value - out) <= 5e-4 * abs(out) + 1e-12, (k, j, value, out)
+            assert abs(grad - dout) <= 5e-4 * abs(dout) + 1e-12, (k, j, grad, dout)
+    assert [p.data for p in model.parameters()] == final and model.training
