@@ -26,6 +26,7 @@ from typing import Any
 
 from autograd_engine import Value, no_grad
 from autograd_engine.validation import array_as_list, check_bool, raise_as, seeded, show
+from nn import record as recording
 from nn.compiled_fit import CompiledTrainer
 from nn.constraints import check_max_norm, max_norm_
 from nn.data import minibatches
@@ -155,6 +156,8 @@ def fit(
     max_norm: float | None = None,
     penalty: Callable[[], Value] | None = None,
     compile: bool = False,
+    record: Any = False,
+    live: Any = False,
 ) -> History:
     """Train ``model`` on (X, y) for ``epochs`` epochs; return the per-epoch history.
 
@@ -202,6 +205,12 @@ def fit(
     validation example goes through the model and the loss once (evaluation mode,
     no graph): bad input raises there, naming the argument or example, and no
     parameter moves.
+
+    ``record=True`` (or ``record=nn.record.Recorder(every=k, trace=[...])``) keeps a
+    bounded trace of the run (``nn.record``): the returned history is then a
+    ``RecordedHistory`` whose ``replay()`` is a page that steps through the training.
+    ``live=True`` (records too) shows that page in Jupyter while training runs, updated
+    in place, ending as the full replay (or pass an ``nn.replay.LiveView``).
     """
     X, y = array_as_list(X), array_as_list(y)  # a numpy array as lists of numbers
     n = _check_data(X, y, "fit")
@@ -230,6 +239,19 @@ def fit(
         )
     check_bool("fit", "progress", progress)
     check_bool("fit", "compile", compile)
+    session = recording.start(
+        record,
+        live,
+        model,
+        X,
+        y,
+        loss,
+        optimizer,
+        validation,
+        1 if batch_size is None or batch_size >= n else -(-n // batch_size),
+        epochs,
+        batch_size,
+    )
     rng = seeded("fit", seed)
     metric = scheduler is not None and _wants_metric(scheduler)
     if epochs:
@@ -270,6 +292,8 @@ def fit(
                         value = loss(preds, targets)
                         objective = value if penalty is None else value + penalty()
                         objective.backward()
+                    if session is not None:
+                        session.before_update()
                     optimizer.step()
                 except (OverflowError, FloatingPointError) as error:  # numbers beyond floats
                     raise_as(error, _diverging(epoch, lr, str(error)))
@@ -278,6 +302,8 @@ def fit(
                     raise
                 if max_norm is not None:
                     max_norm_(model, max_norm)
+                if session is not None:
+                    session.after_update(value.data, epoch)
                 total += value.data * len(batch)
                 for p, t in zip(preds, targets, strict=True):
                     ok = _correct(loss, p, t)
@@ -304,6 +330,8 @@ def fit(
                 shown["val_loss"] = f"{val_loss:.4f}"
                 if val_accuracy is not None:
                     shown["val_acc"] = f"{val_accuracy:.3f}"
+            if session is not None:
+                session.end_epoch(history["val_loss"][-1] if X_val is not None else None)
             if bar is not None:
                 bar.set_postfix(shown, refresh=False)
             if scheduler is not None:
@@ -322,6 +350,8 @@ def fit(
                         break
     if bar is not None:
         bar.close()
+    if session is not None:
+        history = session.finish(history)
     if patience is not None and history["best_epoch"] is not None:
         for p, v in zip(params, best_data, strict=True):
             p.data = v  # the parameters of the best epoch

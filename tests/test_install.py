@@ -108,6 +108,8 @@ def test_wheel_holds_the_two_packages_and_nothing_else(wheel):
     for package in ("autograd_engine", "nn"):
         for source in (ROOT / package).glob("*.py"):
             assert f"{package}/{source.name}" in names
+        for asset in (ROOT / package).glob("assets/*"):  # the pages' JavaScript and CSS
+            assert f"{package}/assets/{asset.name}" in names
     # The player's page script and style are package data.
     for asset in ("player.js", "player.css"):
         assert f"autograd_engine/assets/{asset}" in names

@@ -1,0 +1,403 @@
+"""The training replay: one offline HTML page that steps through a recorded ``fit``.
+
+``fit(..., record=True).replay()`` (or ``Recording.replay()``) makes a ``Replay``: ``.html()``,
+``.save(path)``, ``_repr_html_()`` (and ``_repr_mimebundle_``, which adds a PNG of the last
+step for viewers that run no scripts), as the backprop player. The page holds the recorded
+numbers and our own JavaScript and CSS (``nn/assets/replay.js``, ``replay.css``): no network
+request of any kind, so it opens from ``file://``, offline.
+
+Numbers: parameters, gradients and optimizer state are stored as float64, exactly as
+recorded (byte-shuffled and deflated, base85 in the page; the browser inflates them with
+its own ``DecompressionStream``); the traced examples' per-neuron numbers as float32
+with 15 bits of mantissa (four significant digits, as the cards show them).
+The decision boundary of an MLP is drawn by evaluating the recorded network on a grid in
+the page (at most 50 x 50 cells), so no grid is stored per step.
+
+DOM contract (public, stable; tests drive it in headless Chromium): ``[data-role=step]``
+reads ``k / n`` (k the step, n the last step); ``[data-role=scrub]`` is an
+``<input type=range>`` over the recorded steps; buttons ``[data-action=first|prev|next|
+last|play]`` and a speed ``<select data-role=speed>``; ``[data-role=loss-chart]``,
+``[data-role=lr-chart]`` (when the learning rate changes), ``[data-role=boundary]`` (2-D
+inputs, one output), ``[data-role=network]``; every parameter's element (an edge for a
+weight, a neuron for its bias) carries ``data-label`` (``L0.n1.w0``, ``L0.n1.b``),
+``data-value`` and ``data-grad`` (full precision, ``repr`` of the float; ``""`` where
+there is none, as the gradient at step 0); ``[data-role=param-panel]`` shows the selected
+parameter, with ``data-label``, ``data-value``, ``data-grad`` and ``data-state-NAME``
+(torch's state names) holding the numbers; ``[data-role=example]`` shows a traced data
+point's backward pass at the current step, one card per neuron (``data-label`` ``L0.n1``,
+``data-value``, ``data-grad``, ``data-current`` on the card of the current sweep step).
+``[data-role=example-select]`` lists the traced examples. ``page.html#step=k`` opens step k
+(or the last recorded step before it). The root element gets ``data-ready="1"`` once the
+numbers are decoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import itertools
+import json
+import math
+import os
+import sys
+import zlib
+from array import array
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from autograd_engine.files import write_atomic
+from nn.record import Recording, now
+
+__all__ = ["Replay", "LiveView", "encode_floats", "decode_floats"]
+
+_instances = itertools.count(1)
+GRID = 50
+"""Cells per side of the decision-boundary grid the page evaluates."""
+
+
+def _asset(name: str) -> str:
+    return resources.files("nn").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+# base85 (5 characters per 4 bytes, against base64's 4 per 3) with an alphabet of our own
+# that JSON and HTML carry as they are: no quote, backslash, <, > or &.
+_B85 = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
+PAGE_ALPHABET = (
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%,()*+-;.='?@^_`{|}~"
+)
+"""The page's base85 digits, value 0 to 84 in order (Python's, with & < > replaced)."""
+_TO_PAGE = bytes.maketrans(_B85, PAGE_ALPHABET.encode("ascii"))
+_FROM_PAGE = bytes.maketrans(PAGE_ALPHABET.encode("ascii"), _B85)
+
+
+def encode_floats(values: array[float], typecode: str = "d") -> str:
+    """``"n:text"``: the deflated, byte-shuffled little-endian floats (``d``: 64-bit, ``f``:
+    32) in base85 (``n`` bytes; the page decodes it in its script).
+
+    Byte-shuffled: all first bytes, then all second bytes, ...: the sign and exponent bytes
+    of neighbouring numbers agree, so deflate finds them.
+    """
+    packed = array(typecode, values)
+    if sys.byteorder != "little":
+        packed.byteswap()
+    raw = packed.tobytes()
+    width = packed.itemsize
+    shuffled = b"".join(raw[j::width] for j in range(width))
+    packed_bytes = zlib.compress(shuffled, 9)
+    text = base64.b85encode(packed_bytes, pad=True).translate(_TO_PAGE).decode("ascii")
+    return f"{len(packed_bytes)}:{text}"
+
+
+def decode_floats(text: str, typecode: str = "d") -> array[float]:
+    """The inverse of ``encode_floats``."""
+    length, _, body = text.partition(":")
+    packed = base64.b85decode(body.encode("ascii").translate(_FROM_PAGE))[: int(length)]
+    shuffled = zlib.decompress(packed)
+    width = array(typecode).itemsize
+    count = len(shuffled) // width
+    raw = bytearray(len(shuffled))
+    for j in range(width):
+        raw[j::width] = shuffled[j * count : (j + 1) * count]
+    out: array[float] = array(typecode)
+    out.frombytes(bytes(raw))
+    if sys.byteorder != "little":
+        out.byteswap()
+    return out
+
+
+def _json(x: Any) -> str:
+    """JSON safe inside <script>: <, > and & escaped; nan and inf as null."""
+    return (
+        json.dumps(x, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def _display_precision(values: array[float]) -> array[float]:
+    """float32 with the low 8 of its 23 mantissa bits cleared (relative error below 4e-5:
+    enough for the 4 digits the cards show), so deflate drops that byte."""
+    packed = array("f", values)
+    raw = array("I")
+    raw.frombytes(packed.tobytes())
+    cleared = array("I", [v & 0xFFFFFF00 for v in raw])
+    out: array[float] = array("f")
+    out.frombytes(cleared.tobytes())
+    return array("d", out)
+
+
+def _param_major(rows: list[array[float]]) -> array[float]:
+    """Records x parameters -> parameters x records, flattened (a parameter's history
+    is contiguous, which deflates better)."""
+    steps = len(rows)
+    if not steps:
+        return array("d")
+    count = len(rows[0])
+    out = array("d", bytes(8 * steps * count))
+    for s, row in enumerate(rows):
+        out[s::steps] = row
+    return out
+
+
+def page_data(rec: Recording, title: str) -> dict[str, Any]:
+    """Everything the page needs, as JSON-ready data (numbers encoded per ``encode_floats``)."""
+    arch = rec.architecture
+    boundary = bool(rec.X) and len(rec.X[0]) == 2 and arch is not None and arch["nouts"][-1] == 1
+    traces: dict[str, Any] = {}
+    for i, rows in rec.traces.items():
+        flat = array("d")
+        for row in rows:
+            flat.append(row["loss"])
+            for layer in row["neurons"]:
+                for numbers in layer:
+                    flat.extend(numbers)
+        traces[str(i)] = encode_floats(_display_precision(flat), "f")
+    before = {
+        str(r): {
+            "data": encode_floats(data),
+            "state": {name: encode_floats(v) for name, v in state.items()},
+        }
+        for r, (data, state) in rec.before.items()
+    }
+    return {
+        "title": title,
+        "alphabet": PAGE_ALPHABET,
+        "steps": rec.steps,
+        "epoch": rec.epoch,
+        "lr": [[_finite(v) for v in row] for row in rec.lr],
+        "loss": [_finite(v) for v in rec.loss],
+        "val_loss": [_finite(v) for v in rec.val_loss],
+        "labels": rec.labels,
+        "every": rec.every,
+        "optimizer": rec.optimizer_name,
+        "hyper": rec.hyper,
+        "group_of": rec.group_of,
+        "loss_name": rec.loss_name,
+        "arch": arch,
+        "boundary": boundary,
+        "grid": GRID,
+        "X": rec.X,
+        "y": rec.y,
+        "X_val": rec.X_val,
+        "y_val": rec.y_val,
+        "numbers": {
+            "data": encode_floats(_param_major(rec.data)),
+            "grad": encode_floats(_param_major(rec.grad)),
+            "state": {name: encode_floats(_param_major(rows)) for name, rows in rec.state.items()},
+        },
+        "before": before,
+        "traces": traces,
+    }
+
+
+class Replay:
+    """A replay page of one recorded run: ``html()``, ``save(path)``, ``_repr_html_()``.
+
+    Made by ``history.replay()``; holds the recording (its numbers are read when the
+    page is made, so a later ``fit`` of the same model does not change it).
+    """
+
+    def __init__(self, recording: Recording, title: str | None = None) -> None:
+        if not isinstance(recording, Recording):
+            raise TypeError(f"Replay: needs a Recording, got {type(recording).__name__}")
+        if title is not None and not isinstance(title, str):
+            raise TypeError(f"Replay: title must be a str or None, got {type(title).__name__}")
+        if not recording.steps:
+            raise ValueError("Replay: the recording holds no step")
+        self.recording = recording
+        arch = recording.architecture
+        shape = "-".join(str(n) for n in [arch["nin"], *arch["nouts"]]) if arch else "model"
+        self.title = title or (
+            f"{recording.optimizer_name} training a {shape} on {len(recording.X)} examples"
+        )
+        self._blob = _json(page_data(recording, self.title))
+        self._png: bytes | None = None
+
+    @property
+    def steps(self) -> int:
+        """n, the last recorded step (the counter reads ``k / n``)."""
+        return self.recording.steps[-1]
+
+    def html(self) -> str:
+        """The whole page as a string: self-contained, no network request."""
+        body = self._fragment(self._token())
+        return (
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            '<link rel="icon" href="data:,">\n'
+            f"<title>{html.escape(self.title)}</title>\n"
+            "<style>body{margin:10px;font-family:Helvetica,Arial,sans-serif;}</style>\n"
+            f"</head>\n<body>\n{body}\n</body>\n</html>\n"
+        )
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``html()`` to ``path`` whole or not at all (temp file, then rename)."""
+        return write_atomic(path, self.html(), owner="Replay.save")
+
+    def _repr_html_(self) -> str:
+        """The replay inline in Jupyter; each display gets ids of its own."""
+        return self._fragment(f"{self._token()}-{next(_instances)}")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """HTML for Jupyter plus a PNG of the last step for viewers that run no scripts."""
+        return {
+            "text/html": self._repr_html_(),
+            "image/png": base64.b64encode(self.png()).decode("ascii"),
+        }
+
+    def png(self) -> bytes:
+        """A static picture of the last step: the loss curves and the decision boundary."""
+        if self._png is None:
+            self._png = static_png(self.recording, self.title)
+        return self._png
+
+    def _token(self) -> str:
+        return "rp" + hashlib.sha1(self._blob.encode()).hexdigest()[:10]
+
+    def _fragment(self, token: str, static: bool = True) -> str:
+        css = _asset("replay.css").replace("#ROOT", f"#{token}")
+        js = _asset("replay.js").replace("ROOT_ID", json.dumps(token))
+        n = self.steps
+        picture = ""
+        if static:
+            png = base64.b64encode(self.png()).decode("ascii")
+            picture = (
+                '<div class="rp-static"><img alt="the last step: loss curves and decision '
+                f'boundary" src="data:image/png;base64,{png}"></div>\n'
+            )
+        return (
+            f'<div class="rp" id="{token}" tabindex="0">\n<style>{css}</style>\n'
+            f'<div class="rp-title">{html.escape(self.title)}</div>\n'
+            '<div class="rp-controls" data-role="controls">'
+            '<button type="button" data-action="first" title="first step (Home)">'
+            "&#x25C0;&#x25C0;</button>"
+            '<button type="button" data-action="prev" title="previous step (ArrowLeft)">'
+            "&#x25C0;</button>"
+            '<button type="button" data-action="play" title="play / pause (Space)" '
+            'aria-pressed="false">play</button>'
+            '<button type="button" data-action="next" title="next step (ArrowRight)">'
+            "&#x25B6;</button>"
+            '<button type="button" data-action="last" title="last step (End)">'
+            "&#x25B6;&#x25B6;</button>"
+            '<select data-role="speed" aria-label="speed">'
+            '<option value="1">1 step/s</option><option value="5">5 steps/s</option>'
+            '<option value="20" selected>20 steps/s</option>'
+            '<option value="60">60 steps/s</option></select>'
+            f'<input type="range" min="0" max="{len(self.recording.steps) - 1}" '
+            f'value="{len(self.recording.steps) - 1}" data-role="scrub" aria-label="step">'
+            f'<span class="rp-counter">step <span data-role="step">{n} / {n}</span></span>'
+            '<span class="rp-epoch" data-role="epoch"></span>'
+            "</div>\n"
+            f"{picture}"
+            '<div class="rp-main">'
+            '<div class="rp-left">'
+            '<svg data-role="loss-chart" class="rp-chart" viewBox="0 0 420 190"></svg>'
+            '<svg data-role="lr-chart" class="rp-chart rp-lr" viewBox="0 0 420 90"></svg>'
+            '<div class="rp-boundary-box"></div>'
+            "</div>"
+            '<div class="rp-right">'
+            '<svg data-role="network" class="rp-network"></svg>'
+            '<div class="rp-panels">'
+            '<div data-role="param-panel" class="rp-panel">Click a weight (an edge) or a bias '
+            "(a neuron) to see its update at this step.</div>"
+            '<div data-role="example" class="rp-panel rp-example">Click a ringed data point to '
+            "see its backward pass at this step.</div>"
+            "</div></div></div>\n"
+            f'<script type="application/json" class="rp-data">{self._blob}</script>\n'
+            f"<script>{js}</script>\n</div>"
+        )
+
+
+def static_png(rec: Recording, title: str) -> bytes:
+    """The last step drawn with matplotlib: loss curves, and the boundary for 2-D inputs."""
+    from matplotlib.figure import Figure  # no pyplot: the caller's backend stays as it is
+
+    k = rec.steps[-1]
+    arch = rec.architecture
+    has_boundary = bool(rec.X) and len(rec.X[0]) == 2 and arch is not None
+    fig = Figure(figsize=(9 if has_boundary else 5, 3.6))
+    axes = fig.subplots(1, 2) if has_boundary else [fig.subplots()]
+    ax = axes[0]
+    steps = [s for s, v in zip(rec.steps, rec.loss, strict=True) if math.isfinite(v)]
+    ax.plot(steps, [v for v in rec.loss if math.isfinite(v)], label="batch loss", color="#1f77b4")
+    val = [(s, v) for s, v in zip(rec.steps, rec.val_loss, strict=True) if math.isfinite(v)]
+    if val:
+        ax.plot(*zip(*val, strict=True), label="validation loss", color="#d62728")
+    ax.set_xlabel("step")
+    ax.set_title(f"loss, step {k}", fontsize=10)
+    ax.legend(fontsize=8)
+    if has_boundary:
+        xs, ys, outs = rec.grid(k, 40)
+        z = [outs[r * len(xs) : (r + 1) * len(xs)] for r in range(len(ys))]
+        b = axes[1]
+        b.contourf(xs, ys, z, levels=20, cmap="RdBu", alpha=0.8)
+        threshold = 0.5 if rec.loss_name == "binary_cross_entropy" else 0.0
+        b.contour(xs, ys, z, levels=[threshold], colors="k", linewidths=1.2)
+        for X, y, marker in ((rec.X, rec.y, "o"), (rec.X_val or [], rec.y_val or [], "^")):
+            if X:
+                b.scatter(
+                    [p[0] for p in X],
+                    [p[1] for p in X],
+                    c=["#2166ac" if float(t) > 0 else "#b2182b" for t in y],
+                    marker=marker,
+                    s=14,
+                    edgecolors="white",
+                    linewidths=0.4,
+                )
+        b.set_title(f"decision boundary, step {k}", fontsize=10)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80)
+    return buffer.getvalue()
+
+
+class LiveView:
+    """``fit(..., live=True)``: one Jupyter display, updated in place while training runs.
+
+    ``update(recording, final)`` redraws at most every ``interval`` seconds (and always
+    when final), replacing the display's content through its IPython display handle;
+    the final update is the full replay with its static PNG. Outside IPython it shows
+    nothing. ``display`` can be passed for tests (a callable like ``IPython.display.display``).
+    """
+
+    def __init__(self, interval: float = 2.0, display: Any = None) -> None:
+        self.interval = interval
+        self._display = display
+        self._handle: Any = None
+        self._last = -math.inf
+        self.updates = 0
+
+    def _show(self, bundle: dict[str, Any]) -> None:
+        if self._handle is None:
+            display = self._display
+            if display is None:
+                try:
+                    from IPython.display import display
+                except ImportError:  # plain Python: nothing to show
+                    return
+            self._handle = display(bundle, raw=True, display_id=True)
+        else:
+            self._handle.update(bundle, raw=True)
+        self.updates += 1
+
+    def update(self, recording: Recording, final: bool) -> None:
+        """Show the recording so far (throttled), or the full replay when ``final``."""
+        t = now()
+        if not final and t - self._last < self.interval:
+            return
+        self._last = t
+        replay = Replay(recording)
+        if final:
+            bundle = replay._repr_mimebundle_()
+        else:
+            bundle = {"text/html": replay._fragment(f"{replay._token()}-live", static=False)}
+        self._show(bundle)
