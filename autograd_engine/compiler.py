@@ -18,7 +18,13 @@ What the compiler assumes, and checks:
   ``fn`` a second time on other inputs (the parameters moved too, then restored) and
   raises ``GuardError`` naming the first node that differs, if the structure or a
   baked-in constant changed;
-- a leaf that is neither a parameter nor an input is a constant, baked into the code;
+- a leaf Value that ``fn`` reaches but ``params`` omit, the same object on both traces
+  (a frozen layer's weight, a Value ``fn`` closes over), is read from its ``.data`` at every
+  call, as ``fn`` on Values would read it; it gets no gradient (only ``params`` do). The
+  second trace moves it too, so a number ``fn`` reads from its ``.data`` is not baked in;
+- any other leaf (a number operand such as the ``1.0`` of ``x + 1.0``, or a Value ``fn``
+  makes afresh on each call) is a constant, baked into the code; the two traces must agree
+  on its value;
 - a number that the graph needs but that is drawn or computed from the data inside ``fn``
   (a dropout mask, cross-entropy's max logit) is declared with ``runtime_constant``: the
   compiled step then draws or computes it on every call, as ``fn`` would; a branch taken
@@ -180,6 +186,8 @@ class _Trace:
         self.param_index = {id(p): k for k, p in enumerate(params)}
         self.input_index = {id(x): k for k, x in enumerate(self.inputs)}
         self.constant_index = {id(c[0]): k for k, c in enumerate(self.constants)}
+        self.frozen: list[Value] = []
+        self.frozen_index: dict[int, int] = {}
 
     def kind(self, node: Value) -> str:
         if id(node) in self.param_index:
@@ -188,7 +196,19 @@ class _Trace:
             return "input"
         if id(node) in self.constant_index:
             return "runtime"
+        if id(node) in self.frozen_index:
+            return "frozen"
         return "node" if node.parents else "constant"
+
+    def leaves(self) -> list[Value]:
+        """The leaves that are neither parameters, inputs nor runtime constants, once each."""
+        return [n for n in self.forward if self.kind(n) == "constant"]
+
+    def freeze(self, frozen: list[Value]) -> None:
+        """Classify these leaves (Values outside params, the same on every trace) as read
+        from their ``.data`` at every call, by position in ``frozen``."""
+        self.frozen = frozen
+        self.frozen_index = {id(f): k for k, f in enumerate(frozen)}
 
     def signature(self) -> list[tuple[Any, ...]]:
         """One entry per node of the forward order, then per guard: what must not change."""
@@ -212,6 +232,8 @@ class _Trace:
                 _, rule, deps = self.constants[k]
                 code = getattr(rule, "__code__", rule)
                 sig.append((kind, k, code, tuple(position[id(d)] for d in deps)))
+            elif kind == "frozen":
+                sig.append((kind, self.frozen_index[id(node)]))
             elif kind == "constant":
                 sig.append((kind, _bits(node.data)))
             else:
@@ -249,6 +271,7 @@ def _describe(trace: _Trace, node: Value, k: int) -> str:
         "param": "a parameter",
         "input": "an input",
         "runtime": "a runtime constant",
+        "frozen": "a Value outside params",
         "constant": f"the constant {node.data!r}",
     }.get(kind, f"{'an' if str(node.op)[:1] in 'aeiou' else 'a'} {node.op} node")
     return f"node {k} ({what}{label})"
@@ -267,8 +290,8 @@ def _compare(first: _Trace, second: _Trace) -> None:
         if x != y:
             why = (
                 "a constant baked into the graph changed with the data (a number read "
-                "from an input's or a parameter's .data: compute it with runtime_constant, "
-                "or pass it as an input)"
+                "from an input's or a parameter's .data, or another Value's: compute it "
+                "with runtime_constant, or pass it as an input)"
                 if x[0] == y[0] == "constant"
                 else "the graph's structure changed with the data (Python control flow on "
                 ".data, a comparison of Values, a branch)"
@@ -294,7 +317,7 @@ def _compare(first: _Trace, second: _Trace) -> None:
 _NAMESPACE_BASE: dict[str, Any] = {f"_{op}": op.forward for op in ops.ALL_OPS}
 _NAMESPACE_BASE.update({"sum": builtins.sum, "__builtins__": {}})
 
-_RESERVED = {"P", "A", "S", "C", "R", "L", "push", "sum", "step", "forward", "rows"}
+_RESERVED = {"P", "A", "S", "C", "F", "R", "L", "push", "sum", "step", "forward", "rows"}
 
 
 def _literal(x: float) -> str:
@@ -337,6 +360,14 @@ class _Kernel:
         # Names: the signature first (parameters, arguments), then nodes in forward order.
         for k, p in enumerate(params):
             var[id(p)] = names.fresh(p.label or f"p{k}")
+        # A Value outside params: read from its .data at every call, as fn would read it.
+        frozen_unpack = []
+        for k, f in enumerate(trace.frozen):
+            var[id(f)] = names.fresh(f.label or f"f{k}")
+            frozen_unpack.append(
+                f"    {var[id(f)]} = F[{k}].data  # not in params: read at each call, no gradient"
+            )
+        ns["F"] = tuple(trace.frozen)
         args: list[str] = []
         unpack: list[str] = []
         inputs = iter(trace.inputs)
@@ -370,6 +401,7 @@ class _Kernel:
         outs = ", ".join(var[id(o)] for o in trace.outputs) + ","
         signature = "".join(f", {a}" for a in args)
         param_unpack = ["    " + _unpack([var[id(p)] for p in params], "P")] if params else []
+        param_unpack += frozen_unpack
         # forward(P, C, *args) -> outputs
         fwd = [f"def forward(P, C{signature}):", *param_unpack, *unpack, *forward_lines]
         fwd.append(f"    return ({outs})")
@@ -434,7 +466,7 @@ class _Kernel:
         lines = ["    # forward: one line a node"]
         for node in trace.forward:
             kind = trace.kind(node)
-            if kind in ("param", "input", "constant"):
+            if kind in ("param", "input", "frozen", "constant"):
                 continue
             name = var[id(node)]
             if kind == "runtime":
@@ -946,7 +978,8 @@ class CompiledStep:
 
     Exactly what ``loss = fn(*args); loss.backward()`` computes, bit for bit, without
     building a graph. ``source`` is the generated code; ``params`` the parameters, read by
-    position (their ``.data`` at each call). Integer arguments are static: the step is
+    position (their ``.data`` at each call; so is any other leaf Value ``fn`` reaches, which
+    gets no gradient). Integer arguments are static: the step is
     specialised on their values (one compiled kernel per distinct tuple of them, made and
     checked on first use). Float arguments and lists of floats are inputs.
     """
@@ -983,11 +1016,15 @@ class CompiledStep:
         self._check_shapes(other, "check_args")
         other = _as_floats(other, self._shapes)
         # The parameters move too: the step reads them afresh at every call, so a number
-        # fn reads from a parameter's .data (or a branch on it) must not be baked in.
-        saved = [p.data for p in self.params]
+        # fn reads from a parameter's .data (or a branch on it) must not be baked in. So do
+        # the other leaves: one that is the same object on the second trace (a Value fn
+        # closes over, outside params) is read afresh at every call as well.
+        leaves = first.leaves()
+        moving = [*self.params, *leaves]
+        saved = [v.data for v in moving]
         try:
-            for p in self.params:
-                p.data = _moved(p.data)
+            for v in moving:
+                v.data = _moved(v.data)
             second = _Trace(self.fn, self.params, other, _statics(other, self._shapes))
         except (ArithmeticError, ValueError) as error:
             raise GuardError(
@@ -995,8 +1032,12 @@ class CompiledStep:
                 "check_args=(...) with inputs valid for fn"
             ) from error
         finally:
-            for p, data in zip(self.params, saved, strict=True):
-                p.data = data
+            for v, data in zip(moving, saved, strict=True):
+                v.data = data
+        again = {id(leaf) for leaf in second.leaves()}
+        frozen = [leaf for leaf in leaves if id(leaf) in again]
+        first.freeze(frozen)
+        second.freeze(frozen)
         _compare(first, second)
         kernel = _Kernel(first, self.params, self._arg_names, self._shapes, statics)
         _self_check(kernel, first, self.params, args)
@@ -1011,7 +1052,9 @@ class CompiledStep:
         """
         kernel, ready = self.prepare(args)
         statics = _statics(ready, self._shapes)
-        _compare(kernel.trace, _Trace(self.fn, self.params, ready, statics))
+        trace = _Trace(self.fn, self.params, ready, statics)
+        trace.freeze(kernel.trace.frozen)
+        _compare(kernel.trace, trace)
 
     def _check_shapes(self, args: tuple[Any, ...], what: str) -> None:
         if len(args) != len(self._shapes):
@@ -1237,9 +1280,10 @@ def compiled(
     Value; the recorded graph becomes Python source (``step.source``): one line a node
     forward, then the chain rule backward (``g_z = g_out * (1.0 - out * out)``). The step
     returns the loss and adds d loss / d p into each ``p.grad`` of ``params``, bit for bit
-    as ``fn(*args).backward()`` would. A second trace (on ``check_args``, or on the example
-    moved; the parameters moved too) must give the same graph, or ``GuardError`` names the
-    first node that differs.
+    as ``fn(*args).backward()`` would. A leaf Value ``fn`` reaches that ``params`` omit is
+    read from its ``.data`` at each call and gets no gradient (a frozen layer). A second
+    trace (on ``check_args``, or on the example moved; the parameters and those leaves
+    moved too) must give the same graph, or ``GuardError`` names the first node that differs.
     ``create_graph=True`` (a differentiable step, higher order) is refused: the compiled
     step computes floats, which cannot be differentiated again.
 

@@ -237,6 +237,40 @@ def test_guard_fires_on_a_constant_read_from_a_parameter():
     assert w.data == 0.5 and w.grad == 0.0  # the second trace's move of w is undone
 
 
+def test_a_value_left_out_of_params_is_read_at_every_call():
+    """A leaf Value the graph reaches but params omit (a frozen layer) is read afresh at
+    each call, as fn on Values reads it, and gets no gradient; never baked in."""
+    w, b = Value(1.0, label="w"), Value(3.0, label="b")
+
+    def fn(x):
+        return (w * x + b).tanh()
+
+    step = compiled(fn, [w], 2.0)
+    assert "b = F[0].data" in step.source  # read by name, at each call
+    b.data = 10.0
+    b.grad = 0.0
+    got = run_compiled(step, [w], 2.0)
+    assert got[0] == math.tanh(12.0)  # tanh(w x + b) with b = 10 now
+    assert same(got, engine(fn, [w], 2.0))  # and bit for bit what backward() gives w
+    b.grad = 0.0
+    step(2.0)
+    assert b.grad == 0.0  # not a parameter: no gradient accumulated
+    b.data = -0.5  # and in fit's kernels (forward, rows) too
+    assert step.mean([(1.0,), (-2.0,)]) == (Value.sum([fn(1.0), fn(-2.0)]) * 0.5).data
+
+
+def test_a_number_read_from_a_value_left_out_of_params_is_refused():
+    """b is read afresh at each call, so a number fn takes from b.data must not be baked."""
+    w, b = Value(1.0, label="w"), Value(3.0, label="b")
+
+    def fn(x):
+        return w * x + b * (1.0 / b.data)
+
+    with pytest.raises(GuardError, match="constant"):
+        compiled(fn, [w], 2.0)
+    assert b.data == 3.0 and b.grad == 0.0  # the second trace's move of b is undone
+
+
 def test_runtime_constant_is_recomputed_every_call():
     w = Value(1.5, label="w")
 
