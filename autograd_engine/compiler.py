@@ -622,6 +622,8 @@ _ATOM, _POWER, _UNARY, _PRODUCT, _SUMS = 100, 8, 7, 6, 5
 def _text(x: Any) -> tuple[str, int]:
     if isinstance(x, _Sym):
         return x.text(), x.prec
+    if type(x) is _Constant:
+        x = float(x)
     if type(x) is float or (type(x) is int and not isinstance(x, bool)):
         text = _literal(float(x)) if type(x) is float else repr(x)
         return text, (_UNARY if text.startswith(("-", "(-")) else _ATOM)
@@ -734,12 +736,62 @@ class _Sym:
         return self._call("sigmoid")
 
 
+class _Constant(float):
+    """A constant input of a row run on symbols: its float, and what it computes with other
+    numbers is a ``_Constant`` too (folded, as the row folds it), so that a ``sum()`` whose
+    first item is a constant (``sum((2.0, a))``, or a dot's ``2.0 * 3.0``) is seen starting
+    (``0 + c``) and written as the ``sum`` call the row makes, whatever its items."""
+
+    def __radd__(self, o: Any) -> Any:
+        if type(o) is int and o == 0:  # Python's sum() starting: sum it as Python does
+            return _Partial([self])
+        return _folded(float.__radd__(self, o))
+
+    def __add__(self, o: Any) -> Any:
+        return _folded(float.__add__(self, o))
+
+    def __sub__(self, o: Any) -> Any:
+        return _folded(float.__sub__(self, o))
+
+    def __rsub__(self, o: Any) -> Any:
+        return _folded(float.__rsub__(self, o))
+
+    def __mul__(self, o: Any) -> Any:
+        return _folded(float.__mul__(self, o))
+
+    def __rmul__(self, o: Any) -> Any:
+        return _folded(float.__rmul__(self, o))
+
+    def __truediv__(self, o: Any) -> Any:
+        return _folded(float.__truediv__(self, o))
+
+    def __rtruediv__(self, o: Any) -> Any:
+        return _folded(float.__rtruediv__(self, o))
+
+    def __pow__(self, o: Any, mod: None = None) -> Any:
+        return _folded(float.__pow__(self, o))
+
+    def __rpow__(self, o: Any, mod: None = None) -> Any:
+        return _folded(float.__rpow__(self, o))
+
+    def __neg__(self) -> Any:
+        return _Constant(-float(self))
+
+
+def _folded(x: Any) -> Any:
+    """A constant's arithmetic with a number, still a ``_Constant``; NotImplemented (a
+    symbol on the other side, which then writes the operation) as it is."""
+    return _Constant(x) if type(x) is float else x
+
+
 class _Partial(_Sym):
     """Python's ``sum()`` under way on symbols: written as ``sum((a, b, ...))`` on floats.
 
-    ``sum`` adds from the int 0, item by item; the generated code calls ``sum`` itself, so it
-    sums exactly as the row does on this Python (compensated from 3.12 on). (A row that wrote
-    ``0 + a + b`` itself would be taken for a sum: none of ops.py does.)
+    ``sum`` adds from the int 0, item by item; the generated code calls ``sum`` itself, on
+    the same items, so it sums exactly as the row does on this Python (compensated from
+    3.12 on), whatever the items (a constant first item is a ``_Constant``, which starts a
+    ``_Partial`` too). (A row that wrote ``0 + a + b`` itself would be taken for a sum:
+    none of ops.py does.)
     """
 
     def __init__(self, items: list[_Sym | float]) -> None:
@@ -834,7 +886,7 @@ def _pattern(node: Value, names: list[str]) -> tuple[Any, ...]:
 def _symbols(node: Value, pattern: tuple[Any, ...]) -> list[Any]:
     """Each parent as a placeholder symbol, or (a constant) as its float."""
     return [
-        _Sym(f"\x01{i}\x01") if bits is None else float(p.data)
+        _Sym(f"\x01{i}\x01") if bits is None else _Constant(p.data)
         for i, (p, bits) in enumerate(zip(node.parents, pattern))
     ]
 

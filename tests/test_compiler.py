@@ -157,6 +157,26 @@ def test_worked_sigmoid_example_matches_the_hand_derivation():
     assert "g_w0 = g_w0 + g_z * x0" in src
 
 
+def test_sum_and_dot_call_pythons_sum_whatever_their_first_term():
+    """The sum and dot rows call sum(), compensated from Python 3.12 on: the generated code
+    must call it too, also where the first term is a constant (a plain ``a + b + c`` is the
+    same on 3.11 only, hence the look at the source)."""
+    w = Value(1.0, label="w")
+
+    def fn(x):
+        s = Value.sum([1e16, w * x, -1e16])  # left to right: 0.0; compensated: 1.0
+        s.label = "s"
+        d = Value.dot([2.0, w], [3.0, x])  # first term 2.0 * 3.0, a constant
+        d.label = "d"
+        return s * d
+
+    step = compiled(fn, [w], 1.0)
+    assert "    s = sum((1e+16, v" in step.source
+    assert "    d = sum((6.0, w * x,))" in step.source
+    for x in (1.0, 0.75, -3.0):
+        assert same(run_compiled(step, [w], x), engine(lambda v: fn(Value(v)), [w], x))
+
+
 def test_source_names_nodes_by_their_labels():
     model = MLP(2, [3, 1], seed=0)
     step = compiled(lambda x, t: mse_loss([model(x)], [t]), model.parameters(), [0.5, -1.0], 1.0)
