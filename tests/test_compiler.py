@@ -277,6 +277,7 @@ def test_a_value_left_out_of_params_is_read_at_every_call():
     assert b.grad == 0.0  # not a parameter: no gradient accumulated
     b.data = -0.5  # and in fit's kernels (forward, rows) too
     assert step.mean([(1.0,), (-2.0,)]) == (Value.sum([fn(1.0), fn(-2.0)]) * 0.5).data
+    assert step._kernel.forward([w.data], [], 2.0) == (fn(2.0).data,)
 
 
 def test_a_number_read_from_a_value_left_out_of_params_is_refused():
@@ -310,6 +311,7 @@ def test_cross_entropy_and_binary_cross_entropy_compile_with_int_targets():
         return cross_entropy([model(x)], [t])
 
     step = compiled(ce, params, [0.3, -0.2], 1)
+    assert step.source.count("# runtime constant") == 1  # -max computed once per row
     rng = random.Random(5)
     for _ in range(6):  # the max logit moves between classes: it is recomputed, not baked
         x = [rng.uniform(-3, 3), rng.uniform(-3, 3)]
