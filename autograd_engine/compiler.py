@@ -22,6 +22,8 @@ What the compiler assumes, and checks:
   (a frozen layer's weight, a Value ``fn`` closes over), is read from its ``.data`` at every
   call, as ``fn`` on Values would read it; it gets no gradient (only ``params`` do). The
   second trace moves it too, so a number ``fn`` reads from its ``.data`` is not baked in;
+- a node (not a leaf) computed before ``fn`` was called, reached on both traces, is
+  refused: ``fn`` on Values reuses its value, the compiled code would recompute it;
 - any other leaf (a number operand such as the ``1.0`` of ``x + 1.0``, or a Value ``fn``
   makes afresh on each call) is a constant, baked into the code; the two traces must agree
   on its value;
@@ -275,6 +277,21 @@ def _describe(trace: _Trace, node: Value, k: int) -> str:
         "constant": f"the constant {node.data!r}",
     }.get(kind, f"{'an' if str(node.op)[:1] in 'aeiou' else 'a'} {node.op} node")
     return f"node {k} ({what}{label})"
+
+
+def _refuse_outside_nodes(first: _Trace, second: _Trace) -> None:
+    """A node (not a leaf) that is the same object on both traces was computed before fn
+    was called: fn on Values reuses its value, stale once a parameter moves, where the
+    compiled code would compute it afresh. Refused (ValueError), not silently changed."""
+    again = {id(node) for node in second.forward if node.parents}
+    for k, node in enumerate(first.forward):
+        if node.parents and id(node) in again:
+            raise ValueError(
+                f"compiled: {_describe(first, node, k)} was computed before fn was called "
+                "(the same node on both traces): fn on Values would reuse its old value, "
+                "the compiled step would recompute it; build it inside fn, or pass its "
+                "value as an input"
+            )
 
 
 def _compare(first: _Trace, second: _Trace) -> None:
@@ -1090,6 +1107,7 @@ class CompiledStep:
         frozen = [leaf for leaf in leaves if id(leaf) in again]
         first.freeze(frozen)
         second.freeze(frozen)
+        _refuse_outside_nodes(first, second)
         _compare(first, second)
         kernel = _Kernel(first, self.params, self._arg_names, self._shapes, statics)
         _self_check(kernel, first, self.params, args)

@@ -292,6 +292,17 @@ def test_a_number_read_from_a_value_left_out_of_params_is_refused():
     assert b.data == 3.0 and b.grad == 0.0  # the second trace's move of b is undone
 
 
+def test_a_node_built_before_fn_is_called_is_refused():
+    """h = 3 w built once, outside fn: fn on Values reuses its old value after w moves, the
+    compiled step would recompute it from w. Not the same function: refused, not guessed."""
+    w = Value(2.0, label="w")
+    h = w * 3.0
+    h.label = "h"
+    with pytest.raises(ValueError, match=r"mul node labelled 'h'.*before fn was called"):
+        compiled(lambda x: h * x, [w], 1.5)
+    assert w.data == 2.0 and w.grad == 0.0
+
+
 def test_runtime_constant_is_recomputed_every_call():
     w = Value(1.5, label="w")
 
