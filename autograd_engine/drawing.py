@@ -36,7 +36,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from autograd_engine.graph import backprop, topological_order
+from autograd_engine.graph import backprop_terms, topological_order
 from autograd_engine.ops import derivative_text
 from autograd_engine.validation import check_sequence
 from autograd_engine.value import Value
@@ -320,7 +320,7 @@ def build_model(
 
     ``params`` (default: every labelled leaf) are kind ``param``; ``collapse`` draws each
     group with a single output, or one output per example, as one node; ``sweep``
-    computes gradients (``graph.backprop(root, 1.0)``: what ``backward()`` adds, written
+    computes gradients (``graph.backprop_terms(root, 1.0)``: what ``backward()`` adds, written
     to no ``.grad``), each edge's term and local derivative. ``max_nodes`` as in
     ``draw_dot``. Arguments are checked as ``draw_dot`` checks them (``rankdir`` too, though
     the model has no layout), naming ``caller``.
@@ -449,23 +449,16 @@ def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> Model:
 def _sweep(root: Value, model: Model) -> None:
     """Fill ``model``'s gradients, per-value terms and local derivatives, and its edges.
 
-    Gradients come from ``backprop(root, 1.0)``: exactly what ``backward()`` adds. A
-    value's edge to input slot j carries ``op.vjp`` term j; a collapsed group's edge to
+    Gradients, terms and local derivatives come from one sweep,
+    ``graph.backprop_terms(root, 1.0)``: exactly what ``backward()`` adds. A value's edge
+    to input slot j carries the term the sweep passed along it; a collapsed group's edge to
     an outside input carries the sum of what its members pass to that input.
     """
-    _, value_grads = backprop(root, 1.0)
+    # One sweep: the gradients, and each node's terms and local derivatives as it computes them.
+    _, value_grads, swept, ones = backprop_terms(root, 1.0)
     model.value_grads = value_grads
-    order = model.order
-    terms: list[Sequence[float]] = []
-    local: list[Sequence[float]] = []
-    for node in order:
-        if node.parents:
-            xs = [p.data for p in node.parents]
-            terms.append(tuple(node.op.vjp(value_grads[node], node.data, *xs)))
-            local.append(tuple(node.op.vjp(1.0, node.data, *xs)))
-        else:
-            terms.append(())
-            local.append(())
+    terms: list[Sequence[float]] = [swept.get(node, ()) for node in model.order]
+    local: list[Sequence[float]] = [ones.get(node, ()) for node in model.order]
     model.terms, model.locals = terms, local
     position = model.position
     for item in model.nodes:

@@ -1010,3 +1010,27 @@ def test_leaves_sharing_a_dotted_label_are_no_batch():
     y = Value.sum(xs) * 2
     assert draw_dot(y, collapse=True).source.count("<b>0.0</b>") == 2
     assert __import__("autograd_engine").player(y).level == "op"
+
+
+def test_the_drawn_terms_are_the_ones_the_sweep_summed_from_one_vjp_call_each():
+    """Each edge's term comes from the sweep itself (graph.backprop_terms), not from a
+    second call of the vjp: with a vjp that answers differently on every call, the terms
+    drawn into a leaf still sum to its drawn gradient, and the model costs one call at g
+    and one at g = 1 per node (the term and the local derivative), no more."""
+    from autograd_engine import Op
+    from autograd_engine.drawing import build_model
+
+    calls = []
+
+    def vjp(g, out, a):
+        calls.append(g)
+        return (g * (2.0 + len(calls)),)  # a different "derivative" on every call
+
+    odd = Op("odd", lambda a: 2 * a, vjp)
+    x = Value(1.5, label="x")
+    y = odd(x) + odd(x)
+    model = build_model(y)
+    assert len(calls) == 4  # two odd nodes, one call at g and one at g = 1 each
+    into_x = [e.term for edges in model.edges.values() for e in edges if e.tail == 0]
+    assert len(into_x) == 2
+    assert sum(into_x) == model.grads[0]
