@@ -65,6 +65,7 @@ MANY = -1
 """``Model.example`` of a value that depends on several examples (a batch loss, a parameter)."""
 NONE = -2
 """``Model.example`` of a value that depends on no example (a constant)."""
+_PENALTY = -3  # the network level's key for values computed from parameters only
 
 
 @dataclass
@@ -356,8 +357,14 @@ def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> Model:
     outputs: dict[str, list[int]] = {}
     for name, indices in members.items():
         inside = set(indices)
+        # A parameter read inside its neuron and outside it too (by a penalty on the
+        # weights) is still the neuron's parameter, not one of its outputs.
         outputs[name] = [
-            i for i in indices if i == root or any(c not in inside for c in consumers[i])
+            i
+            for i in indices
+            if i == root
+            or any(c not in inside for c in consumers[i])
+            and (order[i].parents or not any(c in inside for c in consumers[i]))
         ]
     example = [NONE] * len(order)
     collapsed: dict[str, list[int]] = {}  # group name -> its outputs (one per example)
@@ -495,7 +502,7 @@ class Card:
     """One card of the network level: a neuron over every example, an example's term, the loss.
 
     Plain numbers only, so a network view can be built without a graph (a training
-    replay does). ``kind`` is ``neuron``, ``example`` or ``loss``; ``inputs`` are card
+    replay does). ``kind`` is ``neuron``, ``example``, ``penalty`` or ``loss``; ``inputs`` are card
     indices; ``values[e]`` its output on example e (one value for a card of one
     example); ``grads[e]`` d loss / d output on example e, whose sum is the card's
     gradient (``grad``); ``terms[k][e]`` what it passes back to ``inputs[k]`` on example
@@ -542,8 +549,10 @@ def network(model: Model) -> Network:
 
     Cards: every collapsed group (a neuron: its gradient is the sum of d root / d output
     over the examples), then for each example the values computed from it alone outside
-    any group (its term of the loss, shown by the last of them), then the values mixing
-    several examples (the loss, shown by the root). Leaves outside groups (inputs,
+    any group (its term of the loss, shown by the last of them), the values computed
+    from parameters and constants only (a ``penalty`` card, e.g. ``l2_penalty``: its
+    arrows carry what it adds to the gradients of a neuron's parameters), then the
+    values mixing several examples (the loss, shown by the root). Leaves outside groups (inputs,
     constants) get no card.
     """
     order, position, example = model.order, model.position, model.example
@@ -585,16 +594,26 @@ def network(model: Model) -> Network:
         for i in idx:
             card_of[i] = k
     per_example: dict[int, int] = {}
+    # A penalty: values computed from parameters (leaves) and constants only, e.g.
+    # l2_penalty(m.parameters()); it is one card, whose arrows go to the parameters.
+    penalty = [False] * len(order)
+    for i, value in enumerate(order):
+        if card_of[i] is None and value.parents:
+            qs = [position[p] for p in value.parents]
+            penalty[i] = all(
+                penalty[q] or not order[q].parents and (card_of[q] is not None or example[q] < 0)
+                for q in qs
+            ) and any(penalty[q] or card_of[q] is not None for q in qs)
     for i, value in enumerate(order):
         if card_of[i] is not None or not value.parents:
             continue
-        e = example[i] if example[i] >= 0 else MANY
+        e = _PENALTY if penalty[i] and i != len(order) - 1 else example[i]
+        e = e if e >= 0 or e == _PENALTY else MANY
         if e not in per_example:
             per_example[e] = len(cards)
-            label = "loss" if e == MANY else f"example {e}"
-            cards.append(
-                Card(label, "loss" if e == MANY else "example", example=None if e < 0 else e)
-            )
+            label = {MANY: "loss", _PENALTY: "penalty"}.get(e, f"example {e}")
+            kind = {MANY: "loss", _PENALTY: "penalty"}.get(e, "example")
+            cards.append(Card(label, kind, example=None if e < 0 else e))
             members.append([])
             shown.append(i)
         k = per_example[e]
@@ -633,6 +652,8 @@ def network(model: Model) -> Network:
     for k in range(len(cards)):
         if cards[k].kind == "neuron":
             done[k] = min(outputs_of[k])
+    if top is not None:  # the sweep starts at the root (before a penalty added to it)
+        done[top] = len(order)
     backward = sorted(range(len(cards)), key=lambda k: -done[k])
     return Network(cards, n_examples, forward, backward, plain(order[root].label) or "loss")
 

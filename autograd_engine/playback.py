@@ -693,8 +693,10 @@ def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
                 "explain": text,
             }
         )
-    consumers: dict[int, list[int]] = {}
+    consumers: dict[int, list[int]] = {}  # the cards passing back into a card's output
     for k, card in enumerate(cards):
+        if card.kind == "penalty":  # it passes back into parameters, not the neuron's output
+            continue
         for d in card.inputs:
             consumers.setdefault(d, []).append(k)
     running: dict[int, float] = {}
@@ -726,6 +728,9 @@ def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
             term = math.fsum(card.terms[j])
             # Per-example terms of each arrow for a small batch; for a large one the sums.
             per = f" ({_listing(card.terms[j])})" if card.kind == "neuron" and 1 < n <= 4 else ""
+            if card.kind == "penalty":
+                sends.append(f"to the parameters of {cards[d].label}: {fmt(term)}")
+                continue
             sends.append(f"to {cards[d].label}: {fmt(term)}{per}")
             running[d] = running.get(d, 0.0) + term
             delivered[d] = delivered.get(d, 0) + 1

@@ -1034,3 +1034,43 @@ def test_the_drawn_terms_are_the_ones_the_sweep_summed_from_one_vjp_call_each():
     into_x = [e.term for edges in model.edges.values() for e in edges if e.tail == 0]
     assert len(into_x) == 2
     assert sum(into_x) == model.grads[0]
+
+
+def test_a_loss_plus_a_penalty_on_the_parameters_keeps_the_network_level():
+    """fit(penalty=) trains on mse + l2_penalty(parameters): the parameters are read by the
+    penalty too, yet each neuron stays one card (the player opens at the network level),
+    every gradient equals backward()'s, and the penalty card passes each neuron's
+    parameters 2 * weight * w (by hand: d/dw of weight * sum w^2)."""
+    from autograd_engine import player
+    from autograd_engine.drawing import build_model, network
+    from nn import MLP
+    from nn.losses import l2_penalty, mse_loss
+
+    model = MLP(2, [4, 1], activation="tanh", seed=0)
+    xs = [[0.5, -1.0], [1.0, 2.0], [-0.3, 0.8]]
+    loss = mse_loss([model(x) for x in xs], [1.0, -1.0, 1.0]) + l2_penalty(model.parameters(), 1e-2)
+    assert player(loss).level == "network"
+    order = topological_order(loss)
+    for node in order:
+        node.grad = 0.0
+    loss.backward()
+    net = network(build_model(loss, collapse=True))
+    neurons = {c.label: c for c in net.cards if c.kind == "neuron"}
+    assert sorted(neurons) == ["L0.n0", "L0.n1", "L0.n2", "L0.n3", "L1.n0"]
+    grads = {p.label: p.grad for p in model.parameters()}
+    for label, card in neurons.items():
+        outs = [v for v in order if v.label == f"{label}.out"]
+        assert len(outs) == 3
+        assert card.grad == pytest.approx(sum(v.grad for v in outs), rel=1e-12)
+        assert {name: g for name, _, g in card.params} == {
+            name: grads[name] for name in grads if name.startswith(label + ".")
+        }
+    (penalty,) = [c for c in net.cards if c.kind == "penalty"]
+    for d, terms in zip(penalty.inputs, penalty.terms, strict=True):
+        label = net.cards[d].label
+        own = [p.data for p in model.parameters() if p.label.startswith(label + ".")]
+        assert sum(terms) == pytest.approx(2 * 1e-2 * sum(own), rel=1e-12)
+    assert net.cards[net.backward[0]].kind == "loss"  # the sweep starts at the root
+    collapsed = draw_dot(loss, backward=True, collapse=True).source
+    for label in neurons:
+        assert collapsed.count(f"<b>{label}</b>") == 1
