@@ -33,7 +33,7 @@ neuron on example ``e``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from autograd_engine.graph import backprop_terms, topological_order
@@ -508,7 +508,13 @@ class Card:
     gradient (``grad``); ``terms[k][e]`` what it passes back to ``inputs[k]`` on example
     e; ``local``/``locals[e]`` the text and per-example number of the local derivative of
     its output op (``"tanh'(z) = 1 - out^2"``); ``params`` (label, value, summed
-    gradient) of its parameters.
+    gradient) of its parameters. From a graph, ``factors[k][e]`` is what the card
+    multiplies its gradient on example e by along the arrow to ``inputs[k]`` (d output /
+    d input, summed over the paths inside the card: ``terms[k][e] = grads[e] *
+    factors[k][e]``) and ``factor_texts[k]`` that factor composed from the op rows'
+    derivative texts along those paths (``"the other input, -0.03 x 1"``); ``chain``
+    the local derivatives from a neuron's output down to its weighted sum (innermost
+    first: the activation's, then a dropout mask's), each text and per-example numbers.
     """
 
     label: str
@@ -521,6 +527,9 @@ class Card:
     locals: list[float] = field(default_factory=list)
     params: list[tuple[str, float, float]] = field(default_factory=list)
     example: int | None = None
+    factors: list[list[float]] = field(default_factory=list)
+    factor_texts: list[str] = field(default_factory=list)
+    chain: list[tuple[str, list[float]]] = field(default_factory=list)
 
     @property
     def grad(self) -> float:
@@ -645,6 +654,8 @@ def network(model: Model) -> Network:
     for k, card in enumerate(cards):
         card.inputs = sorted(flows[k])
         card.terms = [flows[k][d] for d in card.inputs]
+        tops = outputs_of[k] if card.kind == "neuron" else [shown[k]]
+        _card_factors(model, card, k, members[k], tops, card_of, cards, n_examples)
     forward = _card_order(cards)
     # A neuron is complete when the sweep has processed its outputs (its gradient is then
     # final); another card when it has processed all its values.
@@ -656,6 +667,128 @@ def network(model: Model) -> Network:
         done[top] = len(order)
     backward = sorted(range(len(cards)), key=lambda k: -done[k])
     return Network(cards, n_examples, forward, backward, plain(order[root].label) or "loss")
+
+
+_PATHS = 3  # paths of a factor's formula written out before "+ ... (k more)"
+
+
+def _card_factors(
+    model: Model,
+    card: Card,
+    k: int,
+    members: list[int],
+    tops: list[int],
+    card_of: list[int | None],
+    cards: list[Card],
+    n_examples: int,
+) -> None:
+    """Fill ``card.factors``, ``factor_texts`` and ``chain`` (see ``Card``) from the sweep's
+    local derivatives (``model.locals``) and the op rows' derivative texts."""
+    order, position, example = model.order, model.position, model.example
+    inside = set(members)
+    column = {d: j for j, d in enumerate(card.inputs)}
+    card.factors = [[0.0] * n_examples for _ in card.inputs]
+    many = len(tops) > 1  # a neuron over several examples: its numbers differ per example
+
+    def name(q: int) -> str:
+        d = card_of[q]
+        value = order[q]
+        if d is not None and d != k and value.parents:  # another card's output
+            return cards[d].label
+        if value.label:
+            return plain(value.label)
+        return "c" if many else fmt(value.data)
+
+    # d top / d value for every value inside, seeded at each top (one per example; the
+    # examples' values are disjoint, so one pass serves all).
+    coef = dict.fromkeys(tops, 1.0)
+    # The formula: the paths from the first top, each a list of derivative texts.
+    paths: dict[int, list[list[str]]] = {tops[0]: [[]]}
+    extra: dict[int, int] = {}
+    texts: list[list[list[str]]] = [[] for _ in card.inputs]
+    more = [0] * len(card.inputs)
+    for i in sorted(inside, reverse=True):
+        c = coef.get(i)
+        if c is None or not order[i].parents:
+            continue
+        value = order[i]
+        names = [name(position[p]) for p in value.parents]
+        mine = paths.get(i)
+        for j, parent in enumerate(value.parents):
+            q = position[parent]
+            local = model.locals[i][j]
+            d = card_of[q]
+            outside = q not in inside
+            if outside and (d is None or d not in column):
+                continue
+            if not outside:
+                coef[q] = coef.get(q, 0.0) + c * local
+            else:
+                assert d is not None
+                card.factors[column[d]][max(example[i], 0)] += c * local
+            if mine is None:
+                continue
+            text = derivative_text(value.op, j, names)
+            if not many and text != "1":
+                number = fmt(local)
+                if text != number and not text.endswith((f" = {number}", f", {number}")):
+                    text = f"{text} = {number}"
+            grown = [path + [text] for path in mine]
+            if outside:
+                assert d is not None
+                room = _PATHS - len(texts[column[d]])
+                texts[column[d]] += grown[: max(room, 0)]
+                more[column[d]] += max(len(grown) - max(room, 0), 0) + extra.get(i, 0)
+            else:
+                target = paths.setdefault(q, [])
+                room = _PATHS - len(target)
+                target += grown[: max(room, 0)]
+                extra[q] = extra.get(q, 0) + max(len(grown) - max(room, 0), 0) + extra.get(i, 0)
+    card.factor_texts = [_formula(ps, m) for ps, m in zip(texts, more, strict=True)]
+    if card.kind == "neuron":
+        card.chain = _chain(model, tops, inside, name)
+
+
+def _formula(paths: list[list[str]], more: int) -> str:
+    """Paths of derivative texts as one formula: products joined by " x ", summed by " + "
+    (a factor of 1 left out)."""
+    shown = []
+    for path in paths:
+        factors = [t for t in path if t != "1"] or ["1"]
+        product = " x ".join(factors)
+        shown.append(f"({product})" if len(paths) > 1 or more else product)
+    text = " + ".join(shown) or "1"
+    return text + (f" + ... ({more} more)" if more else "")
+
+
+def _chain(
+    model: Model, tops: list[int], inside: set[int], name: Callable[[int], str]
+) -> list[tuple[str, list[float]]]:
+    """The one-input ops from a neuron's output down to its weighted sum, innermost first."""
+    order, position = model.order, model.position
+    steps: list[tuple[str, list[float]]] = []
+    current = list(tops)
+    while True:
+        value = order[current[0]]
+        slots = [
+            j
+            for j, p in enumerate(value.parents)
+            if p.parents and position[p] in inside  # a computed input inside the card
+        ]
+        if len(slots) != 1:
+            break
+        j = slots[0]
+        others = [p for q, p in enumerate(value.parents) if q != j]
+        if any(p.parents or p.label for p in others):  # z = w.x + b: the weighted sum
+            break
+        names = [name(position[p]) for p in value.parents]
+        steps.append((derivative_text(value.op, j, names), [model.locals[i][j] for i in current]))
+        nxt = [position[order[i].parents[j]] for i in current]
+        if any(len(order[i].parents) != len(value.parents) for i in current):
+            break
+        current = nxt
+    steps.reverse()
+    return steps
 
 
 def _card_order(cards: list[Card]) -> list[int]:

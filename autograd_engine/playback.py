@@ -717,7 +717,15 @@ def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
         sources = ", ".join(cards[c].label for c in consumers.get(k, []))
         if sources:
             lines.append(f"received from: {sources}")
-        if card.local:
+        if card.chain:  # the activation's derivative first, then (dropout) the mask's
+            lines.append(
+                "inside, on each example: "
+                + ";  then ".join(
+                    f"x {text}: {_listing(numbers).replace(' + ', ', ')}"
+                    for text, numbers in card.chain
+                )
+            )
+        elif card.local:
             lines.append(
                 f"inside, on each example: x {card.local}: "
                 + _listing(card.locals).replace(" + ", ", ")
@@ -728,10 +736,25 @@ def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
             term = math.fsum(card.terms[j])
             # Per-example terms of each arrow for a small batch; for a large one the sums.
             per = f" ({_listing(card.terms[j])})" if card.kind == "neuron" and 1 < n <= 4 else ""
+            factor = ""
+            if card.factor_texts:  # x the factor, as a formula and a number
+                if card.kind == "neuron" and n > 1:
+                    numbers = _listing(card.factors[j]).replace(" + ", ", ")
+                    factor = f"  (x {card.factor_texts[j]}: {numbers})"
+                else:
+                    f = math.fsum(card.factors[j])
+                    shown = f"{fmt(card.grads[0])} x {fmt(f)} = {fmt(term)}"
+                    formula = card.factor_texts[j]
+                    same = formula == fmt(f) or formula.endswith((f" = {fmt(f)}", f", {fmt(f)}"))
+                    factor = f"  (x {formula}{'' if same else f' = {fmt(f)}'})"
+            else:
+                shown = fmt(term)
+            if card.factor_texts and card.kind == "neuron" and n > 1:
+                shown = fmt(term)
             if card.kind == "penalty":
-                sends.append(f"to the parameters of {cards[d].label}: {fmt(term)}")
+                sends.append(f"to the parameters of {cards[d].label}: {shown}{factor}")
                 continue
-            sends.append(f"to {cards[d].label}: {fmt(term)}{per}")
+            sends.append(f"to {cards[d].label}: {shown}{per}{factor}")
             running[d] = running.get(d, 0.0) + term
             delivered[d] = delivered.get(d, 0) + 1
             # Final once every card it feeds has passed back (the sum is backward()'s own).
@@ -745,7 +768,7 @@ def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
             summed = card.kind == "neuron" and n > 1
             head = "passes back, summed over the examples:" if summed else "passes back:"
             lines.append(head)
-            per_line = 1 if len(sends) <= 4 else (2 if n > 1 else 4)
+            per_line = 1 if len(sends) <= 4 or card.factor_texts else (2 if n > 1 else 4)
             for s in range(0, len(sends), per_line):
                 lines.append(";  ".join(sends[s : s + per_line]))
         if card.params:

@@ -578,6 +578,62 @@ def test_only_a_neuron_says_it_passes_back_sums_over_the_examples():
     assert all("passes back, summed over the examples:" in t for t in neurons[:1])
 
 
+@needs_dot
+def test_example_and_loss_cards_name_the_factor_they_multiply_by():
+    """Each backward step of an example's term or the loss names its factor as a formula
+    and a number, composed from the op rows' texts: d (p - t)^2 / d p = 2(p - t), written
+    as the two paths through d * d (MUL's "the other input" twice, ADD's 1 left out), and
+    the mean's 1/n (MUL's "the other input, 0.3333"). Numbers by hand from p and t."""
+    from autograd_engine.ops import MUL
+    from nn.data import make_moons
+
+    loss, model = batch_loss(n_points=3, sizes=(2, 1))
+    texts = [s["explain"] for s in player(loss)._network["steps"] if s["phase"] == "backward"]
+    xs, ys = make_moons(n_samples=3, noise=0.1, seed=1)  # batch_loss's points
+    other = MUL.derivative(0, ["a", "d"]).rsplit(", ", 1)[0]  # "the other input"
+    for e, (x, t) in enumerate(zip(xs, map(float, ys), strict=True)):
+        p = model(x).data
+        (text,) = [t for t in texts if t.startswith(f"backward: example {e}.grad")]
+        send = text.split("passes back:\n", 1)[1]
+        d = _num(p - t)
+        assert send == (
+            f"to L1.n0: {_num(1 / 3)} x {_num(2 * (p - t))} = {_num(2 * (p - t) / 3)}"
+            f"  (x ({other}, {d}) + ({other}, {d}) = {_num(2 * (p - t))})"
+        )
+    (top,) = [t for t in texts if t.startswith("backward: loss.grad")]
+    for e in range(3):
+        assert f"to example {e}: 1 x {_num(1 / 3)} = {_num(1 / 3)}  (x {other}, 0.3333)" in top
+
+
+def test_a_dropout_neuron_names_its_activation_then_its_mask():
+    """With dropout, "inside, on each example" names tanh'(z) = 1 - out^2 (numbers by hand
+    from the unmasked tanh outputs) and then the mask's factor (0, or 1/(1 - p) = 2)."""
+    from autograd_engine.drawing import build_model, network
+    from nn import MLP
+    from nn.losses import mse_loss
+
+    model = MLP(2, [6, 1], activation="tanh", seed=3, dropout=0.5)
+    xs = [[0.5, -1.0], [1.0, 2.0], [-0.3, 0.8]]
+    loss = mse_loss([model(x) for x in xs], [1.0, -1.0, 1.0])
+    order = topological_order(loss)
+    texts = [s["explain"] for s in player(loss)._network["steps"] if s["phase"] == "backward"]
+    net = network(build_model(loss, collapse=True))
+    for card in net.cards:
+        if not card.label.startswith("L0."):
+            continue
+        outs = [v for v in order if v.label == f"{card.label}.out"]
+        copies = [v for v in order if v.label in (f"{card.label}.kept", f"{card.label}.dropped")]
+        masks = [0.0 if v.label.endswith(".dropped") else 2.0 for v in copies]
+        (text,) = [t for t in texts if t.startswith(f"backward: {card.label}.grad")]
+        (line,) = [t for t in text.split("\n") if t.startswith("inside, on each example:")]
+        tanh = ", ".join(_num(1 - v.data**2) for v in outs)
+        mask = ", ".join(_num(m) for m in masks)
+        assert line == (
+            f"inside, on each example: x tanh'(z) = 1 - out^2: {tanh};  "
+            f"then x the other input, c: {mask}"
+        )
+
+
 def test_without_any_layout_program_the_player_says_how_to_install_one(tmp_path, monkeypatch):
     """With no `dot` on PATH and the graphviz-pure fallback ruled out, player() raises
     RuntimeError with the install hint (pip first, then the system packages)."""

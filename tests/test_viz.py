@@ -1071,6 +1071,14 @@ def test_a_loss_plus_a_penalty_on_the_parameters_keeps_the_network_level():
         own = [p.data for p in model.parameters() if p.label.startswith(label + ".")]
         assert sum(terms) == pytest.approx(2 * 1e-2 * sum(own), rel=1e-12)
     assert net.cards[net.backward[0]].kind == "loss"  # the sweep starts at the root
+    # Every arrow's factor (a product of local derivatives along the paths inside its
+    # card) times the card's gradient is what the sweep's own terms passed along it.
+    for card in net.cards:
+        for k in range(len(card.inputs)):
+            for e in range(net.examples):
+                g = card.grads[e] if card.kind == "neuron" else card.grads[0]
+                assert card.terms[k][e] == pytest.approx(g * card.factors[k][e], rel=1e-12)
+            assert card.factor_texts[k]
     collapsed = draw_dot(loss, backward=True, collapse=True).source
     for label in neurons:
         assert collapsed.count(f"<b>{label}</b>") == 1
