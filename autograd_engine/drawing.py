@@ -54,6 +54,7 @@ __all__ = [
     "plain",
     "Card",
     "Network",
+    "card_order",
     "network",
     "op_model",
 ]
@@ -114,7 +115,8 @@ class Model:
     ``grads`` (d root / d node per drawn node; a batch group's is the sum over its
     outputs) and ``edges`` are empty until the sweep (``build_model(..., sweep=True)``).
     ``value_grads`` is d root / d value for every Value, ``terms[i]`` what node ``i`` of
-    ``order`` passes to each of its inputs and ``locals[i]`` its local derivatives.
+    ``order`` passes to each of its inputs and ``locals[i]`` its local derivatives;
+    ``params`` the values drawn as parameters (``check_arguments``' set).
     """
 
     nodes: list[Node]
@@ -130,6 +132,7 @@ class Model:
     terms: list[Sequence[float]] = field(default_factory=list)
     locals: list[Sequence[float]] = field(default_factory=list)
     tags: dict[int, str] = field(default_factory=dict)
+    params: set[Value] = field(default_factory=set)
 
     def name(self, i: int) -> str:
         """How an explanation names drawn node ``i``: its label, its number, or #position.
@@ -328,6 +331,7 @@ def build_model(
     """
     order, highlighted = check_arguments(root, rankdir, params, max_nodes, caller)
     model = _view(order, highlighted, collapse)
+    model.params = highlighted
     if sweep:
         _sweep(root, model)
     return model
@@ -656,7 +660,7 @@ def network(model: Model) -> Network:
         card.terms = [flows[k][d] for d in card.inputs]
         tops = outputs_of[k] if card.kind == "neuron" else [shown[k]]
         _card_factors(model, card, k, members[k], tops, card_of, cards, n_examples)
-    forward = _card_order(cards)
+    forward = card_order([card.inputs for card in cards])
     # A neuron is complete when the sweep has processed its outputs (its gradient is then
     # final); another card when it has processed all its values.
     done = {k: min(members[k]) for k in range(len(cards))}
@@ -791,12 +795,13 @@ def _chain(
     return steps
 
 
-def _card_order(cards: list[Card]) -> list[int]:
-    """Cards in topological order (each after its inputs), ties by index."""
-    consumers: list[list[int]] = [[] for _ in cards]
-    waiting = [len(card.inputs) for card in cards]
-    for k, card in enumerate(cards):
-        for d in card.inputs:
+def card_order(inputs: Sequence[Sequence[int]]) -> list[int]:
+    """Cards in topological order (each after its inputs), ties by index; ``inputs[k]``
+    are card k's input cards. Index order if the inputs make a cycle."""
+    consumers: list[list[int]] = [[] for _ in inputs]
+    waiting = [len(card) for card in inputs]
+    for k, card in enumerate(inputs):
+        for d in card:
             consumers[d].append(k)
     ready = [k for k, w in enumerate(waiting) if w == 0]
     out: list[int] = []
@@ -808,8 +813,8 @@ def _card_order(cards: list[Card]) -> list[int]:
             waiting[c] -= 1
             if waiting[c] == 0:
                 ready.append(c)
-    if len(out) < len(cards):  # a cycle between groups: fall back to index order
-        return list(range(len(cards)))
+    if len(out) < len(inputs):  # a cycle between groups: fall back to index order
+        return list(range(len(inputs)))
     return out
 
 

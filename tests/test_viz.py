@@ -1082,3 +1082,27 @@ def test_a_loss_plus_a_penalty_on_the_parameters_keeps_the_network_level():
     collapsed = draw_dot(loss, backward=True, collapse=True).source
     for label in neurons:
         assert collapsed.count(f"<b>{label}</b>") == 1
+
+
+def test_card_order_puts_each_card_after_its_inputs_ties_by_index():
+    """One topological order of cards for the network level's steps and its layout
+    (by hand: 2 needs 0, 1 needs 2 and 0, 3 needs nothing; always the smallest ready
+    card next: 0, then 2 (ready: 2, 3), then 1 (ready: 1, 3), then 3); a cycle falls
+    back to index order."""
+    from autograd_engine.drawing import card_order
+
+    assert card_order([[], [2, 0], [0], []]) == [0, 2, 1, 3]
+    assert card_order([[1], [0]]) == [0, 1]
+
+
+def test_the_model_keeps_the_parameters_its_arguments_named():
+    """Model.params is the set check_arguments made (given params, or every labelled
+    leaf), so the player's op levels mark the same parameters as the drawing."""
+    from autograd_engine.drawing import build_model
+
+    model, loss = _batch_loss(2)
+    assert build_model(loss).params == {
+        v for v in topological_order(loss) if not v.parents and v.label
+    }
+    some = model.parameters()[:3]
+    assert build_model(loss, params=some).params == set(some)
