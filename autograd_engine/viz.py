@@ -422,6 +422,11 @@ def _fill(kind: str) -> str | None:
     return {"param": PARAM_COLOR, "input": INPUT_COLOR, "group": GROUP_COLOR}.get(kind)
 
 
+# Room above a card's title: Graphviz sizes the cell to the text's line height, so a
+# bold label's glyphs would touch the card's top border.
+_TOP = ' cellpadding="4"'
+
+
 def _card(
     item: Node, grads: dict[int, float], fill: str | None, wide: str | None = None, tag: str = ""
 ) -> str:
@@ -441,7 +446,7 @@ def _card(
     rows = []
     if item.title:
         example = f'<font color="{UNNAMED_COLOR}">{_text(tag)}</font>' if tag else ""
-        rows.append(f"<tr><td><b>{_text(item.title)}</b>{example}</td></tr>")
+        rows.append(f"<tr><td{_TOP}><b>{_text(item.title)}</b>{example}</td></tr>")
     else:  # unlabelled: its position, the name the player's explanations use for it
         rows.append(f'<tr><td{_TOP}><font color="{UNNAMED_COLOR}">#{item.index}</font></td></tr>')
     # A group with one output per example of a batch: example 0's output, the summed grad.

@@ -634,6 +634,21 @@ def test_a_dropout_neuron_names_its_activation_then_its_mask():
         )
 
 
+def test_at_step_0_card_titles_keep_clear_of_the_cards_top_edge(browser, tmp_path):
+    """At the op level's start every card's title (label or #position) sits at least 2
+    units below its box's top border (it touched it: a gap of 0.05)."""
+    loss, _ = batch_loss(n_points=2, sizes=(2, 1))
+    page = Page(browser, player(loss, level="op").save(tmp_path / "p.html"), fragment="#step=0")
+    assert page.step().startswith("0 /")
+    gaps = page.page.evaluate(
+        """() => [...document.querySelectorAll('g.node[data-kind]')]
+        .filter(g => g.getAttribute('data-kind') !== 'constant')
+        .map(g => g.querySelector('text').getBBox().y - g.querySelector('polygon').getBBox().y)"""
+    )
+    assert len(gaps) > 10 and min(gaps) >= 2, gaps
+    page.close()
+
+
 def test_without_any_layout_program_the_player_says_how_to_install_one(tmp_path, monkeypatch):
     """With no `dot` on PATH and the graphviz-pure fallback ruled out, player() raises
     RuntimeError with the install hint (pip first, then the system packages)."""
