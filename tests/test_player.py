@@ -374,7 +374,9 @@ def test_keyboard_slider_and_play_pause(browser, tmp_path):
     )
     assert page.step() == "9 / 20"
     page.assert_not_blank()
-    page.press("Home")
+    page.press("End")
+    for _ in range(3):  # play the last three steps (each takes the play interval)
+        page.press("ArrowLeft")
     page.press("Space")
     assert page.page.get_attribute('[data-action="play"]', "aria-pressed") == "true"
     page.page.wait_for_function(
@@ -864,6 +866,38 @@ def intersects(box: dict, width: float = 1100, height: float = 900) -> bool:
     )
 
 
+# Steps through a player inside the page (one round trip for all steps, not one per
+# step): a keydown ArrowRight as a keyboard sends it, then, read as the tests read them,
+# the step counter, the boxes of the data-current elements, of the controls and of the
+# explanation (client coordinates: what Playwright's bounding_box() reports).
+_WALK = """([n, first]) => {
+  const box = (el) => { const r = el.getBoundingClientRect();
+    return {x: r.x, y: r.y, width: r.width, height: r.height}; };
+  const rows = [];
+  for (let k = first; k <= n; k++) {
+    if (k > first) document.body.dispatchEvent(
+      new KeyboardEvent("keydown", {key: "ArrowRight", bubbles: true, cancelable: true}));
+    rows.push({
+      k: k,
+      step: document.querySelector('[data-role="step"]').innerText,
+      current: [...document.querySelectorAll('[data-current="true"]')].map(box),
+      controls: box(document.querySelector('[data-role="controls"]')),
+      explain: box(document.querySelector('[data-role="explain"]')),
+      node: (document.querySelector('[data-current="true"]') || {}).id || null,
+    });
+  }
+  return rows;
+}"""
+
+
+def walk(page: Page, n: int, first: int = 0) -> list[dict]:
+    """Every step from ``first`` to ``n`` as the page shows it (see ``_WALK``)."""
+    page.page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    rows = page.page.evaluate(_WALK, [n, first])
+    assert [row["k"] for row in rows] == list(range(first, n + 1))
+    return rows
+
+
 def open_still(browser, path: Path, fragment: str = "") -> Page:
     """A Page with reduced motion, so that following a step does not animate."""
     page = Page.__new__(Page)
@@ -908,16 +942,15 @@ def test_every_step_of_a_batch_network_keeps_the_current_card_and_controls_in_vi
     assert options == ["0", "1", "2", "3"]
     for _ in range(5):  # zoomed in (x3): the drawing is larger than the window
         page.press("+")
-    for k in range(n + 1):
-        if k:
-            page.press("ArrowRight")
-        assert page.step() == f"{k} / {n}"
+    for row in walk(page, n):  # every step, in the page
+        k = row["k"]
+        assert row["step"] == f"{k} / {n}"
         for role in ("controls", "explain"):
-            assert inside(page.page.locator(f'[data-role="{role}"]').bounding_box()), (k, role)
-        current = page.page.locator('[data-current="true"]')
-        assert current.count() == (0 if k == 0 else 1)
-        for j in range(current.count()):
-            assert intersects(current.nth(j).bounding_box()), k
+            assert inside(row[role]), (k, role)
+        assert len(row["current"]) == (0 if k == 0 else 1), k
+        for box in row["current"]:
+            assert intersects(box), k
+    assert page.step() == f"{n} / {n}"
     cards = page.cards()
     for label, card in cards.items():
         if not label.startswith("L"):
@@ -1052,14 +1085,15 @@ def test_every_step_of_the_whole_op_level_of_a_batch_keeps_the_current_node_in_v
     drawing = page.page.locator('[data-role="drawing"] svg').bounding_box()
     assert drawing["width"] > 1100 or drawing["height"] > 900  # not all in view at once
     assert page.page.is_visible('[data-role="minimap"]')
-    controls = page.page.locator('[data-role="controls"]')
-    current = page.page.locator('[data-current="true"]')
-    for k in range(1, n + 1):
-        page.press("ArrowRight")
-        assert intersects(current.first.bounding_box()), k
-        if k % 50 == 0:
-            assert inside(controls.bounding_box()), k
-            assert page.step() == f"{k} / {n}"
+    rows = walk(page, n)  # every step, in the page (one round trip)
+    for row in rows[1:]:
+        k = row["k"]
+        assert row["step"] == f"{k} / {n}"
+        assert row["current"] and intersects(row["current"][0]), k
+        assert inside(row["controls"]), k
+    # Each non-constant value is current once forward and once backward.
+    stepped = [row["node"] for row in rows[1:]]
+    assert len(set(stepped)) == n // 2 and all(stepped.count(i) == 2 for i in set(stepped))
     page.close()
 
 
