@@ -734,7 +734,11 @@ def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
             factor = ""
             if card.factor_texts:  # x the factor, as a formula and a number
                 if card.kind == "neuron" and n > 1:
-                    numbers = _listing(card.factors[j]).replace(" + ", ", ")
+                    numbers = (  # one number if the factor is a weight, the same everywhere
+                        fmt(card.factors[j][0])
+                        if len(set(card.factors[j])) == 1
+                        else _listing(card.factors[j]).replace(" + ", ", ")
+                    )
                     factor = f"  (x {card.factor_texts[j]}: {numbers})"
                 else:
                     f = math.fsum(card.factors[j])

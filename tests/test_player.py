@@ -605,6 +605,11 @@ def test_example_and_loss_cards_name_the_factor_they_multiply_by():
     (top,) = [t for t in texts if t.startswith("backward: loss.grad")]
     for e in range(3):
         assert f"to example {e}: 1 x {_num(1 / 3)} = {_num(1 / 3)}  (x {other}, 0.3333)" in top
+    # The linear output neuron multiplies by its weight, the same on every example.
+    (out,) = [t for t in texts if t.startswith("backward: L1.n0.grad")]
+    neuron = model.layers[1].neurons[0]
+    for i, w in enumerate(neuron.w):
+        assert f"(x its weight, L1.n0.w{i}: {_num(w.data)})" in out
 
 
 def test_a_dropout_neuron_names_its_activation_then_its_mask():
