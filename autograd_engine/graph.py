@@ -44,6 +44,7 @@ from autograd_engine.validation import check_instance, is_real, raise_as, show
 __all__ = [
     "topological_order",
     "backprop",
+    "backprop_terms",
     "no_grad",
     "is_grad_enabled",
     "zero_grad",
@@ -109,6 +110,25 @@ def backprop(
     """
     order, received = _sweep(root, seed, create_graph)
     return order, _Gradients(zip(order, received))
+
+
+def backprop_terms(
+    root: Value, seed: float
+) -> tuple[
+    list[Value], dict[Value, Any], dict[Value, tuple[float, ...]], dict[Value, tuple[float, ...]]
+]:
+    """``backprop(root, seed)`` plus what each node passes to each input, from the same sweep.
+
+    Returns ``(order, grads, terms, locals)``: ``terms[node][i]`` is the term ``node``
+    passed to input ``i`` (``g * d node / d input i``, exactly what was summed into that
+    input's gradient) and ``locals[node][i]`` is d node / d input ``i`` (the vjp with
+    ``g = 1``), both recorded as the sweep computes them, for every node with inputs.
+    The plain sweep (the same floats as ``backprop``'s, to the bit); for drawings.
+    """
+    terms: dict[Value, tuple[float, ...]] = {}
+    local: dict[Value, tuple[float, ...]] = {}
+    order, received = _sweep_plain(_root("backprop_terms", root), seed, False, (terms, local))
+    return order, _Gradients(zip(order, received)), terms, local
 
 
 class _Gradients(dict["Value", Any]):
@@ -187,7 +207,12 @@ def _sweep(root: Value, seed: Any, create_graph: bool = False) -> tuple[list[Val
     return _sweep_plain(root, seed, create_graph)
 
 
-def _sweep_plain(root: Value, seed: Any, create_graph: bool) -> tuple[list[Value], list[Any]]:
+def _sweep_plain(
+    root: Value,
+    seed: Any,
+    create_graph: bool,
+    record: tuple[dict[Value, Any], dict[Value, Any]] | None = None,
+) -> tuple[list[Value], list[Any]]:
     """The reverse sweep as the textbook writes it: a topological order and a dict.
 
     Walking the order from ``root`` back to the leaves, each node passes ``g * d node
@@ -195,6 +220,8 @@ def _sweep_plain(root: Value, seed: Any, create_graph: bool) -> tuple[list[Value
     paths sums what it receives, in the order it receives it (the multivariate chain
     rule). Constants receive nothing. Every term is checked (``_term``). With
     ``create_graph`` it runs on Values, so the gradients are differentiable too.
+    ``record`` (two dicts, floats only) receives each node's checked terms and its
+    local derivatives (its vjp at ``g = 1``) as the sweep computes them.
     """
     order = _postorder(root, _value_inputs)
     received: dict[Value, Any] = {root: seed}
@@ -208,6 +235,11 @@ def _sweep_plain(root: Value, seed: Any, create_graph: bool) -> tuple[list[Value
                 terms = _vjp(node, g, node, node.parents)
             else:
                 terms = _vjp(node, g, node._data, [data_of(x) for x in inputs])
+            if record is not None:
+                terms = [_term(node, i, t, False) for i, t in enumerate(terms)]
+                record[0][node] = tuple(terms)
+                ones = _vjp(node, 1.0, node._data, [data_of(x) for x in inputs])
+                record[1][node] = tuple(_term(node, i, t, False) for i, t in enumerate(ones))
             for i, (x, term) in enumerate(zip(inputs, terms)):
                 term = _term(node, i, term, create_graph)
                 if type(x) is Value:
