@@ -355,11 +355,12 @@ def test_bce_counts_tiny_probabilities_exactly():
     p = Value(1e-20)
     loss = binary_cross_entropy([p], [0.0])
     loss.backward()
-    assert loss.data == pytest.approx(1e-20, rel=1e-15)
+    # abs=0: pytest's default abs=1e-12 would let 0.0 pass for 1e-20.
+    assert loss.data == pytest.approx(1e-20, rel=1e-15, abs=0.0)
     assert p.grad == pytest.approx(1.0, rel=1e-15)  # d/dp -log(1-p) = 1/(1-p)
     for q in (1e-300, 1e-17, 0.3, 0.5, 0.75, 1 - 1e-12):
         loss = binary_cross_entropy([q], [0.0])
-        assert loss.data == pytest.approx(-math.log1p(-q), rel=1e-15)
+        assert loss.data == pytest.approx(-math.log1p(-q), rel=1e-15, abs=0.0)
 
 
 @pytest.mark.parametrize("seed", range(3))

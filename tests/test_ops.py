@@ -228,7 +228,8 @@ def test_softplus_is_stable_for_any_finite_input():
     assert Value(-1e308).softplus().data == 0.0
     assert grad_at("softplus", -1e308) == 0.0
     # log(1 + e^-30) = e^-30 - e^-60/2 + ...: log1p keeps it to full precision.
-    assert Value(-30.0).softplus().data == pytest.approx(math.exp(-30.0), rel=1e-12)
+    # abs=0: e^-30 = 9.4e-14 is below pytest's default abs=1e-12, which would accept 0.0.
+    assert Value(-30.0).softplus().data == pytest.approx(math.exp(-30.0), rel=1e-12, abs=0.0)
     assert Value(0.0).softplus().data == pytest.approx(math.log(2.0), rel=1e-15)
     assert grad_at("softplus", 0.0) == 0.5
 
