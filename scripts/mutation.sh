@@ -51,32 +51,8 @@ wanted="${*:-ops graph forward gradcheck optim schedules losses train module fil
 mkdir -p "$MUTATION_DIR"
 
 summarize() {  # $1 target, $2 source file: figures and survivors from the session db
-    "$PY" - "$MUTATION_DIR/$1.sqlite" "$MUTATION_DIR/tree/$2" "$1" <<'EOF'
-import sys
-from cosmic_ray.work_db import WorkDB, use_db
-from cosmic_ray.work_item import TestOutcome, WorkerOutcome
-
-db_path, src, name = sys.argv[1:]
-lines = open(src, encoding="utf-8").read().splitlines()
-with use_db(db_path, WorkDB.Mode.open) as db:
-    done = {}
-    for item, result in db.completed_work_items:
-        done[item.job_id] = (item, result)
-    total = db.num_work_items
-    skipped = [r for _, r in done.values() if r.worker_outcome == WorkerOutcome.SKIPPED]
-    ran = [(i, r) for i, r in done.values() if r.worker_outcome != WorkerOutcome.SKIPPED]
-    survived = [(i, r) for i, r in ran if r.test_outcome == TestOutcome.SURVIVED]
-    killed = len(ran) - len(survived)
-    pending = total - len(done)
-    pct = 100.0 * killed / len(ran) if ran else 0.0
-    print(f"{name}: {len(ran)} mutants run, {killed} killed ({pct:.1f}%), "
-          f"{len(survived)} survived, {pending} pending, {len(skipped)} filtered out")
-    for item, _ in sorted(survived, key=lambda ir: ir[0].mutations[0].start_pos):
-        m = item.mutations[0]
-        row = m.start_pos[0]
-        print(f"  survived {src.split('/tree/')[-1]}:{row} {m.operator_name} #{m.occurrence}: "
-              f"{lines[row - 1].strip()}")
-EOF
+    "$PY" "$ROOT/scripts/mutation_report.py" report "$MUTATION_DIR/$1.sqlite" \
+        "$MUTATION_DIR/tree/$2" "$1"
 }
 
 for name in $wanted; do
@@ -117,6 +93,7 @@ EOF
     if [ ! -f "$db" ]; then
         nice -n 19 "$BIN/cosmic-ray" init "$cfg" "$db"
         "$BIN/cr-filter-operators" "$db" "$cfg"
+        "$PY" "$ROOT/scripts/mutation_report.py" skip-annotations "$db" "$src"
         nice -n 19 "$BIN/cosmic-ray" baseline "$cfg" \
             || { echo "$name: the tests fail on the unmutated source" >&2; exit 1; }
     fi
