@@ -59,6 +59,27 @@ def test_bce_clamps_the_log_at_minus_100_like_torch():
     assert loss.data == 50.0
 
 
+EDGE = math.exp(-100.0)  # log(p) = -100 here; below it the log is clamped
+
+
+@pytest.mark.parametrize(
+    ("p", "clamped"),
+    [
+        (math.nextafter(EDGE, 0.0), True),
+        (EDGE, False),
+        (math.nextafter(EDGE, 1.0), False),
+        (1e-30, False),
+    ],
+)
+def test_bce_clamp_edge_on_both_sides(p, clamped):
+    """-log p with t = 1: 100 with no gradient once log p < -100, else d/dp = -1/p."""
+    v = Value(p)
+    loss = binary_cross_entropy([v], [1.0])
+    loss.backward()
+    assert loss.data == pytest.approx(min(-math.log(p), 100.0), rel=1e-15)
+    assert v.grad == (0.0 if clamped else pytest.approx(-1.0 / p, rel=1e-12))
+
+
 def test_cross_entropy_matches_recorded_torch_with_huge_logits():
     """Cross-entropy with logits of +-1000 matches torch: no overflow, exact gradients."""
     z = [values([2.0, 1.0, 0.1]), values([0.5, 2.5, -1.0]), values([1000.0, 0.0, -1000.0])]
