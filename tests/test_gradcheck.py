@@ -220,3 +220,31 @@ def test_large_inputs_divide_by_the_step_really_taken():
     """d(a*1)/da = 1 passes at a = 1e9, where x +- eps is rounded to the float grid."""
     assert gradcheck(lambda a: a * 1.0, [1e9])
     assert gradcheck(lambda a: a * a, [3e7], check_second_order=True)
+
+
+@pytest.mark.parametrize(
+    ("x", "h"),
+    [(0.5, 0.1), (-0.5, 0.1), (1.0, 0.1), (-1.0, 0.1), (2.0, 0.2), (-2.0, 0.2)],
+)
+def test_the_step_is_eps_times_max_of_1_and_abs_x(x, h):
+    """For x^3 the central difference is exactly 3x^2 + h^2, which shows the step h taken.
+
+    ((x+h)^3 - (x-h)^3) / 2h = (6x^2 h + 2h^3) / 2h; with eps = 0.1, h = 0.1 for |x| <= 1
+    and 0.1 |x| beyond, on both sides of x = 0 and of |x| = 1.
+    """
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a: a * a * a, [x], eps=0.1, atol=0.0, rtol=0.0)
+    [(analytic, numeric, _, _)] = failures(str(info.value))
+    assert analytic == 3 * x * x
+    assert numeric == pytest.approx(3 * x * x + h * h, rel=1e-14)
+
+
+def test_a_difference_is_divided_by_the_step_really_taken_not_2h():
+    """At x = 1 with eps = 3e-16 the rounded step is 5.55e-16, not 2h = 6e-16 (8% less).
+
+    x + h rounds to 1 + 2**-52 and x - h to 1 - 3 * 2**-53, so (x+h) - (x-h) = 5 * 2**-53;
+    dividing by it gives the exact slope 1 of a linear function, dividing by 2h gives 0.925.
+    """
+    assert (1.0 + 3e-16) - (1.0 - 3e-16) == 5 * 2.0**-53
+    assert gradcheck(lambda a: a * 1.0, [1.0], eps=3e-16, atol=0.0, rtol=1e-15)
+    assert gradcheck(lambda a: a * a, [1.0], eps=3e-16, check_second_order=True)
