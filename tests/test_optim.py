@@ -581,3 +581,21 @@ def test_a_state_dict_written_in_another_order_loads_by_key(cls_name, kwargs):
         objective(*ps).backward()
         o.step()
     assert [p.data for p in twins] == [p.data for p in params]
+
+
+@pytest.mark.parametrize("max_norm", [4.0, 5.0, 5.0 + 1e-6, math.nextafter(5.0 + 1e-6, 0.0), 6.0])
+def test_clip_grad_norm_edge_on_both_sides(max_norm):
+    """Gradients (3, 4), norm 5: scaled by max_norm / (5 + 1e-6) when that is below 1, else kept.
+
+    torch's rule: clip_coef = min(max_norm / (total + 1e-6), 1), so at max_norm = 5 they
+    shrink a hair and from max_norm = 5 + 1e-6 on they are left exactly as they were.
+    """
+    ps = [Value(0.0), Value(0.0)]
+    ps[0].grad, ps[1].grad = 3.0, 4.0
+    assert clip_grad_norm_(ps, max_norm) == 5.0
+    coef = max_norm / (5.0 + 1e-6)
+    if coef >= 1.0:
+        assert [p.grad for p in ps] == [3.0, 4.0]
+    else:
+        assert [p.grad for p in ps] == [3.0 * coef, 4.0 * coef]
+        assert ps[1].grad < 4.0
