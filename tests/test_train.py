@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
 
+from autograd_engine import Value
 from nn import MLP, Neuron
 from nn.data import make_linear_regression, make_moons, make_xor
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
@@ -159,6 +161,32 @@ def test_accuracy_rules_per_loss():
     assert [predicted_class(hinge_loss, s) for s in (0.1, 0.0, -2.0)] == [1, -1, -1]
     assert predicted_class(cross_entropy, [1.0, 3.0, 3.0]) == 1
     assert predicted_class(mse_loss, 0.7) is None
+
+
+class Constant:
+    """A model that answers ``outputs[i]`` for the i-th example [i]."""
+
+    def __init__(self, outputs):
+        self.outputs = outputs
+
+    def __call__(self, x):
+        return self.outputs[int(x[0])]
+
+
+@pytest.mark.parametrize(
+    ("p", "t", "right"),
+    [
+        (0.5, 0.5, True),  # both at the edge: class 1 and class 1
+        (0.5, math.nextafter(0.5, 0.0), False),  # class 1 against a target of class 0
+        (math.nextafter(0.5, 0.0), 0.5, False),  # class 0 against class 1
+        (math.nextafter(0.5, 0.0), math.nextafter(0.5, 0.0), True),
+        (math.nextafter(0.5, 1.0), 1.0, True),
+    ],
+)
+def test_bce_accuracy_edge_for_predictions_and_soft_targets(p, t, right):
+    """BCE accuracy: class (p >= 0.5) against class (t >= 0.5), on both sides of 0.5."""
+    _, accuracy = evaluate(Constant([Value(p)]), [[0]], [t], binary_cross_entropy)
+    assert accuracy == (1.0 if right else 0.0)
 
 
 def test_evaluate_by_hand():
