@@ -248,3 +248,37 @@ def test_a_difference_is_divided_by_the_step_really_taken_not_2h():
     assert (1.0 + 3e-16) - (1.0 - 3e-16) == 5 * 2.0**-53
     assert gradcheck(lambda a: a * 1.0, [1.0], eps=3e-16, atol=0.0, rtol=1e-15)
     assert gradcheck(lambda a: a * a, [1.0], eps=3e-16, check_second_order=True)
+
+
+# The identity and its negative with slopes 1.5 and -1.5: analytic off by exactly 0.5 from
+# the numeric slope, which is exactly 1 (or -1): the difference and the step taken are
+# the same float subtraction, so they divide to exactly 1.
+HALF_OFF = Op("half_off", lambda a: a, lambda g, out, a: (1.5 * g,))
+NEG_HALF_OFF = Op("neg_half_off", lambda a: -a, lambda g, out, a: (-1.5 * g,))
+
+
+@pytest.mark.parametrize("op", [HALF_OFF, NEG_HALF_OFF], ids=str)
+@pytest.mark.parametrize(
+    ("atol", "rtol", "passes"),
+    [
+        (0.5, 0.0, True),  # |difference| = 0.5 = atol: passes (<=)
+        (math.nextafter(0.5, 0.0), 0.0, False),
+        (0.0, 0.5, True),  # rtol * |numeric| = 0.5 * |+-1|
+        (0.0, math.nextafter(0.5, 0.0), False),
+        (0.25, 0.25, True),  # atol + rtol * |numeric| = 0.5
+        (0.25, 0.2499999, False),
+    ],
+)
+def test_tolerance_edge_on_both_sides(op, atol, rtol, passes):
+    """A difference of exactly atol + rtol * |numeric| passes; a hair less tolerance fails."""
+
+    def f(x):
+        return apply_op(op, x)
+
+    if passes:
+        assert gradcheck(f, [1.0], atol=atol, rtol=rtol) is True
+    else:
+        with pytest.raises(GradcheckError) as info:
+            gradcheck(f, [1.0], atol=atol, rtol=rtol)
+        [(analytic, numeric, difference, _)] = failures(str(info.value))
+        assert (abs(analytic), abs(numeric), difference) == (1.5, 1.0, 0.5)
