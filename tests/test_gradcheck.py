@@ -141,6 +141,9 @@ def test_near_the_log_pole():
     assert not isinstance(info.value, GradcheckError)
     # At d = 100 eps the relative truncation error is (1/100)**2 / 3 ~ 3e-5 < rtol.
     assert gradcheck(lambda a: a.log(), [1e-4]) is True
+    # The mirror image fails on the other side: log(-a) at a = -5e-7 fails at a + eps.
+    with pytest.raises(ValueError, match=r"input 0 at -5e-07 \+ eps \(= 5e-07, step 1e-06\)"):
+        gradcheck(lambda a: (-a).log(), [-5e-7])
 
 
 def test_inputs_are_left_unchanged():
