@@ -28,6 +28,7 @@ TARGETS="
 ops|autograd_engine/ops.py|test_ops test_op_table test_value test_properties test_pickle test_gradcheck
 graph|autograd_engine/graph.py|test_graph test_value test_forward test_ops test_properties test_crosscheck test_gradcheck test_errors test_hostile
 forward|autograd_engine/forward.py|test_forward test_crosscheck test_errors test_hostile
+derivatives|autograd_engine/derivatives.py|test_graph test_forward test_value test_errors test_hostile
 gradcheck|autograd_engine/gradient_check.py|test_gradcheck test_ops test_errors test_hostile
 optim|nn/optim.py|test_optim test_load test_schedules test_pickle test_errors test_hostile
 schedules|nn/schedules.py|test_schedules test_pickle test_errors test_hostile
@@ -46,7 +47,7 @@ report=0
 survivors=0
 if [ "${1:-}" = "--report" ]; then report=1; shift; fi
 if [ "${1:-}" = "--survivors" ]; then survivors=1; RESUME=1; shift; fi
-wanted="${*:-ops graph forward gradcheck optim schedules losses train module files}"
+wanted="${*:-ops graph forward derivatives gradcheck optim schedules losses train module files}"
 
 mkdir -p "$MUTATION_DIR"
 
