@@ -25,7 +25,7 @@ TIMEOUT="${MUTATION_TIMEOUT:-120}"
 
 # target | source file | the test files that exercise it
 TARGETS="
-ops|autograd_engine/ops.py|test_ops test_op_table test_value test_properties test_pickle test_gradcheck
+ops|autograd_engine/ops.py|test_ops test_op_table test_value test_hostile test_errors test_properties test_pickle test_gradcheck
 graph|autograd_engine/graph.py|test_graph test_value test_forward test_ops test_properties test_crosscheck test_gradcheck test_errors test_hostile
 forward|autograd_engine/forward.py|test_forward test_crosscheck test_errors test_hostile
 derivatives|autograd_engine/derivatives.py|test_graph test_forward test_value test_errors test_hostile
