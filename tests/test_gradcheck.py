@@ -95,6 +95,22 @@ def test_second_order_catches_a_flat_derivative_graph():
     assert numeric == pytest.approx(math.exp(0.5), rel=1e-6)
 
 
+def test_second_order_names_the_failing_entry_among_all_n_squared():
+    """flat_exp(a) + b*c: only H[0][0] is wrong (0 for e^a), 1 of 9 entries, named by label."""
+
+    def f(a, b, c):
+        return apply_op(FLAT_EXP, a) + b * c
+
+    inputs = [Value(0.5, label="a"), Value(2.0, label="b"), Value(-1.0)]
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, inputs, check_second_order=True)
+    message = str(info.value)
+    assert "at 1 of 9 entries" in message
+    assert "d2 out / d input 0 (label 'a') d input 0 (label 'a') at [0.5, 2.0, -1.0]" in message
+    [(analytic, numeric, _, _)] = failures(message)
+    assert analytic == 0.0 and numeric == pytest.approx(math.exp(0.5), rel=1e-6)
+
+
 def test_second_order_passes_on_a_known_hessian():
     """x*x*y has Hessian [[2y, 2x], [2x, 0]] and passes the double-backward check."""
     assert gradcheck(lambda x, y: x * x * y, [1.5, -2.0], check_second_order=True) is True
