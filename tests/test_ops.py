@@ -194,6 +194,27 @@ def test_domain_edges_on_both_sides(name, xs, refused):
             apply_op(op, *as_args(op, xs))
 
 
+CONSTANT_SLOT_POINTS = {  # points of each op with a constant input, its kinks included
+    "pow": [(2.0, 3.0), (2.0, 0.0), (0.0, 2.0), (-1.5, 2.0)],
+    "rpow": [(2.0, 3.0), (0.0, 2.0), (0.5, 0.0)],
+    "leaky_relu": [(2.0, 0.2), (0.0, 0.2), (-1.5, 0.2), (-1.5, 0.0)],
+}
+
+
+@pytest.mark.parametrize("op", [op for op in ALL_OPS if op.constants], ids=op_id)
+def test_a_constant_slot_never_receives_a_gradient(op):
+    """pow's exponent, rpow's base, leaky_relu's slope: read as leaves, their grad stays 0.
+
+    At every point, k = 0 and the kinks included, whatever the other input receives.
+    """
+    assert sorted(CONSTANT_SLOT_POINTS) == sorted(str(o) for o in ALL_OPS if o.constants)
+    for xs in CONSTANT_SLOT_POINTS[op]:
+        y = apply_op(op, *as_args(op, xs))
+        constants = [y.parents[i] for i in op.constants]  # read first: leaves that could get one
+        y.backward()
+        assert [c.grad for c in constants] == [0.0] * len(constants), xs
+
+
 @pytest.mark.parametrize("op", [op for op in ALL_OPS if op.constants], ids=op_id)
 def test_a_value_in_a_constant_slot_is_refused(op):
     """pow's exponent and rpow's base are constants: a Value there is a TypeError, not lost."""
