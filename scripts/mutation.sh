@@ -61,7 +61,10 @@ for name in $wanted; do
     src="$(echo "$row" | cut -d'|' -f2)"
     tests="$(echo "$row" | cut -d'|' -f3)"
     db="$MUTATION_DIR/$name.sqlite"
-    if [ "$report" = 1 ]; then summarize "$name" "$src"; continue; fi
+    if [ "$report" = 1 ]; then
+        if [ -f "$db" ]; then summarize "$name" "$src"; else echo "$name: not run yet"; fi
+        continue
+    fi
     # A fresh copy of the working tree (tracked and new files; no caches, no .git).
     rm -rf "$MUTATION_DIR/tree" && mkdir -p "$MUTATION_DIR/tree"
     (cd "$ROOT" && git ls-files -co --exclude-standard -z | grep -zv '^out/' \
