@@ -75,6 +75,7 @@ for name in $wanted; do
 con = sqlite3.connect(sys.argv[1])
 con.execute("DELETE FROM work_results WHERE lower(test_outcome) = \"survived\"")
 con.commit()' "$db"
+        "$PY" "$ROOT/scripts/mutation_report.py" skip-annotations "$db" "$MUTATION_DIR/tree/$src"
     fi
     testpaths=""
     for t in $tests; do testpaths="$testpaths tests/$t.py"; done
