@@ -227,6 +227,7 @@ def square(x):
             r"atol must be a finite number >= 0, got -1.0",
         ),
         (square, [1.0], {"rtol": "big"}, TypeError, r"rtol must be a real number"),
+        (square, [1.0], {"rtol": -1e-3}, ValueError, r"rtol must be a finite number >= 0"),
     ],
 )
 def test_bad_input_gets_a_clear_error(f, inputs, kwargs, error, pattern):
