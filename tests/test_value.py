@@ -271,6 +271,16 @@ def test_value_power_at_zero_base_follows_the_limits():
     assert derivatives == [0.0, 2.0, 0.0]
 
 
+@pytest.mark.parametrize("b", [1.0, 2.0, 3.0])  # b < 1: d/da is infinite at 0
+def test_value_power_at_zero_base_has_zero_exponent_slope(b):
+    """d/db 0 ** b = 0 for b > 0 (the limit of a**b ln a as a -> 0+, PyTorch's value)."""
+    a, e = Value(0.0), Value(b)
+    y = a**e
+    (db,) = grad(y, [e])
+    assert (y.data, db.data) == (0.0, 0.0)
+    assert math.copysign(1.0, db.data) == 1.0  # +0.0, no sign flipped in
+
+
 def test_number_base_power_differentiates_only_the_exponent():
     """0.0 ** x and 2 ** x: d/dx c**x = c**x ln c (0 at c = 0); the constant base gets none."""
     x = Value(0.5)
