@@ -9,9 +9,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from autograd_engine import graph, ops
-from autograd_engine.graph import data_of, inputs_of, is_finite
+from autograd_engine.graph import data_of, decode_inputs, inputs_of, is_finite
 from autograd_engine.mode import grad_mode
-from autograd_engine.ops import NO_OP, Op
+from autograd_engine.ops import ADD, DIV, MUL, NO_OP, Op
 from autograd_engine.validation import check_real, check_sequence, is_real, raise_as, show
 
 __all__ = ["Value", "Constant", "apply_op"]
@@ -115,8 +115,8 @@ class Value:
 
     def __add__(self, other: Value | Number) -> Value:
         """self + other; d/dself = d/dother = 1."""
-        if type(other) is Value:  # the common case, straight to the builder
-            return _apply(ops.ADD, (self, other), (self._data, other._data))
+        if type(other) is Value:  # the common case: ADD.forward inline, straight to the builder
+            return _node(ADD, self._data + other._data, self, other)
         return _binary(ops.ADD, self, other, "add") or NotImplemented
 
     def __radd__(self, other: Number) -> Value:
@@ -127,8 +127,8 @@ class Value:
 
     def __mul__(self, other: Value | Number) -> Value:
         """self * other; d/dself = other, d/dother = self."""
-        if type(other) is Value:  # the common case, straight to the builder
-            return _apply(ops.MUL, (self, other), (self._data, other._data))
+        if type(other) is Value:  # the common case: MUL.forward inline, straight to the builder
+            return _node(MUL, self._data * other._data, self, other)
         return _binary(ops.MUL, self, other, "mul") or NotImplemented
 
     def __rmul__(self, other: Number) -> Value:
@@ -159,8 +159,8 @@ class Value:
 
     def __truediv__(self, other: Value | Number) -> Value:
         """self / other; d/dself = 1/other, d/dother = -self/other^2. Raises on other == 0."""
-        if type(other) is Value:  # the common case, straight to the builder
-            return _apply(ops.DIV, (self, other), (self._data, other._data))
+        if type(other) is Value and other._data != 0.0:  # the common case (DIV's domain)
+            return _node(DIV, self._data / other._data, self, other)
         return _binary(ops.DIV, self, other, "div") or NotImplemented
 
     def __rtruediv__(self, other: Number) -> Value:
@@ -555,23 +555,34 @@ def _apply(op: Op, parents: tuple[Value | float, ...], xs: Sequence[float]) -> V
         data = math.inf
     if type(data) is not float:  # the built-in ops always return floats
         raise TypeError(f"{op}: forward must return a float, got {show(data)}")
+    if len(parents) == 2:  # most nodes
+        return _node(op, data, parents[0], parents[1])
+    if len(parents) == 1:
+        return _node(op, data, parents[0], None)
+    return _node(op, data, *_slots(parents))
+
+
+def _node(op: Op, data: float, a: Any, b: Any) -> Value:
+    """The node ``op`` made with inputs ``a, b`` (the slots, see ``Value.__slots__``) and
+    result ``data``: the one place an op's node is built. Raises OverflowError (and
+    creates nothing) if ``data`` is not finite. Inside ``no_grad`` the node is a leaf.
+    """
     if data - data != 0.0:  # not is_finite(data), inline: the hottest test of a step
-        raise OverflowError(f"{op}: the result is not finite ({data!r}); got {_operands(parents)}")
-    # The slots are filled here as in _fill, inline: this is the hottest code of a step.
+        shown = _operands(decode_inputs(a, b))
+        raise OverflowError(f"{op}: the result is not finite ({data!r}); got {shown}")
+    # Every slot, as _fill fills them, inline: this is the hottest code of a step.
     out = _new_value(Value)
     out._data = data
     out.grad = 0.0
     out.label = ""
     out._received = None
-    if not grad_mode.enabled:  # inside no_grad: a leaf
+    if grad_mode.enabled:
+        out.op = op
+        out._a = a
+        out._b = b
+    else:  # inside no_grad: a leaf
         out.op = NO_OP
         out._a = out._b = None
-    elif len(parents) == 2:  # most nodes
-        out.op = op
-        out._a, out._b = parents
-    else:
-        out.op = op
-        out._a, out._b = _slots(parents)
     return out
 
 
