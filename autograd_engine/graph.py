@@ -141,7 +141,7 @@ def backward(root: Value, seed: float) -> None:
     if fast is not None:
         order, holder = fast
         try:
-            totals = _totals([node.grad + node._received for node in order])
+            totals = _totals(list(map(add, map(_grad, order), map(_received, order))))
         except TypeError:  # a str term, say: the plain sweep names it
             totals = None
         sums = map(_received, order)

@@ -117,23 +117,31 @@ class Value:
         """self + other; d/dself = d/dother = 1."""
         if type(other) is Value:  # the common case: ADD.forward inline, straight to the builder
             return _node(ADD, self._data + other._data, self, other)
-        return _binary(ops.ADD, self, other, "add") or NotImplemented
+        if type(other) is float and is_finite(other):  # the next: a constant float
+            return _node(ADD, self._data + other, self, other)
+        return _binary(ADD, self, other, "add") or NotImplemented
 
     def __radd__(self, other: Number) -> Value:
         """other + self; ``0 + self`` is ``self`` (``sum(values)`` starts from the int 0)."""
         if type(other) is int and other == 0:
             return self
-        return _binary(ops.ADD, self, other, "add", reflected=True) or NotImplemented
+        if type(other) is float and is_finite(other):  # the common case: a constant float
+            return _node(ADD, other + self._data, other, self)
+        return _binary(ADD, self, other, "add", reflected=True) or NotImplemented
 
     def __mul__(self, other: Value | Number) -> Value:
         """self * other; d/dself = other, d/dother = self."""
         if type(other) is Value:  # the common case: MUL.forward inline, straight to the builder
             return _node(MUL, self._data * other._data, self, other)
-        return _binary(ops.MUL, self, other, "mul") or NotImplemented
+        if type(other) is float and is_finite(other):  # the next: a constant float
+            return _node(MUL, self._data * other, self, other)
+        return _binary(MUL, self, other, "mul") or NotImplemented
 
     def __rmul__(self, other: Number) -> Value:
         """other * self."""
-        return _binary(ops.MUL, self, other, "mul", reflected=True) or NotImplemented
+        if type(other) is float and is_finite(other):  # the common case: a constant float
+            return _node(MUL, other * self._data, other, self)
+        return _binary(MUL, self, other, "mul", reflected=True) or NotImplemented
 
     def __neg__(self) -> Value:
         """-self, as self * -1."""
@@ -161,11 +169,15 @@ class Value:
         """self / other; d/dself = 1/other, d/dother = -self/other^2. Raises on other == 0."""
         if type(other) is Value and other._data != 0.0:  # the common case (DIV's domain)
             return _node(DIV, self._data / other._data, self, other)
-        return _binary(ops.DIV, self, other, "div") or NotImplemented
+        if type(other) is float and is_finite(other) and other != 0.0:  # a constant float
+            return _node(DIV, self._data / other, self, other)
+        return _binary(DIV, self, other, "div") or NotImplemented
 
     def __rtruediv__(self, other: Number) -> Value:
         """other / self for a number other."""
-        return _binary(ops.DIV, self, other, "div", reflected=True) or NotImplemented
+        if type(other) is float and is_finite(other) and self._data != 0.0:  # the common case
+            return _node(DIV, other / self._data, other, self)
+        return _binary(DIV, self, other, "div", reflected=True) or NotImplemented
 
     def __pow__(self, exponent: Value | Number) -> Value:
         """self ** exponent; d/dself = k self^(k-1); a Value exponent also gets self^k ln self.
@@ -173,6 +185,8 @@ class Value:
         A number exponent is a constant (``pow``); a Value exponent (``powv``) needs
         self >= 0, since d/dk self^k = self^k ln(self).
         """
+        if type(exponent) is float and is_finite(exponent):  # the common case: a constant
+            return _apply(ops.POW, (self, exponent), (self._data, exponent))
         op = ops.POWV if isinstance(exponent, Value) else ops.POW
         return _binary(op, self, exponent, "pow") or NotImplemented
 
@@ -402,6 +416,11 @@ def _finite_float(x: object, label: object) -> float:
     """``x`` as a finite float, or a TypeError/ValueError naming it (and its label)."""
     if type(x) is float and is_finite(x):  # the common case
         return x
+    if type(x) is int:  # the next (1 - x, x ** 2): finite unless beyond the float range
+        try:
+            return float(x)
+        except OverflowError:
+            pass  # check_real names it
     return check_real("Value", "data", x, label=label)
 
 
@@ -423,11 +442,11 @@ def _operand(x: object, op: str, owner: Value | None = None) -> Value | float | 
         return x
     if type(x) is float and is_finite(x):
         return x
-    if is_real(x):
-        other = f" (the other operand is {_describe(owner)})" if owner is not None else ""
+    if type(x) is int or is_real(x):  # an int first: is_real asks the numbers ABCs, slowly
         try:
             return _finite_float(x, "")
         except ValueError:
+            other = f" (the other operand is {_describe(owner)})" if owner is not None else ""
             raise ValueError(
                 f"{op}: operand must be a finite number, got {show(x)}{other}"
             ) from None
