@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from autograd_engine import graph, ops
 from autograd_engine.graph import data_of, decode_inputs, inputs_of, is_finite
-from autograd_engine.mode import grad_mode
+from autograd_engine.mode import grad_mode, no_grad_blocks
 from autograd_engine.ops import ADD, DIV, MUL, NO_OP, Op
 from autograd_engine.validation import check_real, check_sequence, is_real, raise_as, show
 
@@ -595,7 +595,7 @@ def _node(op: Op, data: float, a: Any, b: Any) -> Value:
     out.grad = 0.0
     out.label = ""
     out._received = None
-    if grad_mode.enabled:
+    if not no_grad_blocks or grad_mode.enabled:  # no thread, or not this one, in no_grad
         out.op = op
         out._a = a
         out._b = b
