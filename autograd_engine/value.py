@@ -574,10 +574,6 @@ def _apply(op: Op, parents: tuple[Value | float, ...], xs: Sequence[float]) -> V
         data = math.inf
     if type(data) is not float:  # the built-in ops always return floats
         raise TypeError(f"{op}: forward must return a float, got {show(data)}")
-    if len(parents) == 2:  # most nodes
-        return _node(op, data, parents[0], parents[1])
-    if len(parents) == 1:
-        return _node(op, data, parents[0], None)
     return _node(op, data, *_slots(parents))
 
 
