@@ -172,6 +172,31 @@ def test_no_grad_records_no_graph():
     assert z.parents[0] is x
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda x, y: x * y,
+        lambda x, y: x + y,
+        lambda x, y: x / y,
+        lambda x, y: x - y,
+        lambda x, y: x * 2.5,
+        lambda x, y: 2.5 + x,
+        lambda x, y: 1.0 / x,
+        lambda x, y: 1 - x,
+        lambda x, y: -x,
+        lambda x, y: x**2.0,
+        lambda x, y: x.exp(),
+    ],
+)
+def test_no_grad_makes_a_leaf_on_every_fast_path(make):
+    """Each operator's own shortcut to the node builder still honours no_grad."""
+    x, y = Value(2.0), Value(4.0)
+    with no_grad():
+        out = make(x, y)
+    assert out.parents == () and out.op == ""
+    assert make(x, y).parents != ()
+
+
 def test_no_grad_restores_mode_after_an_error():
     """An exception inside no_grad still restores recording."""
     with pytest.raises(RuntimeError), no_grad():
@@ -312,3 +337,28 @@ def test_no_grad_is_per_thread():
         done.wait()
     worker.join()
     assert recorded == [True]
+
+
+def test_no_grad_in_another_thread_leaves_this_threads_no_grad_in_force():
+    """While another thread is in no_grad and leaves it, this thread's no_grad holds."""
+    import threading
+
+    entered, leave, left = threading.Event(), threading.Event(), threading.Event()
+
+    def other_thread():
+        with no_grad():
+            entered.set()
+            leave.wait()
+        left.set()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    entered.wait()
+    x, y = Value(1.0), Value(2.0)
+    with no_grad():
+        leave.set()
+        left.wait()  # the other thread's block has ended; this one has not
+        inside = x * y
+    worker.join()
+    assert inside.parents == ()
+    assert (x * y).parents == (x, y)
