@@ -79,25 +79,23 @@ def _write(path: Path, directory: Path, data: bytes) -> None:
     # the umask to 0o666, which is what open(path, "w") gives a new file.
     with _active_lock:  # before it exists, so a concurrent cleanup never sees it unlisted
         _active.add(str(tmp))
-    fd, created = -1, False
+    created = False
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-        created = True
-        try:
-            mode = stat.S_IMODE(os.stat(path).st_mode)
-        except FileNotFoundError:
-            mode = None
-        if mode is not None and hasattr(os, "fchmod"):
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as file:
-            fd = -1  # the file object owns it now
+        # "x": O_CREAT | O_EXCL, mode 0o666 less the umask. The file object owns the
+        # descriptor from the start, so no interrupt can leave it closed twice or not at all.
+        with open(tmp, "xb") as file:
+            created = True
+            try:
+                mode = stat.S_IMODE(os.stat(path).st_mode)
+            except FileNotFoundError:
+                mode = None
+            if mode is not None and hasattr(os, "fchmod"):
+                os.fchmod(file.fileno(), mode)
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
         os.replace(tmp, path)
     except BaseException as error:
-        if fd != -1:
-            os.close(fd)
         # The name is ours (pid and a random token) unless O_EXCL found it taken; an
         # interrupt may come just after the file is made and before ``created`` is set.
         if created or not isinstance(error, FileExistsError):
@@ -131,15 +129,18 @@ def _terminated_cleanly() -> Iterator[None]:
     def unwind(signum: int, frame: object) -> None:
         raise _Terminated
 
-    signal.signal(signal.SIGTERM, unwind)
+    # The outer ``try`` covers installing and restoring the handler too: a SIGTERM that
+    # lands on either call still ends the process as SIGTERM, not as an uncaught error.
     try:
-        yield
+        signal.signal(signal.SIGTERM, unwind)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
     except _Terminated:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)  # the temp file is gone: now end as asked
         raise
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _naming(error: OSError, path: str, owner: str) -> OSError:
