@@ -169,10 +169,11 @@ def example_view(rec: Recording) -> tuple[Any, dict[str, Any]] | None:
     and their layout are the same for every example and step): ``(player, template)``.
 
     The player (``autograd_engine.network_player``) is built from the real graph of a
-    traced example's loss with every number replaced by a sentinel; ``template`` holds
-    its cards' values and its steps' changes and explanations with ``\u00a7k\u00a7`` in
-    place of slot ``k`` (a running sum as ``{"sum": [slots]}``), and ``slots``: what each
-    slot is, for the page to compute from the recorded trace ( ``["out"|"dout"|"dz", at]``
+    traced example's loss with every number replaced by a sentinel, then written back as
+    a template: its cards' values and its steps' changes and explanations hold ```k```
+    in place of slot ``k`` (a running sum of slots as ```s3,7```). ``template`` holds
+    ``opens`` (the step the view opens at: the forward pass done) and ``slots``: what each
+    slot is, for the page to compute from the recorded trace (``["out"|"dout"|"dz", at]``
     a neuron's number at offset ``at`` of a trace row, ``["loss"]``, ``["one"]``,
     ``["local", at, activation]`` d out/d z from the output, ``["w", p]`` parameter ``p``
     at the traced parameters, ``["dzw", at, p]`` d loss/d z times it, ``["dzx", at, i]``
@@ -269,31 +270,27 @@ def example_view(rec: Recording) -> tuple[Any, dict[str, Any]] | None:
         def one(m: re.Match[str]) -> str:
             if m.group() not in lookup:
                 raise ValueError(f"Replay: an unexpected number {m.group()!r} in the template")
-            return f"\u00a7{lookup[m.group()]}\u00a7"
+            return f"`{lookup[m.group()]}`"
 
         return _SENTINEL.sub(one, text)
 
     running: dict[int, list[int]] = {}
-    steps = []
     for step in level["steps"]:
         k = step["node"]
         if step["phase"] == "backward":
             for j, d in enumerate(net.cards[k].inputs):
                 running.setdefault(d, []).append(term_slot[(k, j)])
-        changes = []
-        for d, kind, text in step["set"]:
-            if kind == "p":
-                changes.append([d, kind, {"sum": list(running.get(d, []))}])
-            else:
-                changes.append([d, kind, sub(text)])
-        steps.append({"set": changes, "explain": sub(step["explain"])})
+        step["set"] = [
+            [d, kind, f"`s{','.join(map(str, running.get(d, [])))}`" if kind == "p" else sub(text)]
+            for d, kind, text in step["set"]
+        ]
+        step["explain"] = sub(step["explain"])
+    for card in level["cards"]:
+        card["values"] = [sub(v) for v in card["values"]]
+        card["grad"] = sub(card["grad"])
     forward = [k for k, step in enumerate(level["steps"]) if step["phase"] != "backward"]
-    template = {
-        "opens": forward[-1],  # the forward pass done: the sweep is one click away
-        "slots": slots,
-        "values": [[sub(v) for v in card["values"]] for card in level["cards"]],
-        "steps": steps,
-    }
+    # The player's own data is the template (read by the page); here what its slots are.
+    template = {"opens": forward[-1], "slots": slots}
     return player, template
 
 
@@ -429,10 +426,14 @@ class Replay:
         hint = "Click a ringed data point to see its backward pass at this step."
         if self._view is None:
             return f'<div data-role="example" class="rp-panel rp-example">{hint}</div>'
-        player = self._view._fragment(f"{token}-ex", page=False)
+        player = self._view._fragment(f"{token}-ex", page=False).encode("utf-8")
+        # Deflated (a fifth of its size; the page inflates and inserts it once ready).
+        packed = zlib.compress(player, 9)
+        text = base64.b85encode(packed, pad=True).translate(_TO_PAGE).decode("ascii")
         return (
             '<div data-role="example" class="rp-panel rp-example rp-has-view">'
-            f'<div class="rp-ex-head">{hint}</div>{player}</div>'
+            f'<div class="rp-ex-head">{hint}</div>'
+            f'<script type="text/plain" class="rp-view">{len(packed)}:{text}</script></div>'
         )
 
     def _fragment(self, token: str, static: bool = True) -> str:

@@ -53,6 +53,25 @@
     });
   });
   Object.keys(D.traces).forEach(function (i) { load(["traces", i], D.traces[i], 4); });
+  // The player's network view of a traced example, deflated: inflated and inserted (its
+  // script run) before the page starts.
+  var packedView = root.querySelector("script.rp-view");
+  if (packedView) {
+    var viewStream = new Blob([bytes(packedView.textContent)]).stream()
+      .pipeThrough(new DecompressionStream("deflate"));
+    jobs.push(new Response(viewStream).text().then(function (markup) {
+      var holder = document.createElement("div");
+      holder.innerHTML = markup;
+      var player = holder.firstElementChild;
+      packedView.parentNode.appendChild(player);
+      player.querySelectorAll("script").forEach(function (old) {
+        if (old.type === "application/json") return;
+        var run = document.createElement("script");
+        run.textContent = old.textContent;
+        old.parentNode.replaceChild(run, old);
+      });
+    }));
+  }
 
   // -- helpers ------------------------------------------------------------------------
   function el(tag, attrs, parent) {
@@ -475,7 +494,12 @@
   // With D.view, the backward pass opens in the backprop player's network view, laid
   // out once in Python (its cards are the same for every example and step); here we feed
   // it the recorded numbers of the chosen example at this step (root.agpNumbers).
-  var viewRoot = D.view ? exPanel.querySelector(".agp") : null;
+  var viewRoot = null, viewTemplate = null;
+  function findView() {  // once the view is inserted (start)
+    viewRoot = D.view ? exPanel.querySelector(".agp") : null;
+    // The template: the player's own data, its numbers written as `k` (slot k of D.view.slots).
+    viewTemplate = viewRoot ? JSON.parse(viewRoot.querySelector("script.agp-data").textContent).main : null;
+  }
   var exHead = exPanel.querySelector(".rp-ex-head");
   var viewShown = false, viewFresh = false;  // fresh: a newly chosen example opens at its sweep
   function pyfmt(x) {  // the player's numbers: Python's f"{x:.4g}", -0 as 0
@@ -520,17 +544,17 @@
       }
       return NaN;
     });
-    function fill(t) {
-      if (t !== null && typeof t === "object") {
-        var sum = 0;
-        t.sum.forEach(function (k) { sum += vals[k]; });
-        return pyfmt(sum);
-      }
-      return t.replace(/\u00a7(\d+)\u00a7/g, function (_, k) { return pyfmt(vals[parseInt(k, 10)]); });
+    function fill(t) {  // `k`: slot k; `s3,7`: the sum of slots 3 and 7 (a running sum)
+      return t.replace(/`(s?)([\d,]*)`/g, function (_, sum, ks) {
+        if (!sum) return pyfmt(vals[parseInt(ks, 10)]);
+        var total = 0;
+        ks.split(",").forEach(function (k) { if (k !== "") total += vals[parseInt(k, 10)]; });
+        return pyfmt(total);
+      });
     }
     return {
-      values: D.view.values.map(function (row) { return row.map(fill); }),
-      steps: D.view.steps.map(function (s) {
+      values: viewTemplate.cards.map(function (c) { return c.values.map(fill); }),
+      steps: viewTemplate.steps.map(function (s) {
         return { set: s.set.map(function (c) { return [c[0], c[1], fill(c[2])]; }), explain: fill(s.explain) };
       })
     };
@@ -669,6 +693,7 @@
     return r;
   }
   function start() {
+    findView();
     buildNetwork();
     scaleWeights();
     buildCharts();
