@@ -18,7 +18,15 @@ What the compiler assumes, and checks:
   ``fn`` a second time on other inputs (the parameters moved too, then restored) and
   raises ``GuardError`` naming the first node that differs, if the structure or a
   baked-in constant changed;
-- a leaf that is neither a parameter nor an input is a constant, baked into the code;
+- a leaf Value that ``fn`` reaches but ``params`` omit, the same object on both traces
+  (a frozen layer's weight, a Value ``fn`` closes over), is read from its ``.data`` at every
+  call, as ``fn`` on Values would read it; it gets no gradient (only ``params`` do). The
+  second trace moves it too, so a number ``fn`` reads from its ``.data`` is not baked in;
+- a node (not a leaf) computed before ``fn`` was called, reached on both traces, is
+  refused: ``fn`` on Values reuses its value, the compiled code would recompute it;
+- any other leaf (a number operand such as the ``1.0`` of ``x + 1.0``, or a Value ``fn``
+  makes afresh on each call) is a constant, baked into the code; the two traces must agree
+  on its value;
 - a number that the graph needs but that is drawn or computed from the data inside ``fn``
   (a dropout mask, cross-entropy's max logit) is declared with ``runtime_constant``: the
   compiled step then draws or computes it on every call, as ``fn`` would; a branch taken
@@ -180,6 +188,8 @@ class _Trace:
         self.param_index = {id(p): k for k, p in enumerate(params)}
         self.input_index = {id(x): k for k, x in enumerate(self.inputs)}
         self.constant_index = {id(c[0]): k for k, c in enumerate(self.constants)}
+        self.frozen: list[Value] = []
+        self.frozen_index: dict[int, int] = {}
 
     def kind(self, node: Value) -> str:
         if id(node) in self.param_index:
@@ -188,7 +198,19 @@ class _Trace:
             return "input"
         if id(node) in self.constant_index:
             return "runtime"
+        if id(node) in self.frozen_index:
+            return "frozen"
         return "node" if node.parents else "constant"
+
+    def leaves(self) -> list[Value]:
+        """The leaves that are neither parameters, inputs nor runtime constants, once each."""
+        return [n for n in self.forward if self.kind(n) == "constant"]
+
+    def freeze(self, frozen: list[Value]) -> None:
+        """Classify these leaves (Values outside params, the same on every trace) as read
+        from their ``.data`` at every call, by position in ``frozen``."""
+        self.frozen = frozen
+        self.frozen_index = {id(f): k for k, f in enumerate(frozen)}
 
     def signature(self) -> list[tuple[Any, ...]]:
         """One entry per node of the forward order, then per guard: what must not change."""
@@ -212,6 +234,8 @@ class _Trace:
                 _, rule, deps = self.constants[k]
                 code = getattr(rule, "__code__", rule)
                 sig.append((kind, k, code, tuple(position[id(d)] for d in deps)))
+            elif kind == "frozen":
+                sig.append((kind, self.frozen_index[id(node)]))
             elif kind == "constant":
                 sig.append((kind, _bits(node.data)))
             else:
@@ -249,9 +273,25 @@ def _describe(trace: _Trace, node: Value, k: int) -> str:
         "param": "a parameter",
         "input": "an input",
         "runtime": "a runtime constant",
+        "frozen": "a Value outside params",
         "constant": f"the constant {node.data!r}",
     }.get(kind, f"{'an' if str(node.op)[:1] in 'aeiou' else 'a'} {node.op} node")
     return f"node {k} ({what}{label})"
+
+
+def _refuse_outside_nodes(first: _Trace, second: _Trace) -> None:
+    """A node (not a leaf) that is the same object on both traces was computed before fn
+    was called: fn on Values reuses its value, stale once a parameter moves, where the
+    compiled code would compute it afresh. Refused (ValueError), not silently changed."""
+    again = {id(node) for node in second.forward if node.parents}
+    for k, node in enumerate(first.forward):
+        if node.parents and id(node) in again:
+            raise ValueError(
+                f"compiled: {_describe(first, node, k)} was computed before fn was called "
+                "(the same node on both traces): fn on Values would reuse its old value, "
+                "the compiled step would recompute it; build it inside fn, or pass its "
+                "value as an input"
+            )
 
 
 def _compare(first: _Trace, second: _Trace) -> None:
@@ -267,8 +307,8 @@ def _compare(first: _Trace, second: _Trace) -> None:
         if x != y:
             why = (
                 "a constant baked into the graph changed with the data (a number read "
-                "from an input's or a parameter's .data: compute it with runtime_constant, "
-                "or pass it as an input)"
+                "from an input's or a parameter's .data, or another Value's: compute it "
+                "with runtime_constant, or pass it as an input)"
                 if x[0] == y[0] == "constant"
                 else "the graph's structure changed with the data (Python control flow on "
                 ".data, a comparison of Values, a branch)"
@@ -294,7 +334,7 @@ def _compare(first: _Trace, second: _Trace) -> None:
 _NAMESPACE_BASE: dict[str, Any] = {f"_{op}": op.forward for op in ops.ALL_OPS}
 _NAMESPACE_BASE.update({"sum": builtins.sum, "__builtins__": {}})
 
-_RESERVED = {"P", "A", "S", "C", "R", "L", "push", "sum", "step", "forward", "rows"}
+_RESERVED = {"P", "A", "S", "C", "F", "R", "L", "push", "sum", "step", "forward", "rows"}
 
 
 def _literal(x: float) -> str:
@@ -337,6 +377,14 @@ class _Kernel:
         # Names: the signature first (parameters, arguments), then nodes in forward order.
         for k, p in enumerate(params):
             var[id(p)] = names.fresh(p.label or f"p{k}")
+        # A Value outside params: read from its .data at every call, as fn would read it.
+        frozen_unpack = []
+        for k, f in enumerate(trace.frozen):
+            var[id(f)] = names.fresh(f.label or f"f{k}")
+            frozen_unpack.append(
+                f"    {var[id(f)]} = F[{k}].data  # not in params: read at each call, no gradient"
+            )
+        ns["F"] = tuple(trace.frozen)
         args: list[str] = []
         unpack: list[str] = []
         inputs = iter(trace.inputs)
@@ -370,6 +418,7 @@ class _Kernel:
         outs = ", ".join(var[id(o)] for o in trace.outputs) + ","
         signature = "".join(f", {a}" for a in args)
         param_unpack = ["    " + _unpack([var[id(p)] for p in params], "P")] if params else []
+        param_unpack += frozen_unpack
         # forward(P, C, *args) -> outputs
         fwd = [f"def forward(P, C{signature}):", *param_unpack, *unpack, *forward_lines]
         fwd.append(f"    return ({outs})")
@@ -434,7 +483,7 @@ class _Kernel:
         lines = ["    # forward: one line a node"]
         for node in trace.forward:
             kind = trace.kind(node)
-            if kind in ("param", "input", "constant"):
+            if kind in ("param", "input", "frozen", "constant"):
                 continue
             name = var[id(node)]
             if kind == "runtime":
@@ -590,6 +639,8 @@ _ATOM, _POWER, _UNARY, _PRODUCT, _SUMS = 100, 8, 7, 6, 5
 def _text(x: Any) -> tuple[str, int]:
     if isinstance(x, _Sym):
         return x.text(), x.prec
+    if type(x) is _Constant:
+        x = float(x)
     if type(x) is float or (type(x) is int and not isinstance(x, bool)):
         text = _literal(float(x)) if type(x) is float else repr(x)
         return text, (_UNARY if text.startswith(("-", "(-")) else _ATOM)
@@ -702,12 +753,62 @@ class _Sym:
         return self._call("sigmoid")
 
 
+class _Constant(float):
+    """A constant input of a row run on symbols: its float, and what it computes with other
+    numbers is a ``_Constant`` too (folded, as the row folds it), so that a ``sum()`` whose
+    first item is a constant (``sum((2.0, a))``, or a dot's ``2.0 * 3.0``) is seen starting
+    (``0 + c``) and written as the ``sum`` call the row makes, whatever its items."""
+
+    def __radd__(self, o: Any) -> Any:
+        if type(o) is int and o == 0:  # Python's sum() starting: sum it as Python does
+            return _Partial([self])
+        return _folded(float.__radd__(self, o))
+
+    def __add__(self, o: Any) -> Any:
+        return _folded(float.__add__(self, o))
+
+    def __sub__(self, o: Any) -> Any:
+        return _folded(float.__sub__(self, o))
+
+    def __rsub__(self, o: Any) -> Any:
+        return _folded(float.__rsub__(self, o))
+
+    def __mul__(self, o: Any) -> Any:
+        return _folded(float.__mul__(self, o))
+
+    def __rmul__(self, o: Any) -> Any:
+        return _folded(float.__rmul__(self, o))
+
+    def __truediv__(self, o: Any) -> Any:
+        return _folded(float.__truediv__(self, o))
+
+    def __rtruediv__(self, o: Any) -> Any:
+        return _folded(float.__rtruediv__(self, o))
+
+    def __pow__(self, o: Any, mod: None = None) -> Any:
+        return _folded(float.__pow__(self, o))
+
+    def __rpow__(self, o: Any, mod: None = None) -> Any:
+        return _folded(float.__rpow__(self, o))
+
+    def __neg__(self) -> Any:
+        return _Constant(-float(self))
+
+
+def _folded(x: Any) -> Any:
+    """A constant's arithmetic with a number, still a ``_Constant``; NotImplemented (a
+    symbol on the other side, which then writes the operation) as it is."""
+    return _Constant(x) if type(x) is float else x
+
+
 class _Partial(_Sym):
     """Python's ``sum()`` under way on symbols: written as ``sum((a, b, ...))`` on floats.
 
-    ``sum`` adds from the int 0, item by item; the generated code calls ``sum`` itself, so it
-    sums exactly as the row does on this Python (compensated from 3.12 on). (A row that wrote
-    ``0 + a + b`` itself would be taken for a sum: none of ops.py does.)
+    ``sum`` adds from the int 0, item by item; the generated code calls ``sum`` itself, on
+    the same items, so it sums exactly as the row does on this Python (compensated from
+    3.12 on), whatever the items (a constant first item is a ``_Constant``, which starts a
+    ``_Partial`` too). (A row that wrote ``0 + a + b`` itself would be taken for a sum:
+    none of ops.py does.)
     """
 
     def __init__(self, items: list[_Sym | float]) -> None:
@@ -802,7 +903,7 @@ def _pattern(node: Value, names: list[str]) -> tuple[Any, ...]:
 def _symbols(node: Value, pattern: tuple[Any, ...]) -> list[Any]:
     """Each parent as a placeholder symbol, or (a constant) as its float."""
     return [
-        _Sym(f"\x01{i}\x01") if bits is None else float(p.data)
+        _Sym(f"\x01{i}\x01") if bits is None else _Constant(p.data)
         for i, (p, bits) in enumerate(zip(node.parents, pattern))
     ]
 
@@ -946,7 +1047,8 @@ class CompiledStep:
 
     Exactly what ``loss = fn(*args); loss.backward()`` computes, bit for bit, without
     building a graph. ``source`` is the generated code; ``params`` the parameters, read by
-    position (their ``.data`` at each call). Integer arguments are static: the step is
+    position (their ``.data`` at each call; so is any other leaf Value ``fn`` reaches, which
+    gets no gradient). Integer arguments are static: the step is
     specialised on their values (one compiled kernel per distinct tuple of them, made and
     checked on first use). Float arguments and lists of floats are inputs.
     """
@@ -983,11 +1085,15 @@ class CompiledStep:
         self._check_shapes(other, "check_args")
         other = _as_floats(other, self._shapes)
         # The parameters move too: the step reads them afresh at every call, so a number
-        # fn reads from a parameter's .data (or a branch on it) must not be baked in.
-        saved = [p.data for p in self.params]
+        # fn reads from a parameter's .data (or a branch on it) must not be baked in. So do
+        # the other leaves: one that is the same object on the second trace (a Value fn
+        # closes over, outside params) is read afresh at every call as well.
+        leaves = first.leaves()
+        moving = [*self.params, *leaves]
+        saved = [v.data for v in moving]
         try:
-            for p in self.params:
-                p.data = _moved(p.data)
+            for v in moving:
+                v.data = _moved(v.data)
             second = _Trace(self.fn, self.params, other, _statics(other, self._shapes))
         except (ArithmeticError, ValueError) as error:
             raise GuardError(
@@ -995,8 +1101,13 @@ class CompiledStep:
                 "check_args=(...) with inputs valid for fn"
             ) from error
         finally:
-            for p, data in zip(self.params, saved, strict=True):
-                p.data = data
+            for v, data in zip(moving, saved, strict=True):
+                v.data = data
+        again = {id(leaf) for leaf in second.leaves()}
+        frozen = [leaf for leaf in leaves if id(leaf) in again]
+        first.freeze(frozen)
+        second.freeze(frozen)
+        _refuse_outside_nodes(first, second)
         _compare(first, second)
         kernel = _Kernel(first, self.params, self._arg_names, self._shapes, statics)
         _self_check(kernel, first, self.params, args)
@@ -1011,7 +1122,9 @@ class CompiledStep:
         """
         kernel, ready = self.prepare(args)
         statics = _statics(ready, self._shapes)
-        _compare(kernel.trace, _Trace(self.fn, self.params, ready, statics))
+        trace = _Trace(self.fn, self.params, ready, statics)
+        trace.freeze(kernel.trace.frozen)
+        _compare(kernel.trace, trace)
 
     def _check_shapes(self, args: tuple[Any, ...], what: str) -> None:
         if len(args) != len(self._shapes):
@@ -1237,9 +1350,10 @@ def compiled(
     Value; the recorded graph becomes Python source (``step.source``): one line a node
     forward, then the chain rule backward (``g_z = g_out * (1.0 - out * out)``). The step
     returns the loss and adds d loss / d p into each ``p.grad`` of ``params``, bit for bit
-    as ``fn(*args).backward()`` would. A second trace (on ``check_args``, or on the example
-    moved; the parameters moved too) must give the same graph, or ``GuardError`` names the
-    first node that differs.
+    as ``fn(*args).backward()`` would. A leaf Value ``fn`` reaches that ``params`` omit is
+    read from its ``.data`` at each call and gets no gradient (a frozen layer). A second
+    trace (on ``check_args``, or on the example moved; the parameters and those leaves
+    moved too) must give the same graph, or ``GuardError`` names the first node that differs.
     ``create_graph=True`` (a differentiable step, higher order) is refused: the compiled
     step computes floats, which cannot be differentiated again.
 

@@ -33,10 +33,10 @@ neuron on example ``e``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from autograd_engine.graph import backprop, topological_order
+from autograd_engine.graph import backprop_terms, topological_order
 from autograd_engine.ops import derivative_text
 from autograd_engine.validation import check_sequence
 from autograd_engine.value import Value
@@ -54,6 +54,7 @@ __all__ = [
     "plain",
     "Card",
     "Network",
+    "card_order",
     "network",
     "op_model",
 ]
@@ -65,6 +66,7 @@ MANY = -1
 """``Model.example`` of a value that depends on several examples (a batch loss, a parameter)."""
 NONE = -2
 """``Model.example`` of a value that depends on no example (a constant)."""
+_PENALTY = -3  # the network level's key for values computed from parameters only
 
 
 @dataclass
@@ -113,7 +115,8 @@ class Model:
     ``grads`` (d root / d node per drawn node; a batch group's is the sum over its
     outputs) and ``edges`` are empty until the sweep (``build_model(..., sweep=True)``).
     ``value_grads`` is d root / d value for every Value, ``terms[i]`` what node ``i`` of
-    ``order`` passes to each of its inputs and ``locals[i]`` its local derivatives.
+    ``order`` passes to each of its inputs and ``locals[i]`` its local derivatives;
+    ``params`` the values drawn as parameters (``check_arguments``' set).
     """
 
     nodes: list[Node]
@@ -129,6 +132,7 @@ class Model:
     terms: list[Sequence[float]] = field(default_factory=list)
     locals: list[Sequence[float]] = field(default_factory=list)
     tags: dict[int, str] = field(default_factory=dict)
+    params: set[Value] = field(default_factory=set)
 
     def name(self, i: int) -> str:
         """How an explanation names drawn node ``i``: its label, its number, or #position.
@@ -320,13 +324,14 @@ def build_model(
 
     ``params`` (default: every labelled leaf) are kind ``param``; ``collapse`` draws each
     group with a single output, or one output per example, as one node; ``sweep``
-    computes gradients (``graph.backprop(root, 1.0)``: what ``backward()`` adds, written
+    computes gradients (``graph.backprop_terms(root, 1.0)``: what ``backward()`` adds, written
     to no ``.grad``), each edge's term and local derivative. ``max_nodes`` as in
     ``draw_dot``. Arguments are checked as ``draw_dot`` checks them (``rankdir`` too, though
     the model has no layout), naming ``caller``.
     """
     order, highlighted = check_arguments(root, rankdir, params, max_nodes, caller)
     model = _view(order, highlighted, collapse)
+    model.params = highlighted
     if sweep:
         _sweep(root, model)
     return model
@@ -356,8 +361,14 @@ def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> Model:
     outputs: dict[str, list[int]] = {}
     for name, indices in members.items():
         inside = set(indices)
+        # A parameter read inside its neuron and outside it too (by a penalty on the
+        # weights) is still the neuron's parameter, not one of its outputs.
         outputs[name] = [
-            i for i in indices if i == root or any(c not in inside for c in consumers[i])
+            i
+            for i in indices
+            if i == root
+            or any(c not in inside for c in consumers[i])
+            and (order[i].parents or not any(c in inside for c in consumers[i]))
         ]
     example = [NONE] * len(order)
     collapsed: dict[str, list[int]] = {}  # group name -> its outputs (one per example)
@@ -449,23 +460,16 @@ def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> Model:
 def _sweep(root: Value, model: Model) -> None:
     """Fill ``model``'s gradients, per-value terms and local derivatives, and its edges.
 
-    Gradients come from ``backprop(root, 1.0)``: exactly what ``backward()`` adds. A
-    value's edge to input slot j carries ``op.vjp`` term j; a collapsed group's edge to
+    Gradients, terms and local derivatives come from one sweep,
+    ``graph.backprop_terms(root, 1.0)``: exactly what ``backward()`` adds. A value's edge
+    to input slot j carries the term the sweep passed along it; a collapsed group's edge to
     an outside input carries the sum of what its members pass to that input.
     """
-    _, value_grads = backprop(root, 1.0)
+    # One sweep: the gradients, and each node's terms and local derivatives as it computes them.
+    _, value_grads, swept, ones = backprop_terms(root, 1.0)
     model.value_grads = value_grads
-    order = model.order
-    terms: list[Sequence[float]] = []
-    local: list[Sequence[float]] = []
-    for node in order:
-        if node.parents:
-            xs = [p.data for p in node.parents]
-            terms.append(tuple(node.op.vjp(value_grads[node], node.data, *xs)))
-            local.append(tuple(node.op.vjp(1.0, node.data, *xs)))
-        else:
-            terms.append(())
-            local.append(())
+    terms: list[Sequence[float]] = [swept.get(node, ()) for node in model.order]
+    local: list[Sequence[float]] = [ones.get(node, ()) for node in model.order]
     model.terms, model.locals = terms, local
     position = model.position
     for item in model.nodes:
@@ -502,13 +506,19 @@ class Card:
     """One card of the network level: a neuron over every example, an example's term, the loss.
 
     Plain numbers only, so a network view can be built without a graph (a training
-    replay does). ``kind`` is ``neuron``, ``example`` or ``loss``; ``inputs`` are card
+    replay does). ``kind`` is ``neuron``, ``example``, ``penalty`` or ``loss``; ``inputs`` are card
     indices; ``values[e]`` its output on example e (one value for a card of one
     example); ``grads[e]`` d loss / d output on example e, whose sum is the card's
     gradient (``grad``); ``terms[k][e]`` what it passes back to ``inputs[k]`` on example
     e; ``local``/``locals[e]`` the text and per-example number of the local derivative of
     its output op (``"tanh'(z) = 1 - out^2"``); ``params`` (label, value, summed
-    gradient) of its parameters.
+    gradient) of its parameters. From a graph, ``factors[k][e]`` is what the card
+    multiplies its gradient on example e by along the arrow to ``inputs[k]`` (d output /
+    d input, summed over the paths inside the card: ``terms[k][e] = grads[e] *
+    factors[k][e]``) and ``factor_texts[k]`` that factor composed from the op rows'
+    derivative texts along those paths (``"the other input, -0.03 x 1"``); ``chain``
+    the local derivatives from a neuron's output down to its weighted sum (innermost
+    first: the activation's, then a dropout mask's), each text and per-example numbers.
     """
 
     label: str
@@ -521,6 +531,9 @@ class Card:
     locals: list[float] = field(default_factory=list)
     params: list[tuple[str, float, float]] = field(default_factory=list)
     example: int | None = None
+    factors: list[list[float]] = field(default_factory=list)
+    factor_texts: list[str] = field(default_factory=list)
+    chain: list[tuple[str, list[float]]] = field(default_factory=list)
 
     @property
     def grad(self) -> float:
@@ -549,8 +562,10 @@ def network(model: Model) -> Network:
 
     Cards: every collapsed group (a neuron: its gradient is the sum of d root / d output
     over the examples), then for each example the values computed from it alone outside
-    any group (its term of the loss, shown by the last of them), then the values mixing
-    several examples (the loss, shown by the root). Leaves outside groups (inputs,
+    any group (its term of the loss, shown by the last of them), the values computed
+    from parameters and constants only (a ``penalty`` card, e.g. ``l2_penalty``: its
+    arrows carry what it adds to the gradients of a neuron's parameters), then the
+    values mixing several examples (the loss, shown by the root). Leaves outside groups (inputs,
     constants) get no card.
     """
     order, position, example = model.order, model.position, model.example
@@ -592,16 +607,26 @@ def network(model: Model) -> Network:
         for i in idx:
             card_of[i] = k
     per_example: dict[int, int] = {}
+    # A penalty: values computed from parameters (leaves) and constants only, e.g.
+    # l2_penalty(m.parameters()); it is one card, whose arrows go to the parameters.
+    penalty = [False] * len(order)
+    for i, value in enumerate(order):
+        if card_of[i] is None and value.parents:
+            qs = [position[p] for p in value.parents]
+            penalty[i] = all(
+                penalty[q] or not order[q].parents and (card_of[q] is not None or example[q] < 0)
+                for q in qs
+            ) and any(penalty[q] or card_of[q] is not None for q in qs)
     for i, value in enumerate(order):
         if card_of[i] is not None or not value.parents:
             continue
-        e = example[i] if example[i] >= 0 else MANY
+        e = _PENALTY if penalty[i] and i != len(order) - 1 else example[i]
+        e = e if e >= 0 or e == _PENALTY else MANY
         if e not in per_example:
             per_example[e] = len(cards)
-            label = "loss" if e == MANY else f"example {e}"
-            cards.append(
-                Card(label, "loss" if e == MANY else "example", example=None if e < 0 else e)
-            )
+            label = {MANY: "loss", _PENALTY: "penalty"}.get(e, f"example {e}")
+            kind = {MANY: "loss", _PENALTY: "penalty"}.get(e, "example")
+            cards.append(Card(label, kind, example=None if e < 0 else e))
             members.append([])
             shown.append(i)
         k = per_example[e]
@@ -633,23 +658,150 @@ def network(model: Model) -> Network:
     for k, card in enumerate(cards):
         card.inputs = sorted(flows[k])
         card.terms = [flows[k][d] for d in card.inputs]
-    forward = _card_order(cards)
+        tops = outputs_of[k] if card.kind == "neuron" else [shown[k]]
+        _card_factors(model, card, k, members[k], tops, card_of, cards, n_examples)
+    forward = card_order([card.inputs for card in cards])
     # A neuron is complete when the sweep has processed its outputs (its gradient is then
     # final); another card when it has processed all its values.
     done = {k: min(members[k]) for k in range(len(cards))}
     for k in range(len(cards)):
         if cards[k].kind == "neuron":
             done[k] = min(outputs_of[k])
+    if top is not None:  # the sweep starts at the root (before a penalty added to it)
+        done[top] = len(order)
     backward = sorted(range(len(cards)), key=lambda k: -done[k])
     return Network(cards, n_examples, forward, backward, plain(order[root].label) or "loss")
 
 
-def _card_order(cards: list[Card]) -> list[int]:
-    """Cards in topological order (each after its inputs), ties by index."""
-    consumers: list[list[int]] = [[] for _ in cards]
-    waiting = [len(card.inputs) for card in cards]
-    for k, card in enumerate(cards):
-        for d in card.inputs:
+_PATHS = 3  # paths of a factor's formula written out before "+ ... (k more)"
+
+
+def _card_factors(
+    model: Model,
+    card: Card,
+    k: int,
+    members: list[int],
+    tops: list[int],
+    card_of: list[int | None],
+    cards: list[Card],
+    n_examples: int,
+) -> None:
+    """Fill ``card.factors``, ``factor_texts`` and ``chain`` (see ``Card``) from the sweep's
+    local derivatives (``model.locals``) and the op rows' derivative texts."""
+    order, position, example = model.order, model.position, model.example
+    inside = set(members)
+    column = {d: j for j, d in enumerate(card.inputs)}
+    card.factors = [[0.0] * n_examples for _ in card.inputs]
+    many = len(tops) > 1  # a neuron over several examples: its numbers differ per example
+
+    def name(q: int) -> str:
+        d = card_of[q]
+        value = order[q]
+        if d is not None and d != k and value.parents:  # another card's output
+            return cards[d].label
+        if value.label:
+            return plain(value.label)
+        return "c" if many else fmt(value.data)
+
+    # d top / d value for every value inside, seeded at each top (one per example; the
+    # examples' values are disjoint, so one pass serves all).
+    coef = dict.fromkeys(tops, 1.0)
+    # The formula: the paths from the first top, each a list of derivative texts.
+    paths: dict[int, list[list[str]]] = {tops[0]: [[]]}
+    extra: dict[int, int] = {}
+    texts: list[list[list[str]]] = [[] for _ in card.inputs]
+    more = [0] * len(card.inputs)
+    for i in sorted(inside, reverse=True):
+        c = coef.get(i)
+        if c is None or not order[i].parents:
+            continue
+        value = order[i]
+        names = [name(position[p]) for p in value.parents]
+        mine = paths.get(i)
+        for j, parent in enumerate(value.parents):
+            q = position[parent]
+            local = model.locals[i][j]
+            d = card_of[q]
+            outside = q not in inside
+            if outside and (d is None or d not in column):
+                continue
+            if not outside:
+                coef[q] = coef.get(q, 0.0) + c * local
+            else:
+                assert d is not None
+                card.factors[column[d]][max(example[i], 0)] += c * local
+            if mine is None:
+                continue
+            text = derivative_text(value.op, j, names)
+            if not many and text != "1":
+                number = fmt(local)
+                if text != number and not text.endswith((f" = {number}", f", {number}")):
+                    text = f"{text} = {number}"
+            grown = [path + [text] for path in mine]
+            if outside:
+                assert d is not None
+                room = _PATHS - len(texts[column[d]])
+                texts[column[d]] += grown[: max(room, 0)]
+                more[column[d]] += max(len(grown) - max(room, 0), 0) + extra.get(i, 0)
+            else:
+                target = paths.setdefault(q, [])
+                room = _PATHS - len(target)
+                target += grown[: max(room, 0)]
+                extra[q] = extra.get(q, 0) + max(len(grown) - max(room, 0), 0) + extra.get(i, 0)
+    card.factor_texts = [_formula(ps, m) for ps, m in zip(texts, more, strict=True)]
+    if card.kind == "neuron":
+        card.chain = _chain(model, tops, inside, name)
+
+
+def _formula(paths: list[list[str]], more: int) -> str:
+    """Paths of derivative texts as one formula: products joined by " x ", summed by " + "
+    (a factor of 1 left out)."""
+    shown = []
+    for path in paths:
+        factors = [t for t in path if t != "1"] or ["1"]
+        product = " x ".join(factors)
+        shown.append(f"({product})" if len(paths) > 1 or more else product)
+    text = " + ".join(shown) or "1"
+    return text + (f" + ... ({more} more)" if more else "")
+
+
+def _chain(
+    model: Model, tops: list[int], inside: set[int], name: Callable[[int], str]
+) -> list[tuple[str, list[float]]]:
+    """The one-input ops from a neuron's output down to its weighted sum, innermost first."""
+    order, position = model.order, model.position
+    steps: list[tuple[str, list[float]]] = []
+    current = list(tops)
+    while True:
+        value = order[current[0]]
+        slots = [
+            j
+            for j, p in enumerate(value.parents)
+            if p.parents and position[p] in inside  # a computed input inside the card
+        ]
+        if len(slots) != 1:
+            break
+        j = slots[0]
+        others = [p for q, p in enumerate(value.parents) if q != j]
+        if any(p.parents or p.label for p in others):  # z = w.x + b: the weighted sum
+            break
+        names = [name(position[p]) for p in value.parents]
+        steps.append((derivative_text(value.op, j, names), [model.locals[i][j] for i in current]))
+        nxt = [position[order[i].parents[j]] for i in current]
+        if any(len(order[i].parents) != len(value.parents) for i in current):
+            break
+        current = nxt
+    steps.reverse()
+    return steps
+
+
+def card_order(inputs: Sequence[Sequence[int]]) -> list[int]:
+    """Cards in topological order (each after its inputs), ties by index; ``inputs[k]``
+    are card k's input cards. Index order if the inputs make a cycle."""
+    consumers: list[list[int]] = [[] for _ in inputs]
+    waiting = [len(card) for card in inputs]
+    for k, card in enumerate(inputs):
+        for d in card:
             consumers[d].append(k)
     ready = [k for k, w in enumerate(waiting) if w == 0]
     out: list[int] = []
@@ -661,8 +813,8 @@ def _card_order(cards: list[Card]) -> list[int]:
             waiting[c] -= 1
             if waiting[c] == 0:
                 ready.append(c)
-    if len(out) < len(cards):  # a cycle between groups: fall back to index order
-        return list(range(len(cards)))
+    if len(out) < len(inputs):  # a cycle between groups: fall back to index order
+        return list(range(len(inputs)))
     return out
 
 

@@ -2,7 +2,8 @@
 
 Everything here is iterative (an explicit stack, never recursion), so a chain of a
 million nodes is as fine as a chain of ten. It does no calculus itself: each node's
-``op.vjp`` (see ``ops.py``) supplies the local derivatives.
+``op.vjp`` (see ``ops.py``) supplies the local derivatives (the fast sweep writes the
+two commonest, ``ADD``'s and ``MUL``'s, inline: the same floats without a call).
 
 A node keeps its inputs in two slots, ``_a`` and ``_b`` (see ``Value``), read by
 ``inputs_of``. A constant input (a number operand) is stored as its float, or as a
@@ -39,15 +40,18 @@ from operator import add, attrgetter
 from typing import Any
 
 from autograd_engine.mode import enable_grad, is_grad_enabled, no_grad
+from autograd_engine.ops import ADD, MUL
 from autograd_engine.validation import check_instance, is_real, raise_as, show
 
 __all__ = [
     "topological_order",
     "backprop",
+    "backprop_terms",
     "no_grad",
     "is_grad_enabled",
     "zero_grad",
     "inputs_of",
+    "decode_inputs",
     "sweep_order",
     "data_of",
     "is_finite",
@@ -64,10 +68,13 @@ def inputs_of(node: Value) -> tuple[Any, ...]:
     x, y``; a node of three or more inputs the tuple in ``_a``. A constant is its float
     (or its ``Constant`` leaf, once ``parents`` has shown it).
     """
-    a = node._a
+    return decode_inputs(node._a, node._b)
+
+
+def decode_inputs(a: Any, b: Any) -> tuple[Any, ...]:
+    """The inputs stored in the slots ``_a, _b`` as a tuple (the one place they are decoded)."""
     if a is None:
         return ()
-    b = node._b
     return (a, b) if b is not None else a if type(a) is tuple else (a,)
 
 
@@ -111,6 +118,25 @@ def backprop(
     return order, _Gradients(zip(order, received))
 
 
+def backprop_terms(
+    root: Value, seed: float
+) -> tuple[
+    list[Value], dict[Value, Any], dict[Value, tuple[float, ...]], dict[Value, tuple[float, ...]]
+]:
+    """``backprop(root, seed)`` plus what each node passes to each input, from the same sweep.
+
+    Returns ``(order, grads, terms, locals)``: ``terms[node][i]`` is the term ``node``
+    passed to input ``i`` (``g * d node / d input i``, exactly what was summed into that
+    input's gradient) and ``locals[node][i]`` is d node / d input ``i`` (the vjp with
+    ``g = 1``), both recorded as the sweep computes them, for every node with inputs.
+    The plain sweep (the same floats as ``backprop``'s, to the bit); for drawings.
+    """
+    terms: dict[Value, tuple[float, ...]] = {}
+    local: dict[Value, tuple[float, ...]] = {}
+    order, received = _sweep_plain(_root("backprop_terms", root), seed, False, (terms, local))
+    return order, _Gradients(zip(order, received)), terms, local
+
+
 class _Gradients(dict["Value", Any]):
     """The dict ``backprop`` returns: a ``Constant``, never swept, reads as 0.0."""
 
@@ -135,7 +161,7 @@ def backward(root: Value, seed: float) -> None:
     if fast is not None:
         order, holder = fast
         try:
-            totals = _totals([node.grad + node._received for node in order])
+            totals = _totals(list(map(add, map(_grad, order), map(_received, order))))
         except TypeError:  # a str term, say: the plain sweep names it
             totals = None
         sums = map(_received, order)
@@ -187,7 +213,12 @@ def _sweep(root: Value, seed: Any, create_graph: bool = False) -> tuple[list[Val
     return _sweep_plain(root, seed, create_graph)
 
 
-def _sweep_plain(root: Value, seed: Any, create_graph: bool) -> tuple[list[Value], list[Any]]:
+def _sweep_plain(
+    root: Value,
+    seed: Any,
+    create_graph: bool,
+    record: tuple[dict[Value, Any], dict[Value, Any]] | None = None,
+) -> tuple[list[Value], list[Any]]:
     """The reverse sweep as the textbook writes it: a topological order and a dict.
 
     Walking the order from ``root`` back to the leaves, each node passes ``g * d node
@@ -195,6 +226,8 @@ def _sweep_plain(root: Value, seed: Any, create_graph: bool) -> tuple[list[Value
     paths sums what it receives, in the order it receives it (the multivariate chain
     rule). Constants receive nothing. Every term is checked (``_term``). With
     ``create_graph`` it runs on Values, so the gradients are differentiable too.
+    ``record`` (two dicts, floats only) receives each node's checked terms and its
+    local derivatives (its vjp at ``g = 1``) as the sweep computes them.
     """
     order = _postorder(root, _value_inputs)
     received: dict[Value, Any] = {root: seed}
@@ -208,6 +241,11 @@ def _sweep_plain(root: Value, seed: Any, create_graph: bool) -> tuple[list[Value
                 terms = _vjp(node, g, node, node.parents)
             else:
                 terms = _vjp(node, g, node._data, [data_of(x) for x in inputs])
+            if record is not None:
+                terms = [_term(node, i, t, False) for i, t in enumerate(terms)]
+                record[0][node] = tuple(terms)
+                ones = _vjp(node, 1.0, node._data, [data_of(x) for x in inputs])
+                record[1][node] = tuple(_term(node, i, t, False) for i, t in enumerate(ones))
             for i, (x, term) in enumerate(zip(inputs, terms)):
                 term = _term(node, i, term, create_graph)
                 if type(x) is Value:
@@ -315,14 +353,17 @@ def _sweep_fast(root: Value, seed: float) -> tuple[list[Value], _Holder] | None:
                 continue
             g = node._received  # complete: every node it feeds came before it
             b = node._b
-            vjp = node.op.vjp
-            if b is not None:  # binary, most nodes: no list, no call
-                ta, tb = vjp(
-                    g,
-                    node._data,
-                    a if type(a) is float else a._data,
-                    b if type(b) is float else b._data,
-                )
+            op = node.op
+            if b is not None:  # binary, most nodes: no list
+                if op is ADD:  # ADD.vjp inline: no call
+                    ta = tb = g
+                else:
+                    x = a if type(a) is float else a._data
+                    y = b if type(b) is float else b._data
+                    if op is MUL:  # MUL.vjp inline: no call
+                        ta, tb = g * y, g * x
+                    else:
+                        ta, tb = op.vjp(g, node._data, x, y)
                 if type(a) is Value:
                     prev = a._received
                     a._received = ta if prev is placed else prev + ta
@@ -331,7 +372,7 @@ def _sweep_fast(root: Value, seed: float) -> tuple[list[Value], _Holder] | None:
                     b._received = tb if prev is placed else prev + tb
                 continue
             if type(a) is tuple:
-                terms = vjp(g, node._data, *[x if type(x) is float else x._data for x in a])
+                terms = op.vjp(g, node._data, *[x if type(x) is float else x._data for x in a])
                 if (type(terms) is not tuple and type(terms) is not list) or len(terms) != len(a):
                     return None
                 for x, term in zip(a, terms):
@@ -339,7 +380,7 @@ def _sweep_fast(root: Value, seed: float) -> tuple[list[Value], _Holder] | None:
                         prev = x._received
                         x._received = term if prev is placed else prev + term
                 continue
-            (ta,) = vjp(g, node._data, a if type(a) is float else a._data)
+            (ta,) = op.vjp(g, node._data, a if type(a) is float else a._data)
             if type(a) is Value:
                 prev = a._received
                 a._received = ta if prev is placed else prev + ta

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
-__all__ = ["grad_mode", "is_grad_enabled", "no_grad", "enable_grad"]
+__all__ = ["grad_mode", "no_grad_blocks", "is_grad_enabled", "no_grad", "enable_grad"]
 
 
 class GradMode(threading.local):
@@ -21,6 +21,12 @@ class GradMode(threading.local):
 
 grad_mode = GradMode()
 
+no_grad_blocks: list[None] = []
+"""One entry per ``no_grad`` block being run, in any thread: while it is empty every
+thread records, which the node builder tells from this one global, faster than from
+the thread-local flag. The entry goes in before a flag turns off and comes out after it
+is back on, so an interrupt in between can only leave an extra entry: slower, never wrong."""
+
 
 def is_grad_enabled() -> bool:
     """True unless inside a ``no_grad()`` block."""
@@ -30,11 +36,15 @@ def is_grad_enabled() -> bool:
 @contextmanager
 def _set_grad_enabled(enabled: bool) -> Iterator[None]:
     previous = grad_mode.enabled
+    if not enabled:
+        no_grad_blocks.append(None)
     grad_mode.enabled = enabled
     try:
         yield
     finally:
         grad_mode.enabled = previous
+        if not enabled:
+            no_grad_blocks.pop()
 
 
 def no_grad() -> AbstractContextManager[None]:

@@ -78,6 +78,7 @@ from autograd_engine.drawing import (
     Network,
     Node,
     build_model,
+    card_order,
     check_arguments,
     fmt,
     network,
@@ -128,7 +129,7 @@ def player(
     check_flag(collapse, "collapse", "player")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"player: title must be a str or None, got {type(title).__name__}")
-    order, highlighted = check_arguments(root, None, params, max_nodes, "player", order=[])
+    _, highlighted = check_arguments(root, None, params, max_nodes, "player", order=[])
     params = list(highlighted) if params is not None else None
     if level != "op":
         model = build_model(root, params, True, True, None, "player")
@@ -138,7 +139,7 @@ def player(
                     "player: level='network' needs groups (values labelled with a dotted "
                     "prefix, as nn labels its neurons); this graph has none"
                 )
-            return _network_player(model, params, title, max_nodes, examples, expand)
+            return _network_player(model, title, max_nodes, examples, expand)
     if expand is not None:
         raise ValueError("player: expand= is for the network level (level='op' has no neurons)")
     if examples is not None:
@@ -579,7 +580,6 @@ def _tag_svg(svg: str, level: dict[str, Any], prefix: str) -> str:
 
 def _network_player(
     model: Model,
-    params: Iterable[Value] | None,
     title: str | None,
     max_nodes: int | None,
     chosen: Sequence[int] | None,
@@ -596,11 +596,6 @@ def _network_player(
                 f"player: examples holds {e!r}, not an example number in 0..{net.examples - 1} "
                 f"(the batch has {net.examples} examples)"
             )
-    highlighted = (
-        set(params)
-        if params is not None
-        else {node for node in model.order if not node.parents and node.label}
-    )
     groups = [node for node in model.nodes if node.kind == "group"]
     levels: dict[str, dict[str, Any]] = {}
     uses = _uses(model)
@@ -608,7 +603,7 @@ def _network_player(
         for e in sorted(set(chosen)):
             if e >= len(node.outputs):
                 continue
-            sub = op_model(model, node, e, highlighted)
+            sub = op_model(model, node, e, model.params)
             if max_nodes is not None and len(sub.nodes) > max_nodes:
                 raise ValueError(
                     f"player: the op level of {node.title} on example {e} has "
@@ -693,8 +688,10 @@ def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
                 "explain": text,
             }
         )
-    consumers: dict[int, list[int]] = {}
+    consumers: dict[int, list[int]] = {}  # the cards passing back into a card's output
     for k, card in enumerate(cards):
+        if card.kind == "penalty":  # it passes back into parameters, not the neuron's output
+            continue
         for d in card.inputs:
             consumers.setdefault(d, []).append(k)
     running: dict[int, float] = {}
@@ -715,7 +712,15 @@ def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
         sources = ", ".join(cards[c].label for c in consumers.get(k, []))
         if sources:
             lines.append(f"received from: {sources}")
-        if card.local:
+        if card.chain:  # the activation's derivative first, then (dropout) the mask's
+            lines.append(
+                "inside, on each example: "
+                + ";  then ".join(
+                    f"x {text}: {_listing(numbers).replace(' + ', ', ')}"
+                    for text, numbers in card.chain
+                )
+            )
+        elif card.local:
             lines.append(
                 f"inside, on each example: x {card.local}: "
                 + _listing(card.locals).replace(" + ", ", ")
@@ -726,7 +731,29 @@ def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
             term = math.fsum(card.terms[j])
             # Per-example terms of each arrow for a small batch; for a large one the sums.
             per = f" ({_listing(card.terms[j])})" if card.kind == "neuron" and 1 < n <= 4 else ""
-            sends.append(f"to {cards[d].label}: {fmt(term)}{per}")
+            factor = ""
+            if card.factor_texts:  # x the factor, as a formula and a number
+                if card.kind == "neuron" and n > 1:
+                    numbers = (  # one number if the factor is a weight, the same everywhere
+                        fmt(card.factors[j][0])
+                        if len(set(card.factors[j])) == 1
+                        else _listing(card.factors[j]).replace(" + ", ", ")
+                    )
+                    factor = f"  (x {card.factor_texts[j]}: {numbers})"
+                else:
+                    f = math.fsum(card.factors[j])
+                    shown = f"{fmt(card.grads[0])} x {fmt(f)} = {fmt(term)}"
+                    formula = card.factor_texts[j]
+                    same = formula == fmt(f) or formula.endswith((f" = {fmt(f)}", f", {fmt(f)}"))
+                    factor = f"  (x {formula}{'' if same else f' = {fmt(f)}'})"
+            else:
+                shown = fmt(term)
+            if card.factor_texts and card.kind == "neuron" and n > 1:
+                shown = fmt(term)
+            if card.kind == "penalty":
+                sends.append(f"to the parameters of {cards[d].label}: {shown}{factor}")
+                continue
+            sends.append(f"to {cards[d].label}: {shown}{per}{factor}")
             running[d] = running.get(d, 0.0) + term
             delivered[d] = delivered.get(d, 0) + 1
             # Final once every card it feeds has passed back (the sum is backward()'s own).
@@ -740,7 +767,7 @@ def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
             summed = card.kind == "neuron" and n > 1
             head = "passes back, summed over the examples:" if summed else "passes back:"
             lines.append(head)
-            per_line = 1 if len(sends) <= 4 else (2 if n > 1 else 4)
+            per_line = 1 if len(sends) <= 4 or card.factor_texts else (2 if n > 1 else 4)
             for s in range(0, len(sends), per_line):
                 lines.append(";  ".join(sends[s : s + per_line]))
         if card.params:
@@ -790,7 +817,7 @@ def _network_svg(level: dict[str, Any], prefix: str) -> str:
     """The network level drawn by us (no Graphviz): one column per depth, arrows between."""
     cards = level["cards"]
     depth: list[int] = [0] * len(cards)
-    for k in _topo(cards):
+    for k in card_order([card["inputs"] for card in cards]):
         depth[k] = 1 + max((depth[d] for d in cards[k]["inputs"]), default=-1)
     columns: dict[int, list[int]] = {}
     for k in range(len(cards)):
@@ -854,24 +881,6 @@ def _network_svg(level: dict[str, Any], prefix: str) -> str:
         )
     parts.append("</svg>")
     return "".join(parts)
-
-
-def _topo(cards: list[dict[str, Any]]) -> list[int]:
-    waiting = [len(c["inputs"]) for c in cards]
-    consumers: list[list[int]] = [[] for _ in cards]
-    for k, card in enumerate(cards):
-        for d in card["inputs"]:
-            consumers[d].append(k)
-    ready = [k for k, w in enumerate(waiting) if w == 0]
-    out = []
-    while ready:
-        k = ready.pop()
-        out.append(k)
-        for c in consumers[k]:
-            waiting[c] -= 1
-            if waiting[c] == 0:
-                ready.append(c)
-    return out + [k for k in range(len(cards)) if k not in set(out)]
 
 
 _LEGEND = (

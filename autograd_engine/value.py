@@ -9,9 +9,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from autograd_engine import graph, ops
-from autograd_engine.graph import data_of, inputs_of, is_finite
-from autograd_engine.mode import grad_mode
-from autograd_engine.ops import NO_OP, Op
+from autograd_engine.graph import data_of, decode_inputs, inputs_of, is_finite
+from autograd_engine.mode import grad_mode, no_grad_blocks
+from autograd_engine.ops import ADD, DIV, MUL, NO_OP, Op
 from autograd_engine.validation import check_real, check_sequence, is_real, raise_as, show
 
 __all__ = ["Value", "Constant", "apply_op"]
@@ -115,25 +115,33 @@ class Value:
 
     def __add__(self, other: Value | Number) -> Value:
         """self + other; d/dself = d/dother = 1."""
-        if type(other) is Value:  # the common case, straight to the builder
-            return _apply(ops.ADD, (self, other), (self._data, other._data))
-        return _binary(ops.ADD, self, other, "add") or NotImplemented
+        if type(other) is Value:  # the common case: ADD.forward inline, straight to the builder
+            return _node(ADD, self._data + other._data, self, other)
+        if type(other) is float and is_finite(other):  # the next: a constant float
+            return _node(ADD, self._data + other, self, other)
+        return _binary(ADD, self, other, "add") or NotImplemented
 
     def __radd__(self, other: Number) -> Value:
         """other + self; ``0 + self`` is ``self`` (``sum(values)`` starts from the int 0)."""
         if type(other) is int and other == 0:
             return self
-        return _binary(ops.ADD, self, other, "add", reflected=True) or NotImplemented
+        if type(other) is float and is_finite(other):  # the common case: a constant float
+            return _node(ADD, other + self._data, other, self)
+        return _binary(ADD, self, other, "add", reflected=True) or NotImplemented
 
     def __mul__(self, other: Value | Number) -> Value:
         """self * other; d/dself = other, d/dother = self."""
-        if type(other) is Value:  # the common case, straight to the builder
-            return _apply(ops.MUL, (self, other), (self._data, other._data))
-        return _binary(ops.MUL, self, other, "mul") or NotImplemented
+        if type(other) is Value:  # the common case: MUL.forward inline, straight to the builder
+            return _node(MUL, self._data * other._data, self, other)
+        if type(other) is float and is_finite(other):  # the next: a constant float
+            return _node(MUL, self._data * other, self, other)
+        return _binary(MUL, self, other, "mul") or NotImplemented
 
     def __rmul__(self, other: Number) -> Value:
         """other * self."""
-        return _binary(ops.MUL, self, other, "mul", reflected=True) or NotImplemented
+        if type(other) is float and is_finite(other):  # the common case: a constant float
+            return _node(MUL, other * self._data, other, self)
+        return _binary(MUL, self, other, "mul", reflected=True) or NotImplemented
 
     def __neg__(self) -> Value:
         """-self, as self * -1."""
@@ -159,13 +167,17 @@ class Value:
 
     def __truediv__(self, other: Value | Number) -> Value:
         """self / other; d/dself = 1/other, d/dother = -self/other^2. Raises on other == 0."""
-        if type(other) is Value:  # the common case, straight to the builder
-            return _apply(ops.DIV, (self, other), (self._data, other._data))
-        return _binary(ops.DIV, self, other, "div") or NotImplemented
+        if type(other) is Value and other._data != 0.0:  # the common case (DIV's domain)
+            return _node(DIV, self._data / other._data, self, other)
+        if type(other) is float and is_finite(other) and other != 0.0:  # a constant float
+            return _node(DIV, self._data / other, self, other)
+        return _binary(DIV, self, other, "div") or NotImplemented
 
     def __rtruediv__(self, other: Number) -> Value:
         """other / self for a number other."""
-        return _binary(ops.DIV, self, other, "div", reflected=True) or NotImplemented
+        if type(other) is float and is_finite(other) and self._data != 0.0:  # the common case
+            return _node(DIV, other / self._data, other, self)
+        return _binary(DIV, self, other, "div", reflected=True) or NotImplemented
 
     def __pow__(self, exponent: Value | Number) -> Value:
         """self ** exponent; d/dself = k self^(k-1); a Value exponent also gets self^k ln self.
@@ -173,6 +185,8 @@ class Value:
         A number exponent is a constant (``pow``); a Value exponent (``powv``) needs
         self >= 0, since d/dk self^k = self^k ln(self).
         """
+        if type(exponent) is float and is_finite(exponent):  # the common case: a constant
+            return _apply(ops.POW, (self, exponent), (self._data, exponent))
         op = ops.POWV if isinstance(exponent, Value) else ops.POW
         return _binary(op, self, exponent, "pow") or NotImplemented
 
@@ -402,6 +416,11 @@ def _finite_float(x: object, label: object) -> float:
     """``x`` as a finite float, or a TypeError/ValueError naming it (and its label)."""
     if type(x) is float and is_finite(x):  # the common case
         return x
+    if type(x) is int:  # the next (1 - x, x ** 2): finite unless beyond the float range
+        try:
+            return float(x)
+        except OverflowError:
+            pass  # check_real names it
     return check_real("Value", "data", x, label=label)
 
 
@@ -423,11 +442,11 @@ def _operand(x: object, op: str, owner: Value | None = None) -> Value | float | 
         return x
     if type(x) is float and is_finite(x):
         return x
-    if is_real(x):
-        other = f" (the other operand is {_describe(owner)})" if owner is not None else ""
+    if type(x) is int or is_real(x):  # an int first: is_real asks the numbers ABCs, slowly
         try:
             return _finite_float(x, "")
         except ValueError:
+            other = f" (the other operand is {_describe(owner)})" if owner is not None else ""
             raise ValueError(
                 f"{op}: operand must be a finite number, got {show(x)}{other}"
             ) from None
@@ -555,23 +574,30 @@ def _apply(op: Op, parents: tuple[Value | float, ...], xs: Sequence[float]) -> V
         data = math.inf
     if type(data) is not float:  # the built-in ops always return floats
         raise TypeError(f"{op}: forward must return a float, got {show(data)}")
+    return _node(op, data, *_slots(parents))
+
+
+def _node(op: Op, data: float, a: Any, b: Any) -> Value:
+    """The node ``op`` made with inputs ``a, b`` (the slots, see ``Value.__slots__``) and
+    result ``data``: the one place an op's node is built. Raises OverflowError (and
+    creates nothing) if ``data`` is not finite. Inside ``no_grad`` the node is a leaf.
+    """
     if data - data != 0.0:  # not is_finite(data), inline: the hottest test of a step
-        raise OverflowError(f"{op}: the result is not finite ({data!r}); got {_operands(parents)}")
-    # The slots are filled here as in _fill, inline: this is the hottest code of a step.
+        shown = _operands(decode_inputs(a, b))
+        raise OverflowError(f"{op}: the result is not finite ({data!r}); got {shown}")
+    # Every slot, as _fill fills them, inline: this is the hottest code of a step.
     out = _new_value(Value)
     out._data = data
     out.grad = 0.0
     out.label = ""
     out._received = None
-    if not grad_mode.enabled:  # inside no_grad: a leaf
+    if not no_grad_blocks or grad_mode.enabled:  # no thread, or not this one, in no_grad
+        out.op = op
+        out._a = a
+        out._b = b
+    else:  # inside no_grad: a leaf
         out.op = NO_OP
         out._a = out._b = None
-    elif len(parents) == 2:  # most nodes
-        out.op = op
-        out._a, out._b = parents
-    else:
-        out.op = op
-        out._a, out._b = _slots(parents)
     return out
 
 

@@ -302,17 +302,16 @@ def graphviz_drawing(
     i, ``op<i>`` the op that made it, ``e<i>`` the edge between them, ``e<i>_<j>`` the
     edge of its input j.
     """
-    view = model
-    rankdir = rankdir or _auto_rankdir(view)
-    dense = sum(len(item.parents) for item in view.nodes if item.kind == "group") > 32
+    rankdir = rankdir or _auto_rankdir(model)
+    dense = sum(len(item.parents) for item in model.nodes if item.kind == "group") > 32
     # Arrows out of collapsed groups (a layer's wiring) carry their gradient as a tooltip
     # when there are too many of them to label legibly; the few others keep labels.
     wiring = sum(
         1
-        for item in view.nodes
+        for item in model.nodes
         if item.kind == "group"
         for p in item.parents
-        if view.by_index[p].kind == "group"
+        if model.by_index[p].kind == "group"
     )
     tooltips = wiring > _MAX_EDGE_LABELS
     dot = Drawing(
@@ -326,14 +325,14 @@ def graphviz_drawing(
             "fontname": _FONT,
             "fontsize": str(_FONTSIZE - 1),
             "labelloc": "b",
-            "label": _legend(view, backward, tooltips),
+            "label": _legend(model, backward, tooltips),
         },
         node_attr={"fontname": _FONT, "fontsize": str(_FONTSIZE)},
         edge_attr={"fontname": _FONT, "fontsize": str(_FONTSIZE - 1), "arrowsize": "0.6"},
     )
-    op_width = _op_width(view)
+    op_width = _op_width(model)
     boxes: dict[str | None, graphviz.Digraph] = {None: dot}
-    for k, (name, _) in enumerate(sorted(view.groups.items(), key=lambda g: g[1][0])):
+    for k, (name, _) in enumerate(sorted(model.groups.items(), key=lambda g: g[1][0])):
         box = Drawing(
             name=f"cluster_{k}",
             graph_attr={
@@ -347,12 +346,12 @@ def graphviz_drawing(
             },
         )
         boxes[name] = box
-    for item in view.nodes:
+    for item in model.nodes:
         box = boxes[item.group]
         i = item.index
         fill = CURRENT_COLOR if i == current else _fill(item.kind)
         wide = None if widest is None else widest.get(i)
-        card = _card(item, grads, fill, wide, view.tags.get(i, ""))
+        card = _card(item, grads, fill, wide, model.tags.get(i, ""))
         box.node(f"n{i}", card, shape="plain", id=f"n{i}")
         if item.parents and item.kind != "group":
             box.node(
@@ -371,17 +370,17 @@ def graphviz_drawing(
             dot.subgraph(box)
     # Left to right, the computation after the last group (a loss) would add a column per
     # node; stacked in one rank it reads top to bottom beside the network.
-    groups = [item.index for item in view.nodes if item.kind == "group"]
+    groups = [item.index for item in model.nodes if item.kind == "group"]
     column: set[int] = set()
     if groups and rankdir in ("LR", "RL"):
         column = {
             item.index
-            for item in view.nodes
+            for item in model.nodes
             if item.parents and item.kind != "group" and item.index > max(groups)
         }
         if len(column) < 2:
             column = set()
-    for item in view.nodes:
+    for item in model.nodes:
         i = item.index
         if not item.parents:
             continue
@@ -399,9 +398,9 @@ def graphviz_drawing(
             if not backward:
                 dot.edge(f"n{p}", head, **attrs)
                 continue
-            shown = i in grads and view.by_index[p].kind != "constant"
-            if shown and view.edges:
-                text = _num(view.edges[i][j].term)
+            shown = i in grads and model.by_index[p].kind != "constant"
+            if shown and model.edges:
+                text = _num(model.edges[i][j].term)
                 if tooltips and group:
                     attrs["tooltip"] = _escape_attr(f"{text} from {item.title or i}")
                 elif i in column:
@@ -423,6 +422,11 @@ def _fill(kind: str) -> str | None:
     return {"param": PARAM_COLOR, "input": INPUT_COLOR, "group": GROUP_COLOR}.get(kind)
 
 
+# Room above a card's title: Graphviz sizes the cell to the text's line height, so a
+# bold label's glyphs would touch the card's top border.
+_TOP = ' cellpadding="4"'
+
+
 def _card(
     item: Node, grads: dict[int, float], fill: str | None, wide: str | None = None, tag: str = ""
 ) -> str:
@@ -442,9 +446,9 @@ def _card(
     rows = []
     if item.title:
         example = f'<font color="{UNNAMED_COLOR}">{_text(tag)}</font>' if tag else ""
-        rows.append(f"<tr><td><b>{_text(item.title)}</b>{example}</td></tr>")
+        rows.append(f"<tr><td{_TOP}><b>{_text(item.title)}</b>{example}</td></tr>")
     else:  # unlabelled: its position, the name the player's explanations use for it
-        rows.append(f'<tr><td><font color="{UNNAMED_COLOR}">#{item.index}</font></td></tr>')
+        rows.append(f'<tr><td{_TOP}><font color="{UNNAMED_COLOR}">#{item.index}</font></td></tr>')
     # A group with one output per example of a batch: example 0's output, the summed grad.
     batch = len(item.outputs) > 1
     data = "data[0]" if batch else "data"

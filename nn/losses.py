@@ -200,8 +200,9 @@ def _logits(row: object, name: str, i: int) -> list[Value]:
     return [_entry(z, name, what, j) for j, z in enumerate(items)]
 
 
-def _shifted_exps(zs: list[Value]) -> tuple[float, list[Value | None]]:
-    """m = max_j z_j and, for each j, the node e^{z_j - m}, or None where it is exactly 0.
+def _shifted_exps(zs: list[Value]) -> tuple[float, Value | float, list[Value | None]]:
+    """m = max_j z_j, the shift -m (see ``_shift``) and, for each j, the node e^{z_j - m},
+    or None where it is exactly 0.
 
     Every exponent is <= 0, so nothing overflows. For finite logits the difference
     z_j - m itself can overflow (1e308 - -1e308); whenever it is below about -745,
@@ -219,7 +220,7 @@ def _shifted_exps(zs: list[Value]) -> tuple[float, list[Value | None]]:
             exps.append(None)
         else:
             exps.append((z + neg_m).exp())  # z - m, the same add node
-    return m, exps
+    return m, neg_m, exps
 
 
 def _vanishes(z: float, *zs: float) -> bool:
@@ -248,7 +249,7 @@ def softmax(logits: Sequence[Value | float]) -> list[Value]:
     [1.0, 0.0]
     """
     zs = _logits(logits, "softmax", 0)
-    _, exps = _shifted_exps(zs)
+    _, _, exps = _shifted_exps(zs)
     total = Value.sum([e for e in exps if e is not None])
     return [e / total if e is not None else Value(0.0) for e in exps]
 
@@ -294,8 +295,7 @@ def cross_entropy(
             raise ValueError(
                 f"{owner}: target_indices[{i}] = {y!r} is not a class index in 0..{classes - 1}"
             )
-        m, exps = _shifted_exps(zs)
-        neg_m = _shift(m, zs)
+        m, neg_m, exps = _shifted_exps(zs)  # one -m for the row: z_y - m adds the same
         shifted = zs[y].data - m
         if not math.isfinite(shifted):
             raise OverflowError(

@@ -157,6 +157,26 @@ def test_worked_sigmoid_example_matches_the_hand_derivation():
     assert "g_w0 = g_w0 + g_z * x0" in src
 
 
+def test_sum_and_dot_call_pythons_sum_whatever_their_first_term():
+    """The sum and dot rows call sum(), compensated from Python 3.12 on: the generated code
+    must call it too, also where the first term is a constant (a plain ``a + b + c`` is the
+    same on 3.11 only, hence the look at the source)."""
+    w = Value(1.0, label="w")
+
+    def fn(x):
+        s = Value.sum([1e16, w * x, -1e16])  # left to right: 0.0; compensated: 1.0
+        s.label = "s"
+        d = Value.dot([2.0, w], [3.0, x])  # first term 2.0 * 3.0, a constant
+        d.label = "d"
+        return s * d
+
+    step = compiled(fn, [w], 0.0)  # where both sums agree: its self-check passes
+    assert "    s = sum((1e+16, v" in step.source
+    assert "    d = sum((6.0, w * x,))" in step.source
+    for x in (1.0, 0.75, -3.0):
+        assert same(run_compiled(step, [w], x), engine(lambda v: fn(Value(v)), [w], x))
+
+
 def test_source_names_nodes_by_their_labels():
     model = MLP(2, [3, 1], seed=0)
     step = compiled(lambda x, t: mse_loss([model(x)], [t]), model.parameters(), [0.5, -1.0], 1.0)
@@ -237,6 +257,52 @@ def test_guard_fires_on_a_constant_read_from_a_parameter():
     assert w.data == 0.5 and w.grad == 0.0  # the second trace's move of w is undone
 
 
+def test_a_value_left_out_of_params_is_read_at_every_call():
+    """A leaf Value the graph reaches but params omit (a frozen layer) is read afresh at
+    each call, as fn on Values reads it, and gets no gradient; never baked in."""
+    w, b = Value(1.0, label="w"), Value(3.0, label="b")
+
+    def fn(x):
+        return (w * x + b).tanh()
+
+    step = compiled(fn, [w], 2.0)
+    assert "b = F[0].data" in step.source  # read by name, at each call
+    b.data = 10.0
+    b.grad = 0.0
+    got = run_compiled(step, [w], 2.0)
+    assert got[0] == math.tanh(12.0)  # tanh(w x + b) with b = 10 now
+    assert same(got, engine(fn, [w], 2.0))  # and bit for bit what backward() gives w
+    b.grad = 0.0
+    step(2.0)
+    assert b.grad == 0.0  # not a parameter: no gradient accumulated
+    b.data = -0.5  # and in fit's kernels (forward, rows) too
+    assert step.mean([(1.0,), (-2.0,)]) == (Value.sum([fn(1.0), fn(-2.0)]) * 0.5).data
+    assert step._kernel.forward([w.data], [], 2.0) == (fn(2.0).data,)
+
+
+def test_a_number_read_from_a_value_left_out_of_params_is_refused():
+    """b is read afresh at each call, so a number fn takes from b.data must not be baked."""
+    w, b = Value(1.0, label="w"), Value(3.0, label="b")
+
+    def fn(x):
+        return w * x + b * (1.0 / b.data)
+
+    with pytest.raises(GuardError, match="constant"):
+        compiled(fn, [w], 2.0)
+    assert b.data == 3.0 and b.grad == 0.0  # the second trace's move of b is undone
+
+
+def test_a_node_built_before_fn_is_called_is_refused():
+    """h = 3 w built once, outside fn: fn on Values reuses its old value after w moves, the
+    compiled step would recompute it from w. Not the same function: refused, not guessed."""
+    w = Value(2.0, label="w")
+    h = w * 3.0
+    h.label = "h"
+    with pytest.raises(ValueError, match=r"mul node labelled 'h'.*before fn was called"):
+        compiled(lambda x: h * x, [w], 1.5)
+    assert w.data == 2.0 and w.grad == 0.0
+
+
 def test_runtime_constant_is_recomputed_every_call():
     w = Value(1.5, label="w")
 
@@ -256,6 +322,7 @@ def test_cross_entropy_and_binary_cross_entropy_compile_with_int_targets():
         return cross_entropy([model(x)], [t])
 
     step = compiled(ce, params, [0.3, -0.2], 1)
+    assert step.source.count("# runtime constant") == 1  # -max computed once per row
     rng = random.Random(5)
     for _ in range(6):  # the max logit moves between classes: it is recomputed, not baked
         x = [rng.uniform(-3, 3), rng.uniform(-3, 3)]

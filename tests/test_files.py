@@ -221,3 +221,46 @@ def test_save_svg_keeps_a_private_files_mode(tmp_path):
     assert _mode(path) == 0o600
     ET.parse(path)
     assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]
+
+
+def test_only_files_of_the_exact_temp_naming_are_removed(tmp_path):
+    """.<name>.<pid>.<8 hex>.tmp of a dead pid goes; every near miss of that naming stays."""
+    path = tmp_path / "m.json"
+    dead = _dead_pid()
+    ours = tmp_path / f".m.json.{dead}.0123abcd.tmp"
+    near_misses = [
+        f".m.json.{dead}.0123abcd.tmp.bak",  # four parts
+        f".m.json.{dead}.0123abcd",  # two parts
+        f".m.json.{dead}.0123abcd.txt",  # not .tmp
+        f".m.json.{dead}x.0123abcd.tmp",  # the pid is not a number
+        f".m.json.{dead}.0123abc.tmp",  # 7 hex digits
+        f".m.json.{dead}.0123abcde.tmp",  # 9 hex digits
+        f".m.json.{dead}.0123abcg.tmp",  # not hex
+        f".m.json.{dead}.0123ABCD.tmp",  # token_hex writes lower case
+        f"m.json.{dead}.0123abcd.tmp",  # no leading dot
+        f".n.json.{dead}.0123abcd.tmp",  # another target
+    ]
+    for name in [ours.name, *near_misses]:
+        (tmp_path / name).write_text("x")
+    folder = tmp_path / f".m.json.{dead}.89abcdef.tmp"
+    folder.mkdir()  # named like ours, but a folder
+    link = tmp_path / f".m.json.{dead}.456789ab.tmp"
+    link.symlink_to(tmp_path / near_misses[0])  # named like ours, but a link to a user file
+    write_atomic(path, "new")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted(["m.json", folder.name, link.name, *near_misses])
+
+
+@pytest.mark.parametrize(("seconds", "removed"), [(-1.0, False), (0.0, True), (1.0, True)])
+def test_a_live_process_temp_file_is_stale_from_stale_after_seconds_on(
+    tmp_path, monkeypatch, seconds, removed
+):
+    """With the clock fixed, a live process's temp file goes once its age reaches STALE_AFTER."""
+    age = files.STALE_AFTER + seconds
+    now = 2_000_000_000.0
+    monkeypatch.setattr(files.time, "time", lambda: now)
+    leftover = tmp_path / f".m.json.{os.getppid()}.00000001.tmp"
+    leftover.write_text("a save in progress elsewhere")
+    os.utime(leftover, (now - age, now - age))
+    write_atomic(tmp_path / "m.json", "new")
+    assert leftover.exists() is not removed

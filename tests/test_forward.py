@@ -94,6 +94,28 @@ def test_one_sweep_gives_every_output():
     assert jvp([x * 2.0], [x], [1.0]) == [2.0]
 
 
+def test_roots_inside_each_others_graphs_and_repeated_roots_all_get_their_derivative():
+    """Roots [f, u, f, g] at x = 2, y = 3 along x: u = x*x lies in f = u*y, f repeats, and
+    g = e^y * x has nodes of its own: f' = 2xy = 12, u' = 2x = 4, g' = e^3 (by hand)."""
+    x, y = Value(2.0), Value(3.0)
+    u = x * x
+    f = u * y
+    g = y.exp() * x
+    want = [12.0, 4.0, 12.0, math.exp(3.0)]
+    assert jvp([f, u, f, g], [x], [1.0]) == want
+    assert [v.data for v in jvp([f, u, f, g], [x], [1.0], create_graph=True)] == want
+
+
+def test_a_node_that_does_not_depend_on_the_inputs_is_never_differentiated():
+    """sqrt has no derivative at 0, but 3x + sqrt(c) at c = 0 has d/dx = 3: c is no input."""
+    x, c = Value(2.0), Value(0.0)
+    root = x * 3.0 + c.sqrt()
+    assert jvp(root, [x], [1.0]) == 3.0
+    assert jvp(root, [x], [1.0], create_graph=True).data == 3.0
+    with pytest.raises(ZeroDivisionError, match="jvp through sqrt"):
+        jvp(root, [c], [1.0])
+
+
 def test_unused_and_repeated_inputs():
     """An input root does not depend on adds 0; an input listed twice adds both tangents."""
     x, unused = Value(1.5), Value(7.0)

@@ -358,6 +358,18 @@ def test_max_norm_by_hand():
     assert max_norm_(layer, 1.0) == 0  # already inside the ball
 
 
+@pytest.mark.parametrize(
+    ("c", "rescaled"), [(math.nextafter(5.0, 0.0), True), (5.0, False), (5.5, False)]
+)
+def test_max_norm_edge_on_both_sides(c, rescaled):
+    """w = (3, 4) has norm exactly 5: rescaled only for c < 5, to w * c / (5 + 1e-7)."""
+    neuron = Neuron(2, activation="linear")
+    neuron.w[0].data, neuron.w[1].data = 3.0, 4.0
+    assert max_norm_(neuron, c) == int(rescaled)
+    factor = c / (5.0 + 1e-7) if rescaled else 1.0
+    assert [w.data for w in neuron.w] == [3.0 * factor, 4.0 * factor]
+
+
 def test_max_norm_matches_torch_renorm():
     """Each layer's weight matrix after max_norm_ equals torch.renorm(W, 2, 0, c)."""
     torch = pytest.importorskip("torch")

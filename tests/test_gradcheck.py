@@ -95,6 +95,22 @@ def test_second_order_catches_a_flat_derivative_graph():
     assert numeric == pytest.approx(math.exp(0.5), rel=1e-6)
 
 
+def test_second_order_names_the_failing_entry_among_all_n_squared():
+    """flat_exp(a) + b*c: only H[0][0] is wrong (0 for e^a), 1 of 9 entries, named by label."""
+
+    def f(a, b, c):
+        return apply_op(FLAT_EXP, a) + b * c
+
+    inputs = [Value(0.5, label="a"), Value(2.0, label="b"), Value(-1.0)]
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, inputs, check_second_order=True)
+    message = str(info.value)
+    assert "at 1 of 9 entries" in message
+    assert "d2 out / d input 0 (label 'a') d input 0 (label 'a') at [0.5, 2.0, -1.0]" in message
+    [(analytic, numeric, _, _)] = failures(message)
+    assert analytic == 0.0 and numeric == pytest.approx(math.exp(0.5), rel=1e-6)
+
+
 def test_second_order_passes_on_a_known_hessian():
     """x*x*y has Hessian [[2y, 2x], [2x, 0]] and passes the double-backward check."""
     assert gradcheck(lambda x, y: x * x * y, [1.5, -2.0], check_second_order=True) is True
@@ -141,6 +157,9 @@ def test_near_the_log_pole():
     assert not isinstance(info.value, GradcheckError)
     # At d = 100 eps the relative truncation error is (1/100)**2 / 3 ~ 3e-5 < rtol.
     assert gradcheck(lambda a: a.log(), [1e-4]) is True
+    # The mirror image fails on the other side: log(-a) at a = -5e-7 fails at a + eps.
+    with pytest.raises(ValueError, match=r"input 0 at -5e-07 \+ eps \(= 5e-07, step 1e-06\)"):
+        gradcheck(lambda a: (-a).log(), [-5e-7])
 
 
 def test_inputs_are_left_unchanged():
@@ -208,6 +227,7 @@ def square(x):
             r"atol must be a finite number >= 0, got -1.0",
         ),
         (square, [1.0], {"rtol": "big"}, TypeError, r"rtol must be a real number"),
+        (square, [1.0], {"rtol": -1e-3}, ValueError, r"rtol must be a finite number >= 0"),
     ],
 )
 def test_bad_input_gets_a_clear_error(f, inputs, kwargs, error, pattern):
@@ -220,3 +240,65 @@ def test_large_inputs_divide_by_the_step_really_taken():
     """d(a*1)/da = 1 passes at a = 1e9, where x +- eps is rounded to the float grid."""
     assert gradcheck(lambda a: a * 1.0, [1e9])
     assert gradcheck(lambda a: a * a, [3e7], check_second_order=True)
+
+
+@pytest.mark.parametrize(
+    ("x", "h"),
+    [(0.5, 0.1), (-0.5, 0.1), (1.0, 0.1), (-1.0, 0.1), (2.0, 0.2), (-2.0, 0.2)],
+)
+def test_the_step_is_eps_times_max_of_1_and_abs_x(x, h):
+    """For x^3 the central difference is exactly 3x^2 + h^2, which shows the step h taken.
+
+    ((x+h)^3 - (x-h)^3) / 2h = (6x^2 h + 2h^3) / 2h; with eps = 0.1, h = 0.1 for |x| <= 1
+    and 0.1 |x| beyond, on both sides of x = 0 and of |x| = 1.
+    """
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a: a * a * a, [x], eps=0.1, atol=0.0, rtol=0.0)
+    [(analytic, numeric, _, _)] = failures(str(info.value))
+    assert analytic == 3 * x * x
+    assert numeric == pytest.approx(3 * x * x + h * h, rel=1e-14)
+
+
+def test_a_difference_is_divided_by_the_step_really_taken_not_2h():
+    """At x = 1 with eps = 3e-16 the rounded step is 5.55e-16, not 2h = 6e-16 (8% less).
+
+    x + h rounds to 1 + 2**-52 and x - h to 1 - 3 * 2**-53, so (x+h) - (x-h) = 5 * 2**-53;
+    dividing by it gives the exact slope 1 of a linear function, dividing by 2h gives 0.925.
+    """
+    assert (1.0 + 3e-16) - (1.0 - 3e-16) == 5 * 2.0**-53
+    assert gradcheck(lambda a: a * 1.0, [1.0], eps=3e-16, atol=0.0, rtol=1e-15)
+    assert gradcheck(lambda a: a * a, [1.0], eps=3e-16, check_second_order=True)
+
+
+# The identity and its negative with slopes 1.5 and -1.5: analytic off by exactly 0.5 from
+# the numeric slope, which is exactly 1 (or -1): the difference and the step taken are
+# the same float subtraction, so they divide to exactly 1.
+HALF_OFF = Op("half_off", lambda a: a, lambda g, out, a: (1.5 * g,))
+NEG_HALF_OFF = Op("neg_half_off", lambda a: -a, lambda g, out, a: (-1.5 * g,))
+
+
+@pytest.mark.parametrize("op", [HALF_OFF, NEG_HALF_OFF], ids=str)
+@pytest.mark.parametrize(
+    ("atol", "rtol", "passes"),
+    [
+        (0.5, 0.0, True),  # |difference| = 0.5 = atol: passes (<=)
+        (math.nextafter(0.5, 0.0), 0.0, False),
+        (0.0, 0.5, True),  # rtol * |numeric| = 0.5 * |+-1|
+        (0.0, math.nextafter(0.5, 0.0), False),
+        (0.25, 0.25, True),  # atol + rtol * |numeric| = 0.5
+        (0.25, 0.2499999, False),
+    ],
+)
+def test_tolerance_edge_on_both_sides(op, atol, rtol, passes):
+    """A difference of exactly atol + rtol * |numeric| passes; a hair less tolerance fails."""
+
+    def f(x):
+        return apply_op(op, x)
+
+    if passes:
+        assert gradcheck(f, [1.0], atol=atol, rtol=rtol) is True
+    else:
+        with pytest.raises(GradcheckError) as info:
+            gradcheck(f, [1.0], atol=atol, rtol=rtol)
+        [(analytic, numeric, difference, _)] = failures(str(info.value))
+        assert (abs(analytic), abs(numeric), difference) == (1.5, 1.0, 0.5)

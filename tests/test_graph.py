@@ -51,6 +51,23 @@ def test_topological_order_is_depth_first_post_order_in_argument_order():
     assert [n.label or n.op for n in topological_order(s)] == ["x", "mul", "add"]
 
 
+def test_topological_order_on_a_graph_where_the_alternatives_differ():
+    """r = a*b + tanh(c*a), by hand: a, b, m1, c, m2, t, r (parents first, left to right).
+
+    Chosen so that every other plausible walk gives another list: parents right to left
+    gives a, c, m2, t, b, m1, r; leaves first (Kahn's, breadth-first) a, b, c, m1, m2, t, r;
+    and a node listed at its last visit instead of its first would move a after c.
+    """
+    a, b, c = Value(0.5, label="a"), Value(-1.0, label="b"), Value(2.0, label="c")
+    m1 = a * b
+    m2 = c * a
+    t = m2.tanh()
+    r = m1 + t
+    for node, label in [(m1, "m1"), (m2, "m2"), (t, "t"), (r, "r")]:
+        node.label = label
+    assert [n.label for n in topological_order(r)] == ["a", "b", "m1", "c", "m2", "t", "r"]
+
+
 def test_backward_writes_huge_finite_gradients_whose_total_overflows():
     """dz/dx = dz/dy = 1e308 are finite, though their sum is not: backward must accept them."""
     x, y = Value(1e-10), Value(1e-10)

@@ -30,6 +30,8 @@ def _square_vjp(g: float, out: float, a: float) -> tuple[float]:
         (("sq", abs, None), {}, "vjp must be a function"),
         (("sq", abs, _square_vjp), {"domain": 1.0}, "domain must be a function"),
         (("sq", abs, _square_vjp), {"symbol": 2}, "symbol must be a non-empty str"),
+        (("sq", abs, _square_vjp), {"symbol": ""}, "symbol must be a non-empty str"),
+        (("sq", abs, _square_vjp), {"constants": []}, "constants must be a tuple"),
         (("sq", abs, _square_vjp), {"constants": [1]}, "constants must be a tuple"),
         (("sq", abs, _square_vjp), {"constants": (-1,)}, "constants must be a tuple"),
         (("sq", abs, _square_vjp), {"constants": (True,)}, "constants must be a tuple"),

@@ -261,3 +261,48 @@ def test_a_users_own_module_still_saves_and_loads(tmp_path):
     assert other.load(path).k.data == 2.0
     with pytest.raises(ValueError, match=r"s\.json.*architecture\['type'\]"):
         nn.load(path)
+
+
+def _reversed_json(model) -> str:
+    """The model's file with every object's keys in reverse order (as another writer might)."""
+
+    def flip(obj):
+        if isinstance(obj, dict):
+            return {k: flip(v) for k, v in reversed(list(obj.items()))}
+        return obj
+
+    return json.dumps(flip(model.state_dict()), indent=1)
+
+
+def test_every_architecture_has_a_model_here():
+    """MODELS covers every type nn.load can build, so the next tests reach each one."""
+    assert {type(make()).__name__ for make in MODELS.values()} == set(nn.module.ARCHITECTURES)
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_files_and_state_dicts_in_another_key_order_load_by_name(tmp_path, kind):
+    """Parameters are matched by name: a file with its keys reversed loads the same values.
+
+    Every parameter value differs, so a loader that took the values in file order would
+    put them on the wrong parameters.
+    """
+    model = MODELS[kind]()
+    named = dict(model.state_dict()["parameters"])
+    assert len(set(named.values())) == len(named)
+    path = tmp_path / "reversed.json"
+    path.write_text(_reversed_json(model))
+    assert list(json.loads(path.read_text())["parameters"]) == list(reversed(named))
+    loaded = nn.load(path)
+    assert loaded.state_dict()["parameters"] == named
+    assert dict(loaded.named_parameters()).keys() == named.keys()
+    assert [p.data for _, p in loaded.named_parameters()] == list(named.values())
+    fresh = MODELS[kind]()
+    for p in fresh.parameters():
+        p.data = 0.0
+    fresh.load(path)
+    assert snapshot(fresh) == snapshot(model)
+    other = MODELS[kind]()
+    for p in other.parameters():
+        p.data = 0.0
+    other.load_state_dict(json.loads(_reversed_json(model)))
+    assert snapshot(other) == snapshot(model)

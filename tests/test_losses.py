@@ -59,6 +59,27 @@ def test_bce_clamps_the_log_at_minus_100_like_torch():
     assert loss.data == 50.0
 
 
+EDGE = math.exp(-100.0)  # log(p) = -100 here; below it the log is clamped
+
+
+@pytest.mark.parametrize(
+    ("p", "clamped"),
+    [
+        (math.nextafter(EDGE, 0.0), True),
+        (EDGE, False),
+        (math.nextafter(EDGE, 1.0), False),
+        (1e-30, False),
+    ],
+)
+def test_bce_clamp_edge_on_both_sides(p, clamped):
+    """-log p with t = 1: 100 with no gradient once log p < -100, else d/dp = -1/p."""
+    v = Value(p)
+    loss = binary_cross_entropy([v], [1.0])
+    loss.backward()
+    assert loss.data == pytest.approx(min(-math.log(p), 100.0), rel=1e-15)
+    assert v.grad == (0.0 if clamped else pytest.approx(-1.0 / p, rel=1e-12))
+
+
 def test_cross_entropy_matches_recorded_torch_with_huge_logits():
     """Cross-entropy with logits of +-1000 matches torch: no overflow, exact gradients."""
     z = [values([2.0, 1.0, 0.1]), values([0.5, 2.5, -1.0]), values([1000.0, 0.0, -1000.0])]
@@ -355,11 +376,12 @@ def test_bce_counts_tiny_probabilities_exactly():
     p = Value(1e-20)
     loss = binary_cross_entropy([p], [0.0])
     loss.backward()
-    assert loss.data == pytest.approx(1e-20, rel=1e-15)
+    # abs=0: pytest's default abs=1e-12 would let 0.0 pass for 1e-20.
+    assert loss.data == pytest.approx(1e-20, rel=1e-15, abs=0.0)
     assert p.grad == pytest.approx(1.0, rel=1e-15)  # d/dp -log(1-p) = 1/(1-p)
     for q in (1e-300, 1e-17, 0.3, 0.5, 0.75, 1 - 1e-12):
         loss = binary_cross_entropy([q], [0.0])
-        assert loss.data == pytest.approx(-math.log1p(-q), rel=1e-15)
+        assert loss.data == pytest.approx(-math.log1p(-q), rel=1e-15, abs=0.0)
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -137,6 +137,84 @@ def test_points_outside_a_domain_are_refused(name, xs):
         apply_op(op, *as_args(op, xs))
 
 
+TINY = 5e-324  # the smallest positive float
+ONE_BELOW = math.nextafter(-1.0, -math.inf)
+ONE_ABOVE = math.nextafter(-1.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "xs", "refused"),
+    [
+        # each domain edge probed just outside, at, and just inside (math's definitions)
+        ("log", (-TINY,), True),
+        ("log", (0.0,), True),
+        ("log", (TINY,), False),
+        ("sqrt", (-TINY,), True),
+        ("sqrt", (0.0,), False),
+        ("sqrt", (TINY,), False),
+        ("log1p", (ONE_BELOW,), True),
+        ("log1p", (-1.0,), True),
+        ("log1p", (ONE_ABOVE,), False),
+        ("div", (1.0, -TINY), False),
+        ("div", (1.0, 0.0), True),
+        ("div", (1.0, TINY), False),
+        # a ** k: 0 ** k needs k >= 0; a negative base needs an integer k
+        ("pow", (0.0, -TINY), True),
+        ("pow", (0.0, 0.0), False),
+        ("pow", (0.0, 0.5), False),
+        ("pow", (-TINY, 0.5), True),
+        ("pow", (-0.5, 0.5), True),
+        ("pow", (-1.5, 0.5), True),
+        ("pow", (-0.5, 2.0), False),
+        ("pow", (-0.5, math.nextafter(2.0, 3.0)), True),
+        ("pow", (TINY, 0.5), False),
+        # a ** b with b a Value (and rpow: a constant base): a >= 0, and 0 ** b needs b >= 0
+        *(
+            case
+            for name in ("powv", "rpow")
+            for case in [
+                (name, (-TINY, 2.0), True),
+                (name, (-0.5, 2.0), True),
+                (name, (-1.5, 2.0), True),
+                (name, (0.0, -TINY), True),
+                (name, (0.0, 0.0), False),
+                (name, (0.0, TINY), False),
+                (name, (TINY, 2.0), False),
+            ]
+        ),
+    ],
+)
+def test_domain_edges_on_both_sides(name, xs, refused):
+    """Each domain edge is exact: refused just outside it, the edge itself as math says."""
+    [op] = [op for op in ALL_OPS if op == name]
+    error = op.domain(*xs)
+    assert isinstance(error, ValueError | ArithmeticError) if refused else error is None
+    if refused:
+        with pytest.raises((ValueError, ZeroDivisionError), match=name):
+            apply_op(op, *as_args(op, xs))
+
+
+CONSTANT_SLOT_POINTS = {  # points of each op with a constant input, its kinks included
+    "pow": [(2.0, 3.0), (2.0, 0.0), (0.0, 2.0), (-1.5, 2.0)],
+    "rpow": [(2.0, 3.0), (0.0, 2.0), (0.5, 0.0)],
+    "leaky_relu": [(2.0, 0.2), (0.0, 0.2), (-1.5, 0.2), (-1.5, 0.0)],
+}
+
+
+@pytest.mark.parametrize("op", [op for op in ALL_OPS if op.constants], ids=op_id)
+def test_a_constant_slot_never_receives_a_gradient(op):
+    """pow's exponent, rpow's base, leaky_relu's slope: read as leaves, their grad stays 0.
+
+    At every point, k = 0 and the kinks included, whatever the other input receives.
+    """
+    assert sorted(CONSTANT_SLOT_POINTS) == sorted(str(o) for o in ALL_OPS if o.constants)
+    for xs in CONSTANT_SLOT_POINTS[op]:
+        y = apply_op(op, *as_args(op, xs))
+        constants = [y.parents[i] for i in op.constants]  # read first: leaves that could get one
+        y.backward()
+        assert [c.grad for c in constants] == [0.0] * len(constants), xs
+
+
 @pytest.mark.parametrize("op", [op for op in ALL_OPS if op.constants], ids=op_id)
 def test_a_value_in_a_constant_slot_is_refused(op):
     """pow's exponent and rpow's base are constants: a Value there is a TypeError, not lost."""
@@ -228,7 +306,8 @@ def test_softplus_is_stable_for_any_finite_input():
     assert Value(-1e308).softplus().data == 0.0
     assert grad_at("softplus", -1e308) == 0.0
     # log(1 + e^-30) = e^-30 - e^-60/2 + ...: log1p keeps it to full precision.
-    assert Value(-30.0).softplus().data == pytest.approx(math.exp(-30.0), rel=1e-12)
+    # abs=0: e^-30 = 9.4e-14 is below pytest's default abs=1e-12, which would accept 0.0.
+    assert Value(-30.0).softplus().data == pytest.approx(math.exp(-30.0), rel=1e-12, abs=0.0)
     assert Value(0.0).softplus().data == pytest.approx(math.log(2.0), rel=1e-15)
     assert grad_at("softplus", 0.0) == 0.5
 

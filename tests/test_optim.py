@@ -492,3 +492,110 @@ def test_spec_names_every_hyperparameter_of_the_signature(cls):
     extra = {"decoupled_weight_decay"} if cls is AdamW else set()
     assert set(cls.hyperparameters) == signature | extra
     assert set(cls([Value(1.0)]).defaults) == set(cls.hyperparameters)
+
+
+# A value other than the default for every option an optimizer's signature takes (with the
+# options it needs to matter: dampening and nesterov act on momentum, decoupled_weight_decay
+# on weight_decay). A new option fails the test below until it has a row here.
+OPTION_VARIANTS = {
+    "momentum": {"momentum": 0.7},
+    "dampening": {"momentum": 0.7, "dampening": 0.4},
+    "nesterov": {"momentum": 0.7, "nesterov": True},
+    "weight_decay": {"weight_decay": 0.2},
+    "maximize": {"maximize": True},
+    "lr_decay": {"lr_decay": 0.3},
+    "initial_accumulator_value": {"initial_accumulator_value": 2.0},
+    "eps": {"eps": 0.5},
+    "alpha": {"alpha": 0.6},
+    "centered": {"centered": True},
+    "betas": {"betas": (0.5, 0.7)},
+    "amsgrad": {"amsgrad": True},
+    "decoupled_weight_decay": {"weight_decay": 0.2, "decoupled_weight_decay": True},
+}
+BASE_LR = {"SGD": 1e-4, "Adagrad": 0.1, "RMSprop": 0.01, "Adam": 0.05, "AdamW": 0.05}
+TORCH_FLAGS = {"params", "lr", "foreach", "fused", "capturable", "differentiable"}
+
+
+def _options(cls) -> list[str]:
+    import inspect
+
+    return [name for name in inspect.signature(cls).parameters if name not in TORCH_FLAGS]
+
+
+@pytest.mark.parametrize(
+    "cls_name, option",
+    [(c.__name__, o) for c in (SGD, Adagrad, RMSprop, Adam, AdamW) for o in _options(c)],
+)
+def test_every_option_of_every_optimizer_matches_live_torch(cls_name, option):
+    """Each option, on each optimizer that takes it, changes the iterates exactly as in torch."""
+    pytest.importorskip("torch")
+    kwargs = {"lr": BASE_LR[cls_name], **OPTION_VARIANTS[option]}
+    rows = _run_engine(cls_name, kwargs, make_traces.STEPS)
+    live = make_traces.torch_optimizer_trace(cls_name, kwargs)
+    assert _max_diff(rows, live["params"][1:]) <= TOL
+    plain = _run_engine(cls_name, {"lr": BASE_LR[cls_name]}, make_traces.STEPS)
+    assert _max_diff(rows, plain) > 1e-6  # the option makes a difference here
+
+
+def _reordered(state_dict: dict) -> dict:
+    """The same state dict with every mapping's keys in reverse order, as JSON has them."""
+    return {
+        "param_groups": [dict(reversed(g.items())) for g in state_dict["param_groups"]],
+        "state": {
+            str(k): dict(reversed(fields.items()))
+            for k, fields in reversed(state_dict["state"].items())
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "cls_name, kwargs",
+    [
+        ("SGD", {"lr": 1e-4, "momentum": 0.9}),
+        ("Adagrad", {"lr": 0.1, "lr_decay": 0.05}),
+        ("RMSprop", {"lr": 0.01, "momentum": 0.5, "centered": True}),
+        ("Adam", {"lr": 0.05, "amsgrad": True}),
+        ("AdamW", {"lr": 0.05, "amsgrad": True}),
+    ],
+)
+def test_a_state_dict_written_in_another_order_loads_by_key(cls_name, kwargs):
+    """State entries and fields in reverse order (string keys, as from JSON) load by name.
+
+    Each parameter's state differs, so a loader that matched entries by position would give
+    the wrong one to each parameter and a different next step.
+    """
+    params, opt = _build(cls_name, kwargs)
+    for _ in range(3):
+        opt.zero_grad()
+        objective(*params).backward()
+        opt.step()
+    saved = opt.state_dict()
+    states = {tuple(sorted(saved["state"][i].items())) for i in range(3)}
+    assert len(states) == 3  # every parameter's state differs
+    twins = [Value(p.data) for p in params]
+    other = getattr(optim, cls_name)(twins, lr=0.5)
+    other.load_state_dict(_reordered(saved))
+    assert other.state_dict() == saved
+    for ps, o in [(params, opt), (twins, other)]:
+        o.zero_grad()
+        objective(*ps).backward()
+        o.step()
+    assert [p.data for p in twins] == [p.data for p in params]
+
+
+@pytest.mark.parametrize("max_norm", [4.0, 5.0, 5.0 + 1e-6, math.nextafter(5.0 + 1e-6, 0.0), 6.0])
+def test_clip_grad_norm_edge_on_both_sides(max_norm):
+    """Gradients (3, 4), norm 5: scaled by max_norm / (5 + 1e-6) when that is below 1, else kept.
+
+    torch's rule: clip_coef = min(max_norm / (total + 1e-6), 1), so at max_norm = 5 they
+    shrink a hair and from max_norm = 5 + 1e-6 on they are left exactly as they were.
+    """
+    ps = [Value(0.0), Value(0.0)]
+    ps[0].grad, ps[1].grad = 3.0, 4.0
+    assert clip_grad_norm_(ps, max_norm) == 5.0
+    coef = max_norm / (5.0 + 1e-6)
+    if coef >= 1.0:
+        assert [p.grad for p in ps] == [3.0, 4.0]
+    else:
+        assert [p.grad for p in ps] == [3.0 * coef, 4.0 * coef]
+        assert ps[1].grad < 4.0

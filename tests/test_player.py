@@ -374,7 +374,9 @@ def test_keyboard_slider_and_play_pause(browser, tmp_path):
     )
     assert page.step() == "9 / 20"
     page.assert_not_blank()
-    page.press("Home")
+    page.press("End")
+    for _ in range(3):  # play the last three steps (each takes the play interval)
+        page.press("ArrowLeft")
     page.press("Space")
     assert page.page.get_attribute('[data-action="play"]', "aria-pressed") == "true"
     page.page.wait_for_function(
@@ -576,6 +578,82 @@ def test_only_a_neuron_says_it_passes_back_sums_over_the_examples():
     assert not any("summed over the examples" in t for t in examples)
     assert all("passes back:\nto L1.n0: " in t for t in examples)
     assert all("passes back, summed over the examples:" in t for t in neurons[:1])
+
+
+@needs_dot
+def test_example_and_loss_cards_name_the_factor_they_multiply_by():
+    """Each backward step of an example's term or the loss names its factor as a formula
+    and a number, composed from the op rows' texts: d (p - t)^2 / d p = 2(p - t), written
+    as the two paths through d * d (MUL's "the other input" twice, ADD's 1 left out), and
+    the mean's 1/n (MUL's "the other input, 0.3333"). Numbers by hand from p and t."""
+    from autograd_engine.ops import MUL
+    from nn.data import make_moons
+
+    loss, model = batch_loss(n_points=3, sizes=(2, 1))
+    texts = [s["explain"] for s in player(loss)._network["steps"] if s["phase"] == "backward"]
+    xs, ys = make_moons(n_samples=3, noise=0.1, seed=1)  # batch_loss's points
+    other = MUL.derivative(0, ["a", "d"]).rsplit(", ", 1)[0]  # "the other input"
+    for e, (x, t) in enumerate(zip(xs, map(float, ys), strict=True)):
+        p = model(x).data
+        (text,) = [t for t in texts if t.startswith(f"backward: example {e}.grad")]
+        send = text.split("passes back:\n", 1)[1]
+        d = _num(p - t)
+        assert send == (
+            f"to L1.n0: {_num(1 / 3)} x {_num(2 * (p - t))} = {_num(2 * (p - t) / 3)}"
+            f"  (x ({other}, {d}) + ({other}, {d}) = {_num(2 * (p - t))})"
+        )
+    (top,) = [t for t in texts if t.startswith("backward: loss.grad")]
+    for e in range(3):
+        assert f"to example {e}: 1 x {_num(1 / 3)} = {_num(1 / 3)}  (x {other}, 0.3333)" in top
+    # The linear output neuron multiplies by its weight, the same on every example.
+    (out,) = [t for t in texts if t.startswith("backward: L1.n0.grad")]
+    neuron = model.layers[1].neurons[0]
+    for i, w in enumerate(neuron.w):
+        assert f"(x its weight, L1.n0.w{i}: {_num(w.data)})" in out
+
+
+def test_a_dropout_neuron_names_its_activation_then_its_mask():
+    """With dropout, "inside, on each example" names tanh'(z) = 1 - out^2 (numbers by hand
+    from the unmasked tanh outputs) and then the mask's factor (0, or 1/(1 - p) = 2)."""
+    from autograd_engine.drawing import build_model, network
+    from nn import MLP
+    from nn.losses import mse_loss
+
+    model = MLP(2, [6, 1], activation="tanh", seed=3, dropout=0.5)
+    xs = [[0.5, -1.0], [1.0, 2.0], [-0.3, 0.8]]
+    loss = mse_loss([model(x) for x in xs], [1.0, -1.0, 1.0])
+    order = topological_order(loss)
+    texts = [s["explain"] for s in player(loss)._network["steps"] if s["phase"] == "backward"]
+    net = network(build_model(loss, collapse=True))
+    for card in net.cards:
+        if not card.label.startswith("L0."):
+            continue
+        outs = [v for v in order if v.label == f"{card.label}.out"]
+        copies = [v for v in order if v.label in (f"{card.label}.kept", f"{card.label}.dropped")]
+        masks = [0.0 if v.label.endswith(".dropped") else 2.0 for v in copies]
+        (text,) = [t for t in texts if t.startswith(f"backward: {card.label}.grad")]
+        (line,) = [t for t in text.split("\n") if t.startswith("inside, on each example:")]
+        tanh = ", ".join(_num(1 - v.data**2) for v in outs)
+        mask = ", ".join(_num(m) for m in masks)
+        assert line == (
+            f"inside, on each example: x tanh'(z) = 1 - out^2: {tanh};  "
+            f"then x the other input, c: {mask}"
+        )
+
+
+def test_at_step_0_card_titles_keep_clear_of_the_cards_top_edge(browser, tmp_path):
+    """At the op level's start every card's title (label or #position) sits at least 2
+    units below its box's top border (it touched it: a gap of 0.05)."""
+    loss, _ = batch_loss(n_points=2, sizes=(2, 1))
+    page = Page(browser, player(loss, level="op").save(tmp_path / "p.html"), fragment="#step=0")
+    assert page.step().startswith("0 /")
+    gaps = page.page.evaluate(
+        """() => [...document.querySelectorAll('g.node[data-kind]')]
+        .filter(g => g.getAttribute('data-kind') !== 'constant')
+        .map(g => g.querySelector('text').getBBox().y - g.querySelector('polygon').getBBox().y)"""
+    )
+    assert len(gaps) > 10 and min(gaps) >= 2, gaps
+    page.close()
 
 
 def test_without_any_layout_program_the_player_says_how_to_install_one(tmp_path, monkeypatch):
@@ -793,6 +871,38 @@ def intersects(box: dict, width: float = 1100, height: float = 900) -> bool:
     )
 
 
+# Steps through a player inside the page (one round trip for all steps, not one per
+# step): a keydown ArrowRight as a keyboard sends it, then, read as the tests read them,
+# the step counter, the boxes of the data-current elements, of the controls and of the
+# explanation (client coordinates: what Playwright's bounding_box() reports).
+_WALK = """([n, first]) => {
+  const box = (el) => { const r = el.getBoundingClientRect();
+    return {x: r.x, y: r.y, width: r.width, height: r.height}; };
+  const rows = [];
+  for (let k = first; k <= n; k++) {
+    if (k > first) document.body.dispatchEvent(
+      new KeyboardEvent("keydown", {key: "ArrowRight", bubbles: true, cancelable: true}));
+    rows.push({
+      k: k,
+      step: document.querySelector('[data-role="step"]').innerText,
+      current: [...document.querySelectorAll('[data-current="true"]')].map(box),
+      controls: box(document.querySelector('[data-role="controls"]')),
+      explain: box(document.querySelector('[data-role="explain"]')),
+      node: (document.querySelector('[data-current="true"]') || {}).id || null,
+    });
+  }
+  return rows;
+}"""
+
+
+def walk(page: Page, n: int, first: int = 0) -> list[dict]:
+    """Every step from ``first`` to ``n`` as the page shows it (see ``_WALK``)."""
+    page.page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    rows = page.page.evaluate(_WALK, [n, first])
+    assert [row["k"] for row in rows] == list(range(first, n + 1))
+    return rows
+
+
 def open_still(browser, path: Path, fragment: str = "") -> Page:
     """A Page with reduced motion, so that following a step does not animate."""
     page = Page.__new__(Page)
@@ -837,16 +947,15 @@ def test_every_step_of_a_batch_network_keeps_the_current_card_and_controls_in_vi
     assert options == ["0", "1", "2", "3"]
     for _ in range(5):  # zoomed in (x3): the drawing is larger than the window
         page.press("+")
-    for k in range(n + 1):
-        if k:
-            page.press("ArrowRight")
-        assert page.step() == f"{k} / {n}"
+    for row in walk(page, n):  # every step, in the page
+        k = row["k"]
+        assert row["step"] == f"{k} / {n}"
         for role in ("controls", "explain"):
-            assert inside(page.page.locator(f'[data-role="{role}"]').bounding_box()), (k, role)
-        current = page.page.locator('[data-current="true"]')
-        assert current.count() == (0 if k == 0 else 1)
-        for j in range(current.count()):
-            assert intersects(current.nth(j).bounding_box()), k
+            assert inside(row[role]), (k, role)
+        assert len(row["current"]) == (0 if k == 0 else 1), k
+        for box in row["current"]:
+            assert intersects(box), k
+    assert page.step() == f"{n} / {n}"
     cards = page.cards()
     for label, card in cards.items():
         if not label.startswith("L"):
@@ -981,14 +1090,15 @@ def test_every_step_of_the_whole_op_level_of_a_batch_keeps_the_current_node_in_v
     drawing = page.page.locator('[data-role="drawing"] svg').bounding_box()
     assert drawing["width"] > 1100 or drawing["height"] > 900  # not all in view at once
     assert page.page.is_visible('[data-role="minimap"]')
-    controls = page.page.locator('[data-role="controls"]')
-    current = page.page.locator('[data-current="true"]')
-    for k in range(1, n + 1):
-        page.press("ArrowRight")
-        assert intersects(current.first.bounding_box()), k
-        if k % 50 == 0:
-            assert inside(controls.bounding_box()), k
-            assert page.step() == f"{k} / {n}"
+    rows = walk(page, n)  # every step, in the page (one round trip)
+    for row in rows[1:]:
+        k = row["k"]
+        assert row["step"] == f"{k} / {n}"
+        assert row["current"] and intersects(row["current"][0]), k
+        assert inside(row["controls"]), k
+    # Each non-constant value is current once forward and once backward.
+    stepped = [row["node"] for row in rows[1:]]
+    assert len(set(stepped)) == n // 2 and all(stepped.count(i) == 2 for i in set(stepped))
     page.close()
 
 

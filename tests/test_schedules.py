@@ -224,3 +224,142 @@ def test_base_class_get_lr_is_abstract():
     """LRScheduler itself has no rule: constructing it raises NotImplementedError."""
     with pytest.raises(NotImplementedError):
         LRScheduler(SGD([Value(0.0)], lr=0.1))
+
+
+# ReduceLROnPlateau's improvement edges for best = 4 and threshold = 1/4 (exact in binary):
+# min/rel 4 * (1 - 1/4) = 3, min/abs 4 - 1/4, max/rel 4 * (1 + 1/4) = 5, max/abs 4 + 1/4.
+PLATEAU_EDGES = {
+    ("min", "rel"): 3.0,
+    ("min", "abs"): 3.75,
+    ("max", "rel"): 5.0,
+    ("max", "abs"): 4.25,
+}
+
+
+def _beyond(mode: str, edge: float) -> float:
+    """The next float past the edge on the improving side."""
+    return math.nextafter(edge, -math.inf if mode == "min" else math.inf)
+
+
+def _short_of(mode: str, edge: float) -> float:
+    return math.nextafter(edge, math.inf if mode == "min" else -math.inf)
+
+
+@pytest.mark.parametrize(("mode", "threshold_mode"), sorted(PLATEAU_EDGES))
+@pytest.mark.parametrize("side", ["beyond", "at", "short"])
+def test_plateau_improvement_edge_in_every_mode(mode, threshold_mode, side):
+    """Only a metric strictly past the edge improves; at the edge or short of it, a bad epoch.
+
+    With patience 0 a bad epoch cuts the lr at once (1 -> 1/2) and keeps best at 4.
+    """
+    edge = PLATEAU_EDGES[mode, threshold_mode]
+    metric = {"beyond": _beyond(mode, edge), "at": edge, "short": _short_of(mode, edge)}[side]
+    opt = SGD([Value(0.0)], lr=1.0)
+    sched = ReduceLROnPlateau(
+        opt, mode=mode, factor=0.5, patience=0, threshold=0.25, threshold_mode=threshold_mode
+    )
+    sched.step(4.0)
+    assert sched.best == 4.0 and opt.param_groups[0]["lr"] == 1.0
+    assert sched.is_better(metric, 4.0) is (side == "beyond")
+    sched.step(metric)
+    if side == "beyond":
+        assert sched.best == metric and opt.param_groups[0]["lr"] == 1.0
+    else:
+        assert sched.best == 4.0 and opt.param_groups[0]["lr"] == 0.5
+
+
+@pytest.mark.parametrize(("mode", "threshold_mode"), sorted(PLATEAU_EDGES))
+@pytest.mark.parametrize("cooldown", [0, 1])
+def test_plateau_modes_match_live_torch_at_their_edges(mode, threshold_mode, cooldown):
+    """Every mode/threshold_mode pair, fed metrics at and past its edges, gives torch's lrs."""
+    pytest.importorskip("torch")
+    edge = PLATEAU_EDGES[mode, threshold_mode]
+    later = [7.0, 7.0, 13.0] if mode == "max" else [2.0, 2.0, 1.0]  # positive, as rel needs
+    metrics = [4.0, edge, _beyond(mode, edge), *later, later[-1], later[-1], later[-1]]
+    case = {
+        "class": "ReduceLROnPlateau",
+        "kwargs": {
+            "mode": mode,
+            "threshold_mode": threshold_mode,
+            "threshold": 0.25,
+            "patience": 1,
+            "factor": 0.5,
+            "cooldown": cooldown,
+        },
+        "group_lrs": [1.0, 0.1],
+        "metrics": metrics,
+        "steps": len(metrics),
+    }
+    live = make_traces.torch_schedule(
+        case["class"], case["kwargs"], case["group_lrs"], case["metrics"], case["steps"]
+    )
+    ours = _our_schedule(case)
+    assert ours == live
+    assert ours["lrs"][-1] != ours["lrs"][0]  # the lr was cut: the edges were exercised
+
+
+@pytest.mark.parametrize(("eps", "cut"), [(0.25, False), (math.nextafter(0.25, 0.0), True)])
+def test_plateau_cuts_only_when_the_lr_falls_by_more_than_eps(eps, cut):
+    """lr 1/2 -> 1/4 falls by exactly 1/4: no cut for eps = 1/4, a cut for eps just below."""
+    opt = SGD([Value(0.0)], lr=0.5)
+    sched = ReduceLROnPlateau(opt, factor=0.5, patience=0, eps=eps)
+    sched.step(1.0)
+    sched.step(1.0)
+    assert opt.param_groups[0]["lr"] == (0.25 if cut else 0.5)
+
+
+@pytest.mark.parametrize(("min_lr", "lr"), [(0.3, 0.3), (0.25, 0.25), (0.2, 0.25)])
+def test_plateau_never_cuts_below_min_lr(min_lr, lr):
+    """max(lr * factor, min_lr): 1/2 * 1/2 = 1/4, floored at min_lr above, at and below it."""
+    opt = SGD([Value(0.0)], lr=0.5)
+    sched = ReduceLROnPlateau(opt, factor=0.5, patience=0, min_lr=min_lr)
+    sched.step(1.0)
+    sched.step(1.0)
+    assert opt.param_groups[0]["lr"] == lr
+
+
+@pytest.mark.parametrize("patience", [0, 1, 3])
+def test_plateau_cuts_on_the_bad_epoch_after_patience_ones(patience):
+    """The count must exceed patience: bad epochs 1..patience keep the lr, the next cuts it."""
+    opt = SGD([Value(0.0)], lr=1.0)
+    sched = ReduceLROnPlateau(opt, factor=0.5, patience=patience)
+    sched.step(1.0)
+    lrs = []
+    for _ in range(patience + 1):
+        sched.step(1.0)
+        lrs.append(opt.param_groups[0]["lr"])
+    assert lrs == [1.0] * patience + [0.5]
+
+
+def _reversed_state(sched) -> dict:
+    return dict(reversed(list(sched.state_dict().items())))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda o: StepLR(o, step_size=2, gamma=0.5),
+        lambda o: ExponentialLR(o, gamma=0.5),
+        lambda o: ReduceLROnPlateau(o, factor=0.5, patience=1, cooldown=1),
+    ],
+    ids=["StepLR", "ExponentialLR", "ReduceLROnPlateau"],
+)
+def test_a_state_dict_in_another_key_order_restores_every_schedule(make):
+    """Each schedule loaded from its state_dict with keys reversed continues the same lrs."""
+    metrics = [3.0, 3.0, 3.0, 2.0, 3.0, 3.0, 3.0, 3.0]
+
+    def advance(sched, opt, ks):
+        for k in ks:
+            opt.step()
+            sched.step(metrics[k]) if isinstance(sched, ReduceLROnPlateau) else sched.step()
+        return opt.param_groups[0]["lr"]
+
+    opt = SGD([Value(0.0)], lr=1.0)
+    sched = make(opt)
+    advance(sched, opt, range(3))
+    opt2 = SGD([Value(0.0)], lr=opt.param_groups[0]["lr"])
+    sched2 = make(opt2)
+    sched2.load_state_dict(_reversed_state(sched))
+    assert sched2.state_dict() == sched.state_dict()
+    rest = range(3, len(metrics))
+    assert [advance(sched2, opt2, [k]) for k in rest] == [advance(sched, opt, [k]) for k in rest]

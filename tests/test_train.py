@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
 
+from autograd_engine import Value
 from nn import MLP, Neuron
-from nn.data import make_linear_regression, make_moons, make_xor, minibatches
+from nn.data import make_linear_regression, make_moons, make_xor
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from nn.optim import SGD, Adam
 from nn.train import evaluate, fit, predicted_class
@@ -20,6 +22,19 @@ def linear_neuron(w: float, b: float) -> Neuron:
     n = Neuron(1, activation="linear")
     n.w[0].data, n.b.data = w, b
     return n
+
+
+def epoch_batches(n, batch_size, rng):
+    """One epoch's batches as nn.data.minibatches documents them, written out independently.
+
+    The indices 0..n-1 shuffled by ``rng.shuffle`` and cut into consecutive batches; one
+    batch in order 0..n-1 for ``batch_size=None`` or >= n (no draw from ``rng`` then).
+    """
+    if batch_size is None or batch_size >= n:
+        return [list(range(n))]
+    order = list(range(n))
+    rng.shuffle(order)
+    return [order[i : i + batch_size] for i in range(0, n, batch_size)]
 
 
 def sgd_by_hand(w, b, batches, lr):
@@ -52,8 +67,10 @@ def test_fit_applies_the_hand_derived_sgd_updates(batch_size):
     )
     rng = random.Random(11)
     w, b = 0.3, -0.1
+    orders = []
     for epoch in range(3):
-        batches = list(minibatches(len(X1), batch_size, rng))
+        batches = epoch_batches(len(X1), batch_size, rng)
+        orders.append(sum(batches, []))
         w, b, losses = sgd_by_hand(w, b, batches, lr=0.05)
         sizes = [len(batch) for batch in batches]
         epoch_loss = sum(v * s for v, s in zip(losses, sizes, strict=True)) / len(X1)
@@ -62,6 +79,8 @@ def test_fit_applies_the_hand_derived_sgd_updates(batch_size):
     assert model.b.data == pytest.approx(b, rel=1e-12)
     assert history["accuracy"] == [None, None, None]  # regression
     assert history["lr"] == [0.05, 0.05, 0.05]
+    if batch_size is not None:  # the seed shuffles: the order differs from 0..4 and per epoch
+        assert orders[0] != sorted(orders[0]) and orders[0] != orders[1]
 
 
 class CountingSGD(SGD):
@@ -142,6 +161,32 @@ def test_accuracy_rules_per_loss():
     assert [predicted_class(hinge_loss, s) for s in (0.1, 0.0, -2.0)] == [1, -1, -1]
     assert predicted_class(cross_entropy, [1.0, 3.0, 3.0]) == 1
     assert predicted_class(mse_loss, 0.7) is None
+
+
+class Constant:
+    """A model that answers ``outputs[i]`` for the i-th example [i]."""
+
+    def __init__(self, outputs):
+        self.outputs = outputs
+
+    def __call__(self, x):
+        return self.outputs[int(x[0])]
+
+
+@pytest.mark.parametrize(
+    ("p", "t", "right"),
+    [
+        (0.5, 0.5, True),  # both at the edge: class 1 and class 1
+        (0.5, math.nextafter(0.5, 0.0), False),  # class 1 against a target of class 0
+        (math.nextafter(0.5, 0.0), 0.5, False),  # class 0 against class 1
+        (math.nextafter(0.5, 0.0), math.nextafter(0.5, 0.0), True),
+        (math.nextafter(0.5, 1.0), 1.0, True),
+    ],
+)
+def test_bce_accuracy_edge_for_predictions_and_soft_targets(p, t, right):
+    """BCE accuracy: class (p >= 0.5) against class (t >= 0.5), on both sides of 0.5."""
+    _, accuracy = evaluate(Constant([Value(p)]), [[0]], [t], binary_cross_entropy)
+    assert accuracy == (1.0 if right else 0.0)
 
 
 def test_evaluate_by_hand():
@@ -368,7 +413,7 @@ def test_fit_matches_a_live_torch_training_loop():
     tx = torch.tensor(X, dtype=torch.float64)
     ty = torch.tensor(y, dtype=torch.float64)
     for _ in range(2):
-        for batch in minibatches(len(X), 4, rng):
+        for batch in epoch_batches(len(X), 4, rng):
             optimizer.zero_grad()
             (w1, b1), (w2, b2) = layers
             h = torch.tanh(tx[batch] @ w1.T + b1)
@@ -504,6 +549,53 @@ def test_early_stopping_counts_epochs_without_a_strictly_better_loss(monkeypatch
     assert [p.data for p in model.parameters()] == snapshots[4]
 
 
+def _scripted_fit(monkeypatch, val_losses, epochs, patience):
+    """fit, evaluate scripted to return ``val_losses``: (history, per-epoch weights, model)."""
+    import nn.train
+
+    script = iter(val_losses)
+    snapshots = []
+
+    def scripted(model, X, y, loss):
+        snapshots.append([p.data for p in model.parameters()])
+        return next(script), None
+
+    monkeypatch.setattr(nn.train, "evaluate", scripted)
+    model = linear_neuron(0.0, 0.0)
+    history = fit(
+        model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), epochs=epochs,
+        progress=False, validation=(XV, YV), early_stopping=patience,
+    )  # fmt: skip
+    return history, snapshots, model
+
+
+@pytest.mark.parametrize(
+    "epochs, patience, ran, stopped",
+    [
+        (5, 3, 4, 3),  # patience runs out one epoch before the last: a stop, recorded
+        (4, 3, 4, None),  # it runs out exactly on the last epoch: all epochs ran, no stop
+        (4, 4, 4, None),  # one epoch short of running out on the last epoch
+        (3, 3, 3, None),  # the last epoch is one short of the patience
+    ],
+)
+def test_early_stopping_at_the_last_epoch(monkeypatch, epochs, patience, ran, stopped):
+    """Validation only worsens after epoch 0: a stop is recorded only if epochs were left."""
+    history, snapshots, model = _scripted_fit(
+        monkeypatch, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0][:epochs], epochs, patience
+    )
+    assert len(history["loss"]) == len(history["val_loss"]) == ran
+    assert history["best_epoch"] == 0 and history["stopped_epoch"] == stopped
+    assert [p.data for p in model.parameters()] == snapshots[0]  # epoch 0's weights back
+    assert snapshots[0] != snapshots[-1]  # and they differ from the last epoch's
+
+
+def test_early_stopping_keeps_the_first_of_equal_best_losses(monkeypatch):
+    """Equal losses are no improvement: best stays the first epoch of the tie, then the stop."""
+    history, snapshots, model = _scripted_fit(monkeypatch, [3.0, 2.0, 2.0, 2.0, 9.0], 5, 2)
+    assert (history["best_epoch"], history["stopped_epoch"]) == (1, 3)
+    assert [p.data for p in model.parameters()] == snapshots[1] != snapshots[2]
+
+
 def test_early_stopping_that_never_triggers():
     """Validation on the training data keeps improving: no stop, best = last epoch."""
     model = linear_neuron(0.0, 0.0)
@@ -526,7 +618,7 @@ def test_fit_max_norm_is_max_norm_after_every_step():
         progress=False, seed=2, max_norm=0.5)  # fmt: skip
     optimizer, rng = Adam(b.parameters(), lr=0.1), random.Random(2)
     for _ in range(3):
-        for batch in minibatches(20, 5, rng):
+        for batch in epoch_batches(20, 5, rng):
             optimizer.zero_grad()
             binary_cross_entropy([b(X[i]) for i in batch], [y[i] for i in batch]).backward()
             optimizer.step()

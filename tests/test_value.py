@@ -172,6 +172,31 @@ def test_no_grad_records_no_graph():
     assert z.parents[0] is x
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda x, y: x * y,
+        lambda x, y: x + y,
+        lambda x, y: x / y,
+        lambda x, y: x - y,
+        lambda x, y: x * 2.5,
+        lambda x, y: 2.5 + x,
+        lambda x, y: 1.0 / x,
+        lambda x, y: 1 - x,
+        lambda x, y: -x,
+        lambda x, y: x**2.0,
+        lambda x, y: x.exp(),
+    ],
+)
+def test_no_grad_makes_a_leaf_on_every_fast_path(make):
+    """Each operator's own shortcut to the node builder still honours no_grad."""
+    x, y = Value(2.0), Value(4.0)
+    with no_grad():
+        out = make(x, y)
+    assert out.parents == () and out.op == ""
+    assert make(x, y).parents != ()
+
+
 def test_no_grad_restores_mode_after_an_error():
     """An exception inside no_grad still restores recording."""
     with pytest.raises(RuntimeError), no_grad():
@@ -271,6 +296,16 @@ def test_value_power_at_zero_base_follows_the_limits():
     assert derivatives == [0.0, 2.0, 0.0]
 
 
+@pytest.mark.parametrize("b", [1.0, 2.0, 3.0])  # b < 1: d/da is infinite at 0
+def test_value_power_at_zero_base_has_zero_exponent_slope(b):
+    """d/db 0 ** b = 0 for b > 0 (the limit of a**b ln a as a -> 0+, PyTorch's value)."""
+    a, e = Value(0.0), Value(b)
+    y = a**e
+    (db,) = grad(y, [e])
+    assert (y.data, db.data) == (0.0, 0.0)
+    assert math.copysign(1.0, db.data) == 1.0  # +0.0, no sign flipped in
+
+
 def test_number_base_power_differentiates_only_the_exponent():
     """0.0 ** x and 2 ** x: d/dx c**x = c**x ln c (0 at c = 0); the constant base gets none."""
     x = Value(0.5)
@@ -302,3 +337,28 @@ def test_no_grad_is_per_thread():
         done.wait()
     worker.join()
     assert recorded == [True]
+
+
+def test_no_grad_in_another_thread_leaves_this_threads_no_grad_in_force():
+    """While another thread is in no_grad and leaves it, this thread's no_grad holds."""
+    import threading
+
+    entered, leave, left = threading.Event(), threading.Event(), threading.Event()
+
+    def other_thread():
+        with no_grad():
+            entered.set()
+            leave.wait()
+        left.set()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    entered.wait()
+    x, y = Value(1.0), Value(2.0)
+    with no_grad():
+        leave.set()
+        left.wait()  # the other thread's block has ended; this one has not
+        inside = x * y
+    worker.join()
+    assert inside.parents == ()
+    assert (x * y).parents == (x, y)

@@ -1010,3 +1010,99 @@ def test_leaves_sharing_a_dotted_label_are_no_batch():
     y = Value.sum(xs) * 2
     assert draw_dot(y, collapse=True).source.count("<b>0.0</b>") == 2
     assert __import__("autograd_engine").player(y).level == "op"
+
+
+def test_the_drawn_terms_are_the_ones_the_sweep_summed_from_one_vjp_call_each():
+    """Each edge's term comes from the sweep itself (graph.backprop_terms), not from a
+    second call of the vjp: with a vjp that answers differently on every call, the terms
+    drawn into a leaf still sum to its drawn gradient, and the model costs one call at g
+    and one at g = 1 per node (the term and the local derivative), no more."""
+    from autograd_engine import Op
+    from autograd_engine.drawing import build_model
+
+    calls = []
+
+    def vjp(g, out, a):
+        calls.append(g)
+        return (g * (2.0 + len(calls)),)  # a different "derivative" on every call
+
+    odd = Op("odd", lambda a: 2 * a, vjp)
+    x = Value(1.5, label="x")
+    y = odd(x) + odd(x)
+    model = build_model(y)
+    assert len(calls) == 4  # two odd nodes, one call at g and one at g = 1 each
+    into_x = [e.term for edges in model.edges.values() for e in edges if e.tail == 0]
+    assert len(into_x) == 2
+    assert sum(into_x) == model.grads[0]
+
+
+def test_a_loss_plus_a_penalty_on_the_parameters_keeps_the_network_level():
+    """fit(penalty=) trains on mse + l2_penalty(parameters): the parameters are read by the
+    penalty too, yet each neuron stays one card (the player opens at the network level),
+    every gradient equals backward()'s, and the penalty card passes each neuron's
+    parameters 2 * weight * w (by hand: d/dw of weight * sum w^2)."""
+    from autograd_engine import player
+    from autograd_engine.drawing import build_model, network
+    from nn import MLP
+    from nn.losses import l2_penalty, mse_loss
+
+    model = MLP(2, [4, 1], activation="tanh", seed=0)
+    xs = [[0.5, -1.0], [1.0, 2.0], [-0.3, 0.8]]
+    loss = mse_loss([model(x) for x in xs], [1.0, -1.0, 1.0]) + l2_penalty(model.parameters(), 1e-2)
+    assert player(loss).level == "network"
+    order = topological_order(loss)
+    for node in order:
+        node.grad = 0.0
+    loss.backward()
+    net = network(build_model(loss, collapse=True))
+    neurons = {c.label: c for c in net.cards if c.kind == "neuron"}
+    assert sorted(neurons) == ["L0.n0", "L0.n1", "L0.n2", "L0.n3", "L1.n0"]
+    grads = {p.label: p.grad for p in model.parameters()}
+    for label, card in neurons.items():
+        outs = [v for v in order if v.label == f"{label}.out"]
+        assert len(outs) == 3
+        assert card.grad == pytest.approx(sum(v.grad for v in outs), rel=1e-12)
+        assert {name: g for name, _, g in card.params} == {
+            name: grads[name] for name in grads if name.startswith(label + ".")
+        }
+    (penalty,) = [c for c in net.cards if c.kind == "penalty"]
+    for d, terms in zip(penalty.inputs, penalty.terms, strict=True):
+        label = net.cards[d].label
+        own = [p.data for p in model.parameters() if p.label.startswith(label + ".")]
+        assert sum(terms) == pytest.approx(2 * 1e-2 * sum(own), rel=1e-12)
+    assert net.cards[net.backward[0]].kind == "loss"  # the sweep starts at the root
+    # Every arrow's factor (a product of local derivatives along the paths inside its
+    # card) times the card's gradient is what the sweep's own terms passed along it.
+    for card in net.cards:
+        for k in range(len(card.inputs)):
+            for e in range(net.examples):
+                g = card.grads[e] if card.kind == "neuron" else card.grads[0]
+                assert card.terms[k][e] == pytest.approx(g * card.factors[k][e], rel=1e-12)
+            assert card.factor_texts[k]
+    collapsed = draw_dot(loss, backward=True, collapse=True).source
+    for label in neurons:
+        assert collapsed.count(f"<b>{label}</b>") == 1
+
+
+def test_card_order_puts_each_card_after_its_inputs_ties_by_index():
+    """One topological order of cards for the network level's steps and its layout
+    (by hand: 2 needs 0, 1 needs 2 and 0, 3 needs nothing; always the smallest ready
+    card next: 0, then 2 (ready: 2, 3), then 1 (ready: 1, 3), then 3); a cycle falls
+    back to index order."""
+    from autograd_engine.drawing import card_order
+
+    assert card_order([[], [2, 0], [0], []]) == [0, 2, 1, 3]
+    assert card_order([[1], [0]]) == [0, 1]
+
+
+def test_the_model_keeps_the_parameters_its_arguments_named():
+    """Model.params is the set check_arguments made (given params, or every labelled
+    leaf), so the player's op levels mark the same parameters as the drawing."""
+    from autograd_engine.drawing import build_model
+
+    model, loss = _batch_loss(2)
+    assert build_model(loss).params == {
+        v for v in topological_order(loss) if not v.parents and v.label
+    }
+    some = model.parameters()[:3]
+    assert build_model(loss, params=some).params == set(some)

@@ -354,9 +354,6 @@
       root.focus({ preventScroll: true });
     });
   });
-  root.querySelectorAll('[data-action="expand"]').forEach(function (b) {
-    b.addEventListener("keydown", function () {});
-  });
   slider.addEventListener("input", function () { pause(); show(parseInt(slider.value, 10)); });
   var keys = { ArrowLeft: "prev", ArrowRight: "next", Home: "first", End: "last", " ": "play",
                "+": "zoom-in", "=": "zoom-in", "-": "zoom-out", "0": "fit", Escape: "up" };
