@@ -233,6 +233,9 @@ def example_view(rec: Recording) -> tuple[Any, dict[str, Any]] | None:
 
     term_slot: dict[tuple[int, int], int] = {}
     for c, card in enumerate(net.cards):
+        # The factor texts are composed from the graph with its numbers written in: the
+        # view says what each card passes back without them (no stale number).
+        card.factors, card.factor_texts = [], []
         if card.kind != "neuron":
             card.values, card.grads = [slot("loss")], [slot("one")]
             card.terms = [[slot("dout", at[net.cards[d].label])] for d in card.inputs]
@@ -241,6 +244,8 @@ def example_view(rec: Recording) -> tuple[Any, dict[str, Any]] | None:
             layer = int(card.label[1 : card.label.index(".")])
             card.values, card.grads = [slot("out", a)], [slot("dout", a)]
             card.locals = [slot("local", a, act[card.label])]
+            if card.chain:  # dropout off: the activation's derivative only
+                card.chain = [(card.chain[0][0], card.locals)]
             card.terms = []
             for d in card.inputs:
                 source = net.cards[d].label
@@ -288,6 +293,9 @@ def example_view(rec: Recording) -> tuple[Any, dict[str, Any]] | None:
     for card in level["cards"]:
         card["values"] = [sub(v) for v in card["values"]]
         card["grad"] = sub(card["grad"])
+    stale = re.compile(r"\d\.\d")  # a number the template does not compute from the trace
+    if any(stale.search(step["explain"]) for step in level["steps"]):
+        return None
     forward = [k for k, step in enumerate(level["steps"]) if step["phase"] != "backward"]
     # The player's own data is the template (read by the page); here what its slots are.
     template = {"opens": forward[-1], "slots": slots}
