@@ -16,7 +16,9 @@ Step 0 is the model before training; step ``k`` is the model after ``k`` optimiz
   replay can write the update out with its numbers);
 - for an ``MLP``, the traced examples: for each, every neuron's output and the gradient of
   that example's loss with respect to it and to its pre-activation ``z`` (dropout off),
-  at step ``k``'s parameters.
+  at the parameters update ``k``'s gradient was computed at (step ``k - 1``'s; step 0's
+  own for step 0), so a traced example's d loss/d parameter is its share of ``grad``
+  (``Recording.traced_parameters(k)``).
 
 Bounded: ``every=k`` keeps steps 0, k, 2k, ... and the last; ``trace`` lists the examples
 traced (default: ``DEFAULT_TRACED`` = 4, spread over the data); ``limit`` is the most
@@ -163,6 +165,16 @@ class Recording:
         """The parameter values after ``step`` updates (a recorded step)."""
         return list(self.data[self.index(step)])
 
+    def traced_parameters(self, step: int) -> list[float]:
+        """The parameter values the traced passes of ``step`` ran at: those the gradient of
+        update ``step`` was computed at (step ``step - 1``'s values; step 0's for step 0)."""
+        r = self.index(step)
+        if r == 0:
+            return list(self.data[0])
+        if r in self.before:
+            return list(self.before[r][0])
+        return list(self.data[r - 1])  # every=1: the record before is step - 1
+
     def output_at(self, step: int, points: Sequence[Sequence[float]]) -> list[float]:
         """The model's output (evaluation mode, first output) at ``points`` with the
         parameters of ``step``; the model's own parameters are restored afterwards."""
@@ -199,13 +211,14 @@ class Recording:
 
     def example_player(self, i: int, step: int) -> Any:
         """The backprop player (``autograd_engine.player``) of training example ``i``'s loss
-        at the parameters of ``step``, opening at its network level: the same pass the
+        at the parameters the gradient of ``step`` was computed at (``traced_parameters``),
+        opening at its network level: the same pass the
         replay page steps through for a traced example, there with every op one click away.
         Dropout off; the model's own parameters are restored afterwards."""
         from autograd_engine import player
 
         i = check_int("Recording.example_player", "i", i, min=0, max=len(self.X) - 1)
-        values = self.parameters_at(step)
+        values = self.traced_parameters(step)
         saved = [p.data for p in self.params]
         training = getattr(self.model, "training", None)
         try:
@@ -232,7 +245,13 @@ class Recording:
     # -- writing (called by fit through Session) -----------------------------------
 
     def _append(
-        self, step: int, epoch: int, lr: list[float], loss: float, before: Any = None
+        self,
+        step: int,
+        epoch: int,
+        lr: list[float],
+        loss: float,
+        before: Any = None,
+        traces: dict[int, dict[str, Any]] | None = None,
     ) -> None:
         self.steps.append(step)
         self.epoch.append(epoch)
@@ -253,8 +272,26 @@ class Recording:
             rows.append(array("d", [float(s.get(name, math.nan)) for s in states]))
         if before is not None:
             self.before[len(self.steps) - 1] = before
+        if traces is None:
+            traces = self._traces()
         for i in self.traced:
-            self.traces[i].append(self._trace(i))
+            self.traces[i].append(traces[i])
+
+    def _traces(self, values: Sequence[float] | None = None) -> dict[int, dict[str, Any]]:
+        """Every traced example's pass at the current parameters, or at ``values`` (the
+        model's own parameters are restored afterwards)."""
+        if not self.traced:
+            return {}
+        if values is None:
+            return {i: self._trace(i) for i in self.traced}
+        saved = [p.data for p in self.params]
+        try:
+            for p, v in zip(self.params, values, strict=True):
+                p.data = v
+            return {i: self._trace(i) for i in self.traced}
+        finally:
+            for p, v in zip(self.params, saved, strict=True):
+                p.data = v
 
     def _trace(self, i: int) -> dict[str, Any]:
         """One example's pass through the MLP at the current parameters (dropout off):
@@ -312,12 +349,15 @@ class Session:
         self.step = 0
         self.live = live
         self._before: Any = None
+        self._traces: dict[int, dict[str, Any]] | None = None
         self._lr: list[float] = []
         self._last: tuple[int, float] = (0, math.nan)
 
     def before_update(self) -> None:
-        """Called after ``backward()``, before ``optimizer.step()``."""
+        """Called after ``backward()``, before ``optimizer.step()``: the traced passes of a
+        step due to be recorded run here, at the parameters its gradient was computed at."""
         rec = self.recording
+        self._traces = rec._traces() if self._records(self.step + 1) else None
         groups = getattr(rec._optimizer, "param_groups", None) or [{"lr": math.nan}]
         self._lr = [float(g.get("lr", math.nan)) for g in groups]
         if rec.every > 1:  # cheap beside a step; also kept for a last step early stopping ends
@@ -342,7 +382,7 @@ class Session:
         k = self.step
         self._last = (epoch, batch_loss)
         if self._records(k):
-            self.recording._append(k, epoch, self._lr, batch_loss, self._before)
+            self.recording._append(k, epoch, self._lr, batch_loss, self._before, self._traces)
         if self.live is not None:
             self.live.update(self.recording, final=False)
 
@@ -359,7 +399,8 @@ class Session:
         rec = self.recording
         if self.step and rec.steps[-1] != self.step:  # early stopping ended between records
             epoch, loss = self._last
-            rec._append(self.step, epoch, self._lr, loss, self._before)
+            traces = rec._traces(self._before[0]) if self._before is not None else None
+            rec._append(self.step, epoch, self._lr, loss, self._before, traces)
         out = RecordedHistory(history)
         out.recording = rec
         if self.live is not None:

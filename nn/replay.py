@@ -24,8 +24,16 @@ weight, a neuron for its bias) carries ``data-label`` (``L0.n1.w0``, ``L0.n1.b``
 there is none, as the gradient at step 0); ``[data-role=param-panel]`` shows the selected
 parameter, with ``data-label``, ``data-value``, ``data-grad`` and ``data-state-NAME``
 (torch's state names) holding the numbers; ``[data-role=example]`` shows a traced data
-point's backward pass at the current step, one card per neuron (``data-label`` ``L0.n1``,
-``data-value``, ``data-grad``, ``data-current`` on the card of the current sweep step).
+point's backward pass at the current step in the backprop player's network view
+(``autograd_engine.network_player``, laid out once for the model; the page feeds it the
+recorded numbers of the clicked example at the current step through the player's
+``agpNumbers``, and it is stepped with the player's own controls): one card per neuron
+and one for the loss (``data-label`` ``L0.n1``, ``data-value``, ``data-grad`` to 4
+digits, ``data-current`` on the card of the current sweep step). The pass of step k runs
+at the parameters update k's gradient was computed at (step k - 1's). A model the view
+cannot show (not an MLP) gets one plain card per neuron instead.
+Keys: with nothing focused, the page's arrow keys go to one widget (replay or player):
+the one last clicked or focused in, else the first on the page.
 ``[data-role=example-select]`` lists the traced examples. ``page.html#step=k`` opens step k
 (or the last recorded step before it). The root element gets ``data-ready="1"`` once the
 numbers are decoded.
@@ -41,6 +49,7 @@ import itertools
 import json
 import math
 import os
+import re
 import sys
 import zlib
 from array import array
@@ -147,6 +156,159 @@ def _param_major(rows: list[array[float]]) -> array[float]:
     return out
 
 
+_SENTINEL = re.compile(r"\d(?:\.\d{1,3})?e-(?:19[6-9]|200)")
+
+
+def _sentinel(k: int) -> float:
+    """A number standing for slot ``k`` in the template (``fmt`` writes it uniquely)."""
+    return (k + 1) * 1e-200
+
+
+def example_view(rec: Recording) -> tuple[Any, dict[str, Any]] | None:
+    """The player's network view of one traced example's pass, laid out once (its cards
+    and their layout are the same for every example and step): ``(player, template)``.
+
+    The player (``autograd_engine.network_player``) is built from the real graph of a
+    traced example's loss with every number replaced by a sentinel, then written back as
+    a template: its cards' values and its steps' changes and explanations hold ```k```
+    in place of slot ``k`` (a running sum of slots as ```s3,7```). ``template`` holds
+    ``opens`` (the step the view opens at: the forward pass done) and ``slots``: what each
+    slot is, for the page to compute from the recorded trace (``["out"|"dout"|"dz", at]``
+    a neuron's number at offset ``at`` of a trace row, ``["loss"]``, ``["one"]``,
+    ``["local", at, activation]`` d out/d z from the output, ``["w", p]`` parameter ``p``
+    at the traced parameters, ``["dzw", at, p]`` d loss/d z times it, ``["dzx", at, i]``
+    d loss/d z times the example's input ``i``, ``["dzo", at, at2]`` d loss/d z times
+    another neuron's output). None when the model is not an MLP, nothing is traced, or the
+    graph's cards are not its neurons and one loss card.
+    """
+    from autograd_engine.drawing import build_model, network
+    from autograd_engine.playback import network_player
+
+    arch = rec.architecture
+    if not rec.traced or arch is None or arch.get("type") != "MLP":
+        return None
+    at: dict[str, int] = {}
+    act: dict[str, str] = {}
+    off = 1
+    for k, n in enumerate(arch["nouts"]):
+        top = k == len(arch["nouts"]) - 1
+        for j in range(n):
+            at[f"L{k}.n{j}"] = off
+            act[f"L{k}.n{j}"] = arch["output_activation"] if top else arch["activation"]
+            off += 3
+    pindex = {label: q for q, label in enumerate(rec.labels)}
+    model = rec.model
+    i = rec.traced[0]
+    saved = [p.data for p in rec.params]
+    training = model.training
+    try:
+        for p, v in zip(rec.params, rec.data[0], strict=True):
+            p.data = v
+        model.train(False)
+        loss = rec.loss_fn([model(rec.X[i])], [rec.y[i]])
+        loss.label = "loss"
+        net = network(build_model(loss, rec.params, True, True, None, "Replay"))
+    finally:
+        for p, v in zip(rec.params, saved, strict=True):
+            p.data = v
+        model.train(training)
+    neurons = [c for c in net.cards if c.kind == "neuron"]
+    others = [c for c in net.cards if c.kind != "neuron"]
+    last = len(arch["nouts"]) - 1
+    if (
+        sorted(c.label for c in neurons) != sorted(at)
+        or len(others) != 1
+        or sorted(net.cards[d].label for d in others[0].inputs)
+        != sorted(lbl for lbl in at if lbl.startswith(f"L{last}."))
+    ):
+        return None
+    slots: list[list[Any]] = []
+    slot_of: dict[tuple[Any, ...], int] = {}
+
+    def slot(*key: Any) -> float:
+        if key not in slot_of:
+            slot_of[key] = len(slots)
+            slots.append(list(key))
+        return _sentinel(slot_of[key])
+
+    term_slot: dict[tuple[int, int], int] = {}
+    for c, card in enumerate(net.cards):
+        # The factor texts are composed from the graph with its numbers written in: the
+        # view says what each card passes back without them (no stale number).
+        card.factors, card.factor_texts = [], []
+        if card.kind != "neuron":
+            card.values, card.grads = [slot("loss")], [slot("one")]
+            card.terms = [[slot("dout", at[net.cards[d].label])] for d in card.inputs]
+        else:
+            a = at[card.label]
+            layer = int(card.label[1 : card.label.index(".")])
+            card.values, card.grads = [slot("out", a)], [slot("dout", a)]
+            card.locals = [slot("local", a, act[card.label])]
+            if card.chain:  # dropout off: the activation's derivative only
+                card.chain = [(card.chain[0][0], card.locals)]
+            card.terms = []
+            for d in card.inputs:
+                source = net.cards[d].label
+                w = f"{card.label}.w{source.split('.n')[-1]}"
+                card.terms.append([slot("dzw", a, pindex[w])])
+            params = []
+            for label, _, _ in card.params:
+                tail = label.rsplit(".", 1)[-1]
+                if tail == "b":
+                    g = slot("dz", a)
+                elif layer == 0:
+                    g = slot("dzx", a, int(tail[1:]))
+                else:
+                    g = slot("dzo", a, at[f"L{layer - 1}.n{tail[1:]}"])
+                params.append((label, slot("w", pindex[label]), g))
+            card.params = params
+        for j in range(len(card.terms)):
+            term_slot[(c, j)] = round(card.terms[j][0] / 1e-200) - 1
+    if len(slots) >= 9999:
+        return None
+    player = network_player(net, title="The backward pass of a traced example")
+    level = player._network
+    assert level is not None
+    lookup = {fmt_sentinel(k): k for k in range(len(slots))}
+
+    def sub(text: str) -> str:
+        def one(m: re.Match[str]) -> str:
+            if m.group() not in lookup:
+                raise ValueError(f"Replay: an unexpected number {m.group()!r} in the template")
+            return f"`{lookup[m.group()]}`"
+
+        return _SENTINEL.sub(one, text)
+
+    running: dict[int, list[int]] = {}
+    for step in level["steps"]:
+        k = step["node"]
+        if step["phase"] == "backward":
+            for j, d in enumerate(net.cards[k].inputs):
+                running.setdefault(d, []).append(term_slot[(k, j)])
+        step["set"] = [
+            [d, kind, f"`s{','.join(map(str, running.get(d, [])))}`" if kind == "p" else sub(text)]
+            for d, kind, text in step["set"]
+        ]
+        step["explain"] = sub(step["explain"])
+    for card in level["cards"]:
+        card["values"] = [sub(v) for v in card["values"]]
+        card["grad"] = sub(card["grad"])
+    stale = re.compile(r"\d\.\d")  # a number the template does not compute from the trace
+    if any(stale.search(step["explain"]) for step in level["steps"]):
+        return None
+    forward = [k for k, step in enumerate(level["steps"]) if step["phase"] != "backward"]
+    # The player's own data is the template (read by the page); here what its slots are.
+    template = {"opens": forward[-1], "slots": slots}
+    return player, template
+
+
+def fmt_sentinel(k: int) -> str:
+    """How the player writes slot ``k``'s sentinel."""
+    from autograd_engine.drawing import fmt
+
+    return fmt(_sentinel(k))
+
+
 def page_data(rec: Recording, title: str) -> dict[str, Any]:
     """Everything the page needs, as JSON-ready data (numbers encoded per ``encode_floats``)."""
     arch = rec.architecture
@@ -218,7 +380,11 @@ class Replay:
         self.title = title or (
             f"{recording.optimizer_name} training a {shape} on {len(recording.X)} examples"
         )
-        self._blob = _json(page_data(recording, self.title))
+        view = example_view(recording)
+        self._view = None if view is None else view[0]
+        data = page_data(recording, self.title)
+        data["view"] = None if view is None else view[1]
+        self._blob = _json(data)
         self._png: bytes | None = None
 
     @property
@@ -261,6 +427,22 @@ class Replay:
 
     def _token(self) -> str:
         return "rp" + hashlib.sha1(self._blob.encode()).hexdigest()[:10]
+
+    def _example_panel(self, token: str) -> str:
+        """The traced example's panel: the player's network view (hidden until a point is
+        clicked), or, for a model it cannot show, a panel the page fills with cards."""
+        hint = "Click a ringed data point to see its backward pass at this step."
+        if self._view is None:
+            return f'<div data-role="example" class="rp-panel rp-example">{hint}</div>'
+        player = self._view._fragment(f"{token}-ex", page=False).encode("utf-8")
+        # Deflated (a fifth of its size; the page inflates and inserts it once ready).
+        packed = zlib.compress(player, 9)
+        text = base64.b85encode(packed, pad=True).translate(_TO_PAGE).decode("ascii")
+        return (
+            '<div data-role="example" class="rp-panel rp-example rp-has-view">'
+            f'<div class="rp-ex-head">{hint}</div>'
+            f'<script type="text/plain" class="rp-view">{len(packed)}:{text}</script></div>'
+        )
 
     def _fragment(self, token: str, static: bool = True) -> str:
         css = _asset("replay.css").replace("#ROOT", f"#{token}")
@@ -308,8 +490,7 @@ class Replay:
             '<div class="rp-panels">'
             '<div data-role="param-panel" class="rp-panel">Click a weight (an edge) or a bias '
             "(a neuron) to see its update at this step.</div>"
-            '<div data-role="example" class="rp-panel rp-example">Click a ringed data point to '
-            "see its backward pass at this step.</div>"
+            f"{self._example_panel(token)}"
             "</div></div></div>\n"
             f'<script type="application/json" class="rp-data">{self._blob}</script>\n'
             f"<script>{js}</script>\n</div>"

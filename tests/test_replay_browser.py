@@ -200,8 +200,9 @@ def test_param_panel_writes_the_adam_update_with_the_numbers(browser, adam_run):
 
 
 def test_traced_example_backward_pass_steps_in_sweep_order(browser, adam_run):
-    """Clicking a traced point shows one card per neuron; each step of the sweep makes the
-    next neuron (last layer first) current and gives it its gradient."""
+    """Clicking a traced point opens the backprop player's network view, one card per
+    neuron and the loss, at the end of the forward pass; each step of the player's sweep
+    makes the next card (the loss, then the last layer first) current with its gradient."""
     path, _ = adam_run
     page = Page(browser, path, "#step=3")
     p = page.page
@@ -209,21 +210,22 @@ def test_traced_example_backward_pass_steps_in_sweep_order(browser, adam_run):
     cards = lambda: p.eval_on_selector_all(  # noqa: E731
         '[data-role="example"] [data-label]',
         "els => els.map(e => [e.getAttribute('data-label'), e.getAttribute('data-grad'),"
-        " e.getAttribute('data-current')])",
+        " e.getAttribute('data-current'), e.getAttribute('data-value')])",
     )
     first = cards()
     assert [c[0] for c in first] == [f"L0.n{j}" for j in range(5)] + [
         f"L1.n{j}" for j in range(4)
-    ] + ["L2.n0"]
-    assert all(g == "" for _, g, _ in first)
+    ] + ["L2.n0", "loss"]
+    assert all(g == "" and v != "" for _, g, _, v in first)
     order = []
-    for _ in range(10):
-        p.click('[data-role="example"] [data-action="example-next"]')
+    for _ in range(11):
+        p.click('[data-role="example"] [data-action="next"]')
         now = cards()
         current = [c for c in now if c[2] == "true"]
         assert len(current) == 1 and current[0][1] != ""
         order.append(current[0][0])
     assert order == [
+        "loss",
         "L2.n0",
         "L1.n3",
         "L1.n2",
@@ -235,6 +237,135 @@ def test_traced_example_backward_pass_steps_in_sweep_order(browser, adam_run):
         "L0.n1",
         "L0.n0",
     ]
+    assert page.step() == "3 / 9"  # the replay stayed at its step
+    page.close()
+
+
+def _close(shown: str, exact: float) -> bool:
+    """A number the player shows (4 significant digits, from a float32 trace) against an
+    exact one."""
+    return abs(float(shown) - exact) <= 6e-4 * abs(exact) + 1e-12
+
+
+def test_clicked_points_pass_equals_backward_at_that_steps_parameters(browser, tmp_path):
+    """The player's view of a clicked point at step k shows that example's backward() at
+    the parameters update k's gradient was computed at (step k - 1's, as recorded and
+    checked against fresh runs in test_replay.py): every card's value and gradient, and
+    at each step of the sweep the numbers of its explanation (what a neuron passes back
+    to each input, out.grad x act'(out) x weight; its parameters' gradients). Scrubbing
+    the replay to another step feeds the view that step's numbers."""
+    import re
+
+    model = MLP(2, [5, 4, 1], activation="tanh", output_activation="sigmoid", seed=4)
+    opt = Adam(model.parameters(), lr=0.05)
+    history = fit(
+        model, X, Y, binary_cross_entropy, opt, 6, progress=False, record=Recorder(trace=[5])
+    )
+    rec = history.recording
+    path = history.replay().save(tmp_path / "r.html")
+    page = Page(browser, path, "#step=4")
+    p = page.page
+    p.click('[data-role="boundary"] circle[data-index="5"]')
+    for k in (4, 1):
+        if k == 1:  # another replay step: the open view follows it
+            p.click('.rp-controls [data-action="first"]')
+            p.click('.rp-controls [data-action="next"]')
+            assert page.step() == "1 / 6"
+        fresh = MLP(2, [5, 4, 1], activation="tanh", output_activation="sigmoid", seed=0)
+        for q, v in zip(fresh.parameters(), rec.parameters_at(k - 1), strict=True):
+            q.data = v
+        fresh.eval()
+        h, outs = X[5], []
+        for layer in fresh.layers:
+            h = [neuron(h) for neuron in layer.neurons]
+            outs.append(h)
+        loss = binary_cross_entropy([h[0]], [Y[5]])
+        loss.backward()
+        by_label = {f"L{i}.n{j}": o for i, row in enumerate(outs) for j, o in enumerate(row)}
+        neurons = {
+            f"L{i}.n{j}": n
+            for i, layer in enumerate(fresh.layers)
+            for j, n in enumerate(layer.neurons)
+        }
+        grads = {q.label: q.grad for q in fresh.parameters()}
+        p.click('[data-role="example"] [data-action="first"]')
+        checked = 0
+        while True:
+            p.click('[data-role="example"] [data-action="next"]')
+            current = p.eval_on_selector(
+                '[data-role="example"] [data-current="true"]',
+                "e => e.getAttribute('data-label')",
+            )
+            text = p.inner_text('[data-role="example"] [data-role="explain"]')
+            if current in by_label and text.startswith("backward"):
+                o = by_label[current]
+                slope = 1 - o.data**2 if current.startswith(("L0", "L1")) else o.data * (1 - o.data)
+                for target, shown in re.findall(r"to (L\d\.n\d+): (\S+)", text):
+                    w = neurons[current].w[int(target.split(".n")[1])]
+                    assert _close(shown.rstrip(";"), o.grad * slope * w.data), (k, current, target)
+                    checked += 1
+                for label, shown in re.findall(r"(L\d\.n\d+\.(?:w\d+|b)) = (\S+)", text):
+                    assert _close(shown.rstrip(","), grads[label]), (k, label, shown)
+                    checked += 1
+            if (
+                p.inner_text('[data-role="example"] [data-role="step"]').split(" / ")[0]
+                == (p.inner_text('[data-role="example"] [data-role="step"]').split(" / ")[1])
+            ):
+                break
+        assert checked == 4 * 5 + 1 * 4 + len(grads)
+        cards = p.eval_on_selector_all(
+            '[data-role="example"] [data-label]',
+            "els => els.map(e => [e.dataset.label, e.dataset.value, e.dataset.grad])",
+        )
+        assert len(cards) == 11
+        for label, value, grad in cards:
+            o = loss if label == "loss" else by_label[label]
+            assert _close(value, o.data) and _close(grad, o.grad), (k, label, value, grad)
+    page.close()
+
+
+def test_keys_go_to_one_widget_of_a_page_with_a_replay_and_a_player(browser, adam_run, tmp_path):
+    """A replay and a player on one page: with nothing focused, arrow keys move only the
+    first of them until the other is clicked, then only that one; the replay's embedded
+    player does not take the page's keys or its #step=k."""
+    from autograd_engine import player
+    from nn.record import Recording
+
+    model, opt, _ = make("sgd", "none", 0.0)
+    history = fit(model, X, Y, binary_cross_entropy, opt, 4, progress=False, record=True)
+    assert isinstance(history.recording, Recording)
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = a * b + a
+    c.label = "c"
+    body = history.replay()._repr_html_() + player(c)._repr_html_()
+    path = tmp_path / "both.html"
+    path.write_text(
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{body}</body></html>"
+    )
+    page = Page(browser, path, "#step=2")
+    p = page.page
+    p.wait_for_selector('body > .agp[data-ready="1"]')
+    replay_step = lambda: p.inner_text('.rp .rp-controls [data-role="step"]')  # noqa: E731
+    player_step = lambda: p.inner_text('body > .agp [data-role="step"]')  # noqa: E731
+    n = player_step().split(" / ")[1]
+    assert replay_step() == "2 / 4" and player_step() == f"0 / {n}"
+    assert p.evaluate("document.activeElement === document.body")
+    p.keyboard.press("ArrowRight")
+    p.keyboard.press("ArrowRight")
+    assert replay_step() == "4 / 4" and player_step() == f"0 / {n}"
+    p.click('body > .agp [data-role="stage"]', position={"x": 3, "y": 3})
+    p.evaluate("document.activeElement.blur()")
+    p.keyboard.press("ArrowRight")
+    p.keyboard.press("ArrowRight")
+    p.keyboard.press("ArrowLeft")
+    assert replay_step() == "4 / 4" and player_step() == f"1 / {n}"
+    p.click('.rp [data-role="loss-chart"]')
+    p.evaluate("document.activeElement.blur()")
+    p.keyboard.press("ArrowLeft")
+    assert replay_step() == "3 / 4" and player_step() == f"1 / {n}"
+    # the replay's own embedded player (hidden, unopened) took no key and no #step
+    embedded = p.inner_text('.rp [data-role="example"] [data-role="step"]')
+    assert embedded.split(" / ")[0] == "0"
     page.close()
 
 
@@ -443,9 +574,8 @@ def test_other_losses_and_shapes_open_cleanly(browser, tmp_path, setup):
         page.page.select_option('[data-role="example-select"]', "1")
     cards = '[data-role="example"] [data-label]'
     n_neurons = sum(model.nouts)
-    assert len(page.page.query_selector_all(cards)) == n_neurons
-    for _ in range(n_neurons):
-        page.page.click('[data-action="example-next"]')
+    assert len(page.page.query_selector_all(cards)) == n_neurons + 1  # and the loss
+    page.page.click('[data-role="example"] [data-action="last"]')
     grads = page.page.eval_on_selector_all(cards, "els => els.map(e => e.dataset.grad)")
     assert all(g != "" for g in grads)
     page.close()

@@ -357,12 +357,26 @@
   slider.addEventListener("input", function () { pause(); show(parseInt(slider.value, 10)); });
   var keys = { ArrowLeft: "prev", ArrowRight: "next", Home: "first", End: "last", " ": "play",
                "+": "zoom-in", "=": "zoom-in", "-": "zoom-out", "0": "fit", Escape: "up" };
+  // Keys with nothing focused go to one widget of the page, players and training replays
+  // (.rp) alike: the one last clicked or focused in, else the first on the page; a key
+  // inside a widget goes to the innermost (a replay embeds a player).
+  function keyOwner() {
+    var id = document.documentElement.getAttribute("data-keys");
+    return (id && document.getElementById(id)) || document.querySelector(".agp, .rp");
+  }
+  function claim(event) {
+    var t = event.target;
+    if (t && t.closest && t.closest(".agp, .rp") === root) {
+      document.documentElement.setAttribute("data-keys", root.id);
+    }
+  }
+  root.addEventListener("pointerdown", claim, true);
+  root.addEventListener("focusin", claim);
   document.addEventListener("keydown", function (event) {
     var t = event.target;
-    var mine = root.contains(t);
-    var first = document.querySelector(".agp") === root;
+    var mine = !!(t && t.closest && t.closest(".agp, .rp") === root);
     var free = t === document.body || t === document.documentElement || t === null;
-    if (!(mine || (free && first))) return;
+    if (!(mine || (free && keyOwner() === root))) return;
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     if (event.shiftKey && event.key.indexOf("Arrow") === 0) {
       var d = { ArrowLeft: [60, 0], ArrowRight: [-60, 0], ArrowUp: [0, 60], ArrowDown: [0, -60] }[event.key];
@@ -378,11 +392,11 @@
     event.preventDefault();
     actions[action]();
   });
-  // A link can open the page's first player at a step: page.html#step=12; a link to
+  // A link can open the page's first player (or replay) at a step: page.html#step=12; a link to
   // another step on the same page (a changed #step=k) moves it there.
   function wantedStep() {
     var wanted = /(?:^#|&)step=(\d+)/.exec(window.location.hash || "");
-    return wanted && document.querySelector(".agp") === root ? parseInt(wanted[1], 10) : null;
+    return wanted && document.querySelector(".agp, .rp") === root ? parseInt(wanted[1], 10) : null;
   }
   var opened = wantedStep();
   main.current = opened === null ? 0 : opened;
@@ -393,6 +407,19 @@
     if (exampleList) exampleList.value = e;
     expand(parseInt(data.main.open.slice(1), 10));
   }
+  // Numbers from outside (a training replay feeds each example and step this way):
+  // root.agpNumbers({values: [[text per example] per card], steps: [{set, explain} per
+  // step]}, refit) keeps the cards and their layout, replaces the network level's
+  // numbers and explanations (in the format of data.main) and shows them at the current
+  // step (or at numbers.step); refit (the view was hidden until now) fits the drawing to
+  // the stage again.
+  if (main.kind === "network") root.agpNumbers = function (numbers, refit) {
+    main.nodes.forEach(function (node, i) { node.spec.values = numbers.values[i]; node.last = null; });
+    numbers.steps.forEach(function (s, i) { main.steps[i].set = s.set; main.steps[i].explain = s.explain; });
+    if (level !== main) enter(main);
+    if (refit) opening();
+    show(numbers.step === undefined ? main.current : numbers.step);
+  };
   window.addEventListener("hashchange", function () {
     var k = wantedStep();
     if (k !== null) { pause(); if (level !== main) enter(main); show(k); }

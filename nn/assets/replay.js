@@ -53,6 +53,25 @@
     });
   });
   Object.keys(D.traces).forEach(function (i) { load(["traces", i], D.traces[i], 4); });
+  // The player's network view of a traced example, deflated: inflated and inserted (its
+  // script run) before the page starts.
+  var packedView = root.querySelector("script.rp-view");
+  if (packedView) {
+    var viewStream = new Blob([bytes(packedView.textContent)]).stream()
+      .pipeThrough(new DecompressionStream("deflate"));
+    jobs.push(new Response(viewStream).text().then(function (markup) {
+      var holder = document.createElement("div");
+      holder.innerHTML = markup;
+      var player = holder.firstElementChild;
+      packedView.parentNode.appendChild(player);
+      player.querySelectorAll("script").forEach(function (old) {
+        if (old.type === "application/json") return;
+        var run = document.createElement("script");
+        run.textContent = old.textContent;
+        old.parentNode.replaceChild(run, old);
+      });
+    }));
+  }
 
   // -- helpers ------------------------------------------------------------------------
   function el(tag, attrs, parent) {
@@ -463,15 +482,99 @@
     if (D.traces[String(i)] === undefined) {
       example = null;
       exPanel.removeAttribute("data-index");
+      if (viewRoot) { exHead.textContent = "example " + i + " was not traced: record it with " +
+        "fit(..., record=Recorder(trace=[" + i + "]))."; return; }
       exPanel.textContent = "example " + i + " was not traced: record it with " +
         "fit(..., record=Recorder(trace=[" + i + "])).";
       return;
     }
-    example = i; sweep = 0;
+    example = i; sweep = 0; viewFresh = true;
     drawExample(current);
+  }
+  // With D.view, the backward pass opens in the backprop player's network view, laid
+  // out once in Python (its cards are the same for every example and step); here we feed
+  // it the recorded numbers of the chosen example at this step (root.agpNumbers).
+  var viewRoot = null, viewTemplate = null;
+  function findView() {  // once the view is inserted (start)
+    viewRoot = D.view ? exPanel.querySelector(".agp") : null;
+    // The template: the player's own data, its numbers written as `k` (slot k of D.view.slots).
+    viewTemplate = viewRoot ? JSON.parse(viewRoot.querySelector("script.agp-data").textContent).main : null;
+  }
+  var exHead = exPanel.querySelector(".rp-ex-head");
+  var viewShown = false, viewFresh = false;  // fresh: a newly chosen example opens at its sweep
+  function pyfmt(x) {  // the player's numbers: Python's f"{x:.4g}", -0 as 0
+    if (x === 0) return "0";
+    if (!isFinite(x)) return isNaN(x) ? "nan" : (x > 0 ? "inf" : "-inf");
+    var t = x.toExponential(3), e = parseInt(t.split("e")[1], 10);
+    if (e < -4 || e >= 4) {
+      var m = t.split("e")[0].replace(/\.?0+$/, "");
+      return m + "e" + (e < 0 ? "-" : "+") + (Math.abs(e) < 10 ? "0" : "") + Math.abs(e);
+    }
+    return x.toFixed(Math.max(0, 3 - e)).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+  }
+  var slopes = {
+    tanh: function (o) { return 1 - o * o; },
+    sigmoid: function (o) { return o * (1 - o); },
+    relu: function (o) { return o > 0 ? 1 : 0; },
+    leaky_relu: function (o) { return o > 0 ? 1 : 0.01; },
+    linear: function () { return 1; }
+  };
+  function viewNumbers(i, r) {
+    // Slot values of example i's traced pass at record r: the trace, and the parameters
+    // its gradient was computed at (those before update steps[r]; step 0's at step 0).
+    var tr = N.traces[String(i)], base = r * (1 + 3 * neuronCount), x = D.X[i];
+    var before = D.steps[r] === 0 ? null : {};
+    function w(p) {
+      if (before === null) return value(p, r);
+      if (!(p in before)) { var b = previous(p, r); before[p] = b ? b.data : NaN; }
+      return before[p];
+    }
+    var vals = D.view.slots.map(function (s) {
+      switch (s[0]) {
+        case "out": return tr[base + s[1]];
+        case "dout": return tr[base + s[1] + 1];
+        case "dz": return tr[base + s[1] + 2];
+        case "loss": return tr[base];
+        case "one": return 1;
+        case "local": return (slopes[s[2]] || slopes.linear)(tr[base + s[1]]);
+        case "w": return w(s[1]);
+        case "dzw": return tr[base + s[1] + 2] * w(s[2]);
+        case "dzx": return tr[base + s[1] + 2] * x[s[2]];
+        case "dzo": return tr[base + s[1] + 2] * tr[base + s[2]];
+      }
+      return NaN;
+    });
+    function fill(t) {  // `k`: slot k; `s3,7`: the sum of slots 3 and 7 (a running sum)
+      return t.replace(/`(s?)([\d,]*)`/g, function (_, sum, ks) {
+        if (!sum) return pyfmt(vals[parseInt(ks, 10)]);
+        var total = 0;
+        ks.split(",").forEach(function (k) { if (k !== "") total += vals[parseInt(k, 10)]; });
+        return pyfmt(total);
+      });
+    }
+    return {
+      values: viewTemplate.cards.map(function (c) { return c.values.map(fill); }),
+      steps: viewTemplate.steps.map(function (s) {
+        return { set: s.set.map(function (c) { return [c[0], c[1], fill(c[2])]; }), explain: fill(s.explain) };
+      })
+    };
+  }
+  function feedView(r) {
+    var tr = N.traces[String(example)], base = r * (1 + 3 * neuronCount), x = D.X[example];
+    exPanel.setAttribute("data-index", String(example));
+    exHead.textContent = "example " + example + ": x = (" + x.map(fmt).join(", ") + "), target " +
+      D.y[example] + ", loss " + fmt(tr[base]) + "; its backward pass for step " + D.steps[r] +
+      (D.steps[r] ? " (at the parameters update " + D.steps[r] + "'s gradient was computed at, " +
+       "those of step " + (D.steps[r] - 1) + ")" : "") + ", dropout off. Step it with the player's own controls.";
+    var first = !viewShown, numbers = viewNumbers(example, r);
+    viewShown = true;
+    if (viewFresh) numbers.step = D.view.opens;
+    viewFresh = false;
+    viewRoot.agpNumbers(numbers, first);
   }
   function drawExample(r) {
     if (example === null) return;
+    if (viewRoot && viewRoot.agpNumbers) { feedView(r); return; }
     var tr = N.traces[String(example)], width = 1 + 3 * neuronCount, base = r * width;
     var order = [];  // the sweep: last layer first, each layer's neurons last to first
     var names = [], off = 1;
@@ -584,12 +687,13 @@
   };
   function wantedStep() {
     var m = /(?:^#|&)step=(\d+)/.exec(window.location.hash || "");
-    if (!m || document.querySelector(".rp") !== root) return null;
+    if (!m || document.querySelector(".agp, .rp") !== root) return null;
     var k = parseInt(m[1], 10), r = 0;
     while (r + 1 < S && D.steps[r + 1] <= k) r++;
     return r;
   }
   function start() {
+    findView();
     buildNetwork();
     scaleWeights();
     buildCharts();
@@ -600,11 +704,25 @@
     scrub.addEventListener("input", function () { pause(); show(parseInt(scrub.value, 10)); });
     speed.addEventListener("change", function () { if (timer !== null) { pause(); play(); } });
     var keys = { ArrowLeft: "prev", ArrowRight: "next", Home: "first", End: "last", " ": "play" };
+    // Keys with nothing focused go to one widget of the page, replays and players (.agp)
+    // alike: the one last clicked or focused in, else the first on the page; a key inside
+    // a widget goes to the innermost (the embedded player takes its own keys).
+    function keyOwner() {
+      var id = document.documentElement.getAttribute("data-keys");
+      return (id && document.getElementById(id)) || document.querySelector(".agp, .rp");
+    }
+    function claim(event) {
+      var t = event.target;
+      if (t && t.closest && t.closest(".agp, .rp") === root) {
+        document.documentElement.setAttribute("data-keys", root.id);
+      }
+    }
+    root.addEventListener("pointerdown", claim, true);
+    root.addEventListener("focusin", claim);
     document.addEventListener("keydown", function (event) {
-      var t = event.target, mine = root.contains(t);
-      var first = document.querySelector(".rp") === root;
+      var t = event.target, mine = !!(t && t.closest && t.closest(".agp, .rp") === root);
       var free = t === document.body || t === document.documentElement || t === null;
-      if (!(mine || (free && first))) return;
+      if (!(mine || (free && keyOwner() === root))) return;
       if (event.altKey || event.ctrlKey || event.metaKey) return;
       var action = keys[event.key];
       if (!action || t === scrub && action !== "play" || t && t.tagName === "SELECT") return;
