@@ -31,7 +31,8 @@ from __future__ import annotations
 import math
 import time
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from autograd_engine import Value, grad, no_grad
@@ -178,7 +179,18 @@ class Recording:
     def output_at(self, step: int, points: Sequence[Sequence[float]]) -> list[float]:
         """The model's output (evaluation mode, first output) at ``points`` with the
         parameters of ``step``; the model's own parameters are restored afterwards."""
-        values = self.parameters_at(step)
+        with self._evaluating_at(self.parameters_at(step)), no_grad():
+            outs = []
+            for x in points:
+                out = self.model(list(x))
+                first = out[0] if isinstance(out, list) else out
+                outs.append(float(first.data if isinstance(first, Value) else first))
+        return outs
+
+    @contextmanager
+    def _evaluating_at(self, values: Sequence[float]) -> Iterator[None]:
+        """The model with its parameters set to ``values``, in evaluation mode; its own
+        parameters and mode come back afterwards, however the block ends."""
         saved = [p.data for p in self.params]
         training = getattr(self.model, "training", None)
         try:
@@ -186,13 +198,7 @@ class Recording:
                 p.data = v
             if isinstance(training, bool):
                 self.model.train(False)
-            with no_grad():
-                outs = []
-                for x in points:
-                    out = self.model(list(x))
-                    first = out[0] if isinstance(out, list) else out
-                    outs.append(float(first.data if isinstance(first, Value) else first))
-            return outs
+            yield
         finally:
             for p, v in zip(self.params, saved, strict=True):
                 p.data = v
@@ -218,23 +224,11 @@ class Recording:
         from autograd_engine import player
 
         i = check_int("Recording.example_player", "i", i, min=0, max=len(self.X) - 1)
-        values = self.traced_parameters(step)
-        saved = [p.data for p in self.params]
-        training = getattr(self.model, "training", None)
-        try:
-            for p, v in zip(self.params, values, strict=True):
-                p.data = v
-            if isinstance(training, bool):
-                self.model.train(False)
+        with self._evaluating_at(self.traced_parameters(step)):
             loss = self.loss_fn([self.model(self.X[i])], [self.y[i]])
             loss.label = "loss"
             title = f"example {i} at step {step}: its backward pass"
             return player(loss, params=self.params, title=title)
-        finally:
-            for p, v in zip(self.params, saved, strict=True):
-                p.data = v
-            if isinstance(training, bool):
-                self.model.train(training)
 
     def replay(self, title: str | None = None) -> Any:
         """The replay page of this run (``nn.replay.Replay``)."""
