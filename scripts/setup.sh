@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Creates .venv (once) and installs the project with the given extras.
-# Installs Graphviz's `dot` and Chromium (for the player's browser tests) with apt-get
-# when they are missing and we may.
+# Creates .venv (once) and installs the project with the given extras (default: dev).
+# `setup.sh plain` is the demo's plain install: the runtime dependencies only, and Graphviz.
+# Installs Graphviz's `dot` and, except for `plain`, Chromium (for the player's browser tests)
+# with apt-get when they are missing and we may.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-dev}"
 missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
-[ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ "$extras" != plain ]; then
+  [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -20,5 +23,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 [ -d .venv ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[${extras}]"
+if [ "$extras" = plain ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+else
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[${extras}]"
+fi
