@@ -18,13 +18,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
     sudo apt-get update -qq && sudo apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     echo "note: not installed: ${missing[*]}. Graphviz renders the drawings (apt/brew/conda" \
-         "package 'graphviz'; without it graphviz-pure from the dev extra lays them out);" \
+         "package 'graphviz'; without it graphviz-pure lays them out: pip install '.[layout]'," \
+         "also in the dev extra);" \
          "Chromium runs the player's browser tests (package 'chromium')." >&2
   fi
 fi
 [ -d .venv ] || python3 -m venv .venv
 if [ "$extras" = plain ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+  # No byte-compiling of every installed file: the demos compile what they import.
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-compile -e .
 else
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".[${extras}]"
