@@ -1,4 +1,6 @@
-"""Regenerate the README's pictures: ``python docs/make_figures.py`` (needs Graphviz's dot).
+"""Regenerate the pictures of README.md and docs/pictures.md: ``python docs/make_figures.py``.
+
+Needs Graphviz's dot.
 
 - ``mlp_2_2_1_full.svg``: the full backward view of an MLP 2-2-1's squared error on one
   example (every node, each neuron boxed by its label prefix);

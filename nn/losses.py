@@ -369,7 +369,7 @@ def l2_penalty(params: Sequence[Value], weight: float = 1.0) -> Value:
 
     The sum of squares is one ``dot(w, w)`` node. With plain SGD, adding this to the
     loss is the same update as ``SGD(weight_decay=2 * weight)``; with Adam it is not
-    (see the README, "Generalization"). ``weight`` (lambda) must be a finite number >= 0.
+    (see docs/training.md, "Generalization"). ``weight`` (lambda) must be a finite number >= 0.
     """
     params, weight = _penalty_args("l2_penalty", params, weight)
     return Value.dot(params, params) * weight

@@ -170,14 +170,19 @@ def run_chain(chain: list[Block], cwd: Path) -> subprocess.CompletedProcess[str]
     )
 
 
+def missing_optional(chain: list[Block], optional: set[str] = OPTIONAL) -> list[str]:
+    """The optional packages the chain imports that are not installed, sorted."""
+    needed = set().union(*(imported_packages(b.code) for b in chain)) & optional
+    return sorted(m for m in needed if importlib.util.find_spec(m) is None)
+
+
 CHAINS = all_chains()
 
 
 @pytest.mark.parametrize("chain", CHAINS, ids=[chain[-1].where for chain in CHAINS])
 def test_block_runs_in_a_fresh_interpreter(chain, tmp_path):
     """The block (after its chain above, if it continues one) runs without error on its own."""
-    needed = set().union(*(imported_packages(b.code) for b in chain)) & OPTIONAL
-    missing = sorted(m for m in needed if importlib.util.find_spec(m) is None)
+    missing = missing_optional(chain)
     if missing:
         message = f"{chain[-1].where} imports {', '.join(missing)}, which is not installed"
         if os.environ.get("CI"):
@@ -250,6 +255,16 @@ def test_optional_imports_are_found():
     """``import torch``, ``from torch.nn import ...`` and ``import numpy as np`` are seen."""
     code = "import torch\nfrom numpy.linalg import norm\nimport nn.interop\nfrom . import x\n"
     assert imported_packages(code) == {"torch", "numpy", "nn"}
+
+
+def test_a_block_needing_a_missing_package_is_found():
+    """A chain importing an absent optional package is reported; an installed one is not."""
+    chain = [
+        Block(README, 1, "import json\n"),
+        Block(README, 5, CONTINUES + "\nfrom not_installed_pkg.sub import x\nimport pytest\n"),
+    ]
+    assert missing_optional(chain, {"not_installed_pkg", "pytest", "json"}) == ["not_installed_pkg"]
+    assert missing_optional(chain[:1], {"not_installed_pkg"}) == []
 
 
 def test_the_pages_show_code():
