@@ -284,16 +284,40 @@ def test_the_readme_is_a_front_page():
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
+def anchors(markdown: str) -> set[str]:
+    """GitHub's anchors of a page's headings: lower case, punctuation dropped, spaces to -."""
+    found = set()
+    for line in markdown.splitlines():
+        heading = re.match(r"^#{1,6}\s+(.*?)\s*$", line)
+        if heading:
+            found.add(re.sub(r"[^\w\- ]", "", heading.group(1).lower()).replace(" ", "-"))
+    return found
+
+
+def test_anchors_follow_github():
+    """A heading with code, a colon and a comma gets the anchor GitHub gives it."""
+    assert anchors("# Title\n## Compiling `fit`: fast, exact\ntext") == {
+        "title",
+        "compiling-fit-fast-exact",
+    }
+
+
 @pytest.mark.parametrize("page", pages(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_relative_links_lead_to_files(page):
-    """Every relative link of a page (images included) names a file or folder that exists."""
+    """Every relative link of a page (images included) names a file that exists, and a heading
+    of it when it has an anchor (``page.md#heading``)."""
     broken = []
     for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
         for target in LINK.findall(line):
-            if re.match(r"^[a-z]+:", target) or target.startswith("#"):
-                continue  # a URL or an anchor on the same page
-            if not (page.parent / target.split("#", 1)[0]).exists():
+            if re.match(r"^[a-z]+:", target):
+                continue  # a URL
+            name, _, anchor = target.partition("#")
+            linked = page.parent / name if name else page
+            if not linked.exists():
                 broken.append(f"{page.relative_to(ROOT)}:{number}: {target}")
+            elif anchor and linked.suffix == ".md":
+                if anchor not in anchors(linked.read_text(encoding="utf-8")):
+                    broken.append(f"{page.relative_to(ROOT)}:{number}: {target} (no such heading)")
     assert not broken, "links to nothing:\n" + "\n".join(broken)
 
 
