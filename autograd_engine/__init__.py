@@ -17,12 +17,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from autograd_engine.derivatives import grad, hessian
-from autograd_engine.forward import jvp
-from autograd_engine.graph import topological_order, zero_grad
-from autograd_engine.mode import is_grad_enabled, no_grad
-from autograd_engine.ops import ALL_OPS, Op
-from autograd_engine.value import Value
+from autograd_engine.core.derivatives import grad, hessian
+from autograd_engine.core.forward import jvp
+from autograd_engine.core.graph import topological_order, zero_grad
+from autograd_engine.core.mode import is_grad_enabled, no_grad
+from autograd_engine.core.ops import ALL_OPS, Op
+from autograd_engine.core.value import Value
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time these load on first use
     from autograd_engine.compiler import CompiledStep, GuardError, compiled

@@ -59,10 +59,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from autograd_engine.derivatives import grad
-from autograd_engine.mode import enable_grad
+from autograd_engine.core.derivatives import grad
+from autograd_engine.core.mode import enable_grad
+from autograd_engine.core.value import Value
 from autograd_engine.validation import check_bool, check_real, check_sequence, is_real, show
-from autograd_engine.value import Value
 
 __all__ = ["GradcheckError", "gradcheck"]
 

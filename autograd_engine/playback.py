@@ -71,7 +71,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from autograd_engine import ops
+from autograd_engine.core import ops
+from autograd_engine.core.value import Value
 from autograd_engine.drawing import (
     DEFAULT_MAX_NODES,
     Model,
@@ -86,7 +87,6 @@ from autograd_engine.drawing import (
     plain,
 )
 from autograd_engine.files import write_atomic
-from autograd_engine.value import Value
 from autograd_engine.viz import CURRENT_COLOR, check_flag, graphviz_drawing, render_svg
 
 __all__ = ["Player", "player", "network_player"]

@@ -62,6 +62,7 @@ from typing import Any
 
 import graphviz
 
+from autograd_engine.core.value import Value
 from autograd_engine.drawing import (
     DEFAULT_MAX_NODES,
     Model,
@@ -73,7 +74,6 @@ from autograd_engine.drawing import (
 from autograd_engine.files import write_atomic
 from autograd_engine.layout import FALLBACK, use_engine
 from autograd_engine.validation import show
-from autograd_engine.value import Value
 
 __all__ = [
     "Drawing",

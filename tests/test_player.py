@@ -586,7 +586,7 @@ def test_example_and_loss_cards_name_the_factor_they_multiply_by():
     and a number, composed from the op rows' texts: d (p - t)^2 / d p = 2(p - t), written
     as the two paths through d * d (MUL's "the other input" twice, ADD's 1 left out), and
     the mean's 1/n (MUL's "the other input, 0.3333"). Numbers by hand from p and t."""
-    from autograd_engine.ops import MUL
+    from autograd_engine.core.ops import MUL
     from nn.data import make_moons
 
     loss, model = batch_loss(n_points=3, sizes=(2, 1))

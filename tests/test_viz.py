@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from worked_example import HAND
 
 from autograd_engine import Value, backward_steps, draw_dot, save_svg, topological_order
+from autograd_engine.core.value import apply_op
 from autograd_engine.examples import sigmoid_neuron
-from autograd_engine.value import apply_op
 from autograd_engine.viz import CURRENT_COLOR, PARAM_COLOR, _num, render_svg
 from nn.module import ACTIVATIONS
 
@@ -994,7 +994,7 @@ def test_on_a_batch_a_label_drawn_once_per_example_shows_its_example():
 
 def test_a_derivative_text_that_is_not_a_function_or_not_text_is_refused():
     from autograd_engine import Op
-    from autograd_engine.ops import derivative_text
+    from autograd_engine.core.ops import derivative_text
 
     with pytest.raises(TypeError, match="Op 'sq': derivative must be a function"):
         Op("sq", lambda a: a * a, lambda g, out, a: (g * 2 * a,), derivative="2a")
