@@ -27,8 +27,8 @@ from autograd_engine.core.value import Value
 if TYPE_CHECKING:  # for type checkers and editors; at run time these load on first use
     from autograd_engine.compiler import CompiledStep, GuardError, compiled
     from autograd_engine.gradient_check import GradcheckError, gradcheck
-    from autograd_engine.playback import Player, player
-    from autograd_engine.viz import backward_steps, draw_dot, save_svg
+    from autograd_engine.pictures.playback import Player, player
+    from autograd_engine.pictures.viz import backward_steps, draw_dot, save_svg
 
 # Name -> the module that defines it, imported on first use. Adding a lazy name is one line.
 # A module must not share its name with a name it exports here (``player`` lives in
@@ -40,11 +40,11 @@ _LAZY = {
     "compiled": "autograd_engine.compiler",
     "GradcheckError": "autograd_engine.gradient_check",
     "gradcheck": "autograd_engine.gradient_check",
-    "Player": "autograd_engine.playback",
-    "player": "autograd_engine.playback",
-    "backward_steps": "autograd_engine.viz",
-    "draw_dot": "autograd_engine.viz",
-    "save_svg": "autograd_engine.viz",
+    "Player": "autograd_engine.pictures.playback",
+    "player": "autograd_engine.pictures.playback",
+    "backward_steps": "autograd_engine.pictures.viz",
+    "draw_dot": "autograd_engine.pictures.viz",
+    "save_svg": "autograd_engine.pictures.viz",
 }
 
 

@@ -181,8 +181,8 @@ def example_view(rec: Recording) -> tuple[Any, dict[str, Any]] | None:
     another neuron's output). None when the model is not an MLP, nothing is traced, or the
     graph's cards are not its neurons and one loss card.
     """
-    from autograd_engine.drawing import build_model, network
-    from autograd_engine.playback import network_player
+    from autograd_engine.pictures.drawing import build_model, network
+    from autograd_engine.pictures.playback import network_player
 
     arch = rec.architecture
     if not rec.traced or arch is None or arch.get("type") != "MLP":
@@ -304,7 +304,7 @@ def example_view(rec: Recording) -> tuple[Any, dict[str, Any]] | None:
 
 def fmt_sentinel(k: int) -> str:
     """How the player writes slot ``k``'s sentinel."""
-    from autograd_engine.drawing import fmt
+    from autograd_engine.pictures.drawing import fmt
 
     return fmt(_sentinel(k))
 

@@ -12,8 +12,8 @@ import pytest
 
 import autograd_engine
 
-DRAWING = ("graphviz", "autograd_engine.viz", "autograd_engine.layout")
-LAZY = (*DRAWING, "autograd_engine.playback", "autograd_engine.gradient_check")
+DRAWING = ("graphviz", "autograd_engine.pictures.viz", "autograd_engine.pictures.layout")
+LAZY = (*DRAWING, "autograd_engine.pictures.playback", "autograd_engine.gradient_check")
 
 
 def loaded_after(statement: str) -> set[str]:
@@ -36,10 +36,10 @@ def test_importing_the_engine_or_the_optimizers_loads_no_drawing_code(statement)
 def test_a_drawing_name_loads_its_module_on_first_use():
     """``autograd_engine.draw_dot`` imports viz (and graphviz) and is viz's own function."""
     loaded = loaded_after(
-        "import autograd_engine, autograd_engine.viz as viz\n"
+        "import autograd_engine, autograd_engine.pictures.viz as viz\n"
         "assert autograd_engine.draw_dot is viz.draw_dot"
     )
-    assert {"graphviz", "autograd_engine.viz"} <= loaded
+    assert {"graphviz", "autograd_engine.pictures.viz"} <= loaded
     assert loaded_after("from autograd_engine import save_svg") >= {"graphviz"}
 
 
@@ -58,9 +58,9 @@ def test_gradcheck_and_the_player_load_on_first_use_and_are_the_functions():
     assert loaded_after("from autograd_engine import gradcheck") == {
         "autograd_engine.gradient_check"
     }
-    assert "autograd_engine.playback" in loaded_after("from autograd_engine import player")
+    assert "autograd_engine.pictures.playback" in loaded_after("from autograd_engine import player")
     loaded_after(
-        "import autograd_engine.gradient_check, autograd_engine.playback\n"
+        "import autograd_engine.gradient_check, autograd_engine.pictures.playback\n"
         "from autograd_engine import gradcheck, player, GradcheckError\n"
         "assert callable(gradcheck) and gradcheck.__name__ == 'gradcheck'\n"
         "assert callable(player) and player.__name__ == 'player'\n"

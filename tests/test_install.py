@@ -116,7 +116,7 @@ def test_wheel_holds_the_two_packages_and_nothing_else(wheel):
             assert asset.relative_to(ROOT).as_posix() in names
     # The player's page script and style are package data.
     for asset in ("player.js", "player.css"):
-        assert f"autograd_engine/assets/{asset}" in names
+        assert f"autograd_engine/pictures/assets/{asset}" in names
 
 
 def test_wheel_metadata_requires_what_the_demos_import(wheel):
