@@ -29,7 +29,7 @@ ops|autograd_engine/core/ops.py|test_ops test_op_table test_value test_hostile t
 graph|autograd_engine/core/graph.py|test_graph test_value test_forward test_ops test_properties test_crosscheck test_gradcheck test_errors test_hostile
 forward|autograd_engine/core/forward.py|test_forward test_crosscheck test_errors test_hostile
 derivatives|autograd_engine/core/derivatives.py|test_graph test_forward test_value test_errors test_hostile
-gradcheck|autograd_engine/gradient_check.py|test_gradcheck test_ops test_errors test_hostile
+gradcheck|autograd_engine/checking/gradient_check.py|test_gradcheck test_ops test_errors test_hostile
 optim|nn/optim.py|test_optim test_load test_schedules test_pickle test_errors test_hostile
 schedules|nn/schedules.py|test_schedules test_pickle test_errors test_hostile
 losses|nn/losses.py|test_losses test_errors test_hostile

@@ -75,7 +75,7 @@ KEY_PUBLIC_NAMES = [
     "autograd_engine.core.value.Value",
     "autograd_engine.core.derivatives.grad",
     "autograd_engine.core.derivatives.hessian",
-    "autograd_engine.gradient_check.gradcheck",
+    "autograd_engine.checking.gradient_check.gradcheck",
     "autograd_engine.core.mode.no_grad",
     "nn.losses.mse_loss",
     "nn.losses.binary_cross_entropy",

@@ -13,7 +13,7 @@ import pytest
 import autograd_engine
 
 DRAWING = ("graphviz", "autograd_engine.pictures.viz", "autograd_engine.pictures.layout")
-LAZY = (*DRAWING, "autograd_engine.pictures.playback", "autograd_engine.gradient_check")
+LAZY = (*DRAWING, "autograd_engine.pictures.playback", "autograd_engine.checking.gradient_check")
 
 
 def loaded_after(statement: str) -> set[str]:
@@ -56,11 +56,11 @@ def test_gradcheck_and_the_player_load_on_first_use_and_are_the_functions():
     """``gradcheck`` and ``player`` load their modules when first used, and stay the
     functions even after their modules are imported by name."""
     assert loaded_after("from autograd_engine import gradcheck") == {
-        "autograd_engine.gradient_check"
+        "autograd_engine.checking.gradient_check"
     }
     assert "autograd_engine.pictures.playback" in loaded_after("from autograd_engine import player")
     loaded_after(
-        "import autograd_engine.gradient_check, autograd_engine.pictures.playback\n"
+        "import autograd_engine.checking.gradient_check, autograd_engine.pictures.playback\n"
         "from autograd_engine import gradcheck, player, GradcheckError\n"
         "assert callable(gradcheck) and gradcheck.__name__ == 'gradcheck'\n"
         "assert callable(player) and player.__name__ == 'player'\n"

@@ -18,7 +18,7 @@ from autograd_engine import Value, gradcheck
 from autograd_engine.core.ops import ALL_OPS, Op, _data
 from autograd_engine.testing import DOMAINS, apply_op, finite_floats
 
-H = 1e-6  # central-difference step; see autograd_engine.gradient_check for the choice
+H = 1e-6  # central-difference step; see autograd_engine.checking.gradient_check for the choice
 
 
 def differentiable(op: Op, xs: tuple[float, ...]) -> list[int]:
