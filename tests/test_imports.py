@@ -1,12 +1,17 @@
 """Importing the engine or the optimizers loads no drawing code; drawing names load on use.
 
-Each check runs in a fresh interpreter, so modules imported by other tests do not count.
+The folders are the architecture: ``autograd_engine/core`` (the engine) imports nothing from
+``pictures`` or ``checking``, and nothing under ``autograd_engine/`` imports ``nn``; read from
+the source, so an import hidden in a function body counts too. The run-time checks use a fresh
+interpreter, so modules imported by other tests do not count.
 """
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +71,70 @@ def test_gradcheck_and_the_player_load_on_first_use_and_are_the_functions():
         "assert callable(player) and player.__name__ == 'player'\n"
         "assert issubclass(GradcheckError, AssertionError)"
     )
+
+
+ENGINE = Path(autograd_engine.__file__).resolve().parent
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module the file imports, anywhere in it (function bodies, ``TYPE_CHECKING``).
+
+    ``from package import name`` counts as ``package.name`` too (``name`` may be a module);
+    relative imports are resolved against the file's package.
+    """
+    package = ".".join(path.relative_to(ENGINE.parent).with_suffix("").parts[:-1])
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{parent}.{base}" if base else parent
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def within(module: str, packages: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in packages)
+
+
+def test_the_engine_never_imports_nn():
+    """No file under autograd_engine/ (core, checking, pictures or top level) imports nn."""
+    sources = sorted(ENGINE.rglob("*.py"))
+    assert len(sources) > 15 and ENGINE / "core" / "value.py" in sources
+    offending = {
+        f"{path.relative_to(ENGINE.parent)}: {module}"
+        for path in sources
+        for module in imported_modules(path)
+        if within(module, ("nn",))
+    }
+    assert offending == set()
+
+
+def test_the_core_imports_nothing_from_the_pictures_or_the_checking_tools():
+    """core/ depends on no drawing and no checker (nor the strategies in testing.py)."""
+    outside = ("autograd_engine.pictures", "autograd_engine.checking", "autograd_engine.testing")
+    core = sorted((ENGINE / "core").glob("*.py"))
+    assert {p.name for p in core} >= {"value.py", "graph.py", "ops.py", "mode.py"}
+    offending = {
+        f"{path.relative_to(ENGINE.parent)}: {module}"
+        for path in core
+        for module in imported_modules(path)
+        if within(module, outside)
+    }
+    assert offending == set()
+
+
+def test_importing_the_engine_loads_no_hypothesis_torch_or_nn():
+    """``import autograd_engine`` stays light: the optional packages and nn stay unloaded."""
+    code = (
+        "import sys, autograd_engine\n"
+        "print(' '.join(m for m in ('hypothesis', 'torch', 'nn') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.split() == []
