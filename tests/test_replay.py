@@ -19,10 +19,9 @@ from functools import partial
 import pytest
 
 from autograd_engine import Value
-from nn import MLP
+from nn import MLP, optim
 from nn.data import make_moons, minibatches
 from nn.losses import binary_cross_entropy
-from nn import optim
 from nn.optim import SGD, Adam
 from nn.record import STATE_NAMES, RecordedHistory, Recorder
 from nn.replay import LiveView, Replay, decode_floats, encode_floats
