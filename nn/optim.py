@@ -225,7 +225,7 @@ class Optimizer:
     state_names: ClassVar[tuple[str, ...]] = ()
     examples: ClassVar[dict[str, dict[str, Any]]] = {}
     torch_name: ClassVar[str | None] = None
-    """The name of the ``torch.optim`` twin (None: not registered)."""
+    """The name of the ``torch.optim`` twin, given at registration (``torch="..."``)."""
     hyperparameters: ClassVar[dict[str, Check]] = {}
     """Name -> check of every hyperparameter of a group, derived from the declarations."""
     __signature__: ClassVar[inspect.Signature]
