@@ -539,6 +539,7 @@ class SGD(Optimizer, torch="SGD"):
     State per parameter: ``"momentum_buffer"`` (if momentum != 0).
     """
 
+    # torch 2.13's arguments after params, in its order: name -> (default, check)
     signature = {
         "lr": (1e-3, _nonnegative),
         "momentum": (0, _nonnegative),
@@ -546,8 +547,9 @@ class SGD(Optimizer, torch="SGD"):
         "weight_decay": (0, _nonnegative),
         "nesterov": (False, check_bool),
     }
-    flags = ("foreach", "differentiable", "fused")
-    state_names = ("momentum_buffer",)
+    flags = ("foreach", "differentiable", "fused")  # torch's switches its signature has
+    state_names = ("momentum_buffer",)  # every field _update may write
+    # What the tests run against torch (tests/data/make_traces.py records them); plain first.
     examples = {
         "plain": {"lr": 1e-3},
         "momentum": {"lr": 1e-3, "momentum": 0.9},
@@ -772,8 +774,8 @@ class AdamW(Adam, torch="AdamW"):
     """
 
     signature = {**Adam.signature, "weight_decay": (1e-2, _nonnegative)}
-    keyword_only = {}
-    fixed = {"decoupled_weight_decay": True}
+    keyword_only = {}  # torch's AdamW takes no decoupled_weight_decay ...
+    fixed = {"decoupled_weight_decay": True}  # ... and always decouples
     examples = {
         "plain": {"lr": 0.05},
         "amsgrad": {"lr": 0.05, "weight_decay": 0.1, "amsgrad": True},
