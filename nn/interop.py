@@ -78,7 +78,7 @@ _INSTALL_HINT = 'pip install "autograd-engine[torch]"'
 
 # torch's implementation switches: they choose a kernel, not the numbers' meaning, and the
 # engine has one scalar path, so they are not carried over (torch picks its own defaults).
-_IMPLEMENTATION_KEYS = frozenset({"foreach", "fused", "capturable", "differentiable"})
+_IMPLEMENTATION_KEYS = frozenset(_optim._FLAG_DEFAULTS)  # the flags nn.optim declares once
 
 # Schedule class name -> (constructor arguments, attributes that hold its position).
 _SCHEDULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
