@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import optim_examples
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -43,23 +44,8 @@ X, Y = make_moons(8, noise=0.1, seed=3)
 XT = torch.tensor(X, dtype=torch.float64)
 YT = torch.tensor(Y, dtype=torch.float64)
 
-# Every example of every registered optimizer (nn.optim.OPTIMIZERS), as "<class>_<example>":
-# (engine class name, keyword arguments). A new optimizer is carried both ways here unedited.
-OPTIMIZERS = {
-    f"{name.lower()}_{example}": (name, kwargs)
-    for name, cls in our_optim.OPTIMIZERS.items()
-    for example, kwargs in cls.examples.items()
-}
-# Each optimizer's first (plain) example, which the tests run with every activation.
-FIRST = [f"{name.lower()}_{next(iter(cls.examples))}" for name, cls in our_optim.OPTIMIZERS.items()]
-# The example of each with the most options that minimises: the schedules' tests run these.
-RICHEST = [
-    max(
-        (f"{name.lower()}_{e}" for e, kw in cls.examples.items() if not kw.get("maximize")),
-        key=lambda k: len(OPTIMIZERS[k][1]),
-    )
-    for name, cls in our_optim.OPTIMIZERS.items()
-]
+OPTIMIZERS = optim_examples.EXAMPLES  # every example of every registered optimizer
+FIRST, RICHEST = optim_examples.FIRST, optim_examples.RICHEST
 # (activation, example): every example with tanh, every activation with each plain example.
 CROSSED = sorted({("tanh", o) for o in OPTIMIZERS} | {(a, o) for a in ACTIVATIONS for o in FIRST})
 

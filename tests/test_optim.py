@@ -14,6 +14,7 @@ import json
 import math
 from pathlib import Path
 
+import optim_examples
 import pytest
 
 from autograd_engine import Value
@@ -38,18 +39,10 @@ def _kwargs(raw: dict) -> dict:
     return out
 
 
-# Every example of every registered optimizer: (trace name, class name, keyword arguments).
 EXAMPLES = [
-    (f"{name.lower()}_{example}", name, kwargs)
-    for name, cls in OPTIMIZERS.items()
-    for example, kwargs in cls.examples.items()
+    (name, cls_name, kwargs) for name, (cls_name, kwargs) in optim_examples.EXAMPLES.items()
 ]
-OPT_NAMES = [name for name, _, _ in EXAMPLES]
-
-
-def _richest(cls) -> dict:
-    """The example of ``cls`` with the most options that minimises (most state to carry)."""
-    return max((kw for kw in cls.examples.values() if not kw.get("maximize")), key=len)
+OPT_NAMES = list(optim_examples.EXAMPLES)
 
 
 def _recorded(name: str) -> dict:
@@ -579,7 +572,7 @@ def _reordered(state_dict: dict) -> dict:
 
 
 @pytest.mark.parametrize(
-    "cls_name, kwargs", [(name, _richest(cls)) for name, cls in OPTIMIZERS.items()]
+    "cls_name, kwargs", [optim_examples.EXAMPLES[name] for name in optim_examples.RICHEST]
 )
 def test_a_state_dict_written_in_another_order_loads_by_key(cls_name, kwargs):
     """State entries and fields in reverse order (string keys, as from JSON) load by name.

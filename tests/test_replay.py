@@ -16,6 +16,7 @@ import random
 import re
 from functools import partial
 
+import optim_examples
 import pytest
 
 from autograd_engine import Value
@@ -31,24 +32,16 @@ from nn.train import fit
 X, Y = make_moons(24, noise=0.15, seed=3)
 X_VAL, Y_VAL = make_moons(10, noise=0.15, seed=4)
 
-# Every example of every registered optimizer (nn.optim.OPTIMIZERS), as "<class>_<example>",
-# plus the two set-ups the other tests train with.
+# Every example of every registered optimizer, plus the two set-ups the other tests train with.
 OPTIMIZERS = {
-    f"{name.lower()}_{example}": partial(cls, **kwargs)
-    for name, cls in optim.OPTIMIZERS.items()
-    for example, kwargs in cls.examples.items()
+    name: partial(optim.OPTIMIZERS[cls_name], **kwargs)
+    for name, (cls_name, kwargs) in optim_examples.EXAMPLES.items()
 } | {"sgd": partial(SGD, lr=0.3), "adam": partial(Adam, lr=0.05)}
-EXAMPLES = list(OPTIMIZERS)[:-2]
-# Each optimizer's first (plain) example, and the one with the most options that minimises.
-FIRST = [f"{name.lower()}_{next(iter(cls.examples))}" for name, cls in optim.OPTIMIZERS.items()]
-RICHEST = [
-    f"{name.lower()}_"
-    + max(
-        (e for e, kw in cls.examples.items() if not kw.get("maximize")),
-        key=lambda e, cls=cls: len(cls.examples[e]),
-    )
-    for name, cls in optim.OPTIMIZERS.items()
-]
+EXAMPLES, FIRST, RICHEST = (
+    list(optim_examples.EXAMPLES),
+    optim_examples.FIRST,
+    optim_examples.RICHEST,
+)
 SCHEDULES = {
     "none": None,
     "exponential": lambda opt: ExponentialLR(opt, gamma=0.8),
