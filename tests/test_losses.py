@@ -487,3 +487,16 @@ def test_l1_and_l2_penalties_default_to_weight_one():
     ps = values([0.5, -2.0, 3.0])
     assert l1_penalty(ps).data == 5.5
     assert l2_penalty(ps).data == 13.25
+
+
+def test_a_batch_of_300_is_accepted_and_averaged():
+    """Lengths beyond Python's small-int cache compare by value: mse of 300 unit errors is 1."""
+    preds = values([1.0] * 300)
+    assert mse_loss(preds, [0.0] * 300).data == 1.0
+
+
+@pytest.mark.parametrize("y", [3, 4, 7, -1])
+def test_cross_entropy_refuses_a_class_index_past_either_end(y):
+    rows = [values([0.1, 0.2, 0.3])]
+    with pytest.raises(ValueError, match=rf"target_indices\[0\] = {y} is not a class index in 0"):
+        cross_entropy(rows, [y])
