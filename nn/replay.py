@@ -520,8 +520,7 @@ def static_png(rec: Recording, title: str) -> bytes:
         z = [outs[r * len(xs) : (r + 1) * len(xs)] for r in range(len(ys))]
         b = axes[1]
         b.contourf(xs, ys, z, levels=20, cmap="RdBu", alpha=0.8)
-        threshold = 0.5 if rec.loss_name == "binary_cross_entropy" else 0.0
-        b.contour(xs, ys, z, levels=[threshold], colors="k", linewidths=1.2)
+        b.contour(xs, ys, z, levels=[rec.threshold], colors="k", linewidths=1.2)
         for X, y, marker in ((rec.X, rec.y, "o"), (rec.X_val or [], rec.y_val or [], "^")):
             if X:
                 b.scatter(
