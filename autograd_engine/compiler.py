@@ -51,7 +51,7 @@ from autograd_engine import ops
 from autograd_engine.graph import topological_order
 from autograd_engine.mode import enable_grad
 from autograd_engine.ops import Op
-from autograd_engine.validation import raise_as
+from autograd_engine.validation import label_note, raise_as
 from autograd_engine.value import Value
 
 __all__ = [
@@ -1244,10 +1244,9 @@ def add_grads(params: Sequence[Value], A: Sequence[float], owner: str) -> None:
     if not math.isfinite(sum(totals)):
         for k, total in enumerate(totals):
             if not math.isfinite(total):
-                label = f" (label {params[k].label!r})" if params[k].label else ""
                 raise FloatingPointError(
-                    f"{owner}: the gradient of parameter {k}{label} is not finite "
-                    f"({total!r}); no .grad was changed"
+                    f"{owner}: the gradient of parameter {k}{label_note(params[k].label)} is not "
+                    f"finite ({total!r}); no .grad was changed"
                 )
     for p, total in zip(params, totals):
         p.grad = total

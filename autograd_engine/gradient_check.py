@@ -61,7 +61,14 @@ from typing import NamedTuple
 
 from autograd_engine.derivatives import grad
 from autograd_engine.mode import enable_grad
-from autograd_engine.validation import check_bool, check_real, check_sequence, is_real, show
+from autograd_engine.validation import (
+    check_bool,
+    check_real,
+    check_sequence,
+    is_real,
+    label_note,
+    show,
+)
 from autograd_engine.value import Value
 
 __all__ = ["GradcheckError", "gradcheck"]
@@ -175,8 +182,8 @@ def _check_hessian(
             failure = _compare(analytic[i][j], numeric, tol)
             if failure:
                 failures.append(
-                    f"d2 out / d input {i}{_label(i, labels)} d input {j}{_label(j, labels)} "
-                    f"at {point}: {failure}"
+                    f"d2 out / d input {i}{label_note(labels[i])} "
+                    f"d input {j}{label_note(labels[j])} at {point}: {failure}"
                 )
     if failures:
         raise GradcheckError(
@@ -299,8 +306,4 @@ def _step(x: float, h: float) -> float:
 
 
 def _name(i: int, labels: list[str], point: list[float]) -> str:
-    return f"input {i}{_label(i, labels)} at {point[i]!r}"
-
-
-def _label(i: int, labels: list[str]) -> str:
-    return f" (label {labels[i]!r})" if labels[i] else ""
+    return f"input {i}{label_note(labels[i])} at {point[i]!r}"

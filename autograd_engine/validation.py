@@ -73,7 +73,7 @@ def label_note(label: object) -> str:
 
 
 def _number(x: float) -> str:
-    # A bound as people write it: 0 and 1, not 0.0 and 1.0 (the STYLE guide's ">= 0").
+    # A bound as people write it: 0 and 1, not 0.0 and 1.0 ("lr must be ... >= 0").
     return repr(int(x)) if float(x).is_integer() and abs(x) < 1e16 else repr(x)
 
 

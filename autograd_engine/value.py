@@ -31,10 +31,10 @@ class Value:
     Arithmetic ``+ - * / **`` and unary ``-`` accept Values or numbers on either
     side; numbers become constants. One rule for constants: a number operand never
     gets a gradient and never takes part in the sweep, as a number gets none in
-    PyTorch. A node stores it as the bare float (a leaf Value would cost 72 bytes
-    more); ``parents`` shows it as a ``Constant``, a leaf Value made the first time it
-    is read and kept, so every read returns the same objects (drawings show it as a
-    bare number). Reading ``parents``, drawing or pickling never changes a gradient.
+    PyTorch. A node stores it as the bare float; ``parents`` shows it as a
+    ``Constant``, a leaf Value made the first time it is read and kept, so every read
+    returns the same objects (drawings show it as a bare number). Reading ``parents``,
+    drawing or pickling never changes a gradient.
     ``0 + x`` is ``x`` itself, so Python's ``sum(values)`` adds no ``0 + x`` node.
 
     Setting ``data`` by hand is checked as ``Value(data)`` is: a finite real number.

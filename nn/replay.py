@@ -29,7 +29,7 @@ point's backward pass at the current step in the backprop player's network view
 recorded numbers of the clicked example at the current step through the player's
 ``agpNumbers``, and it is stepped with the player's own controls): one card per neuron
 and one for the loss (``data-label`` ``L0.n1``, ``data-value``, ``data-grad`` to 4
-digits, ``data-current`` on the card of the current sweep step). The pass of step k runs
+digits, ``data-current`` on the card of the current backward step). The pass of step k runs
 at the parameters update k's gradient was computed at (step k - 1's). A model the view
 cannot show (not an MLP) gets one plain card per neuron instead.
 Keys: with nothing focused, the page's arrow keys go to one widget (replay or player):
