@@ -24,6 +24,7 @@ from typing import Any, NoReturn, TypeGuard, TypeVar
 
 __all__ = [
     "show",
+    "counted",
     "label_note",
     "is_real",
     "check_real",
@@ -65,6 +66,14 @@ def show(x: object) -> str:
     if x is None or type(x) in (int, float) or text.startswith(f"{kind}("):
         return text
     return f"{kind} {text}"
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the number it takes: ``"1 epoch"``, ``"0 epochs"``, ``"2 epochs"``.
+
+    ``plural`` for a noun that does not take an ``s`` (default ``noun + "s"``).
+    """
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def label_note(label: object) -> str:
