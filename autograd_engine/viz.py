@@ -314,7 +314,26 @@ def graphviz_drawing(
         if model.by_index[p].kind == "group"
     )
     tooltips = wiring > _MAX_EDGE_LABELS
-    dot = Drawing(
+    dot = _canvas(model, backward, rankdir, dense, tooltips)
+    boxes = _group_boxes(model, dot)
+    _add_nodes(model, boxes, grads, current, widest)
+    for group_name, box in boxes.items():
+        if group_name is not None:
+            dot.subgraph(box)
+    column = _loss_column(model, rankdir)
+    _add_edges(dot, model, grads, backward, dense, tooltips, column)
+    if column:
+        same = graphviz.Digraph(graph_attr={"rank": "same"})
+        for i in sorted(column):
+            same.node(f"n{i}")
+            same.node(f"op{i}")
+        dot.subgraph(same)
+    return dot
+
+
+def _canvas(model: Model, backward: bool, rankdir: str, dense: bool, tooltips: bool) -> Drawing:
+    """The empty drawing: its direction, spacing, fonts and legend."""
+    return Drawing(
         name="backward" if backward else "forward",
         graph_attr={
             "rankdir": rankdir,
@@ -330,10 +349,13 @@ def graphviz_drawing(
         node_attr={"fontname": _FONT, "fontsize": str(_FONTSIZE)},
         edge_attr={"fontname": _FONT, "fontsize": str(_FONTSIZE - 1), "arrowsize": "0.6"},
     )
-    op_width = _op_width(model)
+
+
+def _group_boxes(model: Model, dot: Drawing) -> dict[str | None, graphviz.Digraph]:
+    """One rounded, labelled cluster per group (``c<k>``, in order of first node); None: ``dot``."""
     boxes: dict[str | None, graphviz.Digraph] = {None: dot}
     for k, (name, _) in enumerate(sorted(model.groups.items(), key=lambda g: g[1][0])):
-        box = Drawing(
+        boxes[name] = Drawing(
             name=f"cluster_{k}",
             graph_attr={
                 "label": _html_label(_text(name)),
@@ -345,7 +367,18 @@ def graphviz_drawing(
                 "margin": "6",
             },
         )
-        boxes[name] = box
+    return boxes
+
+
+def _add_nodes(
+    model: Model,
+    boxes: dict[str | None, graphviz.Digraph],
+    grads: dict[int, float],
+    current: int | None,
+    widest: dict[int, str] | None,
+) -> None:
+    """Each node's card ``n<i>`` in its group's box, and the ellipse ``op<i>`` of its op."""
+    op_width = _op_width(model)
     for item in model.nodes:
         box = boxes[item.group]
         i = item.index
@@ -365,21 +398,40 @@ def graphviz_drawing(
                 width=op_width,
                 fixedsize="shape",
             )
-    for group_name, box in boxes.items():
-        if group_name is not None:
-            dot.subgraph(box)
-    # Left to right, the computation after the last group (a loss) would add a column per
-    # node; stacked in one rank it reads top to bottom beside the network.
+
+
+def _loss_column(model: Model, rankdir: str) -> set[int]:
+    """The computed nodes after the last group (a loss), when left to right and 2 or more.
+
+    Left to right they would add a column per node; stacked in one rank they read top to
+    bottom beside the network.
+    """
     groups = [item.index for item in model.nodes if item.kind == "group"]
-    column: set[int] = set()
-    if groups and rankdir in ("LR", "RL"):
-        column = {
-            item.index
-            for item in model.nodes
-            if item.parents and item.kind != "group" and item.index > max(groups)
-        }
-        if len(column) < 2:
-            column = set()
+    if not groups or rankdir not in ("LR", "RL"):
+        return set()
+    column = {
+        item.index
+        for item in model.nodes
+        if item.parents and item.kind != "group" and item.index > max(groups)
+    }
+    return column if len(column) >= 2 else set()
+
+
+def _add_edges(
+    dot: Drawing,
+    model: Model,
+    grads: dict[int, float],
+    backward: bool,
+    dense: bool,
+    tooltips: bool,
+    column: set[int],
+) -> None:
+    """The arrows: op to value and inputs to op (forward), or back (backward, with terms).
+
+    In the backward view an input's arrow carries the term the node passes to it, for a
+    node in ``grads``: as a label, an ``xlabel`` within the loss column, or a tooltip on a
+    layer's wiring when there is too much of it to label.
+    """
     for item in model.nodes:
         i = item.index
         if not item.parents:
@@ -409,13 +461,6 @@ def graphviz_drawing(
                 else:
                     attrs["label"] = text
             dot.edge(head, f"n{p}", **attrs)
-    if column:
-        same = graphviz.Digraph(graph_attr={"rank": "same"})
-        for i in sorted(column):
-            same.node(f"n{i}")
-            same.node(f"op{i}")
-        dot.subgraph(same)
-    return dot
 
 
 def _fill(kind: str) -> str | None:
