@@ -377,151 +377,17 @@ def _op_level(
     """
     items = model.nodes
     slot = {item.index: k for k, item in enumerate(items)}
-    grads = model.grads
     if uses is None:
         uses = _uses(model) if context is not None else {}
     stepped = [item for item in items if item.kind != "constant"]
-    constants = [item for item in items if item.kind == "constant"]
     root_name = model.name(top) if context is None else "loss"
-    steps: list[dict[str, Any]] = [
-        {
-            "node": -1,
-            "phase": "start",
-            "set": [[slot[c.index], "v", fmt(c.value.data)] for c in constants],
-            "edges": [],
-            "reveal": [],
-            "explain": (
-                f"start: {len(stepped)} values"
-                + (f" and {len(constants)} constants" if constants else "")
-                + ". The forward pass visits the values one per step in topological order "
-                "(each after its inputs); then the backward sweep sends d "
-                f"{root_name} / d value back along every arrow, one value per step "
-                "(constants get no gradient)." + (f"\n{context}" if context else "")
-            ),
-        }
-    ]
-    for item in stepped:
-        i = item.index
-        outside = context is not None and item.kind == "input" and item.value.parents != ()
-        leaf = not item.parents and item.kind != "group"
-        steps.append(
-            {
-                "node": slot[i],
-                "phase": "forward",
-                "set": [[slot[i], "v", fmt(item.value.data)]],
-                "edges": _edges_of(item),
-                "reveal": [],
-                "explain": _given_text(model, item, outside)
-                if leaf
-                else _forward_text(model, item),
-            }
-        )
-    delivered: dict[int, list[str]] = {}
-    for item in items:
-        for j, p in enumerate(item.parents):
-            delivered.setdefault(p, []).append(f"e{item.index}_{j}")
-    received: dict[int, list[tuple[float, str]]] = {}
-    running: dict[int, float] = {}
+    steps = [_start_step(model, slot, stepped, root_name, context)]
+    steps += [_forward_step(model, slot, item, context) for item in stepped]
+    backward = _BackwardSteps(model, slot, uses, context, top, root_name)
     for n_done, item in enumerate(reversed(stepped), start=1):
-        i = item.index
-        name = model.name(i)
-        lines = []
-        terms = received.get(i, [])
-        whole = context is None or uses.get(i, 0) == len(terms)
-        if i == top:
-            changes = [[slot[i], "g", fmt(grads[i])]]
-            if context is None:
-                lines.append(
-                    f"backward: {name}.grad = 1 (d {name} / d {name}: the sweep starts here)"
-                )
-            else:
-                lines.append(
-                    f"backward: {name}.grad = {fmt(grads[i])}, received from outside this "
-                    "neuron (what its consumers pass back on this example)"
-                )
-        elif whole:
-            changes = [[slot[i], "g", fmt(grads[i])]]
-            sources = ", ".join(source for _, source in terms)
-            if len(terms) > 1:
-                total = " + ".join(fmt(t) for t, _ in terms)
-                lines.append(f"backward: {name}.grad = {total} = {fmt(grads[i])}")
-                lines.append(f"received from: {sources} (one term per arrow, summed)")
-            else:
-                lines.append(f"backward: {name}.grad = {fmt(grads[i])} received from {sources}")
-        else:
-            changes = [[slot[i], "p", fmt(running.get(i, 0.0))]]
-            share = " + ".join(fmt(t) for t, _ in terms) or "0"
-            lines.append(
-                f"backward: {name} receives {share} from this neuron on this example; its "
-                f"whole gradient sums every example and consumer: {fmt(grads[i])}"
-            )
-        reveal = []
-        edges = model.edges.get(i, [])
-        if item.parents:
-            if item.kind == "group":
-                lines.append(f"passes to each input the sum over the paths inside {name}:")
-            sends = []
-            for edge in edges:
-                p = edge.tail
-                target = model.by_index[p]
-                if target.kind == "constant":
-                    continue  # a constant gets no gradient: nothing is sent
-                what = model.name(p)
-                if edge.local is None:
-                    sends.append(f"to {what}: {fmt(edge.term)}")
-                else:
-                    sends.append(
-                        f"to {what}: {fmt(grads[i])} x {fmt(edge.local)} = {fmt(edge.term)}"
-                        f"  ({model.step_text(edge)})"
-                    )
-                running[p] = edge.term if p not in running else running[p] + edge.term
-                received.setdefault(p, []).append((edge.term, name))
-                # Once every arrow into p has delivered, its gradient is final (the sum is
-                # backward()'s own); until then it is a running sum.
-                needed = len(delivered[p]) if context is None else uses.get(p, 0)
-                if len(received[p]) == needed:
-                    changes.append([slot[p], "g", fmt(grads[p])])
-                else:
-                    changes.append([slot[p], "p", fmt(running[p])])
-                reveal.append(f"e{i}_{edge.slot}")
-            # A wide fan-in (a neuron of a wide layer) reads better four to a line.
-            per_line = 1 if len(sends) <= 6 else 4
-            for k in range(0, len(sends), per_line):
-                lines.append(";  ".join(sends[k : k + per_line]))
-        elif whole and item.kind != "group":
-            lines.append(f"{name} is a leaf: d {root_name} / d {name} = {fmt(grads[i])}.")
-        if n_done == len(stepped) and context is None:
-            lines.append(
-                f"done: every value shows d {root_name} / d value, as backward() computes it."
-            )
-        steps.append(
-            {
-                "node": slot[i],
-                "phase": "backward",
-                "set": changes,
-                "edges": delivered.get(i, []) + _edges_of(item),
-                "reveal": reveal,
-                "explain": "\n".join(lines),
-            }
-        )
-    # Room on each card for the longest running sum it will show, not only the final value.
-    widest: dict[int, str] = {}
-    for step in steps:
-        for k, what, text in step["set"]:
-            i = items[k].index
-            line = f"grad {text}"
-            if what != "v" and len(line) > len(widest.get(i, f"grad {fmt(grads[i])}")):
-                widest[i] = line
-    final = {item.index: grads[item.index] for item in items}
-    if context is not None:  # what the last step shows: partial sums stay partial
-        last: dict[int, str] = {}
-        for step in steps:
-            for k, what, _ in step["set"]:
-                if what != "v" and last.get(k) != "g":
-                    last[k] = what
-        for k, what in last.items():
-            if what == "p":
-                final[items[k].index] = running.get(items[k].index, 0.0)
+        steps.append(backward.step(item, last=n_done == len(stepped)))
+    final = _final_grads(model, steps, backward.running, partial=context is not None)
+    widest = _widest_sums(model, steps)
     svg = render_svg(graphviz_drawing(model, final, True, None, None, widest))
     return {
         "svg": svg,
@@ -538,6 +404,194 @@ def _op_level(
         ],
         "steps": steps,
     }
+
+
+def _start_step(
+    model: Model, slot: dict[int, int], stepped: list[Node], root_name: str, context: str | None
+) -> dict[str, Any]:
+    """The op level's first step: the constants' values, and what the steps will do."""
+    constants = [item for item in model.nodes if item.kind == "constant"]
+    return {
+        "node": -1,
+        "phase": "start",
+        "set": [[slot[c.index], "v", fmt(c.value.data)] for c in constants],
+        "edges": [],
+        "reveal": [],
+        "explain": (
+            f"start: {len(stepped)} values"
+            + (f" and {len(constants)} constants" if constants else "")
+            + ". The forward pass visits the values one per step in topological order "
+            "(each after its inputs); then the backward sweep sends d "
+            f"{root_name} / d value back along every arrow, one value per step "
+            "(constants get no gradient)." + (f"\n{context}" if context else "")
+        ),
+    }
+
+
+def _forward_step(
+    model: Model, slot: dict[int, int], item: Node, context: str | None
+) -> dict[str, Any]:
+    """The forward step of ``item``: its value, given (a leaf) or computed from its inputs."""
+    outside = context is not None and item.kind == "input" and item.value.parents != ()
+    leaf = not item.parents and item.kind != "group"
+    return {
+        "node": slot[item.index],
+        "phase": "forward",
+        "set": [[slot[item.index], "v", fmt(item.value.data)]],
+        "edges": _edges_of(item),
+        "reveal": [],
+        "explain": _given_text(model, item, outside) if leaf else _forward_text(model, item),
+    }
+
+
+class _BackwardSteps:
+    """The op level's backward steps, one value at a time, from the top value down.
+
+    Keeps what each value has received so far (``received``, ``running``): a value's
+    gradient is final once every arrow into it has delivered (all its consumers, or, on
+    one neuron, its ``uses`` there), and a running sum until then.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        slot: dict[int, int],
+        uses: dict[int, int],
+        context: str | None,
+        top: int,
+        root_name: str,
+    ) -> None:
+        self.model, self.slot, self.uses, self.context = model, slot, uses, context
+        self.top, self.root_name = top, root_name
+        self.delivered: dict[int, list[str]] = {}  # value -> ids of the arrows into it
+        for item in model.nodes:
+            for j, p in enumerate(item.parents):
+                self.delivered.setdefault(p, []).append(f"e{item.index}_{j}")
+        self.received: dict[int, list[tuple[float, str]]] = {}
+        self.running: dict[int, float] = {}
+
+    def step(self, item: Node, last: bool) -> dict[str, Any]:
+        """``item``'s backward step: its gradient, then what it sends to each input."""
+        i = item.index
+        terms = self.received.get(i, [])
+        whole = self.context is None or self.uses.get(i, 0) == len(terms)
+        changes, lines = self._own_gradient(item, terms, whole)
+        reveal: list[str] = []
+        if item.parents:
+            lines += self._send(item, changes, reveal)
+        elif whole and item.kind != "group":
+            name, grad = self.model.name(i), fmt(self.model.grads[i])
+            lines.append(f"{name} is a leaf: d {self.root_name} / d {name} = {grad}.")
+        if last and self.context is None:
+            lines.append(
+                f"done: every value shows d {self.root_name} / d value, as backward() computes it."
+            )
+        return {
+            "node": self.slot[i],
+            "phase": "backward",
+            "set": changes,
+            "edges": self.delivered.get(i, []) + _edges_of(item),
+            "reveal": reveal,
+            "explain": "\n".join(lines),
+        }
+
+    def _own_gradient(
+        self, item: Node, terms: list[tuple[float, str]], whole: bool
+    ) -> tuple[list[list[Any]], list[str]]:
+        # The value's own gradient (seeded, summed from its terms, or a partial share).
+        i, name, grads = item.index, self.model.name(item.index), self.model.grads
+        if i == self.top:
+            if self.context is None:
+                line = f"backward: {name}.grad = 1 (d {name} / d {name}: the sweep starts here)"
+            else:
+                line = (
+                    f"backward: {name}.grad = {fmt(grads[i])}, received from outside this "
+                    "neuron (what its consumers pass back on this example)"
+                )
+            return [[self.slot[i], "g", fmt(grads[i])]], [line]
+        if whole:
+            sources = ", ".join(source for _, source in terms)
+            if len(terms) > 1:
+                total = " + ".join(fmt(t) for t, _ in terms)
+                lines = [
+                    f"backward: {name}.grad = {total} = {fmt(grads[i])}",
+                    f"received from: {sources} (one term per arrow, summed)",
+                ]
+            else:
+                lines = [f"backward: {name}.grad = {fmt(grads[i])} received from {sources}"]
+            return [[self.slot[i], "g", fmt(grads[i])]], lines
+        share = " + ".join(fmt(t) for t, _ in terms) or "0"
+        line = (
+            f"backward: {name} receives {share} from this neuron on this example; its "
+            f"whole gradient sums every example and consumer: {fmt(grads[i])}"
+        )
+        return [[self.slot[i], "p", fmt(self.running.get(i, 0.0))]], [line]
+
+    def _send(self, item: Node, changes: list[list[Any]], reveal: list[str]) -> list[str]:
+        # Each arrow's term to its input (a constant gets none), and the input's new sum.
+        i, name, grads = item.index, self.model.name(item.index), self.model.grads
+        lines = []
+        if item.kind == "group":
+            lines.append(f"passes to each input the sum over the paths inside {name}:")
+        sends = []
+        for edge in self.model.edges.get(i, []):
+            p = edge.tail
+            if self.model.by_index[p].kind == "constant":
+                continue  # a constant gets no gradient: nothing is sent
+            what = self.model.name(p)
+            if edge.local is None:
+                sends.append(f"to {what}: {fmt(edge.term)}")
+            else:
+                sends.append(
+                    f"to {what}: {fmt(grads[i])} x {fmt(edge.local)} = {fmt(edge.term)}"
+                    f"  ({self.model.step_text(edge)})"
+                )
+            self.running[p] = edge.term if p not in self.running else self.running[p] + edge.term
+            self.received.setdefault(p, []).append((edge.term, name))
+            # Once every arrow into p has delivered, its gradient is final (the sum is
+            # backward()'s own); until then it is a running sum.
+            needed = len(self.delivered[p]) if self.context is None else self.uses.get(p, 0)
+            if len(self.received[p]) == needed:
+                changes.append([self.slot[p], "g", fmt(grads[p])])
+            else:
+                changes.append([self.slot[p], "p", fmt(self.running[p])])
+            reveal.append(f"e{i}_{edge.slot}")
+        # A wide fan-in (a neuron of a wide layer) reads better four to a line.
+        per_line = 1 if len(sends) <= 6 else 4
+        for k in range(0, len(sends), per_line):
+            lines.append(";  ".join(sends[k : k + per_line]))
+        return lines
+
+
+def _widest_sums(model: Model, steps: list[dict[str, Any]]) -> dict[int, str]:
+    """Room on each card for the longest running sum it will show, not only the final value."""
+    widest: dict[int, str] = {}
+    for step in steps:
+        for k, what, text in step["set"]:
+            i = model.nodes[k].index
+            line = f"grad {text}"
+            if what != "v" and len(line) > len(widest.get(i, f"grad {fmt(model.grads[i])}")):
+                widest[i] = line
+    return widest
+
+
+def _final_grads(
+    model: Model, steps: list[dict[str, Any]], running: dict[int, float], partial: bool
+) -> dict[int, float]:
+    """The gradient each card shows after the last step; with ``partial`` (one neuron on
+    one example) a value whose last change was a partial sum keeps that sum."""
+    items = model.nodes
+    final = {item.index: model.grads[item.index] for item in items}
+    if partial:
+        last: dict[int, str] = {}
+        for step in steps:
+            for k, what, _ in step["set"]:
+                if what != "v" and last.get(k) != "g":
+                    last[k] = what
+        for k, what in last.items():
+            if what == "p":
+                final[items[k].index] = running.get(items[k].index, 0.0)
+    return final
 
 
 def _edges_of(item: Node) -> list[str]:
