@@ -86,6 +86,7 @@ from autograd_engine.drawing import (
     plain,
 )
 from autograd_engine.files import write_atomic
+from autograd_engine.validation import counted
 from autograd_engine.value import Value
 from autograd_engine.viz import CURRENT_COLOR, check_flag, graphviz_drawing, render_svg
 
@@ -701,69 +702,142 @@ def _listing(numbers: Sequence[float]) -> str:
 def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
     """The network level's cards, per-example values and steps (JSON-ready)."""
     cards = net.cards
-    n = net.examples
-    neurons = sum(1 for c in cards if c.kind == "neuron")
-    steps: list[dict[str, Any]] = [
-        {
-            "node": -1,
-            "phase": "start",
-            "set": [],
-            "edges": [],
-            "explain": (
-                f"start: the network level of {net.loss}: {neurons} neurons, each one card "
-                f"over the {n} example{'s' if n != 1 else ''} of the batch. The forward pass "
-                "computes them one per step, each after its inputs; then the backward sweep "
-                "completes them one per step. Pick an example in the list (the cards show "
-                "its values); click a neuron to see its operations on that example."
-            ),
-        }
-    ]
-    for k in net.forward:
-        card = cards[k]
-        inputs = ", ".join(cards[d].label for d in card.inputs) or "its inputs"
-        if card.kind == "neuron":
-            text = (
-                f"forward: {card.label} computes its output from {inputs} "
-                + (f"and its {len(card.params)} parameters " if card.params else "")
-                + f"on each example: {_listing(card.values).replace(' + ', ', ')}"
-            )
-        elif card.kind == "example":
-            text = f"forward: example {card.example}'s term of the loss, from {inputs}: " + fmt(
-                card.values[0]
-            )
-        else:
-            text = f"forward: {card.label} = {fmt(card.values[0])}, from {inputs}"
-        steps.append(
-            {
-                "node": k,
-                "phase": "forward",
-                "set": [[k, "v", ""]],
-                "edges": [f"a{k}_{j}" for j in range(len(card.inputs))],
-                "explain": text,
-            }
-        )
-    consumers: dict[int, list[int]] = {}  # the cards passing back into a card's output
-    for k, card in enumerate(cards):
-        if card.kind == "penalty":  # it passes back into parameters, not the neuron's output
-            continue
-        for d in card.inputs:
-            consumers.setdefault(d, []).append(k)
-    running: dict[int, float] = {}
-    delivered: dict[int, int] = {}
+    steps = [_network_start(net)]
+    steps += [_network_forward_step(net, k) for k in net.forward]
+    backward = _NetworkBackward(net)
     for position, k in enumerate(net.backward):
+        steps.append(backward.step(k, first=position == 0, last=position == len(net.backward) - 1))
+    return {
+        "examples": net.examples,
+        "cards": [
+            {
+                "id": f"c{k}",
+                "label": card.label,
+                "kind": card.kind,
+                "values": [fmt(v) for v in card.values],
+                "grad": fmt(card.grad),
+                "expand": [key for key in levels if key.startswith(f"c{k}e")],
+                "inputs": card.inputs,
+            }
+            for k, card in enumerate(cards)
+        ],
+        "steps": steps,
+    }
+
+
+def _network_start(net: Network) -> dict[str, Any]:
+    """The network level's first step: what the cards are and what the steps will do."""
+    neurons = sum(1 for c in net.cards if c.kind == "neuron")
+    return {
+        "node": -1,
+        "phase": "start",
+        "set": [],
+        "edges": [],
+        "explain": (
+            f"start: the network level of {net.loss}: {counted(neurons, 'neuron')}, each one "
+            f"card over the {counted(net.examples, 'example')} of the batch. The forward pass "
+            "computes them one per step, each after its inputs; then the backward sweep "
+            "completes them one per step. Pick an example in the list (the cards show "
+            "its values); click a neuron to see its operations on that example."
+        ),
+    }
+
+
+def _network_forward_step(net: Network, k: int) -> dict[str, Any]:
+    """Card ``k``'s forward step: its output on each example, from its inputs."""
+    cards = net.cards
+    card = cards[k]
+    inputs = ", ".join(cards[d].label for d in card.inputs) or "its inputs"
+    if card.kind == "neuron":
+        text = (
+            f"forward: {card.label} computes its output from {inputs} "
+            + (f"and its {counted(len(card.params), 'parameter')} " if card.params else "")
+            + f"on each example: {_listing(card.values).replace(' + ', ', ')}"
+        )
+    elif card.kind == "example":
+        text = f"forward: example {card.example}'s term of the loss, from {inputs}: " + fmt(
+            card.values[0]
+        )
+    else:
+        text = f"forward: {card.label} = {fmt(card.values[0])}, from {inputs}"
+    return {
+        "node": k,
+        "phase": "forward",
+        "set": [[k, "v", ""]],
+        "edges": [f"a{k}_{j}" for j in range(len(card.inputs))],
+        "explain": text,
+    }
+
+
+class _NetworkBackward:
+    """The network level's backward steps, one card at a time in the order of the sweep.
+
+    A card's gradient is final once every card it feeds has passed back into it
+    (``consumers``; a penalty passes into parameters, not outputs), a running sum until then.
+    """
+
+    def __init__(self, net: Network) -> None:
+        self.net = net
+        self.consumers: dict[int, list[int]] = {}  # the cards passing back into a card's output
+        for k, card in enumerate(net.cards):
+            if card.kind == "penalty":  # it passes back into parameters, not the neuron's output
+                continue
+            for d in card.inputs:
+                self.consumers.setdefault(d, []).append(k)
+        self.running: dict[int, float] = {}
+        self.delivered: dict[int, int] = {}
+
+    def step(self, k: int, first: bool, last: bool) -> dict[str, Any]:
+        """Card ``k``'s step: its gradient, its local derivatives, what it passes back."""
+        cards, n = self.net.cards, self.net.examples
         card = cards[k]
-        lines = []
-        total = fmt(card.grad)
-        if position == 0:
-            lines.append(f"backward: {card.label}.grad = 1 (the sweep starts here)")
-        elif card.kind == "neuron" and n > 1:
+        lines = self._own_gradient(k, first)
+        changes: list[list[Any]] = [[k, "g", fmt(card.grad)]]
+        sends = [self._send(k, j, d, changes) for j, d in enumerate(card.inputs)]
+        if sends:
+            # A neuron's arrows sum its examples; an example's term, or the loss, passes
+            # back per example (one number an arrow, on one example).
+            summed = card.kind == "neuron" and n > 1
+            lines.append("passes back, summed over the examples:" if summed else "passes back:")
+            per_line = 1 if len(sends) <= 4 or card.factor_texts else (2 if n > 1 else 4)
+            for s in range(0, len(sends), per_line):
+                lines.append(";  ".join(sends[s : s + per_line]))
+        if card.params:
             lines.append(
-                f"backward: {card.label}.grad = sum over the {n} examples of "
-                f"d {net.loss} / d {card.label} = {_listing(card.grads)} = {total}"
+                "its parameters' gradients"
+                + (" (summed over the examples)" if n > 1 else "")
+                + ": "
+                + ", ".join(f"{label} = {fmt(g)}" for label, _, g in card.params[:8])
+                + (f", ... ({len(card.params) - 8} more)" if len(card.params) > 8 else "")
             )
+        if last:
+            lines.append(
+                "done: every card shows its gradient summed over the batch, as backward() adds it."
+            )
+        return {
+            "node": k,
+            "phase": "backward",
+            "set": changes,
+            "edges": [f"a{c}_{cards[c].inputs.index(k)}" for c in self.consumers.get(k, [])]
+            + [f"a{k}_{j}" for j in range(len(card.inputs))],
+            "explain": "\n".join(lines),
+        }
+
+    def _own_gradient(self, k: int, first: bool) -> list[str]:
+        # The card's gradient (summed over the examples), where from, and its local derivatives.
+        cards, n, loss = self.net.cards, self.net.examples, self.net.loss
+        card = cards[k]
+        total = fmt(card.grad)
+        if first:
+            lines = [f"backward: {card.label}.grad = 1 (the sweep starts here)"]
+        elif card.kind == "neuron" and n > 1:
+            lines = [
+                f"backward: {card.label}.grad = sum over the {n} examples of "
+                f"d {loss} / d {card.label} = {_listing(card.grads)} = {total}"
+            ]
         else:
-            lines.append(f"backward: {card.label}.grad = {total}")
-        sources = ", ".join(cards[c].label for c in consumers.get(k, []))
+            lines = [f"backward: {card.label}.grad = {total}"]
+        sources = ", ".join(cards[c].label for c in self.consumers.get(k, []))
         if sources:
             lines.append(f"received from: {sources}")
         if card.chain:  # the activation's derivative first, then (dropout) the mask's
@@ -779,89 +853,41 @@ def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
                 f"inside, on each example: x {card.local}: "
                 + _listing(card.locals).replace(" + ", ", ")
             )
-        changes = [[k, "g", total]]
-        sends = []
-        for j, d in enumerate(card.inputs):
-            term = math.fsum(card.terms[j])
-            # Per-example terms of each arrow for a small batch; for a large one the sums.
-            per = f" ({_listing(card.terms[j])})" if card.kind == "neuron" and 1 < n <= 4 else ""
-            factor = ""
-            if card.factor_texts:  # x the factor, as a formula and a number
-                if card.kind == "neuron" and n > 1:
-                    numbers = (  # one number if the factor is a weight, the same everywhere
-                        fmt(card.factors[j][0])
-                        if len(set(card.factors[j])) == 1
-                        else _listing(card.factors[j]).replace(" + ", ", ")
-                    )
-                    factor = f"  (x {card.factor_texts[j]}: {numbers})"
-                else:
-                    f = math.fsum(card.factors[j])
-                    shown = f"{fmt(card.grads[0])} x {fmt(f)} = {fmt(term)}"
-                    formula = card.factor_texts[j]
-                    same = formula == fmt(f) or formula.endswith((f" = {fmt(f)}", f", {fmt(f)}"))
-                    factor = f"  (x {formula}{'' if same else f' = {fmt(f)}'})"
+        return lines
+
+    def _send(self, k: int, j: int, d: int, changes: list[list[Any]]) -> str:
+        # What card k passes along its arrow j to card d (or, a penalty, to d's parameters).
+        cards, n = self.net.cards, self.net.examples
+        card = cards[k]
+        term = math.fsum(card.terms[j])
+        # Per-example terms of each arrow for a small batch; for a large one the sums.
+        per = f" ({_listing(card.terms[j])})" if card.kind == "neuron" and 1 < n <= 4 else ""
+        factor = ""
+        shown = fmt(term)
+        if card.factor_texts:  # x the factor, as a formula and a number
+            if card.kind == "neuron" and n > 1:
+                numbers = (  # one number if the factor is a weight, the same everywhere
+                    fmt(card.factors[j][0])
+                    if len(set(card.factors[j])) == 1
+                    else _listing(card.factors[j]).replace(" + ", ", ")
+                )
+                factor = f"  (x {card.factor_texts[j]}: {numbers})"
             else:
-                shown = fmt(term)
-            if card.factor_texts and card.kind == "neuron" and n > 1:
-                shown = fmt(term)
-            if card.kind == "penalty":
-                sends.append(f"to the parameters of {cards[d].label}: {shown}{factor}")
-                continue
-            sends.append(f"to {cards[d].label}: {shown}{per}{factor}")
-            running[d] = running.get(d, 0.0) + term
-            delivered[d] = delivered.get(d, 0) + 1
-            # Final once every card it feeds has passed back (the sum is backward()'s own).
-            if delivered[d] == len(consumers.get(d, [])):
-                changes.append([d, "g", fmt(cards[d].grad)])
-            else:
-                changes.append([d, "p", fmt(running[d])])
-        if sends:
-            # A neuron's arrows sum its examples; an example's term, or the loss, passes
-            # back per example (one number an arrow, on one example).
-            summed = card.kind == "neuron" and n > 1
-            head = "passes back, summed over the examples:" if summed else "passes back:"
-            lines.append(head)
-            per_line = 1 if len(sends) <= 4 or card.factor_texts else (2 if n > 1 else 4)
-            for s in range(0, len(sends), per_line):
-                lines.append(";  ".join(sends[s : s + per_line]))
-        if card.params:
-            lines.append(
-                "its parameters' gradients"
-                + (" (summed over the examples)" if n > 1 else "")
-                + ": "
-                + ", ".join(f"{label} = {fmt(g)}" for label, _, g in card.params[:8])
-                + (f", ... ({len(card.params) - 8} more)" if len(card.params) > 8 else "")
-            )
-        if position == len(net.backward) - 1:
-            lines.append(
-                "done: every card shows its gradient summed over the batch, as backward() adds it."
-            )
-        steps.append(
-            {
-                "node": k,
-                "phase": "backward",
-                "set": changes,
-                "edges": [f"a{c}_{cards[c].inputs.index(k)}" for c in consumers.get(k, [])]
-                + [f"a{k}_{j}" for j in range(len(card.inputs))],
-                "explain": "\n".join(lines),
-            }
-        )
-    return {
-        "examples": n,
-        "cards": [
-            {
-                "id": f"c{k}",
-                "label": card.label,
-                "kind": card.kind,
-                "values": [fmt(v) for v in card.values],
-                "grad": fmt(card.grad),
-                "expand": [key for key in levels if key.startswith(f"c{k}e")],
-                "inputs": card.inputs,
-            }
-            for k, card in enumerate(cards)
-        ],
-        "steps": steps,
-    }
+                f = math.fsum(card.factors[j])
+                shown = f"{fmt(card.grads[0])} x {fmt(f)} = {fmt(term)}"
+                formula = card.factor_texts[j]
+                same = formula == fmt(f) or formula.endswith((f" = {fmt(f)}", f", {fmt(f)}"))
+                factor = f"  (x {formula}{'' if same else f' = {fmt(f)}'})"
+        if card.kind == "penalty":
+            return f"to the parameters of {cards[d].label}: {shown}{factor}"
+        self.running[d] = self.running.get(d, 0.0) + term
+        self.delivered[d] = self.delivered.get(d, 0) + 1
+        # Final once every card it feeds has passed back (the sum is backward()'s own).
+        if self.delivered[d] == len(self.consumers.get(d, [])):
+            changes.append([d, "g", fmt(cards[d].grad)])
+        else:
+            changes.append([d, "p", fmt(self.running[d])])
+        return f"to {cards[d].label}: {shown}{per}{factor}"
 
 
 _W, _H, _GAP, _VGAP, _ROWS = 150.0, 52.0, 90.0, 12.0, 18
