@@ -1,60 +1,18 @@
 """The backprop player: one self-contained HTML page that steps through a forward and backward pass.
 
-Two levels, one page:
+Two levels, one page: the **network level** (the default when dotted labels group the graph
+into neurons, as ``nn`` labels them): one card per neuron over the whole batch, stepped neuron
+by neuron; and the **op level**: every value, one per step, forward in topological order, then
+backward in the order ``backward()`` processes them, each backward step showing the sum the
+value received and what it passes to each input, with the local derivative from the op's
+own row (``to z: 1 x 0.1966 = 0.1966  (x sigma'(z) = out(1 - out) = 0.1966)``). A click on
+a neuron opens its op level on the selected example. The last step shows exactly the
+gradients ``graph.backprop`` computes; the player writes no ``.grad``. ``network_player``
+builds a network level from plain numbers (a ``drawing.Network``).
 
-- the **network level** (the default for a loss built by ``nn``, i.e. whenever dotted
-  labels group the graph into neurons): one card per neuron across every example of the
-  batch (its gradient is the sum over the examples, and the explanation lists the
-  per-example terms), one card per example's term of the loss, and the loss. Stepping
-  goes neuron by neuron: forward in topological order, backward in the order the sweep
-  completes them. A list picks the example whose values the cards show;
-- the **op level**: every value and operation, one value per step. For a graph without
-  groups it is the whole page. At the network level a click on a neuron (or its ``+``)
-  opens its operations on the selected example (embedded for the examples the caller
-  chooses, default the first), and ``[data-action=up]`` goes back out.
-
-The steps of the op level, for ``N`` drawn values of which ``C`` are constants: step 0 shows
-the graph with nothing computed; then one forward step per non-constant value in
-topological order (a leaf shows its given value, a computed value the arithmetic that
-made it: ``s = w0x0 + w1x1 = -2 + 6 = 4``); then one backward step per non-constant value
-in the order ``backward()`` processes them. Each backward step shows the value's final
-gradient (the sum of what it received: ``a.grad = 1 + 3 + 3 = 7``) and what it passes to
-each input, naming the local derivative from the op's own row of the op table:
-``to z: 1 x 0.1966 = 0.1966  (x sigma'(z) = out(1 - out) = 0.1966)``. Constants show
-their number from the start and get no step (they get no gradient). An input that has
-received only part of its gradient shows the running sum, in italics.
-
-The last step shows exactly the gradients ``graph.backprop`` computes (what
-``backward()`` adds); the player writes no ``.grad``.
-
-DOM contract (public, stable; tests drive it in headless Chromium):
-
-- buttons ``[data-action=first|prev|play|next|last]``, ``[data-action=zoom-in|zoom-out|fit]``,
-  ``[data-action=up]`` (back to the network level); ``[data-role=step]`` holds ``k / n``,
-  ``[data-role=slider]`` the step slider, ``[data-role=explain]`` the explanation,
-  ``[data-role=example]`` a ``<select>`` of the examples (network level);
-  ``[data-role=controls]`` and ``[data-role=explain]`` stay inside the window at every
-  step (a sticky header);
-- ``[data-role=drawing]`` is the drawing's root; it carries ``data-level="network"`` or
-  ``"op"`` and ``data-scale`` (the zoom factor);
-- every value node (op level) or card (network level) carries ``data-label`` (its label
-  as drawn, "" for none), ``data-value`` (the value shown, "" before the forward pass
-  reaches it; at the network level the output on the selected example) and ``data-grad``
-  (the gradient shown, "" until the sweep reaches it; at the network level summed over
-  the batch; a running sum before it is final, marked ``data-grad-state="partial"``),
-  numbers to 4 significant digits; the current step's cards carry ``data-current="true"``;
-  a network card has an ``[data-action=expand]`` button, and a click on the card does
-  the same.
-
-Keys: ArrowLeft/ArrowRight (step), Home/End, Space (play/pause, wherever the focus is in
-the player or on the page), ``+``/``-`` (zoom), ``0`` (fit), Shift+arrows (pan). Drag or
-wheel pans, Ctrl+wheel zooms. At every step the current cards are brought into view
-(smoothly, unless the browser asks for reduced motion; not moved when already visible).
-``page.html#step=k`` opens the page's first player at step k.
-
-A network level can be built from plain numbers, without a graph: ``network_player``
-takes a ``drawing.Network`` (cards with per-example values and gradients, and the step
-order).
+The page's DOM contract (``data-action``, ``data-role``, ``data-label``, ``data-value``,
+``data-grad``, ``data-current``, ``#step=k``) and its keys are listed in docs/pictures.md;
+tests drive them in headless Chromium.
 """
 
 from __future__ import annotations

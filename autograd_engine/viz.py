@@ -1,54 +1,20 @@
 """Graph drawings with Graphviz: the forward view, the backward-pass view, groups and steps.
 
-Every drawing has one card per Value (its label, ``data`` and ``grad``, numbers to
-4 significant digits) and one circle per operation (its ``op.symbol``; every circle
-of a drawing has the same size), as in micrograd. Constant leaves (unlabelled leaves,
-made from numbers) show just their number. Node ids are positions in
-``topological_order(root)`` (``n3`` is the value at index 3, ``op3`` the operation
-that made it, ``e3`` the edge between them, ``e3_1`` the edge of its input 1), never
-``id()``, so the same graph gives byte-identical DOT source in every run and process.
+One card per Value (label, ``data``, ``grad``, to 4 significant digits) and one circle per
+operation, as in micrograd; constants show just their number. Node ids are positions in
+``topological_order(root)`` (``n3`` the value at index 3, ``op3`` its operation, ``e3`` the
+edge between them, ``e3_1`` the edge of its input 1), so the DOT source is byte-identical
+in every run.
 
-Which gradients are shown:
+- the forward view (``draw_dot(root)``) shows each node's current ``.grad``;
+- the backward view (``draw_dot(root, backward=True)``) shows d root / d node, computed
+  afresh by ``graph.backprop(root, 1.0)`` (no ``.grad`` written), each edge
+  ``op -> input_i`` labelled with the term ``g * d value / d input_i`` that ``op.vjp`` computes;
+- ``backward_steps(root)`` reveals the same gradients one node at a time.
 
-- the forward view (``draw_dot(root)``) shows each node's current ``.grad``, i.e.
-  whatever the last ``backward()`` calls accumulated (0 before any);
-- the backward view (``draw_dot(root, backward=True)``) shows d root / d node,
-  computed afresh by ``graph.backprop(root, 1.0)``: it is always the gradient of
-  this root, whatever ``.grad`` holds, and drawing writes no ``.grad``;
-- ``backward_steps(root)`` shows the same gradients, revealed one node at a time
-  (``autograd_engine.playback`` does it in the browser).
-
-In the backward view the arrows run from each value to the operation that made it
-and on to that operation's inputs. The edge ``op -> input_i`` is labelled with
-``g * d value / d input_i``, the contribution that ``op.vjp`` computes, so an input
-used along several edges receives their sum (the edge ``value -> op`` would only
-repeat the value's own gradient, and an edge into a constant carries nothing anyone
-uses, so neither is labelled).
-
-Kinds of leaves, drawn the same way everywhere (CLI, notebooks, player): parameters
-filled blue (``PARAM_COLOR``): ``params=`` (e.g. ``model.parameters()``), or by
-default every labelled leaf; other labelled leaves are inputs, filled green
-(``INPUT_COLOR``); unlabelled leaves are constants, a bare number. One legend line
-under the drawing says so.
-
-Groups: nodes whose labels share a dotted prefix (``L0.n1.w0``, ``L0.n1.out``: the
-prefix ``L0.n1``) are drawn in one box titled by it; an unlabelled constant used only
-inside one group belongs to it. ``collapse=True`` draws each group with a single
-output (one node consumed outside it, or the root) as ONE node showing that output's
-value and gradient, its edges carrying what flows in and out of the whole group: for
-an ``nn.MLP`` a network diagram. On a batch a neuron's group has one output per
-example (copies of one label, e.g. ``L0.n1.out``); it collapses too, into one node
-showing example 0's output (``data[0]``) and the gradient summed over the examples
-(``grad (sum)``). This knows nothing of ``nn``: any dotted labels group.
-
-What is drawn (nodes, groups, examples, each edge's term and local derivative) is the
-public drawing model of ``autograd_engine.drawing``, which the player draws too;
-``graphviz_drawing(model, grads)`` is this module's renderer of it.
-
-Labels and symbols are shown verbatim, on one line: Graphviz's own syntax
-(``& < > { | }``, entities such as ``&amp;``) is escaped, and a newline, tab, control
-character or other character that XML cannot hold is shown as its escape (``\\n``,
-``\\t``, ``\\x01``), so every SVG parses as XML.
+What is drawn is the drawing model of ``autograd_engine.drawing`` (kinds of leaves, groups,
+``collapse=True``); ``graphviz_drawing(model, grads)`` renders it. Leaf colours, groups,
+collapsing and how labels are escaped are described in docs/pictures.md.
 """
 
 from __future__ import annotations

@@ -393,8 +393,8 @@ def _check_validation(
         for i, item in enumerate(held_out):
             if _shape(item) != expected:
                 raise ValueError(
-                    f"fit: validation {name}_val[{i}] is {_describe(_shape(item))}, but the "
-                    f"training {name}[0] is {_describe(expected)}"
+                    f"fit: validation {name}_val[{i}] is {_shape_words(_shape(item))}, but the "
+                    f"training {name}[0] is {_shape_words(expected)}"
                 )
     return X_val, y_val
 
@@ -406,7 +406,8 @@ def _shape(item: object) -> int | None:
     return None
 
 
-def _describe(shape: int | None) -> str:
+def _shape_words(shape: int | None) -> str:
+    # How a message names a shape: "a single number" or "a row of 3".
     return "a single number" if shape is None else f"a row of {shape}"
 
 
