@@ -559,7 +559,7 @@ class Network:
 
 
 def network(model: Model) -> Network:
-    """The network level of a collapsed, swept model (``build_model(..., collapse=True)``).
+    """The network level of a collapsed model and its gradients (``build_model(collapse=True)``).
 
     Cards: every collapsed group (a neuron: its gradient is the sum of d root / d output
     over the examples), then for each example the values computed from it alone outside
