@@ -12,8 +12,8 @@ in every run.
   ``op -> input_i`` labelled with the term ``g * d value / d input_i`` that ``op.vjp`` computes;
 - ``backward_steps(root)`` reveals the same gradients one node at a time.
 
-What is drawn is the drawing model of ``autograd_engine.drawing`` (kinds of leaves, groups,
-``collapse=True``); ``graphviz_drawing(model, grads)`` renders it. Leaf colours, groups,
+What is drawn is the drawing model of ``autograd_engine.pictures.drawing`` (kinds of leaves,
+groups, ``collapse=True``); ``graphviz_drawing(model, grads)`` renders it. Leaf colours, groups,
 collapsing and how labels are escaped are described in docs/pictures.md.
 """
 
@@ -28,7 +28,9 @@ from typing import Any
 
 import graphviz
 
-from autograd_engine.drawing import (
+from autograd_engine.core.value import Value
+from autograd_engine.files import write_atomic
+from autograd_engine.pictures.drawing import (
     DEFAULT_MAX_NODES,
     Model,
     Node,
@@ -36,10 +38,8 @@ from autograd_engine.drawing import (
     fmt,
     plain,
 )
-from autograd_engine.files import write_atomic
-from autograd_engine.layout import FALLBACK, use_engine
+from autograd_engine.pictures.layout import FALLBACK, use_engine
 from autograd_engine.validation import show
-from autograd_engine.value import Value
 
 __all__ = [
     "Drawing",
@@ -99,7 +99,7 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
 
     Jupyter shows it as SVG through ``_repr_mimebundle_``; that, ``render``, ``pipe``
     and ``view`` use Graphviz's ``dot`` when it is on PATH, else the ``graphviz-pure``
-    program if that package is installed (``autograd_engine.layout.find_dot``), and
+    program if that package is installed (``autograd_engine.pictures.layout.find_dot``), and
     raise ``RuntimeError(GRAPHVIZ_INSTALL_HINT)`` when there is neither, instead of
     graphviz's bare "failed to execute" error. Everything else is ``Digraph``.
     """
@@ -257,7 +257,7 @@ def graphviz_drawing(
     rankdir: str | None = None,
     widest: dict[int, str] | None = None,
 ) -> Drawing:
-    """The Graphviz drawing of a drawing model (``autograd_engine.drawing``).
+    """The Graphviz drawing of a drawing model (``autograd_engine.pictures.drawing``).
 
     Nodes show the gradients in ``grads`` (drawn node index -> gradient); in the backward
     view (arrows from each value to its inputs) only nodes present in ``grads`` show
