@@ -11,6 +11,14 @@ where it builds a differentiable graph of the derivative).
 (a ``ValueError`` or ``ZeroDivisionError`` saying why it is not); the caller adds
 the op and its operands to the message and raises it before any node is created.
 
+A row also carries what the rest of the project needs to know about its op: the
+player's text of each derivative, whether ``Value`` has a method of its name, its kinks,
+and for the tests the points where its derivatives are checked (``samples``), its PyTorch
+counterpart (``torch``) and its steps in the random expression graphs (``replay``).
+``ALL_OPS`` and ``__all__`` are collected from the rows, and ``testing.py`` and the
+``Value`` methods that value.py does not write are made from them: adding an op is adding
+its row (``tests/test_op_table.py`` names any place a row misses).
+
 Composites (``-`` and unary ``-``) are built from these rows in ``value.py`` and
 have no rule of their own. Division is a row, not ``a * b**-1``: that composite
 rounds twice and its gradient ``-a/b**2`` underflows to 0 where ``-out/b`` does not.
