@@ -45,16 +45,16 @@ class Replay(NamedTuple):
     constant, {all}, {half}: the operands of an n-ary step). ``run(b, v, c)`` computes the
     step from a backend ``b`` (Values, floats or torch tensors), the operands ``v`` and the
     constant ``c`` with operators and backend functions only, and must be defined for every
-    real operand. ``arity`` counts the operands (None: n-ary). ``const(d)`` is the strategy
-    of ``c`` (``d`` is ``testing.STRATEGIES``; None: no constant). ``shift``: ``c`` is added
-    to the operand, and is pushed ``RELU_MARGIN`` away from the op's kinks (otherwise a
-    step whose operand is that near a kink becomes ``tanh``). ``kind`` names the step; ""
-    is the op's name.
+    real operand. ``arity`` counts the operands (for an n-ary op, a range to draw the count
+    from). ``const(d)`` is the strategy of ``c`` (``d`` is ``testing.STRATEGIES``; None: no
+    constant). ``shift``: ``c`` is added to the operand, and is pushed ``RELU_MARGIN`` away
+    from the op's kinks (otherwise a step whose operand is that near a kink becomes
+    ``tanh``). ``kind`` names the step; "" is the op's name.
     """
 
     formula: str
     run: Callable[[Any, Sequence[Any], float], Any]
-    arity: int | None = 1
+    arity: int | range = 1
     const: Callable[[Any], Any] | None = None
     shift: bool = False
     kind: str = ""
@@ -709,7 +709,7 @@ SUM = Op(
     method=True,
     samples=lambda d: d.n_ary(1, 6, d.floats(-100.0, 100.0)),
     torch=lambda torch, F, *xs: torch.stack(xs).sum(),
-    replay=Replay("sum({all})", lambda b, v, c: b.sum(v), arity=None),
+    replay=Replay("sum({all})", lambda b, v, c: b.sum(v), arity=range(1, 5)),
 )
 # n-ary dot product of (w_1..w_n) and (x_1..x_n): one node for a neuron's weighted sum.
 # Tests: n = 1..4 pairs.
@@ -725,7 +725,9 @@ DOT = Op(
         torch.stack(xs[: len(xs) // 2]), torch.stack(xs[len(xs) // 2 :])
     ),
     replay=Replay(
-        "dot({half})", lambda b, v, c: b.dot(v[: len(v) // 2], v[len(v) // 2 :]), arity=None
+        "dot({half})",
+        lambda b, v, c: b.dot(v[: len(v) // 2], v[len(v) // 2 :]),
+        arity=range(2, 7, 2),  # 1 to 3 (w, x) pairs
     ),
 )
 

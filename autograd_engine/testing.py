@@ -141,7 +141,7 @@ Example: ``@given(DOMAINS["log"])`` draws ``(x,)`` with ``0.05 <= x <= 100``.
 
 def _n_ary_rows() -> set[str]:
     # Ops whose replay steps take any number of operands: a backend passes them sequences.
-    return {str(op) for op in ops.ALL_OPS if any(r.arity is None for r in op.replays)}
+    return {str(op) for op in ops.ALL_OPS if any(isinstance(r.arity, range) for r in op.replays)}
 
 
 # The functions the templates call through a backend: every row with a Value method,
@@ -233,7 +233,8 @@ _STEPS: dict[str, tuple[ops.Replay, ops.Op | None]] = {
 # on Values, floats and tensors. Each is defined for every real operand.
 _Template = Callable[[Any, Sequence[Any], float], Any]
 TEMPLATES: dict[str, tuple[str, int | None, _Template]] = {
-    kind: (step.formula, step.arity, step.run) for kind, (step, _) in _STEPS.items()
+    kind: (step.formula, None if isinstance(step.arity, range) else step.arity, step.run)
+    for kind, (step, _) in _STEPS.items()
 }
 """Every step kind: the ``replay`` steps of the rows of ``ops.ALL_OPS``, then composites."""
 
@@ -342,9 +343,9 @@ def expressions(
     instructions = []
     for _ in range(draw(st.integers(1, max_instructions))):
         kind = draw(st.sampled_from(kinds))
-        arity = TEMPLATES[kind][1]
-        if arity is None:  # n-ary: sum of 1..4 registers, dot of 1..3 pairs
-            arity = draw(st.integers(1, 4)) if kind == "sum" else 2 * draw(st.integers(1, 3))
+        arity = _STEPS[kind][0].arity
+        if isinstance(arity, range):  # n-ary: sum of 1..4 registers, dot of 1..3 pairs
+            arity = draw(st.sampled_from(arity))
         # Index back from the newest register: shrinking goes towards deep chains.
         args = tuple(
             len(registers) - 1 - draw(st.integers(0, len(registers) - 1)) for _ in range(arity)
