@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from autograd_engine.value import Value
+    from autograd_engine.core.value import Value
 
 # The rows' names are added at the end of the module, collected from the rows themselves.
 __all__ = ["Op", "Replay", "ALL_OPS", "derivative_text"]
@@ -172,7 +172,7 @@ class Op(str):
         treats an ``Op`` as its name is affected.
         """
         # Imported here: value.py imports this module, so a top-level import would cycle.
-        from autograd_engine.value import apply_op
+        from autograd_engine.core.value import apply_op
 
         return apply_op(self, *args)
 
