@@ -238,3 +238,37 @@ def test_every_step_kind_is_named_once():
 
     kinds = [r.kind for op in ALL_OPS for r in op.replays] + [r.kind for r in _COMPOSITES]
     assert sorted(kinds) == sorted(KINDS), "a step kind is named twice"
+
+
+def test_a_row_without_a_written_method_gets_one_made_from_the_row():
+    """value.py's method maker: x.square() builds the row's node, with its value and grad."""
+    from autograd_engine.core.value import _method_of
+
+    square = Op(
+        "square",
+        lambda a: a * a,
+        lambda g, out, a: (g * 2.0 * a,),
+        derivative=lambda j, n: "2z",
+        method=True,
+    )
+    method = _method_of(square)
+    x = Value(3.0)
+    y = method(x)
+    y.backward()
+    assert (y.op, y.data, x.grad) == (square, 9.0, 6.0)  # d(x^2)/dx = 2x = 6 at 3
+    assert method.__name__ == "square" and "2z" in method.__doc__
+
+
+def test_a_made_method_passes_the_rows_constants():
+    """x.scaled(k) for a row with a constant input k: k * x, gradient k, k stays a number."""
+    from autograd_engine.core.value import _method_of
+
+    scaled = Op(
+        "scaled", lambda a, k: a * k, lambda g, out, a, k: (g * k, 0.0), constants=(1,), method=True
+    )
+    x = Value(3.0)
+    y = _method_of(scaled)(x, 2.5)
+    y.backward()
+    assert (y.data, x.grad) == (7.5, 2.5)
+    with pytest.raises(TypeError, match="constant"):
+        _method_of(scaled)(x, Value(2.5))
