@@ -462,7 +462,7 @@ POW = Op(
         | d.tuples(d.floats(0.25, 4.0), d.sampled_from(_REAL_EXPONENTS))
     ),
     torch=lambda torch, F, a, k: a**k,
-    replay=(
+    replay=(  # non-negative integer powers of any base; any power of a base 1 + a^2 > 0
         Replay(
             "{0} ** {c}",
             lambda b, v, c: v[0] ** c,
