@@ -639,3 +639,24 @@ class _Release:
 def _operands(parents: tuple[Value | float, ...]) -> str:
     shown = ", ".join(_describe(p) if isinstance(p, Value) else repr(p) for p in parents[:4])
     return shown + (", ..." if len(parents) > 4 else "")
+
+
+def _method_of(op: Op) -> Any:
+    """``Value``'s method for a row that asks for one (``op.method``) and has none above."""
+
+    def method(self: Value, *constants: Number) -> Value:
+        return apply_op(op, self, *constants)
+
+    method.__name__ = str(op)
+    method.__qualname__ = f"Value.{op}"
+    method.__doc__ = (
+        f"{op}(self), made from its row in ops.py; {ops.derivative_text(op, 0, ['z'])}."
+    )
+    return method
+
+
+# A new row needs no edit here: its method is made from the row (the tests check that the
+# methods written above build their own rows).
+for _row in ops.ALL_OPS:
+    if _row.method and str(_row) not in vars(Value):
+        setattr(Value, str(_row), _method_of(_row))
