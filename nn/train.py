@@ -230,27 +230,34 @@ def fit(
         # compile=True: traced and checked here, in training mode, before any update.
         trainer = CompiledTrainer(model, loss, penalty, X) if compile and epochs else None
         epoch_of = _Epoch(model, X, y, loss, rule, optimizer, penalty, max_norm, trainer, session)
-        for epoch in range(epochs) if bar is None else bar:
-            lr = _lr(optimizer)
-            epoch_loss, accuracy = epoch_of.run(epoch, epochs, lr, minibatches(n, batch_size, rng))
-            _check_converging(history["loss"], epoch_loss, epoch, lr)
-            shown = _log(history, "", epoch_loss, accuracy, lr=lr)
-            val_loss = None
-            if X_val is not None and y_val is not None:
-                val_loss, val_accuracy = evaluate(model, X_val, y_val, loss)
-                shown |= _log(history, "val_", val_loss, val_accuracy)
-            if session is not None:
-                session.end_epoch(val_loss)
-            if bar is not None:
-                bar.set_postfix(shown, refresh=False)
-            if steps_on == "metric":
-                scheduler.step(epoch_loss)
-            elif steps_on == "epoch":
-                scheduler.step()
-            if stopper is not None and val_loss is not None and stopper.update(epoch, val_loss):
-                if epoch < epochs - 1:  # patience running out on the last epoch stops nothing
-                    history["stopped_epoch"] = epoch
-                    break
+        epoch = 0
+        try:
+            for epoch in range(epochs) if bar is None else bar:
+                lr = _lr(optimizer)
+                epoch_loss, accuracy = epoch_of.run(
+                    epoch, epochs, lr, minibatches(n, batch_size, rng)
+                )
+                _check_converging(history["loss"], epoch_loss, epoch, lr)
+                shown = _log(history, "", epoch_loss, accuracy, lr=lr)
+                val_loss = None
+                if X_val is not None and y_val is not None:
+                    val_loss, val_accuracy = evaluate(model, X_val, y_val, loss)
+                    shown |= _log(history, "val_", val_loss, val_accuracy)
+                if session is not None:
+                    session.end_epoch(val_loss)
+                if bar is not None:
+                    bar.set_postfix(shown, refresh=False)
+                if steps_on == "metric":
+                    scheduler.step(epoch_loss)
+                elif steps_on == "epoch":
+                    scheduler.step()
+                if stopper is not None and val_loss is not None and stopper.update(epoch, val_loss):
+                    if epoch < epochs - 1:  # patience running out on the last epoch stops nothing
+                        history["stopped_epoch"] = epoch
+                        break
+        except KeyboardInterrupt as error:  # Ctrl-C anywhere in an epoch: say where it stood
+            error.add_note(f"fit: stopped during epoch {epoch + 1} of {epochs}")
+            raise
     if bar is not None:
         bar.close()
     if stopper is not None:
@@ -293,9 +300,6 @@ class _Epoch:
                 preds, value = self._step(batch, targets)
             except (OverflowError, FloatingPointError) as error:  # numbers beyond floats
                 raise_as(error, _diverging(epoch, lr, str(error)))
-            except KeyboardInterrupt as error:  # Ctrl-C: say where training stood
-                error.add_note(f"fit: stopped during epoch {epoch + 1} of {epochs}")
-                raise
             if self.max_norm is not None:
                 max_norm_(self.model, self.max_norm)  # type: ignore[arg-type]  # checked
             if self.session is not None:

@@ -879,3 +879,35 @@ def test_a_scheduler_declaring_an_unknown_kind_is_refused():
         fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.1), 2,
             scheduler=scheduler, progress=False)  # fmt: skip
     assert (model.w[0].data, model.b.data) == (0.3, 0.2) and scheduler.calls == []
+
+
+@pytest.mark.parametrize("where", ["step", "validation"])
+def test_ctrl_c_anywhere_in_an_epoch_names_that_epoch(monkeypatch, where):
+    """A KeyboardInterrupt in the 3rd epoch, during a batch's step or during the validation
+    pass after it, carries the note "fit: stopped during epoch 3 of 5"."""
+    import nn.train
+
+    model = MLP(2, [3, 1], seed=0)
+    X, y = make_xor()
+    calls = {"n": 0}
+    real_evaluate = nn.train.evaluate
+    optimizer = SGD(model.parameters(), lr=0.1)
+    real_step = optimizer.step
+
+    def evaluate_then_stop(*args, **kwargs):
+        calls["n"] += 1
+        if where == "validation" and calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_evaluate(*args, **kwargs)
+
+    def step_then_stop():
+        calls["steps"] = calls.get("steps", 0) + 1
+        if where == "step" and calls["steps"] == 3:
+            raise KeyboardInterrupt
+        real_step()
+
+    monkeypatch.setattr(nn.train, "evaluate", evaluate_then_stop)
+    monkeypatch.setattr(optimizer, "step", step_then_stop)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        fit(model, X, y, mse_loss, optimizer, 5, validation=(X, y), progress=False)
+    assert caught.value.__notes__ == ["fit: stopped during epoch 3 of 5"]
