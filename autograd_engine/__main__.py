@@ -53,18 +53,58 @@ def node_table(root: Value) -> str:
     return "\n".join(lines)
 
 
+OUTPUTS = (
+    "sigmoid_forward.dot",
+    "sigmoid_forward.svg",
+    "sigmoid_backward.dot",
+    "sigmoid_backward.svg",
+    "sigmoid_backprop.html",
+)
+"""The files the demo writes into ``--out``."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo with command-line arguments ``argv``; return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    out = _check(parser, args)
+    try:
+        f, nodes = sigmoid_neuron(args.w, args.x)
+        f.backward()
+    except (ArithmeticError, ValueError) as error:  # e.g. w0*x0 overflows
+        parser.error(f"--w/--x: {error}")
+    title = (
+        f"f = sigmoid(w0*x0 + w1*x1 + w2) at w = ({', '.join(_g(v) for v in args.w)}), "
+        f"x = ({', '.join(_g(v) for v in args.x)})"
+    )
+    _print_example(title, f, nodes)
+    try:
+        missing_dot = _write_files(out, title, f, [nodes["w0"], nodes["w1"], nodes["w2"]])
+    except OSError as error:  # e.g. the disk filled up after the checks
+        parser.error(f"--out {str(out)!r}: cannot write ({error.strerror or error})")
+    if missing_dot is not None:
+        print(
+            f"\nSVG files and the player were not written (the table and .dot files were; "
+            f"exit status 0):\n{missing_dot}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    # The flags; the help names every file the demo writes.
     parser = argparse.ArgumentParser(
         prog="python -m autograd_engine",
         description="The worked sigmoid example f = sigmoid(w0*x0 + w1*x1 + w2): a table "
-        "of every node's value and gradient, and its forward and backward graphs as SVG.",
+        "of every node's value and gradient, its forward and backward graphs as DOT and SVG, "
+        "and the backprop player, a page that steps through both passes.",
     )
     parser.add_argument(
         "--out",
         default="out",
         metavar="DIR",
-        help="folder for the .dot and .svg files (created if missing; default: ./out)",
+        help=f"folder for the files {', '.join(OUTPUTS)} (the last is the player; created if "
+        "missing; default: ./out)",
     )
     parser.add_argument(
         "--w",
@@ -85,7 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # argparse reads "-1e-3" as an unknown flag (its test for a negative number knows no
     # exponent); widening that test lets --w -1e-3 1 1 mean what it says.
     parser._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Path:
+    # Every flag before any work (a usage error, status 2); the --out folder, created.
     for name, values in (("--w", args.w), ("--x", args.x)):
         bad = [v for v in values if not math.isfinite(v)]
         if bad:
@@ -94,15 +138,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     problem = _unwritable(out)
     if problem is not None:
         parser.error(f"--out {str(out)!r}: {problem}")
+    return out
 
-    try:
-        f, nodes = sigmoid_neuron(args.w, args.x)
-        f.backward()
-    except (ArithmeticError, ValueError) as error:  # e.g. w0*x0 overflows
-        parser.error(f"--w/--x: {error}")
-    w = ", ".join(_g(v) for v in args.w)
-    x = ", ".join(_g(v) for v in args.x)
-    print(f"f = sigmoid(w0*x0 + w1*x1 + w2) at w = ({w}), x = ({x})\n")
+
+def _print_example(title: str, f: Value, nodes: dict[str, Value]) -> None:
+    # The table, then f and its gradients at full precision.
+    print(f"{title}\n")
     print(node_table(f))
     print()
     print(f"f  = {nodes['f'].data!r}")
@@ -110,43 +151,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"dx = ({', '.join(repr(nodes[k].grad) for k in ('x0', 'x1'))})")
     print()
 
-    params = [nodes["w0"], nodes["w1"], nodes["w2"]]
+
+def _write_files(out: Path, title: str, f: Value, params: list[Value]) -> str | None:
+    """Write ``OUTPUTS`` into ``out``, printing each path; without Graphviz only the .dot
+    files, returning how to install it (None when everything was written)."""
     drawings = {
         "sigmoid_forward": draw_dot(f, params=params),
         "sigmoid_backward": draw_dot(f, backward=True, params=params),
     }
     missing_dot = None
-    try:
-        for stem, dot in drawings.items():
-            print(f"wrote {write_atomic(out / f'{stem}.dot', dot.source)}")
-            if missing_dot is None:
-                try:
-                    print(f"wrote {save_svg(dot, out / f'{stem}.svg')}")
-                except RuntimeError as error:
-                    missing_dot = str(error)
+    for stem, dot in drawings.items():
+        print(f"wrote {write_atomic(out / f'{stem}.dot', dot.source)}")
         if missing_dot is None:
-            title = f"f = sigmoid(w0*x0 + w1*x1 + w2) at w = ({w}), x = ({x})"
-            page = player(f, params=params, title=title)
-            print(f"wrote {page.save(out / 'sigmoid_backprop.html')}")
-    except OSError as error:  # e.g. the disk filled up after the checks
-        parser.error(f"--out {str(out)!r}: cannot write ({error.strerror or error})")
-    if missing_dot is not None:
-        print(
-            f"\nSVG files and the player were not written (the table and .dot files were; "
-            f"exit status 0):\n{missing_dot}",
-            file=sys.stderr,
-        )
-    return 0
-
-
-OUTPUTS = (
-    "sigmoid_forward.dot",
-    "sigmoid_forward.svg",
-    "sigmoid_backward.dot",
-    "sigmoid_backward.svg",
-    "sigmoid_backprop.html",
-)
-"""The files the demo writes into ``--out``."""
+            try:
+                print(f"wrote {save_svg(dot, out / f'{stem}.svg')}")
+            except RuntimeError as error:
+                missing_dot = str(error)
+    if missing_dot is None:
+        page = player(f, params=params, title=title)
+        print(f"wrote {page.save(out / 'sigmoid_backprop.html')}")
+    return missing_dot
 
 
 def _unwritable(out: Path) -> str | None:

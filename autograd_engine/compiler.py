@@ -52,7 +52,7 @@ from autograd_engine.core.graph import topological_order
 from autograd_engine.core.mode import enable_grad
 from autograd_engine.core.ops import Op
 from autograd_engine.core.value import Value
-from autograd_engine.validation import raise_as
+from autograd_engine.validation import label_note, raise_as
 
 __all__ = [
     "compiled",
@@ -266,7 +266,8 @@ def _forward_order(outputs: list[Value], extra: dict[int, tuple[Value, ...]]) ->
     return order
 
 
-def _describe(trace: _Trace, node: Value, k: int) -> str:
+def _node_words(trace: _Trace, node: Value, k: int) -> str:
+    # How a message names node k of a trace: "node 3 (a parameter labelled 'w')".
     label = f" labelled {node.label!r}" if node.label else ""
     kind = trace.kind(node)
     what = {
@@ -287,7 +288,7 @@ def _refuse_outside_nodes(first: _Trace, second: _Trace) -> None:
     for k, node in enumerate(first.forward):
         if node.parents and id(node) in again:
             raise ValueError(
-                f"compiled: {_describe(first, node, k)} was computed before fn was called "
+                f"compiled: {_node_words(first, node, k)} was computed before fn was called "
                 "(the same node on both traces): fn on Values would reuse its old value, "
                 "the compiled step would recompute it; build it inside fn, or pass its "
                 "value as an input"
@@ -315,8 +316,8 @@ def _compare(first: _Trace, second: _Trace) -> None:
             )
             raise GuardError(
                 f"compiled: the graph depends on the data: tracing fn a second time on other "
-                f"inputs gives a different {_describe(second, second.forward[k], k)} where "
-                f"the first trace had {_describe(first, first.forward[k], k)}: {why}; such a "
+                f"inputs gives a different {_node_words(second, second.forward[k], k)} where "
+                f"the first trace had {_node_words(first, first.forward[k], k)}: {why}; such a "
                 "function cannot be compiled (run it on Values instead)"
             )
     if len(a) != len(b):
@@ -1263,10 +1264,9 @@ def add_grads(params: Sequence[Value], A: Sequence[float], owner: str) -> None:
     if not math.isfinite(sum(totals)):
         for k, total in enumerate(totals):
             if not math.isfinite(total):
-                label = f" (label {params[k].label!r})" if params[k].label else ""
                 raise FloatingPointError(
-                    f"{owner}: the gradient of parameter {k}{label} is not finite "
-                    f"({total!r}); no .grad was changed"
+                    f"{owner}: the gradient of parameter {k}{label_note(params[k].label)} is not "
+                    f"finite ({total!r}); no .grad was changed"
                 )
     for p, total in zip(params, totals):
         p.grad = total

@@ -24,6 +24,7 @@ from typing import Any, NoReturn, TypeGuard, TypeVar
 
 __all__ = [
     "show",
+    "counted",
     "label_note",
     "is_real",
     "check_real",
@@ -67,13 +68,21 @@ def show(x: object) -> str:
     return f"{kind} {text}"
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the number it takes: ``"1 epoch"``, ``"0 epochs"``, ``"2 epochs"``.
+
+    ``plural`` for a noun that does not take an ``s`` (default ``noun + "s"``).
+    """
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def label_note(label: object) -> str:
     """`` (label 'x')`` for a non-empty string label, else ``""``."""
     return f" (label {label!r})" if isinstance(label, str) and label else ""
 
 
 def _number(x: float) -> str:
-    # A bound as people write it: 0 and 1, not 0.0 and 1.0 (the STYLE guide's ">= 0").
+    # A bound as people write it: 0 and 1, not 0.0 and 1.0 ("lr must be ... >= 0").
     return repr(int(x)) if float(x).is_integer() and abs(x) < 1e16 else repr(x)
 
 

@@ -2,8 +2,9 @@
 
 The network (relu hidden layers, sigmoid output) is trained with binary
 cross-entropy and Adam on mini-batches; the loss/accuracy curve and the decision
-boundary are saved as PNG files (matplotlib, Agg backend, so no display is needed)
-and their paths printed. Everything is seeded, so every run prints the same numbers.
+boundary are saved as ``OUTPUTS`` (PNG files: matplotlib, Agg backend, so no display
+is needed) and their paths printed. Everything is seeded, so every run prints the same
+numbers.
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd_engine import Value, no_grad
+from autograd_engine.validation import counted
 from nn.data import make_moons
 from nn.losses import binary_cross_entropy
 from nn.module import MLP
 from nn.train import History, evaluate, fit
 
-__all__ = ["main", "plot_history", "plot_decision_boundary"]
+__all__ = ["main", "plot_history", "plot_decision_boundary", "OUTPUTS"]
+
+OUTPUTS = ("loss_curve.png", "decision_boundary.png")
+"""The files the demo writes into ``--out``: the loss and accuracy curve, the decision boundary."""
 
 
 def _pyplot() -> Any:
@@ -109,32 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Every flag is checked, and the ``--out`` folder created and probed, before any training:
     a bad one is a usage error naming the flag (exit status 2, no traceback).
     """
-    parser = argparse.ArgumentParser(
-        prog="python -m nn", description="Train a 2-16-16-1 MLP on two-moons and plot it."
-    )
-    parser.add_argument("--out", default="out", help="directory for the PNG files (./out)")
-    parser.add_argument("--epochs", type=int, default=40, help="training epochs (40)")
-    parser.add_argument("--samples", type=int, default=200, help="two-moons points (200)")
-    parser.add_argument("--noise", type=float, default=0.1, help="two-moons noise (0.1)")
-    parser.add_argument("--batch-size", type=int, default=20, help="mini-batch size (20)")
-    parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (0.01)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for data, init and batches")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser = _parser()
     args = parser.parse_args(argv)
-    # Every flag is checked before any work, so a typo never throws a finished training away.
-    if not math.isfinite(args.lr) or args.lr <= 0:
-        parser.error(f"--lr must be a finite number > 0, got {args.lr!r}")
-    if not math.isfinite(args.noise) or args.noise < 0:
-        parser.error(f"--noise must be a finite number >= 0, got {args.noise!r}")
-    if args.epochs < 1:
-        parser.error(f"--epochs must be >= 1, got {args.epochs}")
-    if args.samples < 2:
-        parser.error(f"--samples must be >= 2, got {args.samples}")
-    if args.batch_size < 1:
-        parser.error(f"--batch-size must be >= 1, got {args.batch_size}")
-    problem = _writable_dir_problem(args.out)
-    if problem:
-        parser.error(f"--out {args.out!r} {problem}")
+    _check(parser, args)
     _pyplot()  # fails now, not after training, if matplotlib is missing
 
     from nn.optim import Adam  # the torch.optim.Adam update, see nn/optim.py
@@ -143,9 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = MLP(2, [16, 16, 1], activation="relu", output_activation="sigmoid", seed=args.seed)
     optimizer = Adam(model.parameters(), lr=args.lr)
     print(
-        f"two-moons: {args.samples} points, noise {args.noise}; MLP 2-16-16-1 (relu, sigmoid "
-        f"output, {len(model.parameters())} parameters); binary cross-entropy; Adam lr "
-        f"{args.lr}; batch size {args.batch_size}; {args.epochs} epochs"
+        f"two-moons: {counted(args.samples, 'point')}, noise {args.noise}; MLP 2-16-16-1 (relu, "
+        f"sigmoid output, {counted(len(model.parameters()), 'parameter')}); binary "
+        f"cross-entropy; Adam lr {args.lr}; batch size {args.batch_size}; "
+        f"{counted(args.epochs, 'epoch')}"
     )
     start = time.perf_counter()
     try:
@@ -171,13 +154,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     if accuracy is not None:  # binary cross-entropy always has one
         print(f"training accuracy: {100 * accuracy:.1f}%")
 
-    curve = os.path.join(args.out, "loss_curve.png")
-    boundary = os.path.join(args.out, "decision_boundary.png")
+    curve, boundary = (os.path.join(args.out, name) for name in OUTPUTS)
     plot_history(history, curve)
     plot_decision_boundary(model, X, y, boundary)
     print(f"loss curve: {curve}")
     print(f"decision boundary: {boundary}")
     return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    # The flags; the help names every file the demo writes.
+    parser = argparse.ArgumentParser(
+        prog="python -m nn",
+        description="Train a 2-16-16-1 MLP on two-moons and plot it: the loss and accuracy "
+        "curve and the decision boundary, as PNG files.",
+    )
+    parser.add_argument(
+        "--out",
+        default="out",
+        metavar="DIR",
+        help=f"folder for the files {' and '.join(OUTPUTS)} (created if missing; default: ./out)",
+    )
+    parser.add_argument("--epochs", type=int, default=40, help="training epochs (40)")
+    parser.add_argument("--samples", type=int, default=200, help="two-moons points (200)")
+    parser.add_argument("--noise", type=float, default=0.1, help="two-moons noise (0.1)")
+    parser.add_argument("--batch-size", type=int, default=20, help="mini-batch size (20)")
+    parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (0.01)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for data, init and batches")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    return parser
+
+
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    # Every flag is checked before any work, so a typo never throws a finished training away.
+    if not math.isfinite(args.lr) or args.lr <= 0:
+        parser.error(f"--lr must be a finite number > 0, got {args.lr!r}")
+    if not math.isfinite(args.noise) or args.noise < 0:
+        parser.error(f"--noise must be a finite number >= 0, got {args.noise!r}")
+    if args.epochs < 1:
+        parser.error(f"--epochs must be >= 1, got {args.epochs}")
+    if args.samples < 2:
+        parser.error(f"--samples must be >= 2, got {args.samples}")
+    if args.batch_size < 1:
+        parser.error(f"--batch-size must be >= 1, got {args.batch_size}")
+    problem = _writable_dir_problem(args.out)
+    if problem:
+        parser.error(f"--out {args.out!r} {problem}")
 
 
 if __name__ == "__main__":

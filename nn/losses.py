@@ -11,8 +11,9 @@ exception at the edges of binary cross-entropy, described in its docstring.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from autograd_engine import Value
 from autograd_engine.compiler import runtime_constant, runtime_guard, tracing
@@ -26,11 +27,90 @@ from autograd_engine.validation import (
 )
 
 __all__ = ["mse_loss", "binary_cross_entropy", "cross_entropy", "softmax", "hinge_loss"]
+__all__ += ["Classes", "classifies", "classes_of", "THRESHOLD", "SIGN", "ARGMAX"]
 
 LOG_CLAMP = -100.0
 """binary_cross_entropy clamps each log to >= LOG_CLAMP, as torch.nn.BCELoss does."""
 
 _TINY = math.exp(LOG_CLAMP)  # log(p) < -100 exactly when p < e^-100
+
+
+# -- how a loss counts accuracy ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Classes:
+    """How a loss's predictions count as right: ``predict(pred) == label(target)``.
+
+    ``predict`` takes a prediction's number (a list of numbers for a row of logits) and
+    ``label`` a target, each returning a class. ``boundary`` is the prediction at which
+    the class changes, where there is one (drawn as the decision boundary). A loss declares
+    its rule with ``@classifies(rule)``; a loss without one is a regression loss, and
+    ``fit``/``evaluate`` report no accuracy for it.
+    """
+
+    name: str
+    predict: Callable[[Any], Any]
+    label: Callable[[Any], Any]
+    boundary: float | None = None
+
+    def correct(self, pred: Any, target: Any) -> bool:
+        """Whether ``pred`` (a number or a list of numbers) is ``target``'s class."""
+        return bool(self.predict(pred) == self.label(target))
+
+
+def _at_least_half(x: Any) -> int:
+    return 1 if float(x) >= 0.5 else 0
+
+
+def _sign(s: Any) -> int:
+    return 1 if s > 0.0 else -1
+
+
+def _same(t: Any) -> Any:
+    return t
+
+
+def _argmax(row: Any) -> int:
+    return max(range(len(row)), key=row.__getitem__)  # max keeps the first of ties
+
+
+THRESHOLD = Classes("p >= 0.5", _at_least_half, _at_least_half, boundary=0.5)
+"""Probabilities: class 1 if p >= 0.5 else 0, the target's likewise (t >= 0.5)."""
+SIGN = Classes("sign", _sign, _same, boundary=0.0)
+"""Scores with labels +1/-1: class +1 if s > 0 else -1, compared with the label."""
+ARGMAX = Classes("argmax", _argmax, _same)
+"""Rows of logits: the first index of the largest (as ``torch.argmax``), vs the target index."""
+
+_Loss = TypeVar("_Loss", bound=Callable[..., Any])
+
+
+def classifies(rule: Classes) -> Callable[[_Loss], _Loss]:
+    """Decorator: the loss declares ``rule`` as how its accuracy is counted (``loss.classes``).
+
+    >>> @classifies(SIGN)
+    ... def my_hinge(scores, labels): ...
+    >>> classes_of(my_hinge) is SIGN
+    True
+    """
+    if not isinstance(rule, Classes):
+        raise TypeError(f"classifies: rule must be a Classes, got {show(rule)}")
+
+    def declare(loss: _Loss) -> _Loss:
+        loss.classes = rule  # type: ignore[attr-defined]
+        return loss
+
+    return declare
+
+
+def classes_of(loss: object, owner: str = "classes_of") -> Classes | None:
+    """The ``Classes`` rule ``loss`` declares (``loss.classes``), or None for a regression loss."""
+    rule = getattr(loss, "classes", None)
+    if rule is not None and not isinstance(rule, Classes):
+        raise TypeError(
+            f"{owner}: loss.classes must be an nn.losses.Classes (or absent), got {show(rule)}"
+        )
+    return rule
 
 
 def _entry(x: object, name: str, what: str, i: int) -> Value:
@@ -145,6 +225,7 @@ def _log1p_correction(p: float, log_q: float) -> float:
     return math.log1p(-p) - log_q
 
 
+@classifies(THRESHOLD)
 def binary_cross_entropy(probs: Sequence[Value | float], targets: Sequence[float]) -> Value:
     """Mean binary cross-entropy of probabilities: -(1/n) sum_i [t_i log p_i + (1-t_i) log(1-p_i)].
 
@@ -254,6 +335,7 @@ def softmax(logits: Sequence[Value | float]) -> list[Value]:
     return [e / total if e is not None else Value(0.0) for e in exps]
 
 
+@classifies(ARGMAX)
 def cross_entropy(
     logits_batch: Sequence[Sequence[Value | float]], target_indices: Sequence[int]
 ) -> Value:
@@ -307,6 +389,7 @@ def cross_entropy(
     return _mean(terms)
 
 
+@classifies(SIGN)
 def hinge_loss(scores: Sequence[Value | float], labels: Sequence[int]) -> Value:
     """Mean hinge loss: (1/n) sum_i relu(1 - y_i s_i), labels y_i in {+1, -1}.
 

@@ -37,6 +37,7 @@ from typing import Any
 
 from autograd_engine import Value, grad, no_grad
 from autograd_engine.validation import check_int, show
+from nn.losses import classes_of
 from nn.optim import OPTIMIZERS
 
 __all__ = ["STATE_NAMES", "Recorder", "Recording", "RecordedHistory"]
@@ -112,6 +113,8 @@ class Recording:
         self.X_val = None if validation is None else [_row(x) for x in validation[0]]
         self.y_val = None if validation is None else [_label_value(t) for t in validation[1]]
         self.loss_name = getattr(loss, "__name__", type(loss).__name__)
+        rule = classes_of(loss, "fit")  # the output where the class changes (0 if none)
+        self.threshold = 0.0 if rule is None or rule.boundary is None else rule.boundary
         self.loss_fn = loss
         self.optimizer_name = type(optimizer).__name__
         groups = getattr(optimizer, "param_groups", [])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from autograd_engine import Value
 from autograd_engine.validation import (
@@ -76,7 +76,12 @@ class LRScheduler:
     The constructor performs the initial step: ``last_epoch`` becomes ``last_epoch + 1``
     (0 for a fresh start) and the lrs are set to ``get_lr()``. Each ``step()`` adds 1 to
     ``last_epoch`` and writes ``get_lr()`` into the groups; ``get_last_lr()`` returns them.
+
+    ``steps_on`` declares what ``step`` takes, for a training loop: ``"epoch"``, nothing
+    (``step()``); ``"metric"``, the metric it watches (``step(metric)``).
     """
+
+    steps_on: ClassVar[Literal["epoch", "metric"]] = "epoch"
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         owner = type(self).__name__
@@ -232,6 +237,8 @@ class ReduceLROnPlateau(LRScheduler):
     or a list with one per group. Unlike the other schedules it sets no ``initial_lr`` and
     its constructor changes no lr; ``last_epoch`` starts at 0.
     """
+
+    steps_on: ClassVar[Literal["epoch", "metric"]] = "metric"
 
     def __init__(
         self,

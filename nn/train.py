@@ -3,16 +3,9 @@
 One optimisation step is: ``optimizer.zero_grad()``, forward the batch,
 ``loss(preds, targets)``, ``backward()``, ``optimizer.step()``. Any optimizer with
 the ``torch.optim`` interface works (``zero_grad()``, ``step()``, ``param_groups``),
-and any scheduler with ``step()``, stepped once per epoch.
-
-Accuracy depends on the loss, i.e. on the label convention it implies:
-
-- ``binary_cross_entropy``: predictions are probabilities; class = (p >= 0.5),
-  compared with (t >= 0.5).
-- ``hinge_loss``: predictions are scores, labels +1/-1; class = +1 if s > 0 else -1.
-- ``cross_entropy``: predictions are lists of logits; class = the first index of
-  the largest logit (as ``torch.argmax``), compared with the target index.
-- anything else (``mse_loss``, a custom loss): regression, accuracy is ``None``.
+and any scheduler with ``step()``, stepped once per epoch. Accuracy is counted by the
+rule the loss declares (``nn.losses.Classes``); a loss that declares none is a
+regression loss, with accuracy None.
 """
 
 from __future__ import annotations
@@ -30,10 +23,11 @@ from nn import record as recording
 from nn.compiled_fit import CompiledTrainer
 from nn.constraints import check_max_norm, max_norm_
 from nn.data import minibatches
-from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss
+from nn.early_stopping import EarlyStopping
+from nn.losses import Classes, classes_of
 from nn.module import Module
 
-__all__ = ["fit", "evaluate", "predicted_class", "History"]
+__all__ = ["fit", "evaluate", "predicted_class", "History", "EarlyStopping"]
 
 History = dict[str, Any]
 """fit's result: {"loss": [...], "accuracy": [...], "lr": [...]}, one entry per epoch; with
@@ -52,28 +46,20 @@ def _data(p: Any) -> Any:
 
 
 def predicted_class(loss: Loss, pred: Any) -> float | int | None:
-    """The class a prediction stands for under ``loss``'s convention (None for regression).
+    """The class a prediction stands for under the rule ``loss`` declares (None for regression).
 
     binary_cross_entropy: 1 if p >= 0.5 else 0; hinge_loss: +1 if s > 0 else -1;
-    cross_entropy: argmax of the logits (first on ties); otherwise None.
+    cross_entropy: argmax of the logits (first on ties); see ``nn.losses.Classes``.
     """
-    value = _data(pred)
-    if loss is binary_cross_entropy:
-        return 1 if value >= 0.5 else 0
-    if loss is hinge_loss:
-        return 1 if value > 0.0 else -1
-    if loss is cross_entropy:
-        return max(range(len(value)), key=value.__getitem__)  # max keeps the first of ties
-    return None
+    rule = classes_of(loss, "predicted_class")
+    return None if rule is None else rule.predict(_data(pred))
 
 
-def _correct(loss: Loss, pred: Any, target: Any) -> bool | None:
-    cls = predicted_class(loss, pred)
-    if cls is None:
-        return None
-    if loss is binary_cross_entropy:
-        return cls == (1 if float(target) >= 0.5 else 0)
-    return bool(cls == target)
+def _count_correct(rule: Classes | None, preds: Sequence[Any], targets: Sequence[Any]) -> int:
+    # How many predictions ``rule`` counts as right (0 for a regression loss).
+    if rule is None:
+        return 0
+    return sum(rule.correct(_data(p), t) for p, t in zip(preds, targets, strict=True))
 
 
 def _check_data(X: Sequence[Any], y: Sequence[Any], name: str) -> int:
@@ -99,11 +85,11 @@ def evaluate(
     """
     X, y = array_as_list(X), array_as_list(y)
     _check_data(X, y, "evaluate")
+    rule = classes_of(loss, "evaluate")
     with _mode(model, training=False), no_grad():
         preds = [model(x) for x in X]
         value = loss(preds, list(y)).data
-    correct = [_correct(loss, p, t) for p, t in zip(preds, y, strict=True)]
-    accuracy = None if correct[0] is None else sum(map(bool, correct)) / len(correct)
+    accuracy = None if rule is None else _count_correct(rule, preds, y) / len(preds)
     return value, accuracy
 
 
@@ -122,21 +108,28 @@ def _mode(model: Any, training: bool) -> Iterator[None]:
         switch(before)
 
 
-def _wants_metric(scheduler: Any) -> bool:
-    # ReduceLROnPlateau (ours or torch's) steps on a metric: step(metrics). Detected by
-    # class name, or by a step() whose first parameter has no default.
-    if any(cls.__name__ == "ReduceLROnPlateau" for cls in type(scheduler).__mro__):
-        return True
+def _steps_on(scheduler: Any) -> str:
+    """What ``scheduler.step`` takes: ``"metric"`` (the epoch loss) or ``"epoch"`` (nothing).
+
+    As the scheduler declares it (``steps_on``, see ``nn.schedules.LRScheduler``); one that
+    declares nothing (torch's) steps on a metric when its ``step``'s first parameter has no
+    default, as torch's ``ReduceLROnPlateau.step(metrics)``.
+    """
+    declared = getattr(scheduler, "steps_on", None)
+    if declared is not None:
+        if declared not in ("epoch", "metric"):
+            raise ValueError(
+                f"fit: scheduler.steps_on must be 'epoch' or 'metric', got {show(declared)}"
+            )
+        return str(declared)
     try:
         params = list(inspect.signature(scheduler.step).parameters.values())
     except (TypeError, ValueError):
-        return False
-    return (
-        bool(params)
-        and params[0].default is inspect.Parameter.empty
-        and params[0].kind
-        in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    )
+        return "epoch"
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if params and params[0].default is inspect.Parameter.empty and params[0].kind in positional:
+        return "metric"
+    return "epoch"
 
 
 def fit(
@@ -152,7 +145,7 @@ def fit(
     seed: int | None = 0,
     *,
     validation: tuple[Sequence[Any], Sequence[Any]] | None = None,
-    early_stopping: int | None = None,
+    early_stopping: int | EarlyStopping | None = None,
     max_norm: float | None = None,
     penalty: Callable[[], Value] | None = None,
     compile: bool = False,
@@ -167,16 +160,17 @@ def fit(
     step minimises ``loss(preds, targets)``, the batch mean, plus ``penalty()`` if
     given (e.g. ``lambda: l2_penalty(weights, 1e-3)``, rebuilt every step). After
     each epoch the scheduler steps: ``scheduler.step(epoch_loss)`` (the training
-    loss) for a ReduceLROnPlateau (a class of that name, or any scheduler whose
-    ``step`` takes a required argument), else ``scheduler.step()``.
+    loss) for a scheduler that steps on a metric (``steps_on = "metric"``, as
+    ``ReduceLROnPlateau``; one that declares no ``steps_on`` does when its ``step``
+    takes a required argument), else ``scheduler.step()``.
 
     History: ``loss[e]`` is the mean of the per-example losses of epoch ``e``, as
     computed during its steps (each batch before its update, weighted by batch
     size; the penalty is not included); ``accuracy[e]`` the fraction of those
-    predictions that were right (see the module docstring; None for regression);
-    ``lr[e]`` the first parameter group's learning rate used during the epoch. A
-    progress bar (``tqdm.auto``, so it renders in notebooks too) shows them unless
-    ``progress=False``.
+    predictions that were right by the rule the loss declares (``nn.losses.Classes``;
+    None for a regression loss); ``lr[e]`` the first parameter group's learning rate
+    used during the epoch. A progress bar (``tqdm.auto``, so it renders in notebooks
+    too) shows them unless ``progress=False``.
 
     Modes: a model with ``train()``/``eval()`` (an nn ``Module``) is trained in
     training mode (dropout on) and evaluated in evaluation mode (dropout off); at
@@ -186,12 +180,13 @@ def fit(
     (``evaluate``: evaluation mode, no graph recorded) and the history gains
     ``val_loss[e]`` and ``val_accuracy[e]``, also shown by the progress bar.
 
-    ``early_stopping=patience`` (an int >= 1, needs ``validation``): training stops
-    once ``patience`` epochs in a row have not lowered the best validation loss
-    (strictly), and the parameters of the best epoch are copied back into the
-    model (also when all ``epochs`` ran). ``history["best_epoch"]`` is the index
-    ``e`` of that epoch (the first of ties), ``history["stopped_epoch"]`` the index
-    of the last epoch trained if early stopping ended training, else None.
+    ``early_stopping=patience`` (an int >= 1, or an ``EarlyStopping``; needs
+    ``validation``): training stops once ``patience`` epochs in a row have not lowered
+    the best validation loss (strictly, by more than ``min_delta``), and the parameters
+    of the best epoch are copied back into the model (also when all ``epochs`` ran).
+    ``history["best_epoch"]`` is the index ``e`` of that epoch (the first of ties),
+    ``history["stopped_epoch"]`` the index of the last epoch trained if early stopping
+    ended training, else None (patience running out on the last epoch stops nothing).
 
     ``compile=True``: the model runs as compiled straight-line code
     (``autograd_engine.compiled``; see ``nn.compiled_fit``), with the trained parameters
@@ -214,148 +209,159 @@ def fit(
     """
     X, y = array_as_list(X), array_as_list(y)  # a numpy array as lists of numbers
     n = _check_data(X, y, "fit")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
-    ):
-        raise ValueError(f"fit: batch_size must be None or an int >= 1, got {batch_size!r}")
-    for method in ("zero_grad", "step"):
-        if not callable(getattr(optimizer, method, None)):
-            raise TypeError(f"fit: optimizer needs a {method}() method, got {optimizer!r}")
-    if scheduler is not None and not callable(getattr(scheduler, "step", None)):
-        raise TypeError(f"fit: scheduler needs a step() method, got {scheduler!r}")
+    _check_run(epochs, batch_size, optimizer, scheduler)
     X_val, y_val = _check_validation(validation, X, y)
-    patience = _check_patience(early_stopping, validation, model)
-    if max_norm is not None:
-        if not isinstance(model, Module):
-            raise TypeError(
-                f"fit: max_norm needs an nn Module (Neuron, Layer, MLP), got {type(model).__name__}"
-            )
-        max_norm = check_max_norm(max_norm, "fit")
-    if penalty is not None and not callable(penalty):
-        raise TypeError(
-            f"fit: penalty must be a function of no arguments returning a Value, got {penalty!r}"
-        )
-    check_bool("fit", "progress", progress)
-    check_bool("fit", "compile", compile)
+    stopper = _early_stopping(early_stopping, validation, model)
+    max_norm = _check_extras(model, max_norm, penalty, progress, compile)
+    rule = classes_of(loss, "fit")
+    steps_on = None if scheduler is None else _steps_on(scheduler)
+    per_epoch = 1 if batch_size is None or batch_size >= n else -(-n // batch_size)
     session = recording.start(
-        record,
-        live,
-        model,
-        X,
-        y,
-        loss,
-        optimizer,
-        validation,
-        1 if batch_size is None or batch_size >= n else -(-n // batch_size),
-        epochs,
-        batch_size,
+        record, live, model, X, y, loss, optimizer, validation, per_epoch, epochs, batch_size
     )
     rng = seeded("fit", seed)
-    metric = scheduler is not None and _wants_metric(scheduler)
     if epochs:
-        with _mode(model, training=False):
-            _check_examples(model, X, y, loss, "")
-            if X_val is not None and y_val is not None:
-                _check_examples(model, X_val, y_val, loss, "validation ")
-            if penalty is not None:
-                _check_penalty(penalty)
-    history: History = {"loss": [], "accuracy": [], "lr": []}
-    if X_val is not None:
-        history["val_loss"], history["val_accuracy"] = [], []
-    if patience is not None:
-        history["best_epoch"], history["stopped_epoch"] = None, None
-    # Typed as a callable; with patience it must also have parameters() (a Module).
-    params = model.parameters() if patience is not None else []  # type: ignore[attr-defined]
-    best_loss, best_data, waited = math.inf, [p.data for p in params], 0
-
-    bar = None
-    if progress:  # imported only when shown: tqdm.auto warns in a notebook without widgets
-        from tqdm.auto import tqdm
-
-        bar = tqdm(range(epochs), desc="fit", leave=True)
+        _check_first_pass(model, loss, penalty, [(X, y, ""), (X_val, y_val, "validation ")])
+    history = _empty_history(X_val is not None, stopper is not None)
+    if stopper is not None:
+        stopper.start(model.parameters())  # type: ignore[attr-defined]  # checked: a Module
+    bar = _progress_bar(epochs) if progress else None
     with _mode(model, training=True):
         # compile=True: traced and checked here, in training mode, before any update.
         trainer = CompiledTrainer(model, loss, penalty, X) if compile and epochs else None
-        for epoch in range(epochs) if bar is None else bar:
-            lr = _lr(optimizer)
-            total, correct, counted = 0.0, 0, 0
-            for batch in minibatches(n, batch_size, rng):
-                optimizer.zero_grad()
-                try:
-                    targets = [y[i] for i in batch]
-                    if trainer is not None:  # the model compiled: the same gradients, bit for bit
-                        preds, value = trainer.step([X[i] for i in batch], targets)
-                    else:
-                        preds = [model(X[i]) for i in batch]
-                        value = loss(preds, targets)
-                        objective = value if penalty is None else value + penalty()
-                        objective.backward()
-                    if session is not None:
-                        session.before_update()
-                    optimizer.step()
-                except (OverflowError, FloatingPointError) as error:  # numbers beyond floats
-                    raise_as(error, _diverging(epoch, lr, str(error)))
-                except KeyboardInterrupt as error:  # Ctrl-C: say where training stood
-                    error.add_note(f"fit: stopped during epoch {epoch + 1} of {epochs}")
-                    raise
-                if max_norm is not None:
-                    max_norm_(model, max_norm)
-                if session is not None:
-                    session.after_update(value.data, epoch)
-                total += value.data * len(batch)
-                for p, t in zip(preds, targets, strict=True):
-                    ok = _correct(loss, p, t)
-                    if ok is not None:
-                        correct += ok
-                        counted += 1
-            epoch_loss = total / n
-            first = history["loss"][0] if history["loss"] else epoch_loss
-            if not math.isfinite(epoch_loss) or (first > 0.0 and epoch_loss > 1e6 * first):
-                raise FloatingPointError(
-                    _diverging(epoch, lr, f"the loss grew from {first:.4g} to {epoch_loss:.4g}")
+        epoch_of = _Epoch(model, X, y, loss, rule, optimizer, penalty, max_norm, trainer, session)
+        epoch = 0
+        try:
+            for epoch in range(epochs) if bar is None else bar:
+                lr = _lr(optimizer)
+                epoch_loss, accuracy = epoch_of.run(
+                    epoch, epochs, lr, minibatches(n, batch_size, rng)
                 )
-            accuracy = correct / counted if counted else None
-            history["loss"].append(epoch_loss)
-            history["accuracy"].append(accuracy)
-            history["lr"].append(lr)
-            shown = {"loss": f"{epoch_loss:.4f}"}
-            if accuracy is not None:
-                shown["acc"] = f"{accuracy:.3f}"
-            if X_val is not None and y_val is not None:
-                val_loss, val_accuracy = evaluate(model, X_val, y_val, loss)
-                history["val_loss"].append(val_loss)
-                history["val_accuracy"].append(val_accuracy)
-                shown["val_loss"] = f"{val_loss:.4f}"
-                if val_accuracy is not None:
-                    shown["val_acc"] = f"{val_accuracy:.3f}"
-            if session is not None:
-                session.end_epoch(history["val_loss"][-1] if X_val is not None else None)
-            if bar is not None:
-                bar.set_postfix(shown, refresh=False)
-            if scheduler is not None:
-                if metric:
+                _check_converging(history["loss"], epoch_loss, epoch, lr)
+                shown = _log(history, "", epoch_loss, accuracy, lr=lr)
+                val_loss = None
+                if X_val is not None and y_val is not None:
+                    val_loss, val_accuracy = evaluate(model, X_val, y_val, loss)
+                    shown |= _log(history, "val_", val_loss, val_accuracy)
+                if session is not None:
+                    session.end_epoch(val_loss)
+                if bar is not None:
+                    bar.set_postfix(shown, refresh=False)
+                if steps_on == "metric":
                     scheduler.step(epoch_loss)
-                else:
+                elif steps_on == "epoch":
                     scheduler.step()
-            if patience is not None:
-                if val_loss < best_loss:
-                    best_loss, best_data, waited = val_loss, [p.data for p in params], 0
-                    history["best_epoch"] = epoch
-                else:
-                    waited += 1
-                    if waited >= patience and epoch < epochs - 1:
+                if stopper is not None and val_loss is not None and stopper.update(epoch, val_loss):
+                    if epoch < epochs - 1:  # patience running out on the last epoch stops nothing
                         history["stopped_epoch"] = epoch
                         break
+        except KeyboardInterrupt as error:  # Ctrl-C anywhere in an epoch: say where it stood
+            error.add_note(f"fit: stopped during epoch {epoch + 1} of {epochs}")
+            raise
     if bar is not None:
         bar.close()
+    if stopper is not None:
+        history["best_epoch"] = stopper.best_epoch
     if session is not None:
         history = session.finish(history)
-    if patience is not None and history["best_epoch"] is not None:
-        for p, v in zip(params, best_data, strict=True):
-            p.data = v  # the parameters of the best epoch
+    if stopper is not None:
+        stopper.restore()  # the parameters of the best epoch
     return history
+
+
+class _Epoch:
+    """One epoch of training: every batch's forward, backward and update, with the tally."""
+
+    def __init__(
+        self,
+        model: Callable[[Any], Any],
+        X: Sequence[Any],
+        y: Sequence[Any],
+        loss: Loss,
+        rule: Classes | None,
+        optimizer: Any,
+        penalty: Callable[[], Value] | None,
+        max_norm: float | None,
+        trainer: CompiledTrainer | None,
+        session: recording.Session | None,
+    ) -> None:
+        self.model, self.X, self.y, self.loss, self.rule = model, X, y, loss, rule
+        self.optimizer, self.penalty, self.max_norm = optimizer, penalty, max_norm
+        self.trainer, self.session = trainer, session
+
+    def run(
+        self, epoch: int, epochs: int, lr: float | None, batches: Iterator[list[int]]
+    ) -> tuple[float, float | None]:
+        """Train on every batch; return the epoch's mean loss and accuracy (None: regression)."""
+        total, correct, n = 0.0, 0, 0
+        for batch in batches:
+            targets = [self.y[i] for i in batch]
+            try:
+                preds, value = self._step(batch, targets)
+            except (OverflowError, FloatingPointError) as error:  # numbers beyond floats
+                raise_as(error, _diverging(epoch, lr, str(error)))
+            if self.max_norm is not None:
+                max_norm_(self.model, self.max_norm)  # type: ignore[arg-type]  # checked
+            if self.session is not None:
+                self.session.after_update(value.data, epoch)
+            total += value.data * len(batch)
+            correct += _count_correct(self.rule, preds, targets)
+            n += len(batch)
+        return total / n, None if self.rule is None else correct / n
+
+    def _step(self, batch: list[int], targets: list[Any]) -> tuple[list[Any], Value]:
+        # One update: zero_grad, forward, backward, optimizer.step(); the predictions and loss.
+        self.optimizer.zero_grad()
+        if self.trainer is not None:  # the model compiled: the same gradients, bit for bit
+            preds, value = self.trainer.step([self.X[i] for i in batch], targets)
+        else:
+            preds = [self.model(self.X[i]) for i in batch]
+            value = self.loss(preds, targets)
+            objective = value if self.penalty is None else value + self.penalty()
+            objective.backward()
+        if self.session is not None:
+            self.session.before_update()
+        self.optimizer.step()
+        return preds, value
+
+
+def _empty_history(validation: bool, early_stopping: bool) -> History:
+    history: History = {"loss": [], "accuracy": [], "lr": []}
+    if validation:
+        history["val_loss"], history["val_accuracy"] = [], []
+    if early_stopping:
+        history["best_epoch"], history["stopped_epoch"] = None, None
+    return history
+
+
+def _log(
+    history: History, prefix: str, loss: float, accuracy: float | None, **more: Any
+) -> dict[str, str]:
+    # Append an epoch's figures to the history; return them as the progress bar shows them.
+    history[prefix + "loss"].append(loss)
+    history[prefix + "accuracy"].append(accuracy)
+    for key, value in more.items():
+        history[key].append(value)
+    shown = {prefix + "loss": f"{loss:.4f}"}
+    if accuracy is not None:
+        shown[prefix + "acc"] = f"{accuracy:.3f}"
+    return shown
+
+
+def _progress_bar(epochs: int) -> Any:
+    # Imported only when shown: tqdm.auto warns in a notebook without widgets.
+    from tqdm.auto import tqdm
+
+    return tqdm(range(epochs), desc="fit", leave=True)
+
+
+def _check_converging(losses: list[float], epoch_loss: float, epoch: int, lr: float | None) -> None:
+    # A nan or inf loss, or one a million times the first epoch's, is a diverging run.
+    first = losses[0] if losses else epoch_loss
+    if not math.isfinite(epoch_loss) or (first > 0.0 and epoch_loss > 1e6 * first):
+        raise FloatingPointError(
+            _diverging(epoch, lr, f"the loss grew from {first:.4g} to {epoch_loss:.4g}")
+        )
 
 
 def _diverging(epoch: int, lr: float | None, what: str) -> str:
@@ -391,8 +397,8 @@ def _check_validation(
         for i, item in enumerate(held_out):
             if _shape(item) != expected:
                 raise ValueError(
-                    f"fit: validation {name}_val[{i}] is {_describe(_shape(item))}, but the "
-                    f"training {name}[0] is {_describe(expected)}"
+                    f"fit: validation {name}_val[{i}] is {_shape_words(_shape(item))}, but the "
+                    f"training {name}[0] is {_shape_words(expected)}"
                 )
     return X_val, y_val
 
@@ -404,23 +410,31 @@ def _shape(item: object) -> int | None:
     return None
 
 
-def _describe(shape: int | None) -> str:
+def _shape_words(shape: int | None) -> str:
+    # How a message names a shape: "a single number" or "a row of 3".
     return "a single number" if shape is None else f"a row of {shape}"
 
 
-def _check_patience(patience: object, validation: object, model: object) -> int | None:
-    if patience is None:
+def _early_stopping(
+    early_stopping: object, validation: object, model: object
+) -> EarlyStopping | None:
+    # The EarlyStopping object fit uses: the one given, or EarlyStopping(patience) for an int.
+    if early_stopping is None:
         return None
-    if isinstance(patience, bool) or not isinstance(patience, numbers.Integral):
+    if isinstance(early_stopping, EarlyStopping):
+        stopper = early_stopping
+    elif isinstance(early_stopping, bool) or not isinstance(early_stopping, numbers.Integral):
         raise TypeError(
-            f"fit: early_stopping must be None or an int >= 1 (the patience in epochs), "
-            f"got {type(patience).__name__} {patience!r}"
+            f"fit: early_stopping must be None, an int >= 1 (the patience in epochs) or an "
+            f"EarlyStopping, got {type(early_stopping).__name__} {early_stopping!r}"
         )
-    if patience < 1:
+    elif early_stopping < 1:
         raise ValueError(
             f"fit: early_stopping must be None or an int >= 1 (the patience in epochs), "
-            f"got {patience!r}"
+            f"got {early_stopping!r}"
         )
+    else:
+        stopper = EarlyStopping(int(early_stopping))
     if validation is None:
         raise ValueError(
             "fit: early_stopping watches the validation loss: pass validation=(X_val, y_val)"
@@ -430,7 +444,56 @@ def _check_patience(patience: object, validation: object, model: object) -> int 
             f"fit: early_stopping restores the best parameters, so the model needs a "
             f"parameters() method, got {type(model).__name__}"
         )
-    return int(patience)
+    return stopper
+
+
+def _check_run(epochs: object, batch_size: object, optimizer: object, scheduler: object) -> None:
+    # The run's shape and its optimizer and scheduler.
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
+        raise ValueError(f"fit: batch_size must be None or an int >= 1, got {batch_size!r}")
+    for method in ("zero_grad", "step"):
+        if not callable(getattr(optimizer, method, None)):
+            raise TypeError(f"fit: optimizer needs a {method}() method, got {optimizer!r}")
+    if scheduler is not None and not callable(getattr(scheduler, "step", None)):
+        raise TypeError(f"fit: scheduler needs a step() method, got {scheduler!r}")
+
+
+def _check_extras(
+    model: object, max_norm: object, penalty: object, progress: object, compile: object
+) -> float | None:
+    # max_norm (returned as a float, or None), penalty and the two switches.
+    if max_norm is not None:
+        if not isinstance(model, Module):
+            raise TypeError(
+                f"fit: max_norm needs an nn Module (Neuron, Layer, MLP), got {type(model).__name__}"
+            )
+        max_norm = check_max_norm(max_norm, "fit")
+    if penalty is not None and not callable(penalty):
+        raise TypeError(
+            f"fit: penalty must be a function of no arguments returning a Value, got {penalty!r}"
+        )
+    check_bool("fit", "progress", progress)
+    check_bool("fit", "compile", compile)
+    return max_norm  # None or checked to a float
+
+
+def _check_first_pass(
+    model: Callable[[Any], Any],
+    loss: Loss,
+    penalty: Callable[[], Any] | None,
+    data: list[tuple[Sequence[Any] | None, Sequence[Any] | None, str]],
+) -> None:
+    # Every example through the model and the loss, and the penalty once, before any update.
+    with _mode(model, training=False):
+        for X, y, which in data:
+            if X is not None and y is not None:
+                _check_examples(model, X, y, loss, which)
+        if penalty is not None:
+            _check_penalty(penalty)
 
 
 def _check_penalty(penalty: Callable[[], Any]) -> None:

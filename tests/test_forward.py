@@ -58,7 +58,7 @@ def test_jvp_matches_a_central_difference_along_the_tangent(data, expr):
 @pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 @given(data=st.data(), expr=expressions())
 def test_jvp_matches_torch_func_jvp(data, expr):
-    """The forward sweep equals torch.func.jvp of the same program in float64."""
+    """The forward pass equals torch.func.jvp of the same program in float64."""
     import torch
 
     t = data.draw(directions(expr.n_inputs))
@@ -85,8 +85,8 @@ def test_jvp_with_create_graph_differentiates_again(data, expr):
     assert hv == pytest.approx(want, rel=1e-9, abs=1e-9)
 
 
-def test_one_sweep_gives_every_output():
-    """With a list of roots, one sweep along e_x gives the Jacobian column of f: R -> R^3."""
+def test_one_pass_gives_every_output():
+    """With a list of roots, one forward pass along e_x gives the Jacobian column of f: R -> R^3."""
     x = Value(0.5)
     outputs = [x.sin(), x * x, x.exp()]
     column = jvp(outputs, [x], [1.0])

@@ -1,5 +1,5 @@
-"""Hostile arguments found by sweeping the public API: each is a clear error that names
-the function and the argument, raised before anything changes."""
+"""Hostile arguments found by trying the public API's arguments one by one: each is a clear
+error that names the function and the argument, raised before anything changes."""
 
 from __future__ import annotations
 

@@ -202,3 +202,21 @@ def test_negative_numbers_in_scientific_notation_are_numbers(tmp_path):
     assert run.returncode == 0, run.stderr
     # z = -1e-3 * 1 + 1 * (-25) + 1 = -24.001, f = sigmoid(z)
     assert "w = (-0.001, 1, 1), x = (1, -25)" in run.stdout
+
+
+def test_help_names_every_file_the_demo_writes(tmp_path):
+    """--help names each of the five files (the player too), as the run writes them."""
+    help_text = " ".join(run_demo(tmp_path, "--help").stdout.split())  # argparse wraps lines
+    for name in FILES:
+        assert name in help_text, name
+    assert "player" in help_text
+
+
+@needs_dot
+def test_the_files_a_run_writes_are_the_ones_help_names(tmp_path):
+    """Every file a default run leaves in ./out is named by --help (none is left unnamed)."""
+    run = run_demo(tmp_path)
+    assert run.returncode == 0, run.stderr
+    help_text = " ".join(run_demo(tmp_path, "--help").stdout.split())
+    written = [p.name for p in (tmp_path / "out").iterdir()]
+    assert len(written) == 5 and all(name in help_text for name in written)

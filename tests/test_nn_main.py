@@ -133,3 +133,15 @@ def test_out_folder_is_created_before_training(tmp_path, monkeypatch):
     assert demo.main(["--out", str(out), "--no-progress"]) == 130  # as Ctrl-C in fit
     assert seen == [True]
     assert list(out.iterdir()) == []  # the probe file is gone
+
+
+def test_help_names_both_plots_and_one_epoch_reads_in_the_singular(tmp_path):
+    """--help names the files a run writes; --epochs 1 prints "1 epoch", not "1 epochs"."""
+    help_text = " ".join(run("--help", cwd=tmp_path).stdout.split())  # argparse wraps lines
+    result = run("--epochs", "1", "--samples", "20", "--no-progress", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == ["decision_boundary.png", "loss_curve.png"]
+    assert all(name in help_text for name in written)
+    assert result.stdout.splitlines()[0].endswith("; 1 epoch")
+    assert "20 points" in result.stdout and "1 epochs" not in result.stdout

@@ -7,12 +7,25 @@ import random
 
 import pytest
 
+import nn.schedules
 from autograd_engine import Value
 from nn import MLP, Neuron
 from nn.data import make_linear_regression, make_moons, make_xor
-from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
+from nn.losses import (
+    ARGMAX,
+    SIGN,
+    THRESHOLD,
+    Classes,
+    binary_cross_entropy,
+    classes_of,
+    classifies,
+    cross_entropy,
+    hinge_loss,
+    mse_loss,
+)
 from nn.optim import SGD, Adam
-from nn.train import evaluate, fit, predicted_class
+from nn.schedules import ExponentialLR, StepLR
+from nn.train import EarlyStopping, evaluate, fit, predicted_class
 
 X1 = [[0.5], [-1.0], [2.0], [1.5], [-0.25]]
 Y1 = [1.0, -2.0, 3.5, 2.0, 0.0]
@@ -219,7 +232,7 @@ class StepCounter:
 
 
 class ReduceLROnPlateau:
-    """Named like torch's: fit passes it the epoch loss."""
+    """Shaped like torch's, step(metrics, epoch=None): fit passes it the epoch loss."""
 
     def __init__(self):
         self.metrics = []
@@ -277,7 +290,7 @@ def test_plateau_scheduler_gets_the_epoch_loss(make):
 
 
 def test_torch_reduce_lr_on_plateau_is_detected():
-    """torch's own ReduceLROnPlateau class is recognised by its name and gets the loss."""
+    """torch's ReduceLROnPlateau declares nothing; its step(metrics) gets the epoch loss."""
     torch = pytest.importorskip("torch")
     model = linear_neuron(0.0, 0.0)
     dummy = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
@@ -698,3 +711,203 @@ def test_fit_and_evaluate_refuse_data_that_is_not_a_list_by_name(bad):
     with pytest.raises(TypeError, match=r"^evaluate: y must be a list of examples"):
         evaluate(model, [[0.0, 1.0]], bad, mse_loss)
     assert [p.data for p in model.parameters()] == before
+
+
+# -- the pieces of fit: EarlyStopping, a loss's declared Classes, a scheduler's steps_on ------
+
+
+def test_early_stopping_object_runs_out_exactly_when_patience_is_used_up():
+    """Patience 2 after a best at epoch 0: epoch 1 waits one, epoch 2 runs out (True)."""
+    w = Value(1.0)
+    stopper = EarlyStopping(2)
+    stopper.start([w])
+    assert stopper.update(0, 1.0) is False and stopper.best_epoch == 0
+    w.data = 5.0
+    assert stopper.update(1, 2.0) is False and stopper.waited == 1
+    assert stopper.update(2, 3.0) is True and stopper.waited == 2
+    stopper.restore()
+    assert w.data == 1.0  # epoch 0's value back
+
+
+def test_early_stopping_object_running_out_on_the_last_epoch_stops_nothing(monkeypatch):
+    """fit with EarlyStopping(2), 3 epochs, val 1,2,3: patience ends on the last epoch, no stop."""
+    history, snapshots, model = _scripted_fit(monkeypatch, [1.0, 2.0, 3.0], 3, EarlyStopping(2))
+    assert len(history["loss"]) == 3
+    assert (history["best_epoch"], history["stopped_epoch"]) == (0, None)
+    assert [p.data for p in model.parameters()] == snapshots[0] != snapshots[2]
+
+
+# best 1, min_delta 1/4: an improvement needs val + 1/4 < 1. At val = 3/4 the sum is exactly
+# 1 (no improvement); one ulp below 3/4 (3/4 - 2**-53) the sum is 1 - 2**-53 < 1, exact in binary.
+@pytest.mark.parametrize(
+    "val, improves",
+    [(0.75, False), (math.nextafter(0.75, 0.0), True), (math.nextafter(0.75, 1.0), False)],
+)
+def test_early_stopping_min_delta_boundary(val, improves):
+    """An epoch improves only when val_loss + min_delta is strictly below the best loss."""
+    assert 0.75 - math.nextafter(0.75, 0.0) == 2.0**-53  # the ulp the comment reasons with
+    stopper = EarlyStopping(1, min_delta=0.25)
+    stopper.start([])
+    stopper.update(0, 1.0)
+    assert stopper.update(1, val) is (not improves)
+    assert stopper.best_epoch == (1 if improves else 0)
+    assert stopper.best_loss == (val if improves else 1.0)
+
+
+def test_fit_with_min_delta_counts_small_gains_as_waiting(monkeypatch):
+    """Val 4, 3.9, 3.8, 3.7 with min_delta 0.5, patience 2: no gain counts; stop at epoch 2."""
+    history, snapshots, model = _scripted_fit(
+        monkeypatch, [4.0, 3.9, 3.8, 3.7], 4, EarlyStopping(2, min_delta=0.5)
+    )
+    assert (history["best_epoch"], history["stopped_epoch"]) == (0, 2)
+    assert [p.data for p in model.parameters()] == snapshots[0]
+
+
+@pytest.mark.parametrize(
+    "args, error, match",
+    [
+        ((0,), ValueError, "EarlyStopping: patience must be an int >= 1"),
+        ((2.0,), TypeError, "EarlyStopping: patience must be an int >= 1.*float"),
+        ((2, -0.1), ValueError, "EarlyStopping: min_delta must be a finite number >= 0"),
+        ((2, math.nan), ValueError, "EarlyStopping: min_delta must be finite"),
+    ],
+)
+def test_early_stopping_rejects_bad_arguments(args, error, match):
+    """A patience below 1 or not an int, a negative or nan min_delta: a clear error."""
+    with pytest.raises(error, match=match):
+        EarlyStopping(*args)
+
+
+@classifies(Classes("over 1/2", lambda p: p > 0.5, lambda t: t > 0.5))
+def squared_error_classified(preds, targets):
+    """mse_loss, declaring that a prediction is right when it is on the target's side of 1/2."""
+    return mse_loss(preds, targets)
+
+
+def test_a_custom_loss_declares_how_its_accuracy_is_counted():
+    """Predictions 0.9, 0.2, 0.6 against 1, 0, 0: right, right, wrong: accuracy 2/3."""
+    model = Constant([Value(0.9), Value(0.2), Value(0.6)])
+    X, y = [[0], [1], [2]], [1.0, 0.0, 0.0]
+    loss, accuracy = evaluate(model, X, y, squared_error_classified)
+    assert accuracy == 2 / 3
+    assert loss == pytest.approx((0.01 + 0.04 + 0.36) / 3, rel=1e-15)
+    assert evaluate(model, X, y, mse_loss)[1] is None  # the same loss undeclared: regression
+    assert predicted_class(squared_error_classified, Value(0.6)) is True
+
+
+def test_fit_counts_accuracy_by_the_declared_rule():
+    """One full-batch epoch: predictions made before the update, x = 0.5, 2, -1 with w = 1, b = 0.
+
+    Scores 0.5, 2, -1 against targets 1, 1, 0: 0.5 is not > 1/2 (wrong), 2 right, -1 right.
+    """
+    model = linear_neuron(1.0, 0.0)
+    X, y = [[0.5], [2.0], [-1.0]], [1.0, 1.0, 0.0]
+    history = fit(model, X, y, squared_error_classified, SGD(model.parameters(), lr=0.01), 1,
+                  progress=False)  # fmt: skip
+    assert history["accuracy"] == [2 / 3]
+
+
+def test_a_loss_with_a_classes_attribute_of_the_wrong_kind_is_refused():
+    """loss.classes that is not a Classes: TypeError before training, nothing moves."""
+
+    def loss(preds, targets):
+        return mse_loss(preds, targets)
+
+    loss.classes = "argmax"
+    model = linear_neuron(0.3, 0.2)
+    with pytest.raises(TypeError, match=r"fit: loss.classes must be an nn.losses.Classes"):
+        fit(model, X1, Y1, loss, SGD(model.parameters(), lr=0.1), 2, progress=False)
+    assert (model.w[0].data, model.b.data) == (0.3, 0.2)
+
+
+def test_the_built_in_losses_declare_their_rules():
+    """BCE counts by p >= 1/2, hinge by the sign, cross-entropy by argmax, mse by none."""
+    assert classes_of(binary_cross_entropy) is THRESHOLD
+    assert classes_of(hinge_loss) is SIGN
+    assert classes_of(cross_entropy) is ARGMAX
+    assert classes_of(mse_loss) is None
+
+
+class DeclaredMetricScheduler:
+    """Declares it steps on a metric, though its step's argument has a default."""
+
+    steps_on = "metric"
+
+    def __init__(self):
+        self.metrics = []
+
+    def step(self, metric=None):
+        self.metrics.append(metric)
+
+
+class DeclaredEpochScheduler:
+    """Declares it steps per epoch, though its step takes any positional arguments."""
+
+    steps_on = "epoch"
+
+    def __init__(self):
+        self.calls = []
+
+    def step(self, *args):
+        self.calls.append(args)
+
+
+def test_a_scheduler_is_stepped_by_its_declared_kind():
+    """steps_on="metric" gets each epoch's loss; steps_on="epoch" gets step() with nothing."""
+    model = linear_neuron(0.0, 0.0)
+    by_metric, by_epoch = DeclaredMetricScheduler(), DeclaredEpochScheduler()
+    history = fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), 3,
+                  scheduler=by_metric, progress=False)  # fmt: skip
+    assert by_metric.metrics == history["loss"] and len(history["loss"]) == 3
+    fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), 2,
+        scheduler=by_epoch, progress=False)  # fmt: skip
+    assert by_epoch.calls == [(), ()]
+
+
+def test_the_built_in_schedulers_declare_their_kind():
+    """StepLR and ExponentialLR step per epoch; ReduceLROnPlateau on a metric."""
+    assert (StepLR.steps_on, ExponentialLR.steps_on) == ("epoch", "epoch")
+    assert nn.schedules.ReduceLROnPlateau.steps_on == "metric"
+
+
+def test_a_scheduler_declaring_an_unknown_kind_is_refused():
+    """steps_on="batch" is a ValueError before training; nothing moves."""
+    scheduler = DeclaredEpochScheduler()
+    scheduler.steps_on = "batch"
+    model = linear_neuron(0.3, 0.2)
+    with pytest.raises(ValueError, match="fit: scheduler.steps_on must be 'epoch' or 'metric'"):
+        fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.1), 2,
+            scheduler=scheduler, progress=False)  # fmt: skip
+    assert (model.w[0].data, model.b.data) == (0.3, 0.2) and scheduler.calls == []
+
+
+@pytest.mark.parametrize("where", ["step", "validation"])
+def test_ctrl_c_anywhere_in_an_epoch_names_that_epoch(monkeypatch, where):
+    """A KeyboardInterrupt in the 3rd epoch, during a batch's step or during the validation
+    pass after it, carries the note "fit: stopped during epoch 3 of 5"."""
+    import nn.train
+
+    model = MLP(2, [3, 1], seed=0)
+    X, y = make_xor()
+    calls = {"n": 0}
+    real_evaluate = nn.train.evaluate
+    optimizer = SGD(model.parameters(), lr=0.1)
+    real_step = optimizer.step
+
+    def evaluate_then_stop(*args, **kwargs):
+        calls["n"] += 1
+        if where == "validation" and calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_evaluate(*args, **kwargs)
+
+    def step_then_stop():
+        calls["steps"] = calls.get("steps", 0) + 1
+        if where == "step" and calls["steps"] == 3:
+            raise KeyboardInterrupt
+        real_step()
+
+    monkeypatch.setattr(nn.train, "evaluate", evaluate_then_stop)
+    monkeypatch.setattr(optimizer, "step", step_then_stop)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        fit(model, X, y, mse_loss, optimizer, 5, validation=(X, y), progress=False)
+    assert caught.value.__notes__ == ["fit: stopped during epoch 3 of 5"]

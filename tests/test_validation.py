@@ -15,6 +15,7 @@ from autograd_engine.validation import (
     check_mapping,
     check_real,
     check_sequence,
+    counted,
     raise_as,
     show,
 )
@@ -131,3 +132,13 @@ def test_raise_as_keeps_custom_classes_and_rebuilds_plain_ones():
     with pytest.raises(Mine) as info:
         raise_as(original, "op: context")
     assert info.value is original and info.value.__notes__ == ["op: context"]
+
+
+@pytest.mark.parametrize(
+    "n, noun, plural, want",
+    [(1, "epoch", None, "1 epoch"), (0, "epoch", None, "0 epochs"), (2, "epoch", None, "2 epochs"),
+     (1, "class", "classes", "1 class"), (3, "class", "classes", "3 classes")],
+)  # fmt: skip
+def test_counted_puts_the_noun_in_the_number_it_takes(n, noun, plural, want):
+    """One takes the singular; zero and more take the plural (noun + s unless given)."""
+    assert counted(n, noun, plural) == want

@@ -1,57 +1,15 @@
 """Gradient checking: compare reverse-mode derivatives with central differences.
 
-``gradcheck(f, inputs)`` evaluates ``f`` at ``inputs``, takes the analytic gradient
-with ``grad`` (the same reverse sweep as ``backward``, but it writes no ``.grad``),
-and compares every entry with the central difference
+``gradcheck(f, inputs)`` takes the analytic gradient with ``grad`` (the same reverse sweep
+as ``backward``, writing no ``.grad``) and passes when, for every input ``i``,
 
-    numeric_i = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)
-
-It passes when, for every input ``i``,
-
+    numeric_i = (f(x + h_i e_i) - f(x - h_i e_i)) / ((x_i + h_i) - (x_i - h_i))
     |analytic_i - numeric_i| <= atol + rtol * |numeric_i|
 
-(the rule of ``math.isclose``'s cousin ``numpy.allclose`` and of PyTorch's gradcheck).
-
-How eps and the tolerances were chosen (the defaults are PyTorch's). A central
-difference has two errors: truncation, ``eps**2 * |f'''| / 6`` (Taylor's theorem),
-and rounding, about ``u * |f| / eps`` where ``u = 2**-53 ~ 1.1e-16`` is the unit
-roundoff. Their sum is smallest near ``eps = u ** (1/3) ~ 5e-6``; ``eps = 1e-6`` sits
-close to that optimum, where for values and derivatives of order one both errors are
-about ``1e-10``. ``atol = 1e-5`` and ``rtol = 1e-3`` are five orders of magnitude
-above that, so a correct derivative passes even when ``|f|`` is in the thousands or
-``f'''`` is large, while a wrong formula (a missing factor, a sign, a wrong power)
-is off by far more than ``1e-3`` relative and fails.
-
-Kinks. Where ``f`` is not differentiable the check cannot pass and should not: a
-central difference straddling a kink returns the mean of the one-sided slopes. For
-``relu`` at 0 it returns ``(eps - 0) / (2 eps) = 0.5`` while the engine's
-convention is ``relu'(0) = 0`` (as PyTorch), so gradcheck raises. Within ``eps`` of
-the kink (``0 < x < eps``) the numeric value lies between 0.5 and 1. Check
-piecewise functions at points farther than ``eps`` (times the size of the slope of
-the kink's argument) from every kink.
-
-Poles and domain edges. If ``x - eps`` or ``x + eps`` leaves the domain (``log`` at
-``x <= eps``), ``f`` raises there and gradcheck raises ``ValueError`` saying which
-input and step failed. Close to a pole, truncation grows: for ``log`` at distance
-``d`` from 0 the relative error of the central difference is about
-``(eps / d)**2 / 3``, so with the default ``rtol`` the check is reliable for
-``d`` larger than about ``50 * eps``.
-
-At large ``|x|`` an absolute step is lost in rounding (at ``x = 1e11`` the floats are
-1.5e-5 apart, so ``x + 1e-6 == x``), so the step is relative there: input ``i`` moves
-by ``h_i = eps * max(1, |x_i|)`` (``eps`` itself for ``|x_i| <= 1``, as in PyTorch),
-and the difference is divided by the step really taken, ``(x + h) - (x - h)``, not by
-``2 h``. An ``eps`` so small that ``x + h == x - h`` raises ValueError saying so.
-
-Second order. With ``check_second_order=True`` the analytic Hessian, obtained by
-differentiating ``grad(..., create_graph=True)`` once more (double backward, what
-PyTorch's ``gradgradcheck`` checks), is compared entry by entry with central
-differences of the analytic first derivatives:
-
-    numeric_ij = (g_i(x + eps e_j) - g_i(x - eps e_j)) / (2 eps),  g_i = d f / d x_i
-
-with the same tolerance rule. This catches a ``vjp`` that is right on floats but
-builds a wrong graph on Values (for example one that treats ``out`` as a constant).
+with ``h_i = eps * max(1, |x_i|)`` and PyTorch's defaults ``eps = 1e-6, atol = 1e-5,
+rtol = 1e-3``. ``check_second_order=True`` also compares the Hessian from double backward
+with central differences of the first derivatives (PyTorch's ``gradgradcheck``). Why these
+numbers, and what kinks, poles and large ``|x|`` do to the check: notebook 03.
 """
 
 from __future__ import annotations
@@ -62,7 +20,14 @@ from typing import NamedTuple
 from autograd_engine.core.derivatives import grad
 from autograd_engine.core.mode import enable_grad
 from autograd_engine.core.value import Value
-from autograd_engine.validation import check_bool, check_real, check_sequence, is_real, show
+from autograd_engine.validation import (
+    check_bool,
+    check_real,
+    check_sequence,
+    is_real,
+    label_note,
+    show,
+)
 
 __all__ = ["GradcheckError", "gradcheck"]
 
@@ -90,12 +55,13 @@ def gradcheck(
     ``f(*Values) -> Value``. ``inputs`` are numbers or Values (only their ``data``
     and ``label`` are used; nothing of theirs is changed). For every input ``i``:
 
-        numeric_i = (f(x + h e_i) - f(x - h e_i)) / (2 h),  h = eps * max(1, |x_i|)
+        numeric_i = (f(x + h e_i) - f(x - h e_i)) / ((x_i + h) - (x_i - h)),
+        h = eps * max(1, |x_i|)
         pass iff |analytic_i - numeric_i| <= atol + rtol * |numeric_i|
 
     With ``check_second_order`` the Hessian from double backward is also compared
-    with central differences of the analytic gradient (see the module docstring for
-    how eps and the tolerances were chosen, and for kinks and poles).
+    with central differences of the analytic gradient (notebook 03 shows how eps and
+    the tolerances were chosen, and what kinks and poles do).
 
     Raises ``GradcheckError`` (an ``AssertionError``) listing every failing entry;
     ``TypeError`` if ``f`` is not callable, does not return a Value or an input is
@@ -175,8 +141,8 @@ def _check_hessian(
             failure = _compare(analytic[i][j], numeric, tol)
             if failure:
                 failures.append(
-                    f"d2 out / d input {i}{_label(i, labels)} d input {j}{_label(j, labels)} "
-                    f"at {point}: {failure}"
+                    f"d2 out / d input {i}{label_note(labels[i])} "
+                    f"d input {j}{label_note(labels[j])} at {point}: {failure}"
                 )
     if failures:
         raise GradcheckError(
@@ -299,8 +265,4 @@ def _step(x: float, h: float) -> float:
 
 
 def _name(i: int, labels: list[str], point: list[float]) -> str:
-    return f"input {i}{_label(i, labels)} at {point[i]!r}"
-
-
-def _label(i: int, labels: list[str]) -> str:
-    return f" (label {labels[i]!r})" if labels[i] else ""
+    return f"input {i}{label_note(labels[i])} at {point[i]!r}"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from autograd_engine.core.graph import backprop
 from autograd_engine.core.value import Value
-from autograd_engine.validation import check_bool, check_instance, check_sequence
+from autograd_engine.validation import check_bool, check_instance, check_sequence, label_note
 
 __all__ = ["grad", "hessian"]
 
@@ -43,8 +43,7 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
             results.append(Value(g))
         else:
             raise FloatingPointError(
-                f"grad: d output / d inputs[{i}] is not finite ({g!r})"
-                + (f" (label {x.label!r})" if x.label else "")
+                f"grad: d output / d inputs[{i}]{label_note(x.label)} is not finite ({g!r})"
             )
     return results
 

@@ -1,4 +1,4 @@
-"""Forward mode: the directional derivative by one forward sweep over a recorded graph.
+"""Forward mode: the directional derivative by one forward pass over a recorded graph.
 
 Reverse mode (``backward``, ``grad``) walks the graph from the output back to the
 inputs and gives the derivative of ONE output with respect to EVERY input. Forward
@@ -11,8 +11,8 @@ along ONE direction ``t`` of the inputs: the tangent
 the op table itself: ``op.vjp(1, out, *parents)`` returns exactly them (an upstream
 gradient of 1), so forward mode needs no calculus of its own.
 
-A gradient of ``n`` inputs costs ``n`` forward sweeps (one per unit direction) but
-one reverse sweep; a Jacobian of ``m`` outputs costs ``n`` forward sweeps or ``m``
+A gradient of ``n`` inputs costs ``n`` forward passes (one per unit direction) but
+one reverse sweep; a Jacobian of ``m`` outputs costs ``n`` forward passes or ``m``
 reverse ones. Forward mode wins when there are fewer inputs than outputs
 (notebook 07).
 """
@@ -27,7 +27,13 @@ from typing import Any
 from autograd_engine.core.graph import topological_order
 from autograd_engine.core.mode import enable_grad
 from autograd_engine.core.value import Value
-from autograd_engine.validation import check_bool, check_real, check_sequence, raise_as
+from autograd_engine.validation import (
+    check_bool,
+    check_real,
+    check_sequence,
+    label_note,
+    raise_as,
+)
 
 __all__ = ["jvp"]
 
@@ -38,7 +44,7 @@ def jvp(
     tangents: Iterable[float],
     create_graph: bool = False,
 ) -> Any:
-    """Directional derivative sum_i d root / d inputs[i] * tangents[i], by one forward sweep.
+    """Directional derivative sum_i d root / d inputs[i] * tangents[i], by one forward pass.
 
     Equal to ``sum(t * g for t, g in zip(tangents, grad(root, inputs)))`` (a
     Jacobian-vector product, as ``torch.func.jvp``), computed forwards: every node
@@ -48,7 +54,7 @@ def jvp(
     that ``root`` does not depend on contributes 0 (as an unused input of
     ``torch.func.jvp``); an input listed twice contributes both tangents.
 
-    ``root`` may be a list of Values: the same single sweep then returns the list of
+    ``root`` may be a list of Values: the same single pass then returns the list of
     their directional derivatives (a Jacobian column for a unit direction). Returns
     a float (a list of floats), or with ``create_graph=True`` a Value (list of
     Values) built from the same rules run on Values, so it can be differentiated
@@ -65,7 +71,7 @@ def jvp(
     if create_graph:
         seeds = {x: Value(s) for x, s in seeds.items()}
     with enable_grad() if create_graph else nullcontext():
-        known = _sweep(_order(roots), seeds, create_graph)
+        known = _push_tangents(_order(roots), seeds, create_graph)
     results: list[Any] = []
     for k, r in enumerate(roots):
         t = known.get(r, 0.0)
@@ -79,7 +85,9 @@ def jvp(
     return results if isinstance(root, Sequence) else results[0]
 
 
-def _sweep(order: list[Value], seeds: dict[Value, Any], create_graph: bool) -> dict[Value, Any]:
+def _push_tangents(
+    order: list[Value], seeds: dict[Value, Any], create_graph: bool
+) -> dict[Value, Any]:
     """Tangents of every node of ``order`` that depends on a seeded input: one forward pass."""
     known: dict[Value, Any] = {}
     get = known.get
@@ -102,12 +110,12 @@ def _sweep(order: list[Value], seeds: dict[Value, Any], create_graph: bool) -> d
                 )
                 raise_as(  # the same class (a custom one gets a note), chained
                     error,
-                    f"jvp through {node.op}{_named(node)}: {what} at inputs "
+                    f"jvp through {node.op}{label_note(node.label)}: {what} at inputs "
                     f"{[p.data for p in parents]} ({error})",
                 )
             if len(partials) != len(parents):
                 raise TypeError(
-                    f"jvp through {node.op}{_named(node)}: its vjp returned "
+                    f"jvp through {node.op}{label_note(node.label)}: its vjp returned "
                     f"{len(partials)} terms for {len(parents)} inputs"
                 )
             for parent, partial in zip(parents, partials):
@@ -166,7 +174,3 @@ def _check_tangents(tangents: object, n: int) -> list[float]:
     if len(items) != n:
         raise ValueError(f"jvp: tangents must have one entry per input ({n}), got {len(items)}")
     return [check_real("jvp", f"tangents[{i}]", t) for i, t in enumerate(items)]
-
-
-def _named(node: Value) -> str:
-    return f" (label {node.label!r})" if node.label else ""

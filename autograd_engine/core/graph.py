@@ -39,7 +39,7 @@ from itertools import repeat
 from operator import add, attrgetter
 from typing import Any
 
-from autograd_engine.core.mode import enable_grad, is_grad_enabled, no_grad
+from autograd_engine.core.mode import enable_grad
 from autograd_engine.core.ops import ADD, MUL
 from autograd_engine.validation import check_instance, is_real, raise_as, show
 
@@ -47,8 +47,6 @@ __all__ = [
     "topological_order",
     "backprop",
     "backprop_terms",
-    "no_grad",
-    "is_grad_enabled",
     "zero_grad",
     "inputs_of",
     "decode_inputs",

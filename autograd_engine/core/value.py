@@ -31,10 +31,10 @@ class Value:
     Arithmetic ``+ - * / **`` and unary ``-`` accept Values or numbers on either
     side; numbers become constants. One rule for constants: a number operand never
     gets a gradient and never takes part in the sweep, as a number gets none in
-    PyTorch. A node stores it as the bare float (a leaf Value would cost 72 bytes
-    more); ``parents`` shows it as a ``Constant``, a leaf Value made the first time it
-    is read and kept, so every read returns the same objects (drawings show it as a
-    bare number). Reading ``parents``, drawing or pickling never changes a gradient.
+    PyTorch. A node stores it as the bare float; ``parents`` shows it as a
+    ``Constant``, a leaf Value made the first time it is read and kept, so every read
+    returns the same objects (drawings show it as a bare number). Reading ``parents``,
+    drawing or pickling never changes a gradient.
     ``0 + x`` is ``x`` itself, so Python's ``sum(values)`` adds no ``0 + x`` node.
 
     Setting ``data`` by hand is checked as ``Value(data)`` is: a finite real number.
@@ -639,3 +639,24 @@ class _Release:
 def _operands(parents: tuple[Value | float, ...]) -> str:
     shown = ", ".join(_describe(p) if isinstance(p, Value) else repr(p) for p in parents[:4])
     return shown + (", ..." if len(parents) > 4 else "")
+
+
+def _method_of(op: Op) -> Any:
+    """``Value``'s method for a row that asks for one (``op.method``) and has none above."""
+
+    def method(self: Value, *constants: Number) -> Value:
+        return apply_op(op, self, *constants)
+
+    method.__name__ = str(op)
+    method.__qualname__ = f"Value.{op}"
+    method.__doc__ = (
+        f"{op}(self), made from its row in ops.py; {ops.derivative_text(op, 0, ['z'])}."
+    )
+    return method
+
+
+# A new row needs no edit here: its method is made from the row (the tests check that the
+# methods written above build their own rows).
+for _row in ops.ALL_OPS:
+    if _row.method and str(_row) not in vars(Value):
+        setattr(Value, str(_row), _method_of(_row))

@@ -113,7 +113,8 @@ class Model:
     """What a drawing shows: nodes, groups, edges and gradients (see the module docstring).
 
     ``grads`` (d root / d node per drawn node; a batch group's is the sum over its
-    outputs) and ``edges`` are empty until the sweep (``build_model(..., sweep=True)``).
+    outputs) and ``edges`` are empty until the backward sweep
+    (``build_model(..., gradients=True)``).
     ``value_grads`` is d root / d value for every Value, ``terms[i]`` what node ``i`` of
     ``order`` passes to each of its inputs and ``locals[i]`` its local derivatives;
     ``params`` the values drawn as parameters (``check_arguments``' set).
@@ -315,7 +316,7 @@ def build_model(
     root: Value,
     params: Iterable[Value] | None = None,
     collapse: bool = False,
-    sweep: bool = True,
+    gradients: bool = True,
     max_nodes: int | None = None,
     caller: str = "build_model",
     rankdir: object = None,
@@ -323,7 +324,7 @@ def build_model(
     """The drawing model of ``root``'s graph (see the module docstring).
 
     ``params`` (default: every labelled leaf) are kind ``param``; ``collapse`` draws each
-    group with a single output, or one output per example, as one node; ``sweep``
+    group with a single output, or one output per example, as one node; ``gradients``
     computes gradients (``graph.backprop_terms(root, 1.0)``: what ``backward()`` adds, written
     to no ``.grad``), each edge's term and local derivative. ``max_nodes`` as in
     ``draw_dot``. Arguments are checked as ``draw_dot`` checks them (``rankdir`` too, though
@@ -332,8 +333,8 @@ def build_model(
     order, highlighted = check_arguments(root, rankdir, params, max_nodes, caller)
     model = _view(order, highlighted, collapse)
     model.params = highlighted
-    if sweep:
-        _sweep(root, model)
+    if gradients:
+        _fill_gradients(root, model)
     return model
 
 
@@ -457,7 +458,7 @@ def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> Model:
     return model
 
 
-def _sweep(root: Value, model: Model) -> None:
+def _fill_gradients(root: Value, model: Model) -> None:
     """Fill ``model``'s gradients, per-value terms and local derivatives, and its edges.
 
     Gradients, terms and local derivatives come from one sweep,
@@ -558,7 +559,7 @@ class Network:
 
 
 def network(model: Model) -> Network:
-    """The network level of a collapsed, swept model (``build_model(..., collapse=True)``).
+    """The network level of a collapsed model and its gradients (``build_model(collapse=True)``).
 
     Cards: every collapsed group (a neuron: its gradient is the sum of d root / d output
     over the examples), then for each example the values computed from it alone outside

@@ -1,60 +1,18 @@
 """The backprop player: one self-contained HTML page that steps through a forward and backward pass.
 
-Two levels, one page:
+Two levels, one page: the **network level** (the default when dotted labels group the graph
+into neurons, as ``nn`` labels them): one card per neuron over the whole batch, stepped neuron
+by neuron; and the **op level**: every value, one per step, forward in topological order, then
+backward in the order ``backward()`` processes them, each backward step showing the sum the
+value received and what it passes to each input, with the local derivative from the op's
+own row (``to z: 1 x 0.1966 = 0.1966  (x sigma'(z) = out(1 - out) = 0.1966)``). A click on
+a neuron opens its op level on the selected example. The last step shows exactly the
+gradients ``graph.backprop`` computes; the player writes no ``.grad``. ``network_player``
+builds a network level from plain numbers (a ``drawing.Network``).
 
-- the **network level** (the default for a loss built by ``nn``, i.e. whenever dotted
-  labels group the graph into neurons): one card per neuron across every example of the
-  batch (its gradient is the sum over the examples, and the explanation lists the
-  per-example terms), one card per example's term of the loss, and the loss. Stepping
-  goes neuron by neuron: forward in topological order, backward in the order the sweep
-  completes them. A list picks the example whose values the cards show;
-- the **op level**: every value and operation, one value per step. For a graph without
-  groups it is the whole page. At the network level a click on a neuron (or its ``+``)
-  opens its operations on the selected example (embedded for the examples the caller
-  chooses, default the first), and ``[data-action=up]`` goes back out.
-
-The steps of the op level, for ``N`` drawn values of which ``C`` are constants: step 0 shows
-the graph with nothing computed; then one forward step per non-constant value in
-topological order (a leaf shows its given value, a computed value the arithmetic that
-made it: ``s = w0x0 + w1x1 = -2 + 6 = 4``); then one backward step per non-constant value
-in the order ``backward()`` processes them. Each backward step shows the value's final
-gradient (the sum of what it received: ``a.grad = 1 + 3 + 3 = 7``) and what it passes to
-each input, naming the local derivative from the op's own row of the op table:
-``to z: 1 x 0.1966 = 0.1966  (x sigma'(z) = out(1 - out) = 0.1966)``. Constants show
-their number from the start and get no step (they get no gradient). An input that has
-received only part of its gradient shows the running sum, in italics.
-
-The last step shows exactly the gradients ``graph.backprop`` computes (what
-``backward()`` adds); the player writes no ``.grad``.
-
-DOM contract (public, stable; tests drive it in headless Chromium):
-
-- buttons ``[data-action=first|prev|play|next|last]``, ``[data-action=zoom-in|zoom-out|fit]``,
-  ``[data-action=up]`` (back to the network level); ``[data-role=step]`` holds ``k / n``,
-  ``[data-role=slider]`` the step slider, ``[data-role=explain]`` the explanation,
-  ``[data-role=example]`` a ``<select>`` of the examples (network level);
-  ``[data-role=controls]`` and ``[data-role=explain]`` stay inside the window at every
-  step (a sticky header);
-- ``[data-role=drawing]`` is the drawing's root; it carries ``data-level="network"`` or
-  ``"op"`` and ``data-scale`` (the zoom factor);
-- every value node (op level) or card (network level) carries ``data-label`` (its label
-  as drawn, "" for none), ``data-value`` (the value shown, "" before the forward pass
-  reaches it; at the network level the output on the selected example) and ``data-grad``
-  (the gradient shown, "" until the sweep reaches it; at the network level summed over
-  the batch; a running sum before it is final, marked ``data-grad-state="partial"``),
-  numbers to 4 significant digits; the current step's cards carry ``data-current="true"``;
-  a network card has an ``[data-action=expand]`` button, and a click on the card does
-  the same.
-
-Keys: ArrowLeft/ArrowRight (step), Home/End, Space (play/pause, wherever the focus is in
-the player or on the page), ``+``/``-`` (zoom), ``0`` (fit), Shift+arrows (pan). Drag or
-wheel pans, Ctrl+wheel zooms. At every step the current cards are brought into view
-(smoothly, unless the browser asks for reduced motion; not moved when already visible).
-``page.html#step=k`` opens the page's first player at step k.
-
-A network level can be built from plain numbers, without a graph: ``network_player``
-takes a ``drawing.Network`` (cards with per-example values and gradients, and the step
-order).
+The page's DOM contract (``data-action``, ``data-role``, ``data-label``, ``data-value``,
+``data-grad``, ``data-current``, ``#step=k``) and its keys are listed in docs/pictures.md;
+tests drive them in headless Chromium.
 """
 
 from __future__ import annotations
@@ -88,6 +46,7 @@ from autograd_engine.pictures.drawing import (
     plain,
 )
 from autograd_engine.pictures.viz import CURRENT_COLOR, check_flag, graphviz_drawing, render_svg
+from autograd_engine.validation import counted
 
 __all__ = ["Player", "player", "network_player"]
 
@@ -377,151 +336,17 @@ def _op_level(
     """
     items = model.nodes
     slot = {item.index: k for k, item in enumerate(items)}
-    grads = model.grads
     if uses is None:
         uses = _uses(model) if context is not None else {}
     stepped = [item for item in items if item.kind != "constant"]
-    constants = [item for item in items if item.kind == "constant"]
     root_name = model.name(top) if context is None else "loss"
-    steps: list[dict[str, Any]] = [
-        {
-            "node": -1,
-            "phase": "start",
-            "set": [[slot[c.index], "v", fmt(c.value.data)] for c in constants],
-            "edges": [],
-            "reveal": [],
-            "explain": (
-                f"start: {len(stepped)} values"
-                + (f" and {len(constants)} constants" if constants else "")
-                + ". The forward pass visits the values one per step in topological order "
-                "(each after its inputs); then the backward sweep sends d "
-                f"{root_name} / d value back along every arrow, one value per step "
-                "(constants get no gradient)." + (f"\n{context}" if context else "")
-            ),
-        }
-    ]
-    for item in stepped:
-        i = item.index
-        outside = context is not None and item.kind == "input" and item.value.parents != ()
-        leaf = not item.parents and item.kind != "group"
-        steps.append(
-            {
-                "node": slot[i],
-                "phase": "forward",
-                "set": [[slot[i], "v", fmt(item.value.data)]],
-                "edges": _edges_of(item),
-                "reveal": [],
-                "explain": _given_text(model, item, outside)
-                if leaf
-                else _forward_text(model, item),
-            }
-        )
-    delivered: dict[int, list[str]] = {}
-    for item in items:
-        for j, p in enumerate(item.parents):
-            delivered.setdefault(p, []).append(f"e{item.index}_{j}")
-    received: dict[int, list[tuple[float, str]]] = {}
-    running: dict[int, float] = {}
+    steps = [_start_step(model, slot, stepped, root_name, context)]
+    steps += [_forward_step(model, slot, item, context) for item in stepped]
+    backward = _BackwardSteps(model, slot, uses, context, top, root_name)
     for n_done, item in enumerate(reversed(stepped), start=1):
-        i = item.index
-        name = model.name(i)
-        lines = []
-        terms = received.get(i, [])
-        whole = context is None or uses.get(i, 0) == len(terms)
-        if i == top:
-            changes = [[slot[i], "g", fmt(grads[i])]]
-            if context is None:
-                lines.append(
-                    f"backward: {name}.grad = 1 (d {name} / d {name}: the sweep starts here)"
-                )
-            else:
-                lines.append(
-                    f"backward: {name}.grad = {fmt(grads[i])}, received from outside this "
-                    "neuron (what its consumers pass back on this example)"
-                )
-        elif whole:
-            changes = [[slot[i], "g", fmt(grads[i])]]
-            sources = ", ".join(source for _, source in terms)
-            if len(terms) > 1:
-                total = " + ".join(fmt(t) for t, _ in terms)
-                lines.append(f"backward: {name}.grad = {total} = {fmt(grads[i])}")
-                lines.append(f"received from: {sources} (one term per arrow, summed)")
-            else:
-                lines.append(f"backward: {name}.grad = {fmt(grads[i])} received from {sources}")
-        else:
-            changes = [[slot[i], "p", fmt(running.get(i, 0.0))]]
-            share = " + ".join(fmt(t) for t, _ in terms) or "0"
-            lines.append(
-                f"backward: {name} receives {share} from this neuron on this example; its "
-                f"whole gradient sums every example and consumer: {fmt(grads[i])}"
-            )
-        reveal = []
-        edges = model.edges.get(i, [])
-        if item.parents:
-            if item.kind == "group":
-                lines.append(f"passes to each input the sum over the paths inside {name}:")
-            sends = []
-            for edge in edges:
-                p = edge.tail
-                target = model.by_index[p]
-                if target.kind == "constant":
-                    continue  # a constant gets no gradient: nothing is sent
-                what = model.name(p)
-                if edge.local is None:
-                    sends.append(f"to {what}: {fmt(edge.term)}")
-                else:
-                    sends.append(
-                        f"to {what}: {fmt(grads[i])} x {fmt(edge.local)} = {fmt(edge.term)}"
-                        f"  ({model.step_text(edge)})"
-                    )
-                running[p] = edge.term if p not in running else running[p] + edge.term
-                received.setdefault(p, []).append((edge.term, name))
-                # Once every arrow into p has delivered, its gradient is final (the sum is
-                # backward()'s own); until then it is a running sum.
-                needed = len(delivered[p]) if context is None else uses.get(p, 0)
-                if len(received[p]) == needed:
-                    changes.append([slot[p], "g", fmt(grads[p])])
-                else:
-                    changes.append([slot[p], "p", fmt(running[p])])
-                reveal.append(f"e{i}_{edge.slot}")
-            # A wide fan-in (a neuron of a wide layer) reads better four to a line.
-            per_line = 1 if len(sends) <= 6 else 4
-            for k in range(0, len(sends), per_line):
-                lines.append(";  ".join(sends[k : k + per_line]))
-        elif whole and item.kind != "group":
-            lines.append(f"{name} is a leaf: d {root_name} / d {name} = {fmt(grads[i])}.")
-        if n_done == len(stepped) and context is None:
-            lines.append(
-                f"done: every value shows d {root_name} / d value, as backward() computes it."
-            )
-        steps.append(
-            {
-                "node": slot[i],
-                "phase": "backward",
-                "set": changes,
-                "edges": delivered.get(i, []) + _edges_of(item),
-                "reveal": reveal,
-                "explain": "\n".join(lines),
-            }
-        )
-    # Room on each card for the longest running sum it will show, not only the final value.
-    widest: dict[int, str] = {}
-    for step in steps:
-        for k, what, text in step["set"]:
-            i = items[k].index
-            line = f"grad {text}"
-            if what != "v" and len(line) > len(widest.get(i, f"grad {fmt(grads[i])}")):
-                widest[i] = line
-    final = {item.index: grads[item.index] for item in items}
-    if context is not None:  # what the last step shows: partial sums stay partial
-        last: dict[int, str] = {}
-        for step in steps:
-            for k, what, _ in step["set"]:
-                if what != "v" and last.get(k) != "g":
-                    last[k] = what
-        for k, what in last.items():
-            if what == "p":
-                final[items[k].index] = running.get(items[k].index, 0.0)
+        steps.append(backward.step(item, last=n_done == len(stepped)))
+    final = _final_grads(model, steps, backward.running, partial=context is not None)
+    widest = _widest_sums(model, steps)
     svg = render_svg(graphviz_drawing(model, final, True, None, None, widest))
     return {
         "svg": svg,
@@ -538,6 +363,194 @@ def _op_level(
         ],
         "steps": steps,
     }
+
+
+def _start_step(
+    model: Model, slot: dict[int, int], stepped: list[Node], root_name: str, context: str | None
+) -> dict[str, Any]:
+    """The op level's first step: the constants' values, and what the steps will do."""
+    constants = [item for item in model.nodes if item.kind == "constant"]
+    return {
+        "node": -1,
+        "phase": "start",
+        "set": [[slot[c.index], "v", fmt(c.value.data)] for c in constants],
+        "edges": [],
+        "reveal": [],
+        "explain": (
+            f"start: {len(stepped)} values"
+            + (f" and {len(constants)} constants" if constants else "")
+            + ". The forward pass visits the values one per step in topological order "
+            "(each after its inputs); then the backward sweep sends d "
+            f"{root_name} / d value back along every arrow, one value per step "
+            "(constants get no gradient)." + (f"\n{context}" if context else "")
+        ),
+    }
+
+
+def _forward_step(
+    model: Model, slot: dict[int, int], item: Node, context: str | None
+) -> dict[str, Any]:
+    """The forward step of ``item``: its value, given (a leaf) or computed from its inputs."""
+    outside = context is not None and item.kind == "input" and item.value.parents != ()
+    leaf = not item.parents and item.kind != "group"
+    return {
+        "node": slot[item.index],
+        "phase": "forward",
+        "set": [[slot[item.index], "v", fmt(item.value.data)]],
+        "edges": _edges_of(item),
+        "reveal": [],
+        "explain": _given_text(model, item, outside) if leaf else _forward_text(model, item),
+    }
+
+
+class _BackwardSteps:
+    """The op level's backward steps, one value at a time, from the top value down.
+
+    Keeps what each value has received so far (``received``, ``running``): a value's
+    gradient is final once every arrow into it has delivered (all its consumers, or, on
+    one neuron, its ``uses`` there), and a running sum until then.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        slot: dict[int, int],
+        uses: dict[int, int],
+        context: str | None,
+        top: int,
+        root_name: str,
+    ) -> None:
+        self.model, self.slot, self.uses, self.context = model, slot, uses, context
+        self.top, self.root_name = top, root_name
+        self.delivered: dict[int, list[str]] = {}  # value -> ids of the arrows into it
+        for item in model.nodes:
+            for j, p in enumerate(item.parents):
+                self.delivered.setdefault(p, []).append(f"e{item.index}_{j}")
+        self.received: dict[int, list[tuple[float, str]]] = {}
+        self.running: dict[int, float] = {}
+
+    def step(self, item: Node, last: bool) -> dict[str, Any]:
+        """``item``'s backward step: its gradient, then what it sends to each input."""
+        i = item.index
+        terms = self.received.get(i, [])
+        whole = self.context is None or self.uses.get(i, 0) == len(terms)
+        changes, lines = self._own_gradient(item, terms, whole)
+        reveal: list[str] = []
+        if item.parents:
+            lines += self._send(item, changes, reveal)
+        elif whole and item.kind != "group":
+            name, grad = self.model.name(i), fmt(self.model.grads[i])
+            lines.append(f"{name} is a leaf: d {self.root_name} / d {name} = {grad}.")
+        if last and self.context is None:
+            lines.append(
+                f"done: every value shows d {self.root_name} / d value, as backward() computes it."
+            )
+        return {
+            "node": self.slot[i],
+            "phase": "backward",
+            "set": changes,
+            "edges": self.delivered.get(i, []) + _edges_of(item),
+            "reveal": reveal,
+            "explain": "\n".join(lines),
+        }
+
+    def _own_gradient(
+        self, item: Node, terms: list[tuple[float, str]], whole: bool
+    ) -> tuple[list[list[Any]], list[str]]:
+        # The value's own gradient (seeded, summed from its terms, or a partial share).
+        i, name, grads = item.index, self.model.name(item.index), self.model.grads
+        if i == self.top:
+            if self.context is None:
+                line = f"backward: {name}.grad = 1 (d {name} / d {name}: the sweep starts here)"
+            else:
+                line = (
+                    f"backward: {name}.grad = {fmt(grads[i])}, received from outside this "
+                    "neuron (what its consumers pass back on this example)"
+                )
+            return [[self.slot[i], "g", fmt(grads[i])]], [line]
+        if whole:
+            sources = ", ".join(source for _, source in terms)
+            if len(terms) > 1:
+                total = " + ".join(fmt(t) for t, _ in terms)
+                lines = [
+                    f"backward: {name}.grad = {total} = {fmt(grads[i])}",
+                    f"received from: {sources} (one term per arrow, summed)",
+                ]
+            else:
+                lines = [f"backward: {name}.grad = {fmt(grads[i])} received from {sources}"]
+            return [[self.slot[i], "g", fmt(grads[i])]], lines
+        share = " + ".join(fmt(t) for t, _ in terms) or "0"
+        line = (
+            f"backward: {name} receives {share} from this neuron on this example; its "
+            f"whole gradient sums every example and consumer: {fmt(grads[i])}"
+        )
+        return [[self.slot[i], "p", fmt(self.running.get(i, 0.0))]], [line]
+
+    def _send(self, item: Node, changes: list[list[Any]], reveal: list[str]) -> list[str]:
+        # Each arrow's term to its input (a constant gets none), and the input's new sum.
+        i, name, grads = item.index, self.model.name(item.index), self.model.grads
+        lines = []
+        if item.kind == "group":
+            lines.append(f"passes to each input the sum over the paths inside {name}:")
+        sends = []
+        for edge in self.model.edges.get(i, []):
+            p = edge.tail
+            if self.model.by_index[p].kind == "constant":
+                continue  # a constant gets no gradient: nothing is sent
+            what = self.model.name(p)
+            if edge.local is None:
+                sends.append(f"to {what}: {fmt(edge.term)}")
+            else:
+                sends.append(
+                    f"to {what}: {fmt(grads[i])} x {fmt(edge.local)} = {fmt(edge.term)}"
+                    f"  ({self.model.step_text(edge)})"
+                )
+            self.running[p] = edge.term if p not in self.running else self.running[p] + edge.term
+            self.received.setdefault(p, []).append((edge.term, name))
+            # Once every arrow into p has delivered, its gradient is final (the sum is
+            # backward()'s own); until then it is a running sum.
+            needed = len(self.delivered[p]) if self.context is None else self.uses.get(p, 0)
+            if len(self.received[p]) == needed:
+                changes.append([self.slot[p], "g", fmt(grads[p])])
+            else:
+                changes.append([self.slot[p], "p", fmt(self.running[p])])
+            reveal.append(f"e{i}_{edge.slot}")
+        # A wide fan-in (a neuron of a wide layer) reads better four to a line.
+        per_line = 1 if len(sends) <= 6 else 4
+        for k in range(0, len(sends), per_line):
+            lines.append(";  ".join(sends[k : k + per_line]))
+        return lines
+
+
+def _widest_sums(model: Model, steps: list[dict[str, Any]]) -> dict[int, str]:
+    """Room on each card for the longest running sum it will show, not only the final value."""
+    widest: dict[int, str] = {}
+    for step in steps:
+        for k, what, text in step["set"]:
+            i = model.nodes[k].index
+            line = f"grad {text}"
+            if what != "v" and len(line) > len(widest.get(i, f"grad {fmt(model.grads[i])}")):
+                widest[i] = line
+    return widest
+
+
+def _final_grads(
+    model: Model, steps: list[dict[str, Any]], running: dict[int, float], partial: bool
+) -> dict[int, float]:
+    """The gradient each card shows after the last step; with ``partial`` (one neuron on
+    one example) a value whose last change was a partial sum keeps that sum."""
+    items = model.nodes
+    final = {item.index: model.grads[item.index] for item in items}
+    if partial:
+        last: dict[int, str] = {}
+        for step in steps:
+            for k, what, _ in step["set"]:
+                if what != "v" and last.get(k) != "g":
+                    last[k] = what
+        for k, what in last.items():
+            if what == "p":
+                final[items[k].index] = running.get(items[k].index, 0.0)
+    return final
 
 
 def _edges_of(item: Node) -> list[str]:
@@ -647,69 +660,142 @@ def _listing(numbers: Sequence[float]) -> str:
 def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
     """The network level's cards, per-example values and steps (JSON-ready)."""
     cards = net.cards
-    n = net.examples
-    neurons = sum(1 for c in cards if c.kind == "neuron")
-    steps: list[dict[str, Any]] = [
-        {
-            "node": -1,
-            "phase": "start",
-            "set": [],
-            "edges": [],
-            "explain": (
-                f"start: the network level of {net.loss}: {neurons} neurons, each one card "
-                f"over the {n} example{'s' if n != 1 else ''} of the batch. The forward pass "
-                "computes them one per step, each after its inputs; then the backward sweep "
-                "completes them one per step. Pick an example in the list (the cards show "
-                "its values); click a neuron to see its operations on that example."
-            ),
-        }
-    ]
-    for k in net.forward:
-        card = cards[k]
-        inputs = ", ".join(cards[d].label for d in card.inputs) or "its inputs"
-        if card.kind == "neuron":
-            text = (
-                f"forward: {card.label} computes its output from {inputs} "
-                + (f"and its {len(card.params)} parameters " if card.params else "")
-                + f"on each example: {_listing(card.values).replace(' + ', ', ')}"
-            )
-        elif card.kind == "example":
-            text = f"forward: example {card.example}'s term of the loss, from {inputs}: " + fmt(
-                card.values[0]
-            )
-        else:
-            text = f"forward: {card.label} = {fmt(card.values[0])}, from {inputs}"
-        steps.append(
-            {
-                "node": k,
-                "phase": "forward",
-                "set": [[k, "v", ""]],
-                "edges": [f"a{k}_{j}" for j in range(len(card.inputs))],
-                "explain": text,
-            }
-        )
-    consumers: dict[int, list[int]] = {}  # the cards passing back into a card's output
-    for k, card in enumerate(cards):
-        if card.kind == "penalty":  # it passes back into parameters, not the neuron's output
-            continue
-        for d in card.inputs:
-            consumers.setdefault(d, []).append(k)
-    running: dict[int, float] = {}
-    delivered: dict[int, int] = {}
+    steps = [_network_start(net)]
+    steps += [_network_forward_step(net, k) for k in net.forward]
+    backward = _NetworkBackward(net)
     for position, k in enumerate(net.backward):
+        steps.append(backward.step(k, first=position == 0, last=position == len(net.backward) - 1))
+    return {
+        "examples": net.examples,
+        "cards": [
+            {
+                "id": f"c{k}",
+                "label": card.label,
+                "kind": card.kind,
+                "values": [fmt(v) for v in card.values],
+                "grad": fmt(card.grad),
+                "expand": [key for key in levels if key.startswith(f"c{k}e")],
+                "inputs": card.inputs,
+            }
+            for k, card in enumerate(cards)
+        ],
+        "steps": steps,
+    }
+
+
+def _network_start(net: Network) -> dict[str, Any]:
+    """The network level's first step: what the cards are and what the steps will do."""
+    neurons = sum(1 for c in net.cards if c.kind == "neuron")
+    return {
+        "node": -1,
+        "phase": "start",
+        "set": [],
+        "edges": [],
+        "explain": (
+            f"start: the network level of {net.loss}: {counted(neurons, 'neuron')}, each one "
+            f"card over the {counted(net.examples, 'example')} of the batch. The forward pass "
+            "computes them one per step, each after its inputs; then the backward sweep "
+            "completes them one per step. Pick an example in the list (the cards show "
+            "its values); click a neuron to see its operations on that example."
+        ),
+    }
+
+
+def _network_forward_step(net: Network, k: int) -> dict[str, Any]:
+    """Card ``k``'s forward step: its output on each example, from its inputs."""
+    cards = net.cards
+    card = cards[k]
+    inputs = ", ".join(cards[d].label for d in card.inputs) or "its inputs"
+    if card.kind == "neuron":
+        text = (
+            f"forward: {card.label} computes its output from {inputs} "
+            + (f"and its {counted(len(card.params), 'parameter')} " if card.params else "")
+            + f"on each example: {_listing(card.values).replace(' + ', ', ')}"
+        )
+    elif card.kind == "example":
+        text = f"forward: example {card.example}'s term of the loss, from {inputs}: " + fmt(
+            card.values[0]
+        )
+    else:
+        text = f"forward: {card.label} = {fmt(card.values[0])}, from {inputs}"
+    return {
+        "node": k,
+        "phase": "forward",
+        "set": [[k, "v", ""]],
+        "edges": [f"a{k}_{j}" for j in range(len(card.inputs))],
+        "explain": text,
+    }
+
+
+class _NetworkBackward:
+    """The network level's backward steps, one card at a time in the order of the sweep.
+
+    A card's gradient is final once every card it feeds has passed back into it
+    (``consumers``; a penalty passes into parameters, not outputs), a running sum until then.
+    """
+
+    def __init__(self, net: Network) -> None:
+        self.net = net
+        self.consumers: dict[int, list[int]] = {}  # the cards passing back into a card's output
+        for k, card in enumerate(net.cards):
+            if card.kind == "penalty":  # it passes back into parameters, not the neuron's output
+                continue
+            for d in card.inputs:
+                self.consumers.setdefault(d, []).append(k)
+        self.running: dict[int, float] = {}
+        self.delivered: dict[int, int] = {}
+
+    def step(self, k: int, first: bool, last: bool) -> dict[str, Any]:
+        """Card ``k``'s step: its gradient, its local derivatives, what it passes back."""
+        cards, n = self.net.cards, self.net.examples
         card = cards[k]
-        lines = []
-        total = fmt(card.grad)
-        if position == 0:
-            lines.append(f"backward: {card.label}.grad = 1 (the sweep starts here)")
-        elif card.kind == "neuron" and n > 1:
+        lines = self._own_gradient(k, first)
+        changes: list[list[Any]] = [[k, "g", fmt(card.grad)]]
+        sends = [self._send(k, j, d, changes) for j, d in enumerate(card.inputs)]
+        if sends:
+            # A neuron's arrows sum its examples; an example's term, or the loss, passes
+            # back per example (one number an arrow, on one example).
+            summed = card.kind == "neuron" and n > 1
+            lines.append("passes back, summed over the examples:" if summed else "passes back:")
+            per_line = 1 if len(sends) <= 4 or card.factor_texts else (2 if n > 1 else 4)
+            for s in range(0, len(sends), per_line):
+                lines.append(";  ".join(sends[s : s + per_line]))
+        if card.params:
             lines.append(
-                f"backward: {card.label}.grad = sum over the {n} examples of "
-                f"d {net.loss} / d {card.label} = {_listing(card.grads)} = {total}"
+                "its parameters' gradients"
+                + (" (summed over the examples)" if n > 1 else "")
+                + ": "
+                + ", ".join(f"{label} = {fmt(g)}" for label, _, g in card.params[:8])
+                + (f", ... ({len(card.params) - 8} more)" if len(card.params) > 8 else "")
             )
+        if last:
+            lines.append(
+                "done: every card shows its gradient summed over the batch, as backward() adds it."
+            )
+        return {
+            "node": k,
+            "phase": "backward",
+            "set": changes,
+            "edges": [f"a{c}_{cards[c].inputs.index(k)}" for c in self.consumers.get(k, [])]
+            + [f"a{k}_{j}" for j in range(len(card.inputs))],
+            "explain": "\n".join(lines),
+        }
+
+    def _own_gradient(self, k: int, first: bool) -> list[str]:
+        # The card's gradient (summed over the examples), where from, and its local derivatives.
+        cards, n, loss = self.net.cards, self.net.examples, self.net.loss
+        card = cards[k]
+        total = fmt(card.grad)
+        if first:
+            lines = [f"backward: {card.label}.grad = 1 (the sweep starts here)"]
+        elif card.kind == "neuron" and n > 1:
+            lines = [
+                f"backward: {card.label}.grad = sum over the {n} examples of "
+                f"d {loss} / d {card.label} = {_listing(card.grads)} = {total}"
+            ]
         else:
-            lines.append(f"backward: {card.label}.grad = {total}")
-        sources = ", ".join(cards[c].label for c in consumers.get(k, []))
+            lines = [f"backward: {card.label}.grad = {total}"]
+        sources = ", ".join(cards[c].label for c in self.consumers.get(k, []))
         if sources:
             lines.append(f"received from: {sources}")
         if card.chain:  # the activation's derivative first, then (dropout) the mask's
@@ -725,89 +811,41 @@ def _network_level(net: Network, levels: dict[str, Any]) -> dict[str, Any]:
                 f"inside, on each example: x {card.local}: "
                 + _listing(card.locals).replace(" + ", ", ")
             )
-        changes = [[k, "g", total]]
-        sends = []
-        for j, d in enumerate(card.inputs):
-            term = math.fsum(card.terms[j])
-            # Per-example terms of each arrow for a small batch; for a large one the sums.
-            per = f" ({_listing(card.terms[j])})" if card.kind == "neuron" and 1 < n <= 4 else ""
-            factor = ""
-            if card.factor_texts:  # x the factor, as a formula and a number
-                if card.kind == "neuron" and n > 1:
-                    numbers = (  # one number if the factor is a weight, the same everywhere
-                        fmt(card.factors[j][0])
-                        if len(set(card.factors[j])) == 1
-                        else _listing(card.factors[j]).replace(" + ", ", ")
-                    )
-                    factor = f"  (x {card.factor_texts[j]}: {numbers})"
-                else:
-                    f = math.fsum(card.factors[j])
-                    shown = f"{fmt(card.grads[0])} x {fmt(f)} = {fmt(term)}"
-                    formula = card.factor_texts[j]
-                    same = formula == fmt(f) or formula.endswith((f" = {fmt(f)}", f", {fmt(f)}"))
-                    factor = f"  (x {formula}{'' if same else f' = {fmt(f)}'})"
+        return lines
+
+    def _send(self, k: int, j: int, d: int, changes: list[list[Any]]) -> str:
+        # What card k passes along its arrow j to card d (or, a penalty, to d's parameters).
+        cards, n = self.net.cards, self.net.examples
+        card = cards[k]
+        term = math.fsum(card.terms[j])
+        # Per-example terms of each arrow for a small batch; for a large one the sums.
+        per = f" ({_listing(card.terms[j])})" if card.kind == "neuron" and 1 < n <= 4 else ""
+        factor = ""
+        shown = fmt(term)
+        if card.factor_texts:  # x the factor, as a formula and a number
+            if card.kind == "neuron" and n > 1:
+                numbers = (  # one number if the factor is a weight, the same everywhere
+                    fmt(card.factors[j][0])
+                    if len(set(card.factors[j])) == 1
+                    else _listing(card.factors[j]).replace(" + ", ", ")
+                )
+                factor = f"  (x {card.factor_texts[j]}: {numbers})"
             else:
-                shown = fmt(term)
-            if card.factor_texts and card.kind == "neuron" and n > 1:
-                shown = fmt(term)
-            if card.kind == "penalty":
-                sends.append(f"to the parameters of {cards[d].label}: {shown}{factor}")
-                continue
-            sends.append(f"to {cards[d].label}: {shown}{per}{factor}")
-            running[d] = running.get(d, 0.0) + term
-            delivered[d] = delivered.get(d, 0) + 1
-            # Final once every card it feeds has passed back (the sum is backward()'s own).
-            if delivered[d] == len(consumers.get(d, [])):
-                changes.append([d, "g", fmt(cards[d].grad)])
-            else:
-                changes.append([d, "p", fmt(running[d])])
-        if sends:
-            # A neuron's arrows sum its examples; an example's term, or the loss, passes
-            # back per example (one number an arrow, on one example).
-            summed = card.kind == "neuron" and n > 1
-            head = "passes back, summed over the examples:" if summed else "passes back:"
-            lines.append(head)
-            per_line = 1 if len(sends) <= 4 or card.factor_texts else (2 if n > 1 else 4)
-            for s in range(0, len(sends), per_line):
-                lines.append(";  ".join(sends[s : s + per_line]))
-        if card.params:
-            lines.append(
-                "its parameters' gradients"
-                + (" (summed over the examples)" if n > 1 else "")
-                + ": "
-                + ", ".join(f"{label} = {fmt(g)}" for label, _, g in card.params[:8])
-                + (f", ... ({len(card.params) - 8} more)" if len(card.params) > 8 else "")
-            )
-        if position == len(net.backward) - 1:
-            lines.append(
-                "done: every card shows its gradient summed over the batch, as backward() adds it."
-            )
-        steps.append(
-            {
-                "node": k,
-                "phase": "backward",
-                "set": changes,
-                "edges": [f"a{c}_{cards[c].inputs.index(k)}" for c in consumers.get(k, [])]
-                + [f"a{k}_{j}" for j in range(len(card.inputs))],
-                "explain": "\n".join(lines),
-            }
-        )
-    return {
-        "examples": n,
-        "cards": [
-            {
-                "id": f"c{k}",
-                "label": card.label,
-                "kind": card.kind,
-                "values": [fmt(v) for v in card.values],
-                "grad": fmt(card.grad),
-                "expand": [key for key in levels if key.startswith(f"c{k}e")],
-                "inputs": card.inputs,
-            }
-            for k, card in enumerate(cards)
-        ],
-        "steps": steps,
-    }
+                f = math.fsum(card.factors[j])
+                shown = f"{fmt(card.grads[0])} x {fmt(f)} = {fmt(term)}"
+                formula = card.factor_texts[j]
+                same = formula == fmt(f) or formula.endswith((f" = {fmt(f)}", f", {fmt(f)}"))
+                factor = f"  (x {formula}{'' if same else f' = {fmt(f)}'})"
+        if card.kind == "penalty":
+            return f"to the parameters of {cards[d].label}: {shown}{factor}"
+        self.running[d] = self.running.get(d, 0.0) + term
+        self.delivered[d] = self.delivered.get(d, 0) + 1
+        # Final once every card it feeds has passed back (the sum is backward()'s own).
+        if self.delivered[d] == len(self.consumers.get(d, [])):
+            changes.append([d, "g", fmt(cards[d].grad)])
+        else:
+            changes.append([d, "p", fmt(self.running[d])])
+        return f"to {cards[d].label}: {shown}{per}{factor}"
 
 
 _W, _H, _GAP, _VGAP, _ROWS = 150.0, 52.0, 90.0, 12.0, 18

@@ -1,54 +1,20 @@
 """Graph drawings with Graphviz: the forward view, the backward-pass view, groups and steps.
 
-Every drawing has one card per Value (its label, ``data`` and ``grad``, numbers to
-4 significant digits) and one circle per operation (its ``op.symbol``; every circle
-of a drawing has the same size), as in micrograd. Constant leaves (unlabelled leaves,
-made from numbers) show just their number. Node ids are positions in
-``topological_order(root)`` (``n3`` is the value at index 3, ``op3`` the operation
-that made it, ``e3`` the edge between them, ``e3_1`` the edge of its input 1), never
-``id()``, so the same graph gives byte-identical DOT source in every run and process.
+One card per Value (label, ``data``, ``grad``, to 4 significant digits) and one circle per
+operation, as in micrograd; constants show just their number. Node ids are positions in
+``topological_order(root)`` (``n3`` the value at index 3, ``op3`` its operation, ``e3`` the
+edge between them, ``e3_1`` the edge of its input 1), so the DOT source is byte-identical
+in every run.
 
-Which gradients are shown:
+- the forward view (``draw_dot(root)``) shows each node's current ``.grad``;
+- the backward view (``draw_dot(root, backward=True)``) shows d root / d node, computed
+  afresh by ``graph.backprop(root, 1.0)`` (no ``.grad`` written), each edge
+  ``op -> input_i`` labelled with the term ``g * d value / d input_i`` that ``op.vjp`` computes;
+- ``backward_steps(root)`` reveals the same gradients one node at a time.
 
-- the forward view (``draw_dot(root)``) shows each node's current ``.grad``, i.e.
-  whatever the last ``backward()`` calls accumulated (0 before any);
-- the backward view (``draw_dot(root, backward=True)``) shows d root / d node,
-  computed afresh by ``graph.backprop(root, 1.0)``: it is always the gradient of
-  this root, whatever ``.grad`` holds, and drawing writes no ``.grad``;
-- ``backward_steps(root)`` shows the same gradients, revealed one node at a time
-  (``autograd_engine.pictures.playback`` does it in the browser).
-
-In the backward view the arrows run from each value to the operation that made it
-and on to that operation's inputs. The edge ``op -> input_i`` is labelled with
-``g * d value / d input_i``, the contribution that ``op.vjp`` computes, so an input
-used along several edges receives their sum (the edge ``value -> op`` would only
-repeat the value's own gradient, and an edge into a constant carries nothing anyone
-uses, so neither is labelled).
-
-Kinds of leaves, drawn the same way everywhere (CLI, notebooks, player): parameters
-filled blue (``PARAM_COLOR``): ``params=`` (e.g. ``model.parameters()``), or by
-default every labelled leaf; other labelled leaves are inputs, filled green
-(``INPUT_COLOR``); unlabelled leaves are constants, a bare number. One legend line
-under the drawing says so.
-
-Groups: nodes whose labels share a dotted prefix (``L0.n1.w0``, ``L0.n1.out``: the
-prefix ``L0.n1``) are drawn in one box titled by it; an unlabelled constant used only
-inside one group belongs to it. ``collapse=True`` draws each group with a single
-output (one node consumed outside it, or the root) as ONE node showing that output's
-value and gradient, its edges carrying what flows in and out of the whole group: for
-an ``nn.MLP`` a network diagram. On a batch a neuron's group has one output per
-example (copies of one label, e.g. ``L0.n1.out``); it collapses too, into one node
-showing example 0's output (``data[0]``) and the gradient summed over the examples
-(``grad (sum)``). This knows nothing of ``nn``: any dotted labels group.
-
-What is drawn (nodes, groups, examples, each edge's term and local derivative) is the
-public drawing model of ``autograd_engine.pictures.drawing``, which the player draws too;
-``graphviz_drawing(model, grads)`` is this module's renderer of it.
-
-Labels and symbols are shown verbatim, on one line: Graphviz's own syntax
-(``& < > { | }``, entities such as ``&amp;``) is escaped, and a newline, tab, control
-character or other character that XML cannot hold is shown as its escape (``\\n``,
-``\\t``, ``\\x01``), so every SVG parses as XML.
+What is drawn is the drawing model of ``autograd_engine.pictures.drawing`` (kinds of leaves,
+groups, ``collapse=True``); ``graphviz_drawing(model, grads)`` renders it. Leaf colours, groups,
+collapsing and how labels are escaped are described in docs/pictures.md.
 """
 
 from __future__ import annotations
@@ -314,7 +280,26 @@ def graphviz_drawing(
         if model.by_index[p].kind == "group"
     )
     tooltips = wiring > _MAX_EDGE_LABELS
-    dot = Drawing(
+    dot = _canvas(model, backward, rankdir, dense, tooltips)
+    boxes = _group_boxes(model, dot)
+    _add_nodes(model, boxes, grads, current, widest)
+    for group_name, box in boxes.items():
+        if group_name is not None:
+            dot.subgraph(box)
+    column = _loss_column(model, rankdir)
+    _add_edges(dot, model, grads, backward, dense, tooltips, column)
+    if column:
+        same = graphviz.Digraph(graph_attr={"rank": "same"})
+        for i in sorted(column):
+            same.node(f"n{i}")
+            same.node(f"op{i}")
+        dot.subgraph(same)
+    return dot
+
+
+def _canvas(model: Model, backward: bool, rankdir: str, dense: bool, tooltips: bool) -> Drawing:
+    """The empty drawing: its direction, spacing, fonts and legend."""
+    return Drawing(
         name="backward" if backward else "forward",
         graph_attr={
             "rankdir": rankdir,
@@ -330,10 +315,13 @@ def graphviz_drawing(
         node_attr={"fontname": _FONT, "fontsize": str(_FONTSIZE)},
         edge_attr={"fontname": _FONT, "fontsize": str(_FONTSIZE - 1), "arrowsize": "0.6"},
     )
-    op_width = _op_width(model)
+
+
+def _group_boxes(model: Model, dot: Drawing) -> dict[str | None, graphviz.Digraph]:
+    """One rounded, labelled cluster per group (``c<k>``, in order of first node); None: ``dot``."""
     boxes: dict[str | None, graphviz.Digraph] = {None: dot}
     for k, (name, _) in enumerate(sorted(model.groups.items(), key=lambda g: g[1][0])):
-        box = Drawing(
+        boxes[name] = Drawing(
             name=f"cluster_{k}",
             graph_attr={
                 "label": _html_label(_text(name)),
@@ -345,7 +333,18 @@ def graphviz_drawing(
                 "margin": "6",
             },
         )
-        boxes[name] = box
+    return boxes
+
+
+def _add_nodes(
+    model: Model,
+    boxes: dict[str | None, graphviz.Digraph],
+    grads: dict[int, float],
+    current: int | None,
+    widest: dict[int, str] | None,
+) -> None:
+    """Each node's card ``n<i>`` in its group's box, and the ellipse ``op<i>`` of its op."""
+    op_width = _op_width(model)
     for item in model.nodes:
         box = boxes[item.group]
         i = item.index
@@ -365,21 +364,40 @@ def graphviz_drawing(
                 width=op_width,
                 fixedsize="shape",
             )
-    for group_name, box in boxes.items():
-        if group_name is not None:
-            dot.subgraph(box)
-    # Left to right, the computation after the last group (a loss) would add a column per
-    # node; stacked in one rank it reads top to bottom beside the network.
+
+
+def _loss_column(model: Model, rankdir: str) -> set[int]:
+    """The computed nodes after the last group (a loss), when left to right and 2 or more.
+
+    Left to right they would add a column per node; stacked in one rank they read top to
+    bottom beside the network.
+    """
     groups = [item.index for item in model.nodes if item.kind == "group"]
-    column: set[int] = set()
-    if groups and rankdir in ("LR", "RL"):
-        column = {
-            item.index
-            for item in model.nodes
-            if item.parents and item.kind != "group" and item.index > max(groups)
-        }
-        if len(column) < 2:
-            column = set()
+    if not groups or rankdir not in ("LR", "RL"):
+        return set()
+    column = {
+        item.index
+        for item in model.nodes
+        if item.parents and item.kind != "group" and item.index > max(groups)
+    }
+    return column if len(column) >= 2 else set()
+
+
+def _add_edges(
+    dot: Drawing,
+    model: Model,
+    grads: dict[int, float],
+    backward: bool,
+    dense: bool,
+    tooltips: bool,
+    column: set[int],
+) -> None:
+    """The arrows: op to value and inputs to op (forward), or back (backward, with terms).
+
+    In the backward view an input's arrow carries the term the node passes to it, for a
+    node in ``grads``: as a label, an ``xlabel`` within the loss column, or a tooltip on a
+    layer's wiring when there is too much of it to label.
+    """
     for item in model.nodes:
         i = item.index
         if not item.parents:
@@ -409,13 +427,6 @@ def graphviz_drawing(
                 else:
                     attrs["label"] = text
             dot.edge(head, f"n{p}", **attrs)
-    if column:
-        same = graphviz.Digraph(graph_attr={"rank": "same"})
-        for i in sorted(column):
-            same.node(f"n{i}")
-            same.node(f"op{i}")
-        dot.subgraph(same)
-    return dot
 
 
 def _fill(kind: str) -> str | None:

@@ -4,39 +4,17 @@
 ``.save(path)``, ``_repr_html_()`` (and ``_repr_mimebundle_``, which adds a PNG of the last
 step for viewers that run no scripts), as the backprop player. The page holds the recorded
 numbers and our own JavaScript and CSS (``nn/pictures/assets/replay.js``, ``replay.css``): no
-network request of any kind, so it opens from ``file://``, offline.
+network request, so it opens from ``file://``, offline. Parameters, gradients and optimizer
+state are stored as float64, exactly as recorded (byte-shuffled, deflated, base85); the traced
+examples' per-neuron numbers to four significant digits; the decision boundary is evaluated
+in the page from the recorded network, so no grid is stored per step. A traced example's
+backward pass opens in the player's network view (``autograd_engine.network_player``), at
+the parameters update k's gradient was computed at (step k - 1's).
 
-Numbers: parameters, gradients and optimizer state are stored as float64, exactly as
-recorded (byte-shuffled and deflated, base85 in the page; the browser inflates them with
-its own ``DecompressionStream``); the traced examples' per-neuron numbers as float32
-with 15 bits of mantissa (four significant digits, as the cards show them).
-The decision boundary of an MLP is drawn by evaluating the recorded network on a grid in
-the page (at most 50 x 50 cells), so no grid is stored per step.
-
-DOM contract (public, stable; tests drive it in headless Chromium): ``[data-role=step]``
-reads ``k / n`` (k the step, n the last step); ``[data-role=scrub]`` is an
-``<input type=range>`` over the recorded steps; buttons ``[data-action=first|prev|next|
-last|play]`` and a speed ``<select data-role=speed>``; ``[data-role=loss-chart]``,
-``[data-role=lr-chart]`` (when the learning rate changes), ``[data-role=boundary]`` (2-D
-inputs, one output), ``[data-role=network]``; every parameter's element (an edge for a
-weight, a neuron for its bias) carries ``data-label`` (``L0.n1.w0``, ``L0.n1.b``),
-``data-value`` and ``data-grad`` (full precision, ``repr`` of the float; ``""`` where
-there is none, as the gradient at step 0); ``[data-role=param-panel]`` shows the selected
-parameter, with ``data-label``, ``data-value``, ``data-grad`` and ``data-state-NAME``
-(torch's state names) holding the numbers; ``[data-role=example]`` shows a traced data
-point's backward pass at the current step in the backprop player's network view
-(``autograd_engine.network_player``, laid out once for the model; the page feeds it the
-recorded numbers of the clicked example at the current step through the player's
-``agpNumbers``, and it is stepped with the player's own controls): one card per neuron
-and one for the loss (``data-label`` ``L0.n1``, ``data-value``, ``data-grad`` to 4
-digits, ``data-current`` on the card of the current sweep step). The pass of step k runs
-at the parameters update k's gradient was computed at (step k - 1's). A model the view
-cannot show (not an MLP) gets one plain card per neuron instead.
-Keys: with nothing focused, the page's arrow keys go to one widget (replay or player):
-the one last clicked or focused in, else the first on the page.
-``[data-role=example-select]`` lists the traced examples. ``page.html#step=k`` opens step k
-(or the last recorded step before it). The root element gets ``data-ready="1"`` once the
-numbers are decoded.
+The page's DOM contract (``data-role=step|scrub|loss-chart|boundary|network|param-panel|
+example``, ``data-action``, ``data-label``, ``data-value``, ``data-grad``,
+``data-state-NAME``, ``data-ready``, ``#step=k``) and its keys are listed in
+docs/pictures.md; tests drive them in headless Chromium.
 """
 
 from __future__ import annotations
@@ -520,8 +498,7 @@ def static_png(rec: Recording, title: str) -> bytes:
         z = [outs[r * len(xs) : (r + 1) * len(xs)] for r in range(len(ys))]
         b = axes[1]
         b.contourf(xs, ys, z, levels=20, cmap="RdBu", alpha=0.8)
-        threshold = 0.5 if rec.loss_name == "binary_cross_entropy" else 0.0
-        b.contour(xs, ys, z, levels=[threshold], colors="k", linewidths=1.2)
+        b.contour(xs, ys, z, levels=[rec.threshold], colors="k", linewidths=1.2)
         for X, y, marker in ((rec.X, rec.y, "o"), (rec.X_val or [], rec.y_val or [], "^")):
             if X:
                 b.scatter(

@@ -473,7 +473,7 @@
   });
 
   // -- a traced example's backward pass, one card per neuron ---------------------------
-  var exPanel = root.querySelector('[data-role="example"]'), example = null, sweep = 0;
+  var exPanel = root.querySelector('[data-role="example"]'), example = null, backStep = 0;
   var neuronCount = arch ? arch.nouts.reduce(function (a, b) { return a + b; }, 0) : 0;
   function chooseExample(i) {
     var pick = root.querySelector('[data-role="example-select"]');
@@ -488,7 +488,7 @@
         "fit(..., record=Recorder(trace=[" + i + "])).";
       return;
     }
-    example = i; sweep = 0; viewFresh = true;
+    example = i; backStep = 0; viewFresh = true;
     drawExample(current);
   }
   // With D.view, the backward pass opens in the backprop player's network view, laid
@@ -501,7 +501,7 @@
     viewTemplate = viewRoot ? JSON.parse(viewRoot.querySelector("script.agp-data").textContent).main : null;
   }
   var exHead = exPanel.querySelector(".rp-ex-head");
-  var viewShown = false, viewFresh = false;  // fresh: a newly chosen example opens at its sweep
+  var viewShown = false, viewFresh = false;  // fresh: a newly chosen example opens at its backward pass
   function pyfmt(x) {  // the player's numbers: Python's f"{x:.4g}", -0 as 0
     if (x === 0) return "0";
     if (!isFinite(x)) return isNaN(x) ? "nan" : (x > 0 ? "inf" : "-inf");
@@ -584,23 +584,23 @@
       names.push(row);
     });
     for (var k = names.length - 1; k >= 0; k--) for (var j = names[k].length - 1; j >= 0; j--) order.push(names[k][j]);
-    sweep = Math.max(0, Math.min(order.length, sweep));
+    backStep = Math.max(0, Math.min(order.length, backStep));
     var reached = {};
-    for (var s = 0; s < sweep; s++) reached[order[s].label] = true;
-    var cur = sweep > 0 ? order[sweep - 1] : null;
+    for (var s = 0; s < backStep; s++) reached[order[s].label] = true;
+    var cur = backStep > 0 ? order[backStep - 1] : null;
     exPanel.textContent = "";
     exPanel.setAttribute("data-index", String(example));
     var head = document.createElement("div");
     var x = D.X[example];
     head.textContent = "example " + example + ": x = (" + x.map(fmt).join(", ") + "), target " + D.y[example] +
-      ", loss " + fmt(tr[base]) + " at step " + D.steps[r] + " (dropout off)  sweep " + sweep + " / " + order.length;
+      ", loss " + fmt(tr[base]) + " at step " + D.steps[r] + " (dropout off)  backward step " + backStep + " / " + order.length;
     exPanel.appendChild(head);
     var bar = document.createElement("div");
     [["example-first", "|<"], ["example-prev", "<"], ["example-next", ">"], ["example-last", ">|"]].forEach(function (b) {
       var btn = document.createElement("button");
       btn.type = "button"; btn.setAttribute("data-action", b[0]); btn.textContent = b[1];
       btn.addEventListener("click", function () {
-        sweep = { "example-first": 0, "example-prev": sweep - 1, "example-next": sweep + 1, "example-last": order.length }[b[0]];
+        backStep = { "example-first": 0, "example-prev": backStep - 1, "example-next": backStep + 1, "example-last": order.length }[b[0]];
         drawExample(current);
       });
       bar.appendChild(btn);
