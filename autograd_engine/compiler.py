@@ -573,7 +573,9 @@ def _sum_lines(target: str, terms: list[str], first: bool) -> list[str]:
 
 def _formula(node: Value, xs: list[str]) -> str:
     op = node.op
-    if op is ops.ADD or op is ops.MUL or op is ops.DIV or op is ops.POW:
+    if op is ops.ADD:  # a + b, or a fused chain a + b + c + ...
+        return " + ".join(xs) if len(xs) <= 4 else f"{xs[0]} + {xs[1]} + ... + {xs[-1]}"
+    if op is ops.MUL or op is ops.DIV or op is ops.POW:
         return f"{xs[0]} {op.symbol} {xs[1]}"
     if op is ops.SUM and len(xs) > 4:
         return f"sum({', '.join(xs[:2])}, ..., {xs[-1]})"

@@ -72,10 +72,17 @@ def inputs_of(node: Value) -> tuple[Any, ...]:
 
 
 def decode_inputs(a: Any, b: Any) -> tuple[Any, ...]:
-    """The inputs stored in the slots ``_a, _b`` as a tuple (the one place they are decoded)."""
+    """The inputs stored in the slots ``_a, _b`` as a tuple (the one place they are decoded).
+
+    Three or more inputs are a tuple, or a list for an add chain ``+`` extended in place
+    (see ``Value.__add__``): that list is the node's own and is never handed out.
+    """
     if a is None:
         return ()
-    return (a, b) if b is not None else a if type(a) is tuple else (a,)
+    if b is not None:
+        return (a, b)
+    kind = type(a)
+    return a if kind is tuple else tuple(a) if kind is list else (a,)
 
 
 def data_of(x: Any) -> float:
@@ -371,10 +378,13 @@ def _sweep_fast(root: Value, seed: float) -> tuple[list[Value], _Holder] | None:
                     prev = b._received
                     b._received = tb if prev is placed else prev + tb
                 continue
-            if type(a) is tuple:
-                terms = op.vjp(g, node._data, *[x if type(x) is float else x._data for x in a])
-                if (type(terms) is not tuple and type(terms) is not list) or len(terms) != len(a):
-                    return None
+            if type(a) is tuple or type(a) is list:
+                if op is ADD:  # ADD.vjp inline: every input receives g
+                    terms = repeat(g)
+                else:
+                    terms = op.vjp(g, node._data, *[x if type(x) is float else x._data for x in a])
+                    if type(terms) not in (tuple, list) or len(terms) != len(a):
+                        return None
                 for x, term in zip(a, terms):
                     if type(x) is Value:
                         prev = x._received
@@ -416,7 +426,7 @@ def _walk(root: Value, order: list[Value], opened: _Mark, placed: _Mark) -> None
             pop()
             continue
         a, b = node._a, node._b
-        if type(a) is tuple:  # three or more inputs: explore them last to first
+        if type(a) is tuple or type(a) is list:  # three or more: explore them last to first
             node._received = opened
             stack.extend([x for x in reversed(a) if type(x) is Value and x._received is not placed])
             continue

@@ -18,6 +18,7 @@ rounds twice and its gradient ``-a/b**2`` underflows to 0 where ``-out/b`` does 
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -360,7 +361,14 @@ def _dot_vjp(g: Any, out: Any, *xs: Any) -> list[Any]:
     return [g * x for x in xs[n:]] + [g * w for w in xs[:n]]
 
 
-ADD = Op("add", operator.add, lambda g, out, a, b: (g, g), symbol="+", derivative=lambda j, n: "1")
+def _add(*xs: Any) -> Any:
+    # a + b + c + ..., added left to right, as Python evaluates the expression (not sum(),
+    # which on 3.12+ compensates and so can round differently).
+    return functools.reduce(operator.add, xs)
+
+
+# a + b, or a + b + c + ... for an add chain Value.__add__ fused into one node (d/dx_i = 1).
+ADD = Op("add", _add, lambda g, out, *xs: (g,) * len(xs), symbol="+", derivative=lambda j, n: "1")
 MUL = Op(
     "mul",
     operator.mul,

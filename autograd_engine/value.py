@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
+import sysconfig
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
@@ -114,12 +116,21 @@ class Value:
     # -- arithmetic -------------------------------------------------------
 
     def __add__(self, other: Value | Number) -> Value:
-        """self + other; d/dself = d/dother = 1."""
+        """self + other; d/dself = d/dother = 1.
+
+        An add chain's intermediate that nothing else holds (``a + b`` in ``a + b + c``,
+        or ``sum(values)``'s running total) is extended in place: ``a + b + c`` is one
+        ``+`` node with inputs ``(a, b, c)``, its data added left to right as Python does.
+        """
         if type(other) is Value:  # the common case: ADD.forward inline, straight to the builder
-            return _node(ADD, self._data + other._data, self, other)
-        if type(other) is float and is_finite(other):  # the next: a constant float
-            return _node(ADD, self._data + other, self, other)
-        return _binary(ADD, self, other, "add") or NotImplemented
+            data = self._data + other._data
+        elif type(other) is float and is_finite(other):  # the next: a constant float
+            data = self._data + other
+        else:
+            return _binary(ADD, self, other, "add") or NotImplemented
+        if self.op is ADD and _getrefcount(self) == _UNSHARED:
+            return _extend(self, other, data)
+        return _node(ADD, data, self, other)
 
     def __radd__(self, other: Number) -> Value:
         """other + self; ``0 + self`` is ``self`` (``sum(values)`` starts from the int 0)."""
@@ -378,9 +389,8 @@ class Value:
 
     def __copy__(self) -> Value:
         """A new node with the same data, grad, label, op and (the same) inputs."""
-        return _fill(
-            _new_value(type(self)), self._data, self.op, self._a, self._b, self.label, self.grad
-        )
+        a, b = _slots(inputs_of(self))  # never the same list: an add chain's is its own
+        return _fill(_new_value(type(self)), self._data, self.op, a, b, self.label, self.grad)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
         """A copy of the whole graph below this node, made iteratively; sharing is kept.
@@ -599,6 +609,43 @@ def _node(op: Op, data: float, a: Any, b: Any) -> Value:
         out.op = NO_OP
         out._a = out._b = None
     return out
+
+
+def _extend(chain: Value, other: Value | float, data: float) -> Value:
+    """The add node ``chain`` (nobody else holds it) made ``chain + other``, in place.
+
+    Its inputs gain ``other`` and its data becomes ``data`` = chain's + other's, exactly
+    the node ``_node(ADD, data, chain, other)`` would hold, minus the intermediate node
+    nobody could see. A result that is not finite, or a call inside ``no_grad``, goes
+    to ``_node`` instead, which raises or makes a leaf as for any op.
+    """
+    if data - data != 0.0 or (no_grad_blocks and not grad_mode.enabled):
+        return _node(ADD, data, chain, other)
+    inputs = chain._a
+    if type(inputs) is list:  # already extended: append (a tuple would copy, n^2 in all)
+        inputs.append(other)
+    else:
+        chain._a, chain._b = [*decode_inputs(inputs, chain._b), other], None
+    chain._data = data
+    return chain
+
+
+# Value.__add__ may extend ``self`` in place only if nothing but the expression being
+# evaluated holds it: then it is a temporary (``a + b`` of ``a + b + c``, or sum()'s
+# running total), about to be dropped, and no one can ever see it change. On CPython
+# 3.11 to 3.13 every holder counts one reference (a variable, a list, another node's
+# input, a frame, C code), so inside __add__ a temporary has exactly three: the
+# caller's, __add__'s ``self`` and getrefcount's argument. From 3.14 the interpreter
+# may borrow a variable's reference without counting it (LOAD_FAST_BORROW), and other
+# implementations count differently: there no chain is ever extended (_UNSHARED = 0).
+_getrefcount = getattr(sys, "getrefcount", id)  # (id: never 0, so never _UNSHARED)
+_UNSHARED = (
+    3
+    if sys.implementation.name == "cpython"
+    and (3, 11) <= sys.version_info < (3, 14)
+    and not sysconfig.get_config_var("Py_GIL_DISABLED")
+    else 0
+)
 
 
 def _fill(node: V, data: float, op: Op, a: Any, b: Any, label: str = "", grad: float = 0.0) -> V:
