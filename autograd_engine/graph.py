@@ -380,11 +380,14 @@ def _sweep_fast(root: Value, seed: float) -> tuple[list[Value], _Holder] | None:
                 continue
             if type(a) is tuple or type(a) is list:
                 if op is ADD:  # ADD.vjp inline: every input receives g
-                    terms = repeat(g)
-                else:
-                    terms = op.vjp(g, node._data, *[x if type(x) is float else x._data for x in a])
-                    if type(terms) not in (tuple, list) or len(terms) != len(a):
-                        return None
+                    for x in a:
+                        if type(x) is Value:
+                            prev = x._received
+                            x._received = g if prev is placed else prev + g
+                    continue
+                terms = op.vjp(g, node._data, *[x if type(x) is float else x._data for x in a])
+                if type(terms) not in (tuple, list) or len(terms) != len(a):
+                    return None
                 for x, term in zip(a, terms):
                     if type(x) is Value:
                         prev = x._received
@@ -426,7 +429,8 @@ def _walk(root: Value, order: list[Value], opened: _Mark, placed: _Mark) -> None
             pop()
             continue
         a, b = node._a, node._b
-        if type(a) is tuple or type(a) is list:  # three or more: explore them last to first
+        if b is None and (type(a) is tuple or type(a) is list):  # three or more inputs:
+            # explore them last to first (b is None first: most nodes are binary)
             node._received = opened
             stack.extend([x for x in reversed(a) if type(x) is Value and x._received is not placed])
             continue
