@@ -6,7 +6,9 @@ million nodes is as fine as a chain of ten. It does no calculus itself: each nod
 two commonest, ``ADD``'s and ``MUL``'s, inline: the same floats without a call).
 
 A node keeps its inputs in two slots, ``_a`` and ``_b`` (see ``Value``), read by
-``inputs_of``. A constant input (a number operand) is stored as its float, or as a
+``inputs_of``; three or more are a tuple in ``_a``, or a list for an add chain that
+``Value.__add__`` extended in place (an ``ADD`` of any arity: each input receives
+``g``). A constant input (a number operand) is stored as its float, or as a
 ``Constant`` leaf once ``parents`` has shown it; either way it is not a ``Value``
 of the sweep: it receives no gradient and is never walked.
 

@@ -37,7 +37,9 @@ class Value:
     more); ``parents`` shows it as a ``Constant``, a leaf Value made the first time it
     is read and kept, so every read returns the same objects (drawings show it as a
     bare number). Reading ``parents``, drawing or pickling never changes a gradient.
-    ``0 + x`` is ``x`` itself, so Python's ``sum(values)`` adds no ``0 + x`` node.
+    ``0 + x`` is ``x`` itself, so Python's ``sum(values)`` adds no ``0 + x`` node, and
+    a chain of ``+`` whose intermediates nothing holds (``a + b + c``, or ``sum`` over a
+    generator) is one ``+`` node of all the summands, added left to right.
 
     Setting ``data`` by hand is checked as ``Value(data)`` is: a finite real number.
 
@@ -59,7 +61,8 @@ class Value:
     # _data holds the float (``data`` checks what is set by hand). The inputs live in
     # two slots, not a tuple (56 bytes less per node), read by ``graph.inputs_of``: a
     # leaf has _a = _b = None, a unary node _a = x, a binary node _a, _b = x, y, and a
-    # node of three or more inputs the tuple in _a. A constant input is its float (or
+    # node of three or more inputs the tuple in _a (a list of its own for an add chain
+    # extended in place, see __add__). A constant input is its float (or
     # its Constant once parents has shown it). _received is the fast backward sweep's
     # scratch (its mark, then the gradient received so far; see graph.py).
     __slots__ = ("_data", "grad", "label", "op", "_a", "_b", "_received")
