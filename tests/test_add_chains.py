@@ -201,3 +201,29 @@ def test_the_random_programs_do_fuse():
     xs, y = _run([1.0, 2.0], [("sum", [0, 1, 1]), ("chain", [0, 1, 2, 3])])
     assert len(y.parents) == 2  # the root: sum of the two steps' results
     assert len(y.parents[0].parents) == 3 and len(y.parents[1].parents) == 4
+
+
+@fuses
+def test_a_fused_chain_compiles_and_draws_as_one_plus():
+    """The compiler writes it as one line, bit for bit; drawings show one + of three inputs."""
+    from autograd_engine import draw_dot
+    from autograd_engine.compiler import compiled
+
+    ps = [Value(0.1 * i + 0.3) for i in range(5)]
+
+    def f(x):
+        return sum(p * x for p in ps) + ps[0] * ps[1] + 1.5  # one + of 7 inputs
+
+    step = compiled(f, ps, 0.7)
+    assert "v13 = v6 + v7 + v8 + v9 + v10 + v11 + 1.5  # add" in step.source
+    y = f(Value(0.7))
+    assert len(y.parents) == 7
+    y.backward()
+    ours = [p.grad for p in ps]
+    for p in ps:
+        p.grad = 0.0
+    loss = step(0.7)
+    assert bits(loss) == bits(y) and [bits(p.grad) for p in ps] == [bits(g) for g in ours]
+    a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0, label="c")
+    dot = draw_dot(a + b + c).source
+    assert dot.count("-> op2 [id=e2_") == 3 and "op2 [label=<+>" in dot
