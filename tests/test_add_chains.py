@@ -226,4 +226,4 @@ def test_a_fused_chain_compiles_and_draws_as_one_plus():
     assert bits(loss) == bits(y) and [bits(p.grad) for p in ps] == [bits(g) for g in ours]
     a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0, label="c")
     dot = draw_dot(a + b + c).source
-    assert dot.count("-> op2 [id=e2_") == 3 and "op2 [label=<+>" in dot
+    assert dot.count("-> op3 [id=e3_") == 3 and "op3 [label=<+>" in dot  # n3: the sum
