@@ -620,10 +620,19 @@ def _extend(chain: Value, other: Value | float, data: float) -> Value:
     Its inputs gain ``other`` and its data becomes ``data`` = chain's + other's, exactly
     the node ``_node(ADD, data, chain, other)`` would hold, minus the intermediate node
     nobody could see. A result that is not finite, or a call inside ``no_grad``, goes
-    to ``_node`` instead, which raises or makes a leaf as for any op.
+    to ``_node`` instead, which raises or makes a leaf as for any op; so does a chain
+    given a label or a gradient (a helper's ``v.label = ...; return v``): the result
+    must not inherit them.
     """
-    if data - data != 0.0 or (no_grad_blocks and not grad_mode.enabled):
+    if (
+        not is_finite(data)
+        or (no_grad_blocks and not grad_mode.enabled)
+        or chain.label
+        or chain.grad != 0.0  # nan too
+    ):
         return _node(ADD, data, chain, other)
+    # An interrupt between these writes would leave ``chain`` half extended, seen by
+    # nobody: the expression that held it is abandoned by the exception.
     inputs = chain._a
     if type(inputs) is list:  # already extended: append (a tuple would copy, n^2 in all)
         inputs.append(other)

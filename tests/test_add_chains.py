@@ -227,3 +227,21 @@ def test_a_fused_chain_compiles_and_draws_as_one_plus():
     a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0, label="c")
     dot = draw_dot(a + b + c).source
     assert dot.count("-> op3 [id=e3_") == 3 and "op3 [label=<+>" in dot  # n3: the sum
+
+
+def test_a_temporary_given_a_label_or_a_gradient_is_not_extended():
+    """A helper that labels its result (or backpropagates it) returns a node worth keeping."""
+
+    def labeled(v: Value, name: str) -> Value:
+        v.label = name
+        return v
+
+    def differentiated(v: Value) -> Value:
+        v.backward()
+        return v
+
+    a, b, c = _leaves(1.0, 2.0, 4.0)
+    y = labeled(a + b, "t") + c
+    assert y.label == "" and y.parents[0].label == "t" and y.parents[0].parents == (a, b)
+    z = differentiated(a + b) + c
+    assert z.grad == 0.0 and z.parents[0].grad == 1.0 and len(z.parents) == 2
