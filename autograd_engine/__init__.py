@@ -7,9 +7,9 @@
 >>> x.grad                     # dy/dx = 6x
 12.0
 
-Importing the package loads the engine only: the drawing code (``viz``, ``playback`` and
-graphviz with them) and gradient checking (``gradient_check``) are imported the first time
-one of their names is used (PEP 562's module ``__getattr__``).
+Importing the package loads the engine only (``core``): the pictures (``pictures``, and
+graphviz with them) and gradient checking (``checking``) are imported the first time one of
+their names is used (PEP 562's module ``__getattr__``).
 """
 
 from __future__ import annotations
@@ -17,34 +17,34 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from autograd_engine.derivatives import grad, hessian
-from autograd_engine.forward import jvp
-from autograd_engine.graph import topological_order, zero_grad
-from autograd_engine.mode import is_grad_enabled, no_grad
-from autograd_engine.ops import ALL_OPS, Op
-from autograd_engine.value import Value
+from autograd_engine.core.derivatives import grad, hessian
+from autograd_engine.core.forward import jvp
+from autograd_engine.core.graph import topological_order, zero_grad
+from autograd_engine.core.mode import is_grad_enabled, no_grad
+from autograd_engine.core.ops import ALL_OPS, Op
+from autograd_engine.core.value import Value
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time these load on first use
+    from autograd_engine.checking.gradient_check import GradcheckError, gradcheck
     from autograd_engine.compiler import CompiledStep, GuardError, compiled
-    from autograd_engine.gradient_check import GradcheckError, gradcheck
-    from autograd_engine.playback import Player, player
-    from autograd_engine.viz import backward_steps, draw_dot, save_svg
+    from autograd_engine.pictures.playback import Player, player
+    from autograd_engine.pictures.viz import backward_steps, draw_dot, save_svg
 
 # Name -> the module that defines it, imported on first use. Adding a lazy name is one line.
-# A module must not share its name with a name it exports here (``player`` lives in
-# ``playback``, ``gradcheck`` in ``gradient_check``): importing such a module would set the
-# package attribute to the module and hide the lazy function behind it.
+# A module or subpackage directly under this package must not share its name with a name
+# exported here (``compiled`` lives in ``compiler``): importing it would set the package
+# attribute to the module and hide the lazy function behind it.
 _LAZY = {
     "CompiledStep": "autograd_engine.compiler",
     "GuardError": "autograd_engine.compiler",
     "compiled": "autograd_engine.compiler",
-    "GradcheckError": "autograd_engine.gradient_check",
-    "gradcheck": "autograd_engine.gradient_check",
-    "Player": "autograd_engine.playback",
-    "player": "autograd_engine.playback",
-    "backward_steps": "autograd_engine.viz",
-    "draw_dot": "autograd_engine.viz",
-    "save_svg": "autograd_engine.viz",
+    "GradcheckError": "autograd_engine.checking.gradient_check",
+    "gradcheck": "autograd_engine.checking.gradient_check",
+    "Player": "autograd_engine.pictures.playback",
+    "player": "autograd_engine.pictures.playback",
+    "backward_steps": "autograd_engine.pictures.viz",
+    "draw_dot": "autograd_engine.pictures.viz",
+    "save_svg": "autograd_engine.pictures.viz",
 }
 
 

@@ -23,12 +23,12 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from autograd_engine.core.graph import topological_order
+from autograd_engine.core.value import Value
 from autograd_engine.examples import sigmoid_neuron
 from autograd_engine.files import write_atomic
-from autograd_engine.graph import topological_order
-from autograd_engine.playback import player
-from autograd_engine.value import Value
-from autograd_engine.viz import draw_dot, save_svg
+from autograd_engine.pictures.playback import player
+from autograd_engine.pictures.viz import draw_dot, save_svg
 
 __all__ = ["main", "node_table"]
 

@@ -47,12 +47,12 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from autograd_engine import ops
-from autograd_engine.graph import topological_order
-from autograd_engine.mode import enable_grad
-from autograd_engine.ops import Op
+from autograd_engine.core import ops
+from autograd_engine.core.graph import topological_order
+from autograd_engine.core.mode import enable_grad
+from autograd_engine.core.ops import Op
+from autograd_engine.core.value import Value
 from autograd_engine.validation import raise_as
-from autograd_engine.value import Value
 
 __all__ = [
     "compiled",
@@ -1257,7 +1257,7 @@ def add_grads(params: Sequence[Value], A: Sequence[float], owner: str) -> None:
 
 def _self_check(kernel: _Kernel, trace: _Trace, params: list[Value], args: tuple[Any, ...]) -> None:
     """Run the kernel on the traced inputs and compare with the engine's own backward."""
-    from autograd_engine.derivatives import grad
+    from autograd_engine.core.derivatives import grad
 
     outputs = trace.outputs
     root = outputs[0] if len(outputs) == 1 else Value.sum(outputs)

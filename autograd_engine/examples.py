@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from autograd_engine.core.value import Value
 from autograd_engine.validation import is_real
-from autograd_engine.value import Value
 
 __all__ = ["sigmoid_neuron"]
 

@@ -46,8 +46,8 @@ from typing import Any, NamedTuple
 
 from hypothesis import strategies as st
 
-from autograd_engine import ops
-from autograd_engine.value import Value, apply_op
+from autograd_engine.core import ops
+from autograd_engine.core.value import Value, apply_op
 
 __all__ = [
     "BOUND",

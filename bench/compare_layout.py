@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograd_engine import Value, backward_steps, draw_dot  # noqa: E402
 from autograd_engine.examples import sigmoid_neuron  # noqa: E402
-from autograd_engine.layout import graphviz_pure_path  # noqa: E402
+from autograd_engine.pictures.layout import graphviz_pure_path  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"
 

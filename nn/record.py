@@ -231,8 +231,8 @@ class Recording:
             return player(loss, params=self.params, title=title)
 
     def replay(self, title: str | None = None) -> Any:
-        """The replay page of this run (``nn.replay.Replay``)."""
-        from nn.replay import Replay
+        """The replay page of this run (``nn.pictures.replay.Replay``)."""
+        from nn.pictures.replay import Replay
 
         return Replay(self, title=title)
 
@@ -422,11 +422,11 @@ def start(
     """
     view: Any = None
     if live is True:
-        from nn.replay import LiveView
+        from nn.pictures.replay import LiveView
 
         view = LiveView()
     elif live is not False:
-        from nn.replay import LiveView
+        from nn.pictures.replay import LiveView
 
         if not isinstance(live, LiveView):
             raise TypeError(f"fit: live must be True, False or a LiveView, got {show(live)}")

@@ -210,7 +210,7 @@ def fit(
     bounded trace of the run (``nn.record``): the returned history is then a
     ``RecordedHistory`` whose ``replay()`` is a page that steps through the training.
     ``live=True`` (records too) shows that page in Jupyter while training runs, updated
-    in place, ending as the full replay (or pass an ``nn.replay.LiveView``).
+    in place, ending as the full replay (or pass an ``nn.pictures.replay.LiveView``).
     """
     X, y = array_as_list(X), array_as_list(y)  # a numpy array as lists of numbers
     n = _check_data(X, y, "fit")

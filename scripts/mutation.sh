@@ -25,16 +25,16 @@ TIMEOUT="${MUTATION_TIMEOUT:-120}"
 
 # target | source file | the test files that exercise it
 TARGETS="
-ops|autograd_engine/ops.py|test_ops test_op_table test_value test_hostile test_errors test_properties test_pickle test_gradcheck
-graph|autograd_engine/graph.py|test_graph test_value test_forward test_ops test_properties test_crosscheck test_gradcheck test_errors test_hostile
-forward|autograd_engine/forward.py|test_forward test_crosscheck test_errors test_hostile
-derivatives|autograd_engine/derivatives.py|test_graph test_forward test_value test_errors test_hostile
-gradcheck|autograd_engine/gradient_check.py|test_gradcheck test_ops test_errors test_hostile
+ops|autograd_engine/core/ops.py|test_ops test_op_table test_value test_hostile test_errors test_properties test_pickle test_gradcheck
+graph|autograd_engine/core/graph.py|test_graph test_value test_forward test_ops test_properties test_crosscheck test_gradcheck test_errors test_hostile test_reference test_storage test_boundaries
+forward|autograd_engine/core/forward.py|test_forward test_crosscheck test_errors test_hostile
+derivatives|autograd_engine/core/derivatives.py|test_graph test_forward test_value test_errors test_hostile
+gradcheck|autograd_engine/checking/gradient_check.py|test_gradcheck test_ops test_errors test_hostile
 optim|nn/optim.py|test_optim test_load test_schedules test_pickle test_errors test_hostile
-schedules|nn/schedules.py|test_schedules test_pickle test_errors test_hostile
-losses|nn/losses.py|test_losses test_errors test_hostile
+schedules|nn/schedules.py|test_schedules test_pickle test_errors test_hostile test_boundaries
+losses|nn/losses.py|test_losses test_errors test_hostile test_generalization test_boundaries test_compiler
 train|nn/train.py|test_train test_errors test_hostile
-module|nn/module.py|test_nn test_load test_storage test_files test_pickle test_errors test_hostile
+module|nn/module.py|test_nn test_load test_storage test_files test_pickle test_errors test_hostile test_generalization test_boundaries
 files|autograd_engine/files.py|test_files test_load test_storage test_errors test_hostile
 "
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from autograd_engine import Op, Value, draw_dot, grad, graph, topological_order
-from autograd_engine.value import Constant
+from autograd_engine import Op, Value, draw_dot, grad, topological_order
+from autograd_engine.core import graph
+from autograd_engine.core.value import Constant
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from autograd_engine import ALL_OPS, Op, Value, compiled
 from autograd_engine.compiler import GuardError, runtime_constant
+from autograd_engine.core.value import apply_op
 from autograd_engine.testing import DOMAINS, expressions
-from autograd_engine.value import apply_op
 from nn import MLP
 from nn.compiled_fit import CompiledTrainer
 from nn.data import make_moons

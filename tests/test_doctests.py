@@ -1,10 +1,11 @@
 """Every ``>>>`` example in the docstrings of ``autograd_engine`` and ``nn`` runs as shown.
 
-Modules are found by walking both packages, so a new module's examples run without registering
-it here. Each docstring with examples is its own test, run in a temporary working directory
-(examples that write files leave nothing behind). A module that needs an optional package
-(``OPTIONAL``, e.g. torch for ``nn.interop``) is skipped, not failed, when that package is
-missing. Flags: ``ELLIPSIS`` (``...`` matches anything) and ``NORMALIZE_WHITESPACE``.
+Modules are found by walking both packages and their subpackages, so a new module's examples
+run without registering it here. Each docstring with examples is its own test, run in a
+temporary working directory (examples that write files leave nothing behind). A module that
+needs an optional package (``OPTIONAL``, e.g. torch for ``nn.interop``) is skipped, not failed,
+when that package is missing. Flags: ``ELLIPSIS`` (``...`` matches anything) and
+``NORMALIZE_WHITESPACE``.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ def modules() -> list[tuple[str, ModuleType | None, str | None]]:
     """(name, module or None, why it is missing) for every module of both packages."""
     found = []
     for package in PACKAGES:
-        names = [package.__name__] + [
-            f"{package.__name__}.{info.name}" for info in pkgutil.iter_modules(package.__path__)
+        names = [package.__name__] + [  # subpackages (core, pictures, ...) and their modules
+            info.name for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
         ]
         for name in names:
             try:
@@ -71,11 +72,11 @@ def test_docstring_examples(test, tmp_path, monkeypatch):
 
 
 KEY_PUBLIC_NAMES = [
-    "autograd_engine.value.Value",
-    "autograd_engine.derivatives.grad",
-    "autograd_engine.derivatives.hessian",
-    "autograd_engine.gradient_check.gradcheck",
-    "autograd_engine.mode.no_grad",
+    "autograd_engine.core.value.Value",
+    "autograd_engine.core.derivatives.grad",
+    "autograd_engine.core.derivatives.hessian",
+    "autograd_engine.checking.gradient_check.gradcheck",
+    "autograd_engine.core.mode.no_grad",
     "nn.losses.mse_loss",
     "nn.losses.binary_cross_entropy",
     "nn.losses.cross_entropy",

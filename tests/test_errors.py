@@ -7,7 +7,7 @@ import math
 import pytest
 
 from autograd_engine import Op, Value, grad, hessian, topological_order
-from autograd_engine.value import apply_op
+from autograd_engine.core.value import apply_op
 
 
 @pytest.mark.parametrize("bad", ["a", None, [1.0], 1 + 2j, True])

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from autograd_engine import GradcheckError, Value, gradcheck, no_grad
-from autograd_engine.ops import Op, _data
+from autograd_engine.core.ops import Op, _data
 from autograd_engine.testing import apply_op
 
 # exp with a derivative twice too large: d/dx e^x taken as 2 e^x.

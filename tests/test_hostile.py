@@ -8,7 +8,7 @@ import math
 import pytest
 
 from autograd_engine import Op, Value, jvp, save_svg, topological_order, zero_grad
-from autograd_engine.viz import render_svg
+from autograd_engine.pictures.viz import render_svg
 from nn import MLP
 from nn.data import make_moons
 from nn.losses import hinge_loss

@@ -102,17 +102,21 @@ def test_wheel_holds_the_two_packages_and_nothing_else(wheel):
     dist_info = {t for t in top if t.endswith(".dist-info")}
     assert len(dist_info) == 1
     assert top - dist_info == {"autograd_engine", "nn"}
-    for module in ("autograd_engine/__main__.py", "autograd_engine/value.py", "nn/__main__.py"):
+    for module in (
+        "autograd_engine/__main__.py",
+        "autograd_engine/core/value.py",
+        "nn/__main__.py",
+    ):
         assert module in names
     # Every source file of the two packages is shipped.
     for package in ("autograd_engine", "nn"):
-        for source in (ROOT / package).glob("*.py"):
-            assert f"{package}/{source.name}" in names
-        for asset in (ROOT / package).glob("assets/*"):  # the pages' JavaScript and CSS
-            assert f"{package}/assets/{asset.name}" in names
+        for source in (ROOT / package).rglob("*.py"):  # subpackages (core, pictures...) too
+            assert source.relative_to(ROOT).as_posix() in names
+        for asset in (ROOT / package).rglob("assets/*"):  # the pages' JavaScript and CSS
+            assert asset.relative_to(ROOT).as_posix() in names
     # The player's page script and style are package data.
     for asset in ("player.js", "player.css"):
-        assert f"autograd_engine/assets/{asset}" in names
+        assert f"autograd_engine/pictures/assets/{asset}" in names
 
 
 def test_wheel_metadata_requires_what_the_demos_import(wheel):

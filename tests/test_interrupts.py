@@ -26,8 +26,9 @@ from typing import Any
 import pytest
 
 import autograd_engine
-from autograd_engine import Op, Value, grad, graph, hessian, jvp, topological_order, zero_grad
-from autograd_engine.value import Constant
+from autograd_engine import Op, Value, grad, hessian, jvp, topological_order, zero_grad
+from autograd_engine.core import graph
+from autograd_engine.core.value import Constant
 
 ENGINE = str(Path(autograd_engine.__file__).parent)
 # Where walks keep state: the drawings' harness interrupts only these modules' lines (the

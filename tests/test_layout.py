@@ -22,10 +22,11 @@ import graphviz
 import pytest
 from graphviz.backend import dot_command
 
-from autograd_engine import draw_dot, layout, save_svg, topological_order
+from autograd_engine import draw_dot, save_svg, topological_order
 from autograd_engine.examples import sigmoid_neuron
-from autograd_engine.layout import ENV_VAR, Engine, find_dot, graphviz_pure_path
-from autograd_engine.viz import GRAPHVIZ_INSTALL_HINT, render_svg
+from autograd_engine.pictures import layout
+from autograd_engine.pictures.layout import ENV_VAR, Engine, find_dot, graphviz_pure_path
+from autograd_engine.pictures.viz import GRAPHVIZ_INSTALL_HINT, render_svg
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("compare_layout", ROOT / "bench/compare_layout.py")
@@ -104,7 +105,9 @@ def test_the_environment_variable_chooses_and_is_checked(no_dot, monkeypatch):
     monkeypatch.setenv(ENV_VAR, "dot")
     assert find_dot() is None
     monkeypatch.setenv(ENV_VAR, "neato")
-    with pytest.raises(ValueError, match=f"autograd_engine.layout: {ENV_VAR} must be one of"):
+    with pytest.raises(
+        ValueError, match=f"autograd_engine.pictures.layout: {ENV_VAR} must be one of"
+    ):
         find_dot()
     target = no_dot.parent / "g.svg"
     f, _ = sigmoid_neuron()

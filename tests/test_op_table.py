@@ -16,7 +16,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from autograd_engine import ALL_OPS, Op, Value, draw_dot, topological_order
-from autograd_engine.layout import find_dot
+from autograd_engine.pictures.layout import find_dot
+from autograd_engine.pictures.viz import render_svg
 from autograd_engine.testing import (
     DOMAINS,
     KINDS,
@@ -28,7 +29,6 @@ from autograd_engine.testing import (
     torch_backend,
     value_backend,
 )
-from autograd_engine.viz import render_svg
 
 POINT = (0.7, -0.4)  # inside every template's domain; no kink or threshold nearby
 CONSTS = {  # a valid constant per kind that has one; other kinds ignore it

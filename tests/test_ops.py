@@ -15,10 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd_engine import Value, gradcheck
-from autograd_engine.ops import ALL_OPS, Op, _data
+from autograd_engine.core.ops import ALL_OPS, Op, _data
 from autograd_engine.testing import DOMAINS, apply_op, finite_floats
 
-H = 1e-6  # central-difference step; see autograd_engine.gradient_check for the choice
+H = 1e-6  # central-difference step; see autograd_engine.checking.gradient_check for the choice
 
 
 def differentiable(op: Op, xs: tuple[float, ...]) -> list[int]:
@@ -380,7 +380,7 @@ def test_a_custom_op_is_callable():
 def test_calling_an_op_is_apply_op():
     """Op(...)(*args) is apply_op(op, *args): numbers become constants, checks apply."""
     assert SQUARE(1.5).data == 2.25 and SQUARE(1.5).op == "square"
-    from autograd_engine.ops import LEAKY_RELU, MUL, POW
+    from autograd_engine.core.ops import LEAKY_RELU, MUL, POW
 
     assert MUL(Value(2.0), 4).data == 8.0
     with pytest.raises(TypeError, match="constant"):

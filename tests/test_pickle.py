@@ -9,8 +9,8 @@ import pickle
 import pytest
 
 from autograd_engine import ALL_OPS, Op, Value
-from autograd_engine.ops import ADD
-from autograd_engine.value import apply_op
+from autograd_engine.core.ops import ADD
+from autograd_engine.core.value import apply_op
 from nn import MLP, Layer, Neuron
 
 DEEP = 100_000

@@ -28,7 +28,7 @@ from worked_example import HAND
 
 from autograd_engine import Player, Value, player, topological_order
 from autograd_engine.examples import sigmoid_neuron
-from autograd_engine.viz import _num, _text_plain
+from autograd_engine.pictures.viz import _num, _text_plain
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 INSTALL = (
@@ -586,7 +586,7 @@ def test_example_and_loss_cards_name_the_factor_they_multiply_by():
     and a number, composed from the op rows' texts: d (p - t)^2 / d p = 2(p - t), written
     as the two paths through d * d (MUL's "the other input" twice, ADD's 1 left out), and
     the mean's 1/n (MUL's "the other input, 0.3333"). Numbers by hand from p and t."""
-    from autograd_engine.ops import MUL
+    from autograd_engine.core.ops import MUL
     from nn.data import make_moons
 
     loss, model = batch_loss(n_points=3, sizes=(2, 1))
@@ -615,7 +615,7 @@ def test_example_and_loss_cards_name_the_factor_they_multiply_by():
 def test_a_dropout_neuron_names_its_activation_then_its_mask():
     """With dropout, "inside, on each example" names tanh'(z) = 1 - out^2 (numbers by hand
     from the unmasked tanh outputs) and then the mask's factor (0, or 1/(1 - p) = 2)."""
-    from autograd_engine.drawing import build_model, network
+    from autograd_engine.pictures.drawing import build_model, network
     from nn import MLP
     from nn.losses import mse_loss
 
@@ -671,7 +671,7 @@ def test_without_any_layout_program_the_player_says_how_to_install_one(tmp_path,
 def test_without_dot_the_player_works_through_graphviz_pure(browser, tmp_path, monkeypatch):
     """With `dot` hidden from PATH, the page is laid out by graphviz-pure and steps through
     the worked example to exactly backward()'s gradients in the browser."""
-    from autograd_engine.layout import find_dot
+    from autograd_engine.pictures.layout import find_dot
 
     f, named = sigmoid_neuron()
     order = topological_order(f)
@@ -1106,8 +1106,8 @@ def test_a_network_level_from_plain_numbers(browser, tmp_path):
     """network_player draws a drawing.Network made of numbers only (as a training replay
     would): cards show the selected example's value and the summed gradient (0.1 + 0.2),
     the steps follow the given forward and backward orders."""
-    from autograd_engine.drawing import Card, Network
-    from autograd_engine.playback import network_player
+    from autograd_engine.pictures.drawing import Card, Network
+    from autograd_engine.pictures.playback import network_player
 
     net = Network(
         cards=[

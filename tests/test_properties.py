@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 
 from autograd_engine import Value, grad, gradcheck, hessian
-from autograd_engine.ops import SOFTPLUS_THRESHOLD
+from autograd_engine.core.ops import SOFTPLUS_THRESHOLD
 from autograd_engine.testing import (
     BOUND,
     KINDS,

@@ -16,10 +16,11 @@ from typing import Any
 
 from hypothesis import given, settings
 
-from autograd_engine import Value, grad, graph
-from autograd_engine.mode import enable_grad
+from autograd_engine import Value, grad
+from autograd_engine.core import graph
+from autograd_engine.core.mode import enable_grad
+from autograd_engine.core.value import Constant
 from autograd_engine.testing import KINDS, expressions
-from autograd_engine.value import Constant
 
 
 def textbook_grads(root: Value, seed: Any = 1.0, create_graph: bool = False) -> dict[Value, Any]:

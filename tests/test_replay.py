@@ -22,8 +22,8 @@ from nn import MLP
 from nn.data import make_moons, minibatches
 from nn.losses import binary_cross_entropy
 from nn.optim import SGD, Adagrad, Adam, AdamW, RMSprop
+from nn.pictures.replay import LiveView, Replay, decode_floats, encode_floats
 from nn.record import STATE_NAMES, RecordedHistory, Recorder
-from nn.replay import LiveView, Replay, decode_floats, encode_floats
 from nn.schedules import ExponentialLR, StepLR
 from nn.train import fit
 

@@ -21,7 +21,7 @@ from autograd_engine import Value
 from nn import MLP
 from nn.losses import binary_cross_entropy
 from nn.optim import SGD, Adagrad, Adam, RMSprop
-from nn.race import race
+from nn.pictures.race import race
 from nn.record import Recorder
 from nn.train import fit
 

@@ -15,7 +15,8 @@ import threading
 import pytest
 from hypothesis import given, settings
 
-from autograd_engine import Op, Value, grad, graph, topological_order, zero_grad
+from autograd_engine import Op, Value, grad, topological_order, zero_grad
+from autograd_engine.core import graph
 from autograd_engine.testing import expressions
 
 

@@ -27,9 +27,9 @@ from hypothesis import strategies as st
 from worked_example import HAND
 
 from autograd_engine import Value, backward_steps, draw_dot, save_svg, topological_order
+from autograd_engine.core.value import apply_op
 from autograd_engine.examples import sigmoid_neuron
-from autograd_engine.value import apply_op
-from autograd_engine.viz import CURRENT_COLOR, PARAM_COLOR, _num, render_svg
+from autograd_engine.pictures.viz import CURRENT_COLOR, PARAM_COLOR, _num, render_svg
 from nn.module import ACTIVATIONS
 
 needs_dot = pytest.mark.skipif(
@@ -749,7 +749,7 @@ def _number_in(text: str) -> float:
 def test_every_op_row_says_its_local_derivative_and_the_number_is_right(op):
     """Each built-in row carries its derivative text; the number the player shows after it
     equals d out / d input by central finite differences of the row's own forward."""
-    from autograd_engine.drawing import build_model
+    from autograd_engine.pictures.drawing import build_model
 
     xs = [0.7, 1.3, 0.4, 0.9]
     arity = 4 if op in ("sum", "dot") else 1
@@ -782,7 +782,7 @@ def test_every_op_row_says_its_local_derivative_and_the_number_is_right(op):
 def test_named_derivative_texts_as_the_issue_asks():
     """tanh, sigmoid, * and + read as a learner would write them (numbers by hand:
     tanh'(z) = 1 - tanh(0.5)^2 = 0.7864, sigma'(1) = 0.1966, d(ab)/da = b = -2)."""
-    from autograd_engine.drawing import build_model
+    from autograd_engine.pictures.drawing import build_model
 
     z = Value(0.5, label="z")
     model = build_model(z.tanh())
@@ -802,7 +802,7 @@ def test_named_derivative_texts_as_the_issue_asks():
 
 def test_a_custom_op_without_a_derivative_text_says_local_derivative():
     from autograd_engine import Op
-    from autograd_engine.drawing import build_model
+    from autograd_engine.pictures.drawing import build_model
 
     square = Op("square", lambda a: a * a, lambda g, out, a: (g * 2 * a,))
     x = Value(3.0, label="x")
@@ -842,7 +842,7 @@ def test_collapse_groups_a_batch_loss_into_one_card_per_neuron():
 
 
 def test_the_network_level_sums_gradients_over_the_batch_as_backward_does():
-    from autograd_engine.drawing import build_model, network
+    from autograd_engine.pictures.drawing import build_model, network
 
     model, loss = _batch_loss(3)
     net = network(build_model(loss, collapse=True))
@@ -873,7 +873,7 @@ def test_with_dropout_each_hidden_neuron_of_a_batch_is_one_card():
     """In training mode dropout labels each example's copy of a hidden unit .kept or
     .dropped, as its mask fell: the unit is still one card over the batch, its gradient
     the sum over the examples of d loss / d (masked output), as backward() computes them."""
-    from autograd_engine.drawing import build_model, network
+    from autograd_engine.pictures.drawing import build_model, network
     from nn import MLP
     from nn.losses import mse_loss
 
@@ -937,7 +937,7 @@ def test_every_op_rows_derivative_formula_evaluates_to_its_number(op):
     """The formula of each row, read and evaluated at the inputs (z, a, b, k, slope, out,
     the named inputs), gives the number the player prints after it, and that number is
     the central finite difference of the row's forward."""
-    from autograd_engine.drawing import build_model
+    from autograd_engine.pictures.drawing import build_model
 
     xs = [0.7, 1.3, 0.4, 0.9]
     arity = 4 if op in ("sum", "dot") else 1
@@ -972,7 +972,7 @@ def test_on_a_batch_a_label_drawn_once_per_example_shows_its_example():
     """Uncollapsed, a 2-example loss draws L0.n1.z twice: as "L0.n1.z [0]" and "[1]", where
     [e] is the example whose input it was computed from (the first copy in topological
     order is example 0's); a parameter, shared by both, has no tag."""
-    from autograd_engine.drawing import build_model
+    from autograd_engine.pictures.drawing import build_model
 
     model, loss = _batch_loss(2)
     drawn = build_model(loss)
@@ -994,7 +994,7 @@ def test_on_a_batch_a_label_drawn_once_per_example_shows_its_example():
 
 def test_a_derivative_text_that_is_not_a_function_or_not_text_is_refused():
     from autograd_engine import Op
-    from autograd_engine.ops import derivative_text
+    from autograd_engine.core.ops import derivative_text
 
     with pytest.raises(TypeError, match="Op 'sq': derivative must be a function"):
         Op("sq", lambda a: a * a, lambda g, out, a: (g * 2 * a,), derivative="2a")
@@ -1018,7 +1018,7 @@ def test_the_drawn_terms_are_the_ones_the_sweep_summed_from_one_vjp_call_each():
     drawn into a leaf still sum to its drawn gradient, and the model costs one call at g
     and one at g = 1 per node (the term and the local derivative), no more."""
     from autograd_engine import Op
-    from autograd_engine.drawing import build_model
+    from autograd_engine.pictures.drawing import build_model
 
     calls = []
 
@@ -1042,7 +1042,7 @@ def test_a_loss_plus_a_penalty_on_the_parameters_keeps_the_network_level():
     every gradient equals backward()'s, and the penalty card passes each neuron's
     parameters 2 * weight * w (by hand: d/dw of weight * sum w^2)."""
     from autograd_engine import player
-    from autograd_engine.drawing import build_model, network
+    from autograd_engine.pictures.drawing import build_model, network
     from nn import MLP
     from nn.losses import l2_penalty, mse_loss
 
@@ -1089,7 +1089,7 @@ def test_card_order_puts_each_card_after_its_inputs_ties_by_index():
     (by hand: 2 needs 0, 1 needs 2 and 0, 3 needs nothing; always the smallest ready
     card next: 0, then 2 (ready: 2, 3), then 1 (ready: 1, 3), then 3); a cycle falls
     back to index order."""
-    from autograd_engine.drawing import card_order
+    from autograd_engine.pictures.drawing import card_order
 
     assert card_order([[], [2, 0], [0], []]) == [0, 2, 1, 3]
     assert card_order([[1], [0]]) == [0, 1]
@@ -1098,7 +1098,7 @@ def test_card_order_puts_each_card_after_its_inputs_ties_by_index():
 def test_the_model_keeps_the_parameters_its_arguments_named():
     """Model.params is the set check_arguments made (given params, or every labelled
     leaf), so the player's op levels mark the same parameters as the drawing."""
-    from autograd_engine.drawing import build_model
+    from autograd_engine.pictures.drawing import build_model
 
     model, loss = _batch_loss(2)
     assert build_model(loss).params == {

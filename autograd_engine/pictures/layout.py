@@ -163,7 +163,7 @@ def _choice() -> str:
     choice = os.environ.get(ENV_VAR, "").strip() or "auto"
     if choice not in CHOICES:
         raise ValueError(
-            f"autograd_engine.layout: {ENV_VAR} must be one of {CHOICES}, got {choice!r}"
+            f"autograd_engine.pictures.layout: {ENV_VAR} must be one of {CHOICES}, got {choice!r}"
         )
     return choice
 

@@ -24,10 +24,10 @@ from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from typing import Any
 
-from autograd_engine.graph import topological_order
-from autograd_engine.mode import enable_grad
+from autograd_engine.core.graph import topological_order
+from autograd_engine.core.mode import enable_grad
+from autograd_engine.core.value import Value
 from autograd_engine.validation import check_bool, check_real, check_sequence, raise_as
-from autograd_engine.value import Value
 
 __all__ = ["jvp"]
 

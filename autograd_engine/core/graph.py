@@ -41,8 +41,8 @@ from itertools import repeat
 from operator import add, attrgetter
 from typing import Any
 
-from autograd_engine.mode import enable_grad, is_grad_enabled, no_grad
-from autograd_engine.ops import ADD, MUL
+from autograd_engine.core.mode import enable_grad, is_grad_enabled, no_grad
+from autograd_engine.core.ops import ADD, MUL
 from autograd_engine.validation import check_instance, is_real, raise_as, show
 
 __all__ = [
@@ -552,4 +552,4 @@ def _named(node: Value) -> str:
     return f" (label {node.label!r})" if node.label else ""
 
 
-from autograd_engine.value import Constant, Value  # noqa: E402  # value.py imports this one
+from autograd_engine.core.value import Constant, Value  # noqa: E402  # value.py imports this one

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from autograd_engine.value import Value
+    from autograd_engine.core.value import Value
 
 __all__ = [
     "Op",
@@ -131,7 +131,7 @@ class Op(str):
         treats an ``Op`` as its name is affected.
         """
         # Imported here: value.py imports this module, so a top-level import would cycle.
-        from autograd_engine.value import apply_op
+        from autograd_engine.core.value import apply_op
 
         return apply_op(self, *args)
 

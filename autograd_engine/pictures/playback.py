@@ -71,8 +71,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from autograd_engine import ops
-from autograd_engine.drawing import (
+from autograd_engine.core import ops
+from autograd_engine.core.value import Value
+from autograd_engine.files import write_atomic
+from autograd_engine.pictures.drawing import (
     DEFAULT_MAX_NODES,
     Model,
     Network,
@@ -85,9 +87,7 @@ from autograd_engine.drawing import (
     op_model,
     plain,
 )
-from autograd_engine.files import write_atomic
-from autograd_engine.value import Value
-from autograd_engine.viz import CURRENT_COLOR, check_flag, graphviz_drawing, render_svg
+from autograd_engine.pictures.viz import CURRENT_COLOR, check_flag, graphviz_drawing, render_svg
 
 __all__ = ["Player", "player", "network_player"]
 
@@ -305,7 +305,7 @@ class Player:
 
 def _asset(name: str) -> str:
     """A file of the page (JavaScript, CSS), shipped as package data."""
-    return resources.files("autograd_engine").joinpath("assets", name).read_text("utf-8")
+    return resources.files("autograd_engine.pictures").joinpath("assets", name).read_text("utf-8")
 
 
 # -- the op level -------------------------------------------------------------------

@@ -59,10 +59,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from autograd_engine.derivatives import grad
-from autograd_engine.mode import enable_grad
+from autograd_engine.core.derivatives import grad
+from autograd_engine.core.mode import enable_grad
+from autograd_engine.core.value import Value
 from autograd_engine.validation import check_bool, check_real, check_sequence, is_real, show
-from autograd_engine.value import Value
 
 __all__ = ["GradcheckError", "gradcheck"]
 
@@ -107,7 +107,7 @@ def gradcheck(
     >>> gradcheck(lambda x: x.relu(), [0.0])    # at the kink: analytic 0, numeric 1/2
     Traceback (most recent call last):
         ...
-    autograd_engine.gradient_check.GradcheckError: gradcheck: first derivatives disagree ...
+    autograd_engine.checking.gradient_check.GradcheckError: gradcheck: first derivatives ...
       d out / d input 0 at 0.0: analytic 0.0, numeric 0.5, |difference| 0.5 > tolerance ...
     """
     point, labels = _check_arguments(f, inputs, eps, atol, rtol)

@@ -36,10 +36,10 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from autograd_engine.graph import backprop_terms, topological_order
-from autograd_engine.ops import derivative_text
+from autograd_engine.core.graph import backprop_terms, topological_order
+from autograd_engine.core.ops import derivative_text
+from autograd_engine.core.value import Value
 from autograd_engine.validation import check_sequence
-from autograd_engine.value import Value
 
 __all__ = [
     "MANY",

@@ -10,10 +10,10 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from autograd_engine import graph, ops
-from autograd_engine.graph import data_of, decode_inputs, inputs_of, is_finite
-from autograd_engine.mode import grad_mode, no_grad_blocks
-from autograd_engine.ops import ADD, DIV, MUL, NO_OP, Op
+from autograd_engine.core import graph, ops
+from autograd_engine.core.graph import data_of, decode_inputs, inputs_of, is_finite
+from autograd_engine.core.mode import grad_mode, no_grad_blocks
+from autograd_engine.core.ops import ADD, DIV, MUL, NO_OP, Op
 from autograd_engine.validation import check_real, check_sequence, is_real, raise_as, show
 
 __all__ = ["Value", "Constant", "apply_op"]

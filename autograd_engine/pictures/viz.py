@@ -16,7 +16,7 @@ Which gradients are shown:
   computed afresh by ``graph.backprop(root, 1.0)``: it is always the gradient of
   this root, whatever ``.grad`` holds, and drawing writes no ``.grad``;
 - ``backward_steps(root)`` shows the same gradients, revealed one node at a time
-  (``autograd_engine.playback`` does it in the browser).
+  (``autograd_engine.pictures.playback`` does it in the browser).
 
 In the backward view the arrows run from each value to the operation that made it
 and on to that operation's inputs. The edge ``op -> input_i`` is labelled with
@@ -42,7 +42,7 @@ showing example 0's output (``data[0]``) and the gradient summed over the exampl
 (``grad (sum)``). This knows nothing of ``nn``: any dotted labels group.
 
 What is drawn (nodes, groups, examples, each edge's term and local derivative) is the
-public drawing model of ``autograd_engine.drawing``, which the player draws too;
+public drawing model of ``autograd_engine.pictures.drawing``, which the player draws too;
 ``graphviz_drawing(model, grads)`` is this module's renderer of it.
 
 Labels and symbols are shown verbatim, on one line: Graphviz's own syntax
@@ -62,7 +62,9 @@ from typing import Any
 
 import graphviz
 
-from autograd_engine.drawing import (
+from autograd_engine.core.value import Value
+from autograd_engine.files import write_atomic
+from autograd_engine.pictures.drawing import (
     DEFAULT_MAX_NODES,
     Model,
     Node,
@@ -70,10 +72,8 @@ from autograd_engine.drawing import (
     fmt,
     plain,
 )
-from autograd_engine.files import write_atomic
-from autograd_engine.layout import FALLBACK, use_engine
+from autograd_engine.pictures.layout import FALLBACK, use_engine
 from autograd_engine.validation import show
-from autograd_engine.value import Value
 
 __all__ = [
     "Drawing",
@@ -133,7 +133,7 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
 
     Jupyter shows it as SVG through ``_repr_mimebundle_``; that, ``render``, ``pipe``
     and ``view`` use Graphviz's ``dot`` when it is on PATH, else the ``graphviz-pure``
-    program if that package is installed (``autograd_engine.layout.find_dot``), and
+    program if that package is installed (``autograd_engine.pictures.layout.find_dot``), and
     raise ``RuntimeError(GRAPHVIZ_INSTALL_HINT)`` when there is neither, instead of
     graphviz's bare "failed to execute" error. Everything else is ``Digraph``.
     """
@@ -291,7 +291,7 @@ def graphviz_drawing(
     rankdir: str | None = None,
     widest: dict[int, str] | None = None,
 ) -> Drawing:
-    """The Graphviz drawing of a drawing model (``autograd_engine.drawing``).
+    """The Graphviz drawing of a drawing model (``autograd_engine.pictures.drawing``).
 
     Nodes show the gradients in ``grads`` (drawn node index -> gradient); in the backward
     view (arrows from each value to its inputs) only nodes present in ``grads`` show

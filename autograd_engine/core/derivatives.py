@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from autograd_engine.graph import backprop
+from autograd_engine.core.graph import backprop
+from autograd_engine.core.value import Value
 from autograd_engine.validation import check_bool, check_instance, check_sequence
-from autograd_engine.value import Value
 
 __all__ = ["grad", "hessian"]
 

@@ -274,7 +274,7 @@ class Race:
             .replace("&", "\\u0026")
         )
         js = (
-            resources.files("nn")
+            resources.files("nn.pictures")
             .joinpath("assets", "race.js")
             .read_text(encoding="utf-8")
             .replace("ROOT_ID", json.dumps(token))

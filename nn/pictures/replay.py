@@ -3,8 +3,8 @@
 ``fit(..., record=True).replay()`` (or ``Recording.replay()``) makes a ``Replay``: ``.html()``,
 ``.save(path)``, ``_repr_html_()`` (and ``_repr_mimebundle_``, which adds a PNG of the last
 step for viewers that run no scripts), as the backprop player. The page holds the recorded
-numbers and our own JavaScript and CSS (``nn/assets/replay.js``, ``replay.css``): no network
-request of any kind, so it opens from ``file://``, offline.
+numbers and our own JavaScript and CSS (``nn/pictures/assets/replay.js``, ``replay.css``): no
+network request of any kind, so it opens from ``file://``, offline.
 
 Numbers: parameters, gradients and optimizer state are stored as float64, exactly as
 recorded (byte-shuffled and deflated, base85 in the page; the browser inflates them with
@@ -68,7 +68,7 @@ GRID = 50
 
 
 def _asset(name: str) -> str:
-    return resources.files("nn").joinpath("assets", name).read_text(encoding="utf-8")
+    return resources.files("nn.pictures").joinpath("assets", name).read_text(encoding="utf-8")
 
 
 # base85 (5 characters per 4 bytes, against base64's 4 per 3) with an alphabet of our own
@@ -181,8 +181,8 @@ def example_view(rec: Recording) -> tuple[Any, dict[str, Any]] | None:
     another neuron's output). None when the model is not an MLP, nothing is traced, or the
     graph's cards are not its neurons and one loss card.
     """
-    from autograd_engine.drawing import build_model, network
-    from autograd_engine.playback import network_player
+    from autograd_engine.pictures.drawing import build_model, network
+    from autograd_engine.pictures.playback import network_player
 
     arch = rec.architecture
     if not rec.traced or arch is None or arch.get("type") != "MLP":
@@ -304,7 +304,7 @@ def example_view(rec: Recording) -> tuple[Any, dict[str, Any]] | None:
 
 def fmt_sentinel(k: int) -> str:
     """How the player writes slot ``k``'s sentinel."""
-    from autograd_engine.drawing import fmt
+    from autograd_engine.pictures.drawing import fmt
 
     return fmt(_sentinel(k))
 

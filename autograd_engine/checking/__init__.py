@@ -1,0 +1,1 @@
+"""Checking tools: ``gradcheck``; the hypothesis strategies live at ``autograd_engine.testing``."""

@@ -1,0 +1,1 @@
+"""The training pictures: the replay page of a recorded run and the optimizer race."""
