@@ -20,9 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_reference import bits, textbook_grads
 
-from autograd_engine import Value, grad, graph, no_grad
-from autograd_engine import value as value_module
-from autograd_engine.value import Constant
+from autograd_engine import Value, grad, no_grad
+from autograd_engine.core import graph
+from autograd_engine.core import value as value_module
+from autograd_engine.core.value import Constant
 
 fuses = pytest.mark.skipif(
     value_module._UNSHARED == 0, reason="chains are extended on CPython 3.11 to 3.13 only"
