@@ -481,24 +481,43 @@ class _Kernel:
 
     def _forward(self, trace: _Trace, var: dict[int, str], ns: dict[str, Any]) -> list[str]:
         lines = ["    # forward: one line a node"]
-        for node in trace.forward:
-            kind = trace.kind(node)
-            if kind in ("param", "input", "frozen", "constant"):
-                continue
-            name = var[id(node)]
-            if kind == "runtime":
-                k = trace.constant_index[id(node)]
-                leaf, rule, deps = trace.constants[k]
-                if not deps:
-                    continue  # drawn by the caller, passed in as an input
-                fn = f"_rule{k}"
-                ns[fn] = rule
-                args = ", ".join(var[id(d)] for d in deps)
-                lines.append(f"    {name} = {fn}({args})  # runtime constant")
-                continue
-            xs = [var[id(p)] for p in node.parents]
-            lines.extend(_forward_line(node, name, xs, ns, len(lines)))
-        for k, (value, rule, deps, what) in enumerate(trace.guards):
+        # Each guard is checked as soon as the values it reads exist, before the nodes of the
+        # branch it guards run on data from the other branch (log(0) after a clamp's guard).
+        position = {id(node): i for i, node in enumerate(trace.forward)}
+        ready: dict[int, list[int]] = {}
+        for k, (_, _, deps, _) in enumerate(trace.guards):
+            ready.setdefault(max((position[id(d)] for d in deps), default=-1), []).append(k)
+        lines.extend(self._guard_lines(trace, ready.get(-1, []), var, ns))
+        for i, node in enumerate(trace.forward):
+            lines.extend(self._node_line(trace, node, var, ns, len(lines)))
+            lines.extend(self._guard_lines(trace, ready.get(i, []), var, ns))
+        return lines
+
+    def _node_line(
+        self, trace: _Trace, node: Value, var: dict[int, str], ns: dict[str, Any], at: int
+    ) -> list[str]:
+        kind = trace.kind(node)
+        if kind in ("param", "input", "frozen", "constant"):
+            return []
+        name = var[id(node)]
+        if kind == "runtime":
+            k = trace.constant_index[id(node)]
+            _, rule, deps = trace.constants[k]
+            if not deps:
+                return []  # drawn by the caller, passed in as an input
+            ns[f"_rule{k}"] = rule
+            args = ", ".join(var[id(d)] for d in deps)
+            return [f"    {name} = _rule{k}({args})  # runtime constant"]
+        xs = [var[id(p)] for p in node.parents]
+        return _forward_line(node, name, xs, ns, at)
+
+    @staticmethod
+    def _guard_lines(
+        trace: _Trace, ks: list[int], var: dict[int, str], ns: dict[str, Any]
+    ) -> list[str]:
+        lines = []
+        for k in ks:
+            value, rule, deps, what = trace.guards[k]
             ns[f"_guard{k}"], ns["_diverged"] = rule, _diverged
             args = ", ".join(var[id(d)] for d in deps)
             lines.append(
@@ -573,9 +592,7 @@ def _sum_lines(target: str, terms: list[str], first: bool) -> list[str]:
 
 def _formula(node: Value, xs: list[str]) -> str:
     op = node.op
-    if op is ops.ADD:  # a + b, or a fused chain a + b + c + ...
-        return " + ".join(xs) if len(xs) <= 4 else f"{xs[0]} + {xs[1]} + ... + {xs[-1]}"
-    if op is ops.MUL or op is ops.DIV or op is ops.POW:
+    if op is ops.ADD or op is ops.MUL or op is ops.DIV or op is ops.POW:
         return f"{xs[0]} {op.symbol} {xs[1]}"
     if op is ops.SUM and len(xs) > 4:
         return f"sum({', '.join(xs[:2])}, ..., {xs[-1]})"

@@ -69,8 +69,8 @@ def test_a_custom_vjp_gets_floats_in_backward_and_values_under_create_graph():
 def test_python_sum_adds_no_zero_plus_a_node():
     a, b, c = Value(1.0), Value(2.0), Value(3.0)
     s = sum([a, b, c])
-    assert s.op == "add" and s.parents == (a, b, c)  # one + node: no 0 + a, no a + b kept
-    assert graph.sweep_order(s) == [a, b, c, s]
+    assert graph.sweep_order(s) == [a, b, s.parents[0], c, s]  # (a + b) + c, no 0 + a
+    assert s.parents[0].parents == (a, b)
     assert (0 + a) is a
 
 

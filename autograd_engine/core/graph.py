@@ -6,9 +6,7 @@ million nodes is as fine as a chain of ten. It does no calculus itself: each nod
 two commonest, ``ADD``'s and ``MUL``'s, inline: the same floats without a call).
 
 A node keeps its inputs in two slots, ``_a`` and ``_b`` (see ``Value``), read by
-``inputs_of``; three or more are a tuple in ``_a``, or a list for an add chain that
-``Value.__add__`` extended in place (an ``ADD`` of any arity: each input receives
-``g``). A constant input (a number operand) is stored as its float, or as a
+``inputs_of``. A constant input (a number operand) is stored as its float, or as a
 ``Constant`` leaf once ``parents`` has shown it; either way it is not a ``Value``
 of the sweep: it receives no gradient and is never walked.
 
@@ -74,17 +72,10 @@ def inputs_of(node: Value) -> tuple[Any, ...]:
 
 
 def decode_inputs(a: Any, b: Any) -> tuple[Any, ...]:
-    """The inputs stored in the slots ``_a, _b`` as a tuple (the one place they are decoded).
-
-    Three or more inputs are a tuple, or a list for an add chain ``+`` extended in place
-    (see ``Value.__add__``): that list is the node's own and is never handed out.
-    """
+    """The inputs stored in the slots ``_a, _b`` as a tuple (the one place they are decoded)."""
     if a is None:
         return ()
-    if b is not None:
-        return (a, b)
-    kind = type(a)
-    return a if kind is tuple else tuple(a) if kind is list else (a,)
+    return (a, b) if b is not None else a if type(a) is tuple else (a,)
 
 
 def data_of(x: Any) -> float:
@@ -380,15 +371,9 @@ def _sweep_fast(root: Value, seed: float) -> tuple[list[Value], _Holder] | None:
                     prev = b._received
                     b._received = tb if prev is placed else prev + tb
                 continue
-            if type(a) is tuple or type(a) is list:
-                if op is ADD:  # ADD.vjp inline: every input receives g
-                    for x in a:
-                        if type(x) is Value:
-                            prev = x._received
-                            x._received = g if prev is placed else prev + g
-                    continue
+            if type(a) is tuple:
                 terms = op.vjp(g, node._data, *[x if type(x) is float else x._data for x in a])
-                if type(terms) not in (tuple, list) or len(terms) != len(a):
+                if (type(terms) is not tuple and type(terms) is not list) or len(terms) != len(a):
                     return None
                 for x, term in zip(a, terms):
                     if type(x) is Value:
@@ -431,8 +416,7 @@ def _walk(root: Value, order: list[Value], opened: _Mark, placed: _Mark) -> None
             pop()
             continue
         a, b = node._a, node._b
-        if b is None and (type(a) is tuple or type(a) is list):  # three or more inputs:
-            # explore them last to first (b is None first: most nodes are binary)
+        if type(a) is tuple:  # three or more inputs: explore them last to first
             node._received = opened
             stack.extend([x for x in reversed(a) if type(x) is Value and x._received is not placed])
             continue

@@ -11,6 +11,14 @@ where it builds a differentiable graph of the derivative).
 (a ``ValueError`` or ``ZeroDivisionError`` saying why it is not); the caller adds
 the op and its operands to the message and raises it before any node is created.
 
+A row also carries what the rest of the project needs to know about its op: the
+player's text of each derivative, whether ``Value`` has a method of its name, its kinks,
+and for the tests the points where its derivatives are checked (``samples``), its PyTorch
+counterpart (``torch``) and its steps in the random expression graphs (``replay``).
+``ALL_OPS`` and ``__all__`` are collected from the rows, and ``testing.py`` and the
+``Value`` methods that value.py does not write are made from them: adding an op is adding
+its row (``tests/test_op_table.py`` names any place a row misses).
+
 Composites (``-`` and unary ``-``) are built from these rows in ``value.py`` and
 have no rule of their own. Division is a row, not ``a * b**-1``: that composite
 rounds twice and its gradient ``-a/b**2`` underflows to 0 where ``-out/b`` does not.
@@ -18,46 +26,43 @@ rounds twice and its gradient ``-a/b**2`` underflows to 0 where ``-out/b`` does 
 
 from __future__ import annotations
 
-import functools
 import math
 import operator
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from autograd_engine.core.value import Value
 
-__all__ = [
-    "Op",
-    "ADD",
-    "MUL",
-    "DIV",
-    "POW",
-    "POWV",
-    "RPOW",
-    "EXP",
-    "LOG",
-    "TANH",
-    "SIGMOID",
-    "RELU",
-    "SIN",
-    "COS",
-    "TAN",
-    "SQRT",
-    "ABS",
-    "LEAKY_RELU",
-    "SOFTPLUS",
-    "LOG1P",
-    "EXPM1",
-    "SUM",
-    "DOT",
-    "ALL_OPS",
-    "derivative_text",
-]
+# The rows' names are added at the end of the module, collected from the rows themselves.
+__all__ = ["Op", "Replay", "ALL_OPS", "derivative_text"]
+
+
+class Replay(NamedTuple):
+    """One step kind of the random expression graphs (``testing.expressions``) using an op.
+
+    ``formula`` is what ``str(expression)`` shows ({0}, {1}: the operands, {c}: the
+    constant, {all}, {half}: the operands of an n-ary step). ``run(b, v, c)`` computes the
+    step from a backend ``b`` (Values, floats or torch tensors), the operands ``v`` and the
+    constant ``c`` with operators and backend functions only, and must be defined for every
+    real operand. ``arity`` counts the operands (for an n-ary op, a range to draw the count
+    from). ``const(d)`` is the strategy of ``c`` (``d`` is ``testing.STRATEGIES``; None: no
+    constant). ``shift``: ``c`` is added to the operand, and is pushed ``RELU_MARGIN`` away
+    from the op's kinks (otherwise a step whose operand is that near a kink becomes
+    ``tanh``). ``kind`` names the step; "" is the op's name.
+    """
+
+    formula: str
+    run: Callable[[Any, Sequence[Any], float], Any]
+    arity: int | range = 1
+    const: Callable[[Any], Any] | None = None
+    shift: bool = False
+    kind: str = ""
 
 
 class Op(str):
-    """A primitive: its name (the ``str`` itself), ``forward``, ``vjp`` and ``domain``.
+    """A primitive: its name (the ``str`` itself), ``forward``, ``vjp``, ``domain``, and the
+    rest of its row (what the player says, how the tests draw and replay it, its torch twin).
 
     ``Value.op`` holds an ``Op``, so ``y.op == "tanh"`` reads as it should; leaves
     hold the empty string. ``symbol`` is what graph drawings show. ``constants``
@@ -72,6 +77,11 @@ class Op(str):
     symbol: str
     constants: tuple[int, ...]
     derivative: Callable[[int, Sequence[str]], str] | None
+    method: bool
+    kinks: tuple[float, ...]
+    samples: Callable[[Any], Any] | None
+    torch: Callable[..., Any] | None
+    replays: tuple[Replay, ...]
 
     def __new__(
         cls,
@@ -82,6 +92,12 @@ class Op(str):
         symbol: str | None = None,
         constants: tuple[int, ...] = (),
         derivative: Callable[[int, Sequence[str]], str] | None = None,
+        *,
+        method: bool = False,
+        kinks: tuple[float, ...] = (),
+        samples: Callable[[Any], Any] | None = None,
+        torch: Callable[..., Any] | None = None,
+        replay: Replay | tuple[Replay, ...] = (),
     ) -> Op:
         """Make the op named ``name``; ``vjp(g, out, *xs)`` returns one term per input.
 
@@ -93,11 +109,26 @@ class Op(str):
         that the backprop player shows (``"tanh'(z) = 1 - out^2"``), given the names
         of the inputs as drawn; None (the default) makes the player say
         "local derivative".
+
+        The rest matters to the engine's own rows (``ALL_OPS``), which the tests iterate:
+        ``method``: ``Value`` has a method of the op's name (``x.tan()``; made from the row
+        unless value.py writes it) and a replay backend a function; ``kinks``: the points
+        where it is not smooth; ``samples(d)``: the strategy of argument tuples where it is
+        smooth, built from ``d = testing.STRATEGIES`` (so this module needs no hypothesis);
+        ``torch(torch, F, *xs)``: the same function in PyTorch (torch and
+        torch.nn.functional passed in; constant inputs as floats); ``replay``: its steps in
+        the random expression graphs.
         """
         if not isinstance(name, str) or not name:
             raise TypeError(f"Op: name must be a non-empty str, got {name!r}")
-        for role, fn in (("forward", forward), ("vjp", vjp), ("domain", domain)):
-            if not callable(fn) and not (role == "domain" and fn is None):
+        for role, fn in (
+            ("forward", forward),
+            ("vjp", vjp),
+            ("domain", domain),
+            ("samples", samples),
+            ("torch", torch),
+        ):
+            if not callable(fn) and not (role not in ("forward", "vjp") and fn is None):
                 raise TypeError(f"Op {name!r}: {role} must be a function, got {fn!r}")
         if symbol is not None and (not isinstance(symbol, str) or not symbol):
             raise TypeError(f"Op {name!r}: symbol must be a non-empty str or None, got {symbol!r}")
@@ -108,18 +139,28 @@ class Op(str):
                 f"Op {name!r}: constants must be a tuple of input indices (ints >= 0), "
                 f"got {constants!r}"
             )
+        if derivative is not None and not callable(derivative):
+            raise TypeError(
+                f"Op {name!r}: derivative must be a function (j, names) -> str or None, "
+                f"got {derivative!r}"
+            )
+        replays = (replay,) if isinstance(replay, Replay) else replay
+        if not isinstance(replays, tuple) or not all(isinstance(r, Replay) for r in replays):
+            raise TypeError(f"Op {name!r}: replay must be a Replay or a tuple of them")
+        if not isinstance(kinks, tuple) or not all(isinstance(k, float) for k in kinks):
+            raise TypeError(f"Op {name!r}: kinks must be a tuple of floats, got {kinks!r}")
         op = super().__new__(cls, name)
         op.forward = forward
         op.vjp = vjp
         op.domain = domain
         op.symbol = symbol or name
         op.constants = constants
-        if derivative is not None and not callable(derivative):
-            raise TypeError(
-                f"Op {name!r}: derivative must be a function (j, names) -> str or None, "
-                f"got {derivative!r}"
-            )
         op.derivative = derivative
+        op.method = bool(method)
+        op.kinks = kinks
+        op.samples = samples
+        op.torch = torch
+        op.replays = tuple(r._replace(kind=r.kind or name) for r in replays)
         return op
 
     def __call__(self, *args: Value | float) -> Value:
@@ -361,22 +402,40 @@ def _dot_vjp(g: Any, out: Any, *xs: Any) -> list[Any]:
     return [g * x for x in xs[n:]] + [g * w for w in xs[:n]]
 
 
-def _add(*xs: Any) -> Any:
-    # a + b + c + ..., added left to right, as Python evaluates the expression (not sum(),
-    # which on 3.12+ compensates and so can round differently).
-    return functools.reduce(operator.add, xs)
+# -- the rows ----------------------------------------------------------------------
+# Each row: name, forward, vjp; where it is defined (domain) and how it is drawn (symbol,
+# the player's derivative text); then how the tests know it: samples (where its
+# derivatives are checked), torch (the cross-check), replay (its steps in the random
+# graphs). ALL_OPS and __all__ are collected from these rows at the end of the module.
 
+# Constant exponents of "pow" drawn by the tests: integers work for any non-zero base, the
+# rest need a positive base. 0 and 1 exercise the special cases a**0 = 1 and a**1 = a.
+_INTEGER_EXPONENTS = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0)
+_REAL_EXPONENTS = (-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.3, 1.7)
+# leaky_relu's slopes drawn by the tests: PyTorch's default, others, 0 (relu), negative, > 1.
+_SLOPES = (0.01, 0.2, 0.0, -0.5, 1.5)
 
-# a + b, or a + b + c + ... for an add chain Value.__add__ fused into one node (d/dx_i = 1).
-ADD = Op("add", _add, lambda g, out, *xs: (g,) * len(xs), symbol="+", derivative=lambda j, n: "1")
+ADD = Op(
+    "add",
+    operator.add,
+    lambda g, out, a, b: (g, g),
+    symbol="+",
+    derivative=lambda j, n: "1",
+    samples=lambda d: d.tuples(d.floats(-100.0, 100.0), d.floats(-100.0, 100.0)),
+    torch=lambda torch, F, a, b: a + b,
+    replay=Replay("{0} + {1}", lambda b, v, c: v[0] + v[1], arity=2),
+)
 MUL = Op(
     "mul",
     operator.mul,
     lambda g, out, a, b: (g * b, g * a),
     symbol="*",
     derivative=lambda j, n: f"the other input, {n[1 - j]}",
+    samples=lambda d: d.tuples(d.floats(-10.0, 10.0), d.floats(-10.0, 10.0)),
+    torch=lambda torch, F, a, b: a * b,
+    replay=Replay("{0} * {1}", lambda b, v, c: v[0] * v[1], arity=2),
 )
-# a / b: d/da = 1/b, d/db = -a/b^2 = -out/b.
+# a / b: d/da = 1/b, d/db = -a/b^2 = -out/b. Tests keep |b| >= 0.25, clear of the pole.
 DIV = Op(
     "div",
     operator.truediv,
@@ -384,8 +443,12 @@ DIV = Op(
     domain=_div_domain,
     symbol="/",
     derivative=_div_text,
+    samples=lambda d: d.tuples(d.floats(-10.0, 10.0), d.away_from_zero(0.25, 10.0)),
+    torch=lambda torch, F, a, b: a / b,
+    replay=Replay("{0} / (1 + {1}*{1})", lambda b, v, c: v[0] / (1.0 + v[1] * v[1]), arity=2),
 )
 # a ** k for a constant number k (the second parent holds k; it gets no gradient).
+# Tests keep the base >= 0.25 from the pole of negative powers.
 POW = Op(
     "pow",
     operator.pow,
@@ -394,9 +457,37 @@ POW = Op(
     symbol="**",
     constants=(1,),
     derivative=lambda j, n: f"k a^(k-1), k = {n[1]}" if j == 0 else "0 (a constant exponent)",
+    samples=lambda d: (
+        d.tuples(d.away_from_zero(0.25, 4.0), d.sampled_from(_INTEGER_EXPONENTS))
+        | d.tuples(d.floats(0.25, 4.0), d.sampled_from(_REAL_EXPONENTS))
+    ),
+    torch=lambda torch, F, a, k: a**k,
+    replay=(  # non-negative integer powers of any base; any power of a base 1 + a^2 > 0
+        Replay(
+            "{0} ** {c}",
+            lambda b, v, c: v[0] ** c,
+            const=lambda d: d.sampled_from((0.0, 1.0, 2.0, 3.0)),
+        ),
+        Replay(
+            "(1 + {0}*{0}) ** {c}",
+            lambda b, v, c: (1.0 + v[0] * v[0]) ** c,
+            const=lambda d: d.sampled_from((-1.5, -1.0, -0.5, 0.5, 1.5, 2.5)),
+            kind="pow_pos",
+        ),
+    ),
 )
-# a ** b where the exponent b is a Value too.
-POWV = Op("powv", operator.pow, _powv_vjp, domain=_powv_domain, symbol="**", derivative=_powv_text)
+# a ** b where the exponent b is a Value too; tests keep a > 0 (d/db needs log a).
+POWV = Op(
+    "powv",
+    operator.pow,
+    _powv_vjp,
+    domain=_powv_domain,
+    symbol="**",
+    derivative=_powv_text,
+    samples=lambda d: d.tuples(d.floats(0.25, 4.0), d.floats(-3.0, 3.0)),
+    torch=lambda torch, F, a, b: a**b,
+    replay=Replay("(1 + {0}*{0}) ** {1}", lambda b, v, c: (1.0 + v[0] * v[0]) ** v[1], arity=2),
+)
 # c ** b for a constant number c (the first parent holds c; it gets no gradient).
 RPOW = Op(
     "rpow",
@@ -406,65 +497,143 @@ RPOW = Op(
     symbol="**",
     constants=(0,),
     derivative=lambda j, n: "0 (a constant base)" if j == 0 else f"out log(c), c = {n[0]}",
+    samples=lambda d: d.tuples(d.floats(0.25, 4.0), d.floats(-3.0, 3.0)),
+    torch=lambda torch, F, c, b: c**b,
+    replay=Replay(
+        "{c} ** {0}", lambda b, v, c: c ** v[0], const=lambda d: d.sampled_from((0.5, 2.0, 3.0))
+    ),
 )
 EXP = Op(
-    "exp", math.exp, lambda g, out, a: (g * out,), derivative=_says("exp'(z) = exp(z) = out")
-)  # exp' = exp
+    "exp",
+    math.exp,
+    lambda g, out, a: (g * out,),  # exp' = exp
+    derivative=_says("exp'(z) = exp(z) = out"),
+    method=True,
+    samples=lambda d: d.tuples(d.floats(-10.0, 10.0)),
+    torch=lambda torch, F, a: torch.exp(a),
+    replay=Replay("exp({0})", lambda b, v, c: b.exp(v[0])),
+)
+# Tests keep 0.05 from the pole: at distance d the central-difference error is (eps/d)**2 / 3.
 LOG = Op(
     "log",
     math.log,
-    lambda g, out, a: (g / a,),
+    lambda g, out, a: (g / a,),  # log' = 1/a
     domain=_log_domain,
     derivative=_says("log'(z) = 1/z"),
-)  # log' = 1/a
+    method=True,
+    samples=lambda d: d.tuples(d.floats(0.05, 100.0)),
+    torch=lambda torch, F, a: torch.log(a),
+    replay=Replay("log(1 + {0}*{0})", lambda b, v, c: b.log(1.0 + v[0] * v[0])),
+)
 TANH = Op(
     "tanh",
     math.tanh,
-    lambda g, out, a: (g * (1.0 - out * out),),
+    lambda g, out, a: (g * (1.0 - out * out),),  # 1 - tanh^2
     derivative=_says("tanh'(z) = 1 - out^2"),
-)  # 1 - tanh^2
+    method=True,
+    samples=lambda d: d.tuples(d.floats(-10.0, 10.0)),
+    torch=lambda torch, F, a: torch.tanh(a),
+    replay=Replay("tanh({0})", lambda b, v, c: b.tanh(v[0])),
+)
 SIGMOID = Op(
     "sigmoid",
     _sigmoid,
-    lambda g, out, a: (g * out * (1.0 - out),),
+    lambda g, out, a: (g * out * (1.0 - out),),  # s(1-s)
     derivative=_says("sigma'(z) = out(1 - out)"),
-)  # s(1-s)
-# relu'(a) = 1 for a > 0, else 0 (0 at the kink, as PyTorch).
+    method=True,
+    samples=lambda d: d.tuples(d.floats(-20.0, 20.0)),
+    torch=lambda torch, F, a: torch.sigmoid(a),
+    replay=Replay("sigmoid({0})", lambda b, v, c: b.sigmoid(v[0])),
+)
+# relu'(a) = 1 for a > 0, else 0 (0 at the kink, as PyTorch). Tests keep 1e-3 (a thousand
+# times the default eps) from the kink.
 RELU = Op(
     "relu",
     _relu,
     lambda g, out, a: (g * (1.0 if _data(a) > 0.0 else 0.0),),
     derivative=_says("relu'(z) = 1 if z > 0 else 0"),
+    method=True,
+    kinks=(0.0,),
+    samples=lambda d: d.tuples(d.away_from_zero(1e-3, 10.0)),
+    torch=lambda torch, F, a: torch.relu(a),
+    replay=Replay(
+        "relu({0} + {c})",
+        lambda b, v, c: b.relu(v[0] + c),
+        const=lambda d: d.floats(-1.0, 1.0),
+        shift=True,
+    ),
 )
 SIN = Op(
-    "sin", math.sin, lambda g, out, a: (g * _cos(a),), derivative=_says("sin'(z) = cos(z)")
-)  # sin' = cos
+    "sin",
+    math.sin,
+    lambda g, out, a: (g * _cos(a),),  # sin' = cos
+    derivative=_says("sin'(z) = cos(z)"),
+    method=True,
+    samples=lambda d: d.tuples(d.floats(-10.0, 10.0)),
+    torch=lambda torch, F, a: torch.sin(a),
+    replay=Replay("sin({0})", lambda b, v, c: b.sin(v[0])),
+)
 COS = Op(
-    "cos", math.cos, lambda g, out, a: (-g * _sin(a),), derivative=_says("cos'(z) = -sin(z)")
-)  # cos' = -sin
+    "cos",
+    math.cos,
+    lambda g, out, a: (-g * _sin(a),),  # cos' = -sin
+    derivative=_says("cos'(z) = -sin(z)"),
+    method=True,
+    samples=lambda d: d.tuples(d.floats(-10.0, 10.0)),
+    torch=lambda torch, F, a: torch.cos(a),
+    replay=Replay("cos({0})", lambda b, v, c: b.cos(v[0])),
+)
 # tan' = 1 + tan^2 (PyTorch's formula). No float is exactly a pole, so tan is finite
 # everywhere; next to a pole it is large (|tan| <= 1.7e16) and so is its derivative.
+# Tests keep 0.17 from the poles at +-pi/2 (|tan| <= 5.8); in the random graphs
+# |tan| <= BOUND keeps it off them.
 TAN = Op(
     "tan",
     math.tan,
     lambda g, out, a: (g * (1.0 + out * out),),
     derivative=_says("tan'(z) = 1 + out^2"),
+    method=True,
+    samples=lambda d: d.tuples(d.floats(-1.4, 1.4)),
+    torch=lambda torch, F, a: torch.tan(a),
+    replay=Replay("tan({0})", lambda b, v, c: b.tan(v[0])),
 )
-# sqrt' = 1 / (2 sqrt a): at a == 0 the division raises, as x ** 0.5 does at 0.
+# sqrt' = 1 / (2 sqrt a): at a == 0 the division raises, as x ** 0.5 does at 0; tests keep
+# 0.05 away, as for log, and the random graphs take sqrt of c + a*a with c >= 0.1.
 SQRT = Op(
     "sqrt",
     math.sqrt,
     lambda g, out, a: (g / (2.0 * out),),
     domain=_sqrt_domain,
     derivative=_says("sqrt'(z) = 1/(2 out)"),
+    method=True,
+    samples=lambda d: d.tuples(d.floats(0.05, 100.0)),
+    torch=lambda torch, F, a: torch.sqrt(a),
+    replay=Replay(
+        "sqrt({c} + {0}*{0})",
+        lambda b, v, c: b.sqrt(c + v[0] * v[0]),
+        const=lambda d: d.floats(0.1, 2.0),
+    ),
 )
 # abs' = sign(a), 0 at the kink (PyTorch's value).
 ABS = Op(
-    "abs", abs, lambda g, out, a: (g * _sign(_data(a)),), derivative=_says("abs'(z) = sign(z)")
+    "abs",
+    abs,
+    lambda g, out, a: (g * _sign(_data(a)),),
+    derivative=_says("abs'(z) = sign(z)"),
+    method=True,
+    kinks=(0.0,),
+    samples=lambda d: d.tuples(d.away_from_zero(1e-3, 10.0)),
+    torch=lambda torch, F, a: torch.abs(a),
+    replay=Replay(
+        "abs({0} + {c})",
+        lambda b, v, c: b.abs(v[0] + c),
+        const=lambda d: d.floats(-1.0, 1.0),
+        shift=True,
+    ),
 )
 # leaky_relu(a, slope) = a for a > 0, else slope * a; the slope (second parent) is a
-# constant, like pow's exponent.
-# Drawn "lrelu": every op oval of a drawing is as wide as its longest symbol.
+# constant, like pow's exponent. Drawn "lrelu": every op oval of a drawing is as wide as
+# its longest symbol. In the random graphs c is the slope.
 LEAKY_RELU = Op(
     "leaky_relu",
     _leaky_relu,
@@ -472,16 +641,52 @@ LEAKY_RELU = Op(
     symbol="lrelu",
     constants=(1,),
     derivative=_lrelu_text,
+    method=True,
+    kinks=(0.0,),
+    samples=lambda d: d.tuples(d.away_from_zero(1e-3, 10.0), d.sampled_from(_SLOPES)),
+    torch=lambda torch, F, a, slope: F.leaky_relu(a, slope),
+    replay=Replay(
+        "leaky_relu({0}, {c})",
+        lambda b, v, c: b.leaky_relu(v[0], c),
+        const=lambda d: d.sampled_from(_SLOPES),
+    ),
 )
 # softplus(a) = log(1 + e^a), as torch.nn.functional.softplus(a) (beta=1, threshold=20).
-SOFTPLUS = Op("softplus", _softplus, _softplus_vjp, derivative=_says("softplus'(z) = sigma(z)"))
-# log1p(a) = log(1 + a), accurate for small a; derivative 1 / (1 + a).
+# Its jump of 2e-9 at the threshold counts as a kink. In the random graphs c is a small
+# shift or one near 20 (either side of the threshold); minus c again keeps the result
+# within BOUND.
+SOFTPLUS = Op(
+    "softplus",
+    _softplus,
+    _softplus_vjp,
+    derivative=_says("softplus'(z) = sigma(z)"),
+    method=True,
+    kinks=(SOFTPLUS_THRESHOLD,),
+    samples=lambda d: d.tuples(d.floats(-40.0, 19.9) | d.floats(20.1, 40.0)),
+    torch=lambda torch, F, a: F.softplus(a, beta=1.0, threshold=20.0),
+    replay=Replay(
+        "softplus({0} + {c}) - {c}",
+        lambda b, v, c: b.softplus(v[0] + c) - c,
+        const=lambda d: d.floats(-4.0, 4.0) | d.floats(17.0, 23.0),
+        shift=True,
+    ),
+)
+# log1p(a) = log(1 + a), accurate for small a; derivative 1 / (1 + a). Tests keep 0.05
+# from the pole at -1; the random graphs take log1p of a*a - c with c < 1.
 LOG1P = Op(
     "log1p",
     math.log1p,
     lambda g, out, a: (g / (1.0 + a),),
     domain=_log1p_domain,
     derivative=_says("log1p'(z) = 1/(1 + z)"),
+    method=True,
+    samples=lambda d: d.tuples(d.floats(-0.95, 100.0)),
+    torch=lambda torch, F, a: torch.log1p(a),
+    replay=Replay(
+        "log1p({0}*{0} - {c})",
+        lambda b, v, c: b.log1p(v[0] * v[0] - c),
+        const=lambda d: d.floats(0.0, 0.9),
+    ),
 )
 # expm1(a) = e^a - 1, accurate for small a; derivative e^a = out + 1.
 EXPM1 = Op(
@@ -489,40 +694,46 @@ EXPM1 = Op(
     math.expm1,
     lambda g, out, a: (g * (out + 1.0),),
     derivative=_says("expm1'(z) = exp(z) = out + 1"),
+    method=True,
+    samples=lambda d: d.tuples(d.floats(-10.0, 10.0)),
+    torch=lambda torch, F, a: torch.expm1(a),
+    replay=Replay("expm1({0})", lambda b, v, c: b.expm1(v[0])),
 )
-# n-ary sum: every input receives the upstream gradient unchanged.
+# n-ary sum: every input receives the upstream gradient unchanged. Tests: 1 to 6 summands.
 SUM = Op(
     "sum",
     lambda *xs: sum(xs),
     lambda g, out, *xs: (g,) * len(xs),
     symbol="sum",
     derivative=_says("1"),
+    method=True,
+    samples=lambda d: d.n_ary(1, 6, d.floats(-100.0, 100.0)),
+    torch=lambda torch, F, *xs: torch.stack(xs).sum(),
+    replay=Replay("sum({all})", lambda b, v, c: b.sum(v), arity=range(1, 5)),
 )
 # n-ary dot product of (w_1..w_n) and (x_1..x_n): one node for a neuron's weighted sum.
-DOT = Op("dot", _dot, _dot_vjp, symbol="dot", derivative=_dot_text)
-
-ALL_OPS: tuple[Op, ...] = (
-    ADD,
-    MUL,
-    DIV,
-    POW,
-    POWV,
-    RPOW,
-    EXP,
-    LOG,
-    TANH,
-    SIGMOID,
-    RELU,
-    SIN,
-    COS,
-    TAN,
-    SQRT,
-    ABS,
-    LEAKY_RELU,
-    SOFTPLUS,
-    LOG1P,
-    EXPM1,
-    SUM,
-    DOT,
+# Tests: n = 1..4 pairs.
+DOT = Op(
+    "dot",
+    _dot,
+    _dot_vjp,
+    symbol="dot",
+    derivative=_dot_text,
+    method=True,
+    samples=lambda d: d.n_ary(1, 4, d.floats(-10.0, 10.0), times=2),
+    torch=lambda torch, F, *xs: torch.dot(
+        torch.stack(xs[: len(xs) // 2]), torch.stack(xs[len(xs) // 2 :])
+    ),
+    replay=Replay(
+        "dot({half})",
+        lambda b, v, c: b.dot(v[: len(v) // 2], v[len(v) // 2 :]),
+        arity=range(2, 7, 2),  # 1 to 3 (w, x) pairs
+    ),
 )
-"""Every primitive, in one table; the tests are parametrized over it."""
+
+# -- the table: every row above, in order ---------------------------------------------
+
+ALL_OPS: tuple[Op, ...] = tuple(row for row in globals().values() if type(row) is Op)
+"""Every primitive, in one table (the rows of this module, in order); tests iterate it."""
+
+__all__ += [name for name, row in globals().items() if type(row) is Op]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import sys
-import sysconfig
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
@@ -37,9 +35,7 @@ class Value:
     more); ``parents`` shows it as a ``Constant``, a leaf Value made the first time it
     is read and kept, so every read returns the same objects (drawings show it as a
     bare number). Reading ``parents``, drawing or pickling never changes a gradient.
-    ``0 + x`` is ``x`` itself, so Python's ``sum(values)`` adds no ``0 + x`` node, and
-    a chain of ``+`` whose intermediates nothing holds (``a + b + c``, or ``sum`` over a
-    generator) is one ``+`` node of all the summands, added left to right.
+    ``0 + x`` is ``x`` itself, so Python's ``sum(values)`` adds no ``0 + x`` node.
 
     Setting ``data`` by hand is checked as ``Value(data)`` is: a finite real number.
 
@@ -61,8 +57,7 @@ class Value:
     # _data holds the float (``data`` checks what is set by hand). The inputs live in
     # two slots, not a tuple (56 bytes less per node), read by ``graph.inputs_of``: a
     # leaf has _a = _b = None, a unary node _a = x, a binary node _a, _b = x, y, and a
-    # node of three or more inputs the tuple in _a (a list of its own for an add chain
-    # extended in place, see __add__). A constant input is its float (or
+    # node of three or more inputs the tuple in _a. A constant input is its float (or
     # its Constant once parents has shown it). _received is the fast backward sweep's
     # scratch (its mark, then the gradient received so far; see graph.py).
     __slots__ = ("_data", "grad", "label", "op", "_a", "_b", "_received")
@@ -119,21 +114,12 @@ class Value:
     # -- arithmetic -------------------------------------------------------
 
     def __add__(self, other: Value | Number) -> Value:
-        """self + other; d/dself = d/dother = 1.
-
-        An add chain's intermediate that nothing else holds (``a + b`` in ``a + b + c``,
-        or ``sum(values)``'s running total) is extended in place: ``a + b + c`` is one
-        ``+`` node with inputs ``(a, b, c)``, its data added left to right as Python does.
-        """
+        """self + other; d/dself = d/dother = 1."""
         if type(other) is Value:  # the common case: ADD.forward inline, straight to the builder
-            data = self._data + other._data
-        elif type(other) is float and is_finite(other):  # the next: a constant float
-            data = self._data + other
-        else:
-            return _binary(ADD, self, other, "add") or NotImplemented
-        if self.op is ADD and _getrefcount(self) == _UNSHARED:
-            return _extend(self, other, data)
-        return _node(ADD, data, self, other)
+            return _node(ADD, self._data + other._data, self, other)
+        if type(other) is float and is_finite(other):  # the next: a constant float
+            return _node(ADD, self._data + other, self, other)
+        return _binary(ADD, self, other, "add") or NotImplemented
 
     def __radd__(self, other: Number) -> Value:
         """other + self; ``0 + self`` is ``self`` (``sum(values)`` starts from the int 0)."""
@@ -395,8 +381,9 @@ class Value:
 
     def __copy__(self) -> Value:
         """A new node with the same data, grad, label, op and (the same) inputs."""
-        a, b = _slots(inputs_of(self))  # never the same list: an add chain's is its own
-        return _fill(_new_value(type(self)), self._data, self.op, a, b, self.label, self.grad)
+        return _fill(
+            _new_value(type(self)), self._data, self.op, self._a, self._b, self.label, self.grad
+        )
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
         """A copy of the whole graph below this node, made iteratively; sharing is kept.
@@ -617,52 +604,6 @@ def _node(op: Op, data: float, a: Any, b: Any) -> Value:
     return out
 
 
-def _extend(chain: Value, other: Value | float, data: float) -> Value:
-    """The add node ``chain`` (nobody else holds it) made ``chain + other``, in place.
-
-    Its inputs gain ``other`` and its data becomes ``data`` = chain's + other's, exactly
-    the node ``_node(ADD, data, chain, other)`` would hold, minus the intermediate node
-    nobody could see. A result that is not finite, or a call inside ``no_grad``, goes
-    to ``_node`` instead, which raises or makes a leaf as for any op; so does a chain
-    given a label or a gradient (a helper's ``v.label = ...; return v``): the result
-    must not inherit them.
-    """
-    if (
-        not is_finite(data)
-        or (no_grad_blocks and not grad_mode.enabled)
-        or chain.label
-        or chain.grad != 0.0  # nan too
-    ):
-        return _node(ADD, data, chain, other)
-    # An interrupt between these writes would leave ``chain`` half extended, seen by
-    # nobody: the expression that held it is abandoned by the exception.
-    inputs = chain._a
-    if type(inputs) is list:  # already extended: append (a tuple would copy, n^2 in all)
-        inputs.append(other)
-    else:
-        chain._a, chain._b = [*decode_inputs(inputs, chain._b), other], None
-    chain._data = data
-    return chain
-
-
-# Value.__add__ may extend ``self`` in place only if nothing but the expression being
-# evaluated holds it: then it is a temporary (``a + b`` of ``a + b + c``, or sum()'s
-# running total), about to be dropped, and no one can ever see it change. On CPython
-# 3.11 to 3.13 every holder counts one reference (a variable, a list, another node's
-# input, a frame, C code), so inside __add__ a temporary has exactly three: the
-# caller's, __add__'s ``self`` and getrefcount's argument. From 3.14 the interpreter
-# may borrow a variable's reference without counting it (LOAD_FAST_BORROW), and other
-# implementations count differently: there no chain is ever extended (_UNSHARED = 0).
-_getrefcount = getattr(sys, "getrefcount", id)  # (id: never 0, so never _UNSHARED)
-_UNSHARED = (
-    3
-    if sys.implementation.name == "cpython"
-    and (3, 11) <= sys.version_info < (3, 14)
-    and not sysconfig.get_config_var("Py_GIL_DISABLED")
-    else 0
-)
-
-
 def _fill(node: V, data: float, op: Op, a: Any, b: Any, label: str = "", grad: float = 0.0) -> V:
     """Fill every slot of ``node``: the one place a node is built (see ``Value.__slots__``)."""
     node._data = data
@@ -701,3 +642,24 @@ class _Release:
 def _operands(parents: tuple[Value | float, ...]) -> str:
     shown = ", ".join(_describe(p) if isinstance(p, Value) else repr(p) for p in parents[:4])
     return shown + (", ..." if len(parents) > 4 else "")
+
+
+def _method_of(op: Op) -> Any:
+    """``Value``'s method for a row that asks for one (``op.method``) and has none above."""
+
+    def method(self: Value, *constants: Number) -> Value:
+        return apply_op(op, self, *constants)
+
+    method.__name__ = str(op)
+    method.__qualname__ = f"Value.{op}"
+    method.__doc__ = (
+        f"{op}(self), made from its row in ops.py; {ops.derivative_text(op, 0, ['z'])}."
+    )
+    return method
+
+
+# A new row needs no edit here: its method is made from the row (the tests check that the
+# methods written above build their own rows).
+for _row in ops.ALL_OPS:
+    if _row.method and str(_row) not in vars(Value):
+        setattr(Value, str(_row), _method_of(_row))
