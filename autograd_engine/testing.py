@@ -38,6 +38,7 @@ keeps ``tan`` off its poles); ``relu`` and ``abs`` are applied to ``a + c`` with
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ __all__ = [
     "BOUND",
     "DOMAINS",
     "RELU_MARGIN",
+    "STRATEGIES",
     "TORCH_OP_NAMES",
     "Expression",
     "Instruction",
@@ -93,67 +95,37 @@ def _tuples(n: int, element: st.SearchStrategy[float]) -> st.SearchStrategy[tupl
     return st.tuples(*[element] * n)
 
 
-# Constant exponents for "pow": integers work for any non-zero base, the rest need a
-# positive base. 0 and 1 exercise the special cases a**0 = 1 and a**1 = a.
-_INTEGER_EXPONENTS = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0)
-_REAL_EXPONENTS = (-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.3, 1.7)
+def _n_ary(
+    least: int, most: int, element: st.SearchStrategy[float], times: int = 1
+) -> st.SearchStrategy[tuple[float, ...]]:
+    # n = least..most groups of `times` inputs: a sum's summands, a dot's (w, x) pairs.
+    return st.integers(least, most).flatmap(lambda n: _tuples(times * n, element))
 
-_POW_ARGS = st.tuples(_away_from_zero(0.25, 4.0), st.sampled_from(_INTEGER_EXPONENTS)) | st.tuples(
-    finite_floats(0.25, 4.0), st.sampled_from(_REAL_EXPONENTS)
+
+STRATEGIES = SimpleNamespace(
+    floats=finite_floats,
+    away_from_zero=_away_from_zero,
+    sampled_from=st.sampled_from,
+    tuples=st.tuples,
+    n_ary=_n_ary,
 )
+"""What an op's row builds its ``samples`` and replay constants from (its ``d``).
 
-
-# leaky_relu's constant slopes: PyTorch's default, others, 0 (relu), negative, > 1.
-_SLOPES = (0.01, 0.2, 0.0, -0.5, 1.5)
-
-
-def _dot_args(n: int) -> st.SearchStrategy[tuple[float, ...]]:
-    return _tuples(2 * n, finite_floats(-10.0, 10.0))
+``floats(lo, hi)``: finite floats in [lo, hi]; ``away_from_zero(margin, limit)``: in
+[-limit, -margin] or [margin, limit]; ``sampled_from(values)``; ``tuples(*strategies)``;
+``n_ary(least, most, element, times=1)``: tuples of ``times * n`` elements for n in
+[least, most]. Strategies combine with ``|``.
+"""
 
 
 DOMAINS: dict[str, st.SearchStrategy[tuple[float, ...]]] = {
-    # Each entry: argument tuples (in the op's parent order) where the op is smooth.
-    # An op's constant inputs (op.constants: pow's exponent, rpow's base) must stay
-    # numbers (apply_op refuses a Value there), e.g.
-    # gradcheck(lambda a: apply_op(POW, a, k), [base]).
-    "add": _tuples(2, finite_floats(-100.0, 100.0)),
-    "mul": _tuples(2, finite_floats(-10.0, 10.0)),
-    # (a, b) with |b| >= 0.25, clear of the pole at b = 0.
-    "div": st.tuples(finite_floats(-10.0, 10.0), _away_from_zero(0.25, 10.0)),
-    # (base, constant exponent); the base is >= 0.25 from the pole of negative powers.
-    "pow": _POW_ARGS,
-    # (base, exponent), base > 0: d/db a**b = a**b log a needs log a.
-    "powv": st.tuples(finite_floats(0.25, 4.0), finite_floats(-3.0, 3.0)),
-    # (constant base c > 0, exponent b): d/db c**b = c**b log c; c gets no gradient.
-    "rpow": st.tuples(finite_floats(0.25, 4.0), finite_floats(-3.0, 3.0)),
-    "exp": _tuples(1, finite_floats(-10.0, 10.0)),
-    # At distance d from the pole the central-difference error is (eps/d)**2 / 3.
-    "log": _tuples(1, finite_floats(0.05, 100.0)),
-    "tanh": _tuples(1, finite_floats(-10.0, 10.0)),
-    "sigmoid": _tuples(1, finite_floats(-20.0, 20.0)),
-    # Clear of the kink at 0 by 1e-3, a thousand times the default eps.
-    "relu": _tuples(1, _away_from_zero(1e-3, 10.0)),
-    "sin": _tuples(1, finite_floats(-10.0, 10.0)),
-    "cos": _tuples(1, finite_floats(-10.0, 10.0)),
-    # Clear of the poles at +-pi/2 by 0.17: |tan| <= 5.8 there.
-    "tan": _tuples(1, finite_floats(-1.4, 1.4)),
-    # sqrt' = 1 / (2 sqrt a) is infinite at 0: keep 0.05 away, as for log.
-    "sqrt": _tuples(1, finite_floats(0.05, 100.0)),
-    "abs": _tuples(1, _away_from_zero(1e-3, 10.0)),
-    # (a, constant negative_slope), a clear of the kink at 0 by 1e-3.
-    "leaky_relu": st.tuples(_away_from_zero(1e-3, 10.0), st.sampled_from(_SLOPES)),
-    # Both sides of PyTorch's threshold 20, 0.1 away from its jump of 2e-9.
-    "softplus": _tuples(1, finite_floats(-40.0, 19.9) | finite_floats(20.1, 40.0)),
-    # log1p is defined for a > -1: keep 0.05 from the pole.
-    "log1p": _tuples(1, finite_floats(-0.95, 100.0)),
-    "expm1": _tuples(1, finite_floats(-10.0, 10.0)),
-    # n-ary: 1 to 6 summands.
-    "sum": st.integers(1, 6).flatmap(lambda n: _tuples(n, finite_floats(-100.0, 100.0))),
-    # n-ary: (w_1..w_n, x_1..x_n) for n = 1..4.
-    "dot": st.integers(1, 4).flatmap(_dot_args),
+    str(op): op.samples(STRATEGIES) for op in ops.ALL_OPS if op.samples is not None
 }
-"""Safe argument tuples per op name, covering every op of ``ops.ALL_OPS``.
+"""Safe argument tuples per op name (the ``samples`` of each row of ``ops.ALL_OPS``).
 
+Argument tuples are in the op's parent order; an op's constant inputs
+(``op.constants``: pow's exponent, rpow's base) must stay numbers (``apply_op``
+refuses a Value there), e.g. ``gradcheck(lambda a: apply_op(POW, a, k), [base])``.
 Example: ``@given(DOMAINS["log"])`` draws ``(x,)`` with ``0.05 <= x <= 100``.
 """
 
@@ -167,95 +139,93 @@ Example: ``@given(DOMAINS["log"])`` draws ``(x,)`` with ``0.05 <= x <= 100``.
 # -- backends: the same program on Values, floats or torch tensors ---------------
 
 
-# The functions the templates call through a backend, each named as its op and its method.
-BACKEND_FUNCTIONS = (
-    "exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "tan", "sqrt", "abs",
-    "leaky_relu", "softplus", "log1p", "expm1",
-)  # fmt: skip
+def _n_ary_rows() -> set[str]:
+    # Ops whose replay steps take any number of operands: a backend passes them sequences.
+    return {str(op) for op in ops.ALL_OPS if any(isinstance(r.arity, range) for r in op.replays)}
+
+
+# The functions the templates call through a backend: every row with a Value method,
+# named as the op and its method. An n-ary one takes sequences (``b.dot(ws, xs)``).
+BACKEND_FUNCTIONS: tuple[str, ...] = tuple(str(op) for op in ops.ALL_OPS if op.method)
+
+
+def _flat(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``f`` of the items of sequences: ``dot(ws, xs)`` is ``f(*ws, *xs)``."""
+    return lambda *sequences: f(*itertools.chain.from_iterable(sequences))
 
 
 def value_backend() -> SimpleNamespace:
     """Functions to replay an ``Expression`` on ``Value`` objects (the engine's ops)."""
     functions = {name: getattr(Value, name) for name in BACKEND_FUNCTIONS}
     functions["abs"] = abs  # Python's abs(x), through Value.__abs__
-    return SimpleNamespace(**functions, sum=Value.sum, dot=Value.dot)
+    return SimpleNamespace(**functions)
 
 
 def float_backend() -> SimpleNamespace:
     """Functions to replay an ``Expression`` on plain floats (the op table's forwards)."""
-    by_name = {str(op): op for op in ops.ALL_OPS}
+    n_ary = _n_ary_rows()
     return SimpleNamespace(
-        **{name: by_name[name].forward for name in BACKEND_FUNCTIONS},
-        sum=lambda xs: ops.SUM.forward(*xs),
-        dot=lambda ws, xs: ops.DOT.forward(*ws, *xs),
+        **{
+            str(op): _flat(op.forward) if op in n_ary else op.forward
+            for op in ops.ALL_OPS
+            if op.method
+        }
     )
 
 
 def torch_backend() -> SimpleNamespace:
     """Functions to replay an ``Expression`` on 0-d PyTorch tensors (imports torch).
 
-    ``leaky_relu`` and ``softplus`` (beta=1, threshold=20, as ``ops.SOFTPLUS``) come from
-    ``torch.nn.functional``, the others from ``torch``.
+    Each is the ``torch`` function of the op's row (``softplus`` with beta=1,
+    threshold=20, as ``ops.SOFTPLUS``).
     """
-    import torch
-    import torch.nn.functional as F
-
+    n_ary = _n_ary_rows()
+    functions = torch_ops()
     return SimpleNamespace(
         **{
-            name: getattr(F if name in ("leaky_relu", "softplus") else torch, name)
+            name: _flat(functions[name]) if name in n_ary else functions[name]
             for name in BACKEND_FUNCTIONS
-        },
-        sum=lambda xs: torch.stack(list(xs)).sum(),
-        dot=lambda ws, xs: torch.dot(torch.stack(list(ws)), torch.stack(list(xs))),
+            if name in functions  # a row without torch: only its own steps fail
+        }
     )
 
 
-# Each op of ALL_OPS as a PyTorch function of its parents, in the op's parent order;
-# ``torch`` and ``F`` (torch.nn.functional) are passed in, so this table needs no torch.
-# Constant inputs (pow's exponent, rpow's base, leaky_relu's slope) arrive as floats.
-_TORCH_OPS: dict[str, Callable[..., Any]] = {
-    "add": lambda torch, F, a, b: a + b,
-    "mul": lambda torch, F, a, b: a * b,
-    "div": lambda torch, F, a, b: a / b,
-    "pow": lambda torch, F, a, k: a**k,
-    "powv": lambda torch, F, a, b: a**b,
-    "rpow": lambda torch, F, c, b: c**b,
-    "exp": lambda torch, F, a: torch.exp(a),
-    "log": lambda torch, F, a: torch.log(a),
-    "tanh": lambda torch, F, a: torch.tanh(a),
-    "sigmoid": lambda torch, F, a: torch.sigmoid(a),
-    "relu": lambda torch, F, a: torch.relu(a),
-    "sin": lambda torch, F, a: torch.sin(a),
-    "cos": lambda torch, F, a: torch.cos(a),
-    "tan": lambda torch, F, a: torch.tan(a),
-    "sqrt": lambda torch, F, a: torch.sqrt(a),
-    "abs": lambda torch, F, a: torch.abs(a),
-    "leaky_relu": lambda torch, F, a, slope: F.leaky_relu(a, slope),
-    "softplus": lambda torch, F, a: F.softplus(a, beta=1.0, threshold=20.0),
-    "log1p": lambda torch, F, a: torch.log1p(a),
-    "expm1": lambda torch, F, a: torch.expm1(a),
-    "sum": lambda torch, F, *xs: torch.stack(xs).sum(),
-    "dot": lambda torch, F, *xs: torch.dot(
-        torch.stack(xs[: len(xs) // 2]), torch.stack(xs[len(xs) // 2 :])
-    ),
-}
-
-TORCH_OP_NAMES: frozenset[str] = frozenset(_TORCH_OPS)
+TORCH_OP_NAMES: frozenset[str] = frozenset(str(op) for op in ops.ALL_OPS if op.torch is not None)
 """The op names ``torch_ops()`` maps (a test checks it is every op of ``ALL_OPS``)."""
 
 
 def torch_ops() -> dict[str, Callable[..., Any]]:
     """Op name -> the same function on 0-d PyTorch tensors, parents in the op's order.
 
-    Constant inputs (``op.constants``) are passed as plain floats. Imports torch.
+    The ``torch`` function of each row of ``ops.ALL_OPS``. Constant inputs
+    (``op.constants``) are passed as plain floats. Imports torch.
     """
     import torch
     import torch.nn.functional as F
 
-    return {name: functools.partial(f, torch, F) for name, f in _TORCH_OPS.items()}
+    return {
+        str(op): functools.partial(op.torch, torch, F) for op in ops.ALL_OPS if op.torch is not None
+    }
 
 
 # -- instructions -------------------------------------------------------------------
+
+# The steps that are not an op of their own: composites of the rows' operators.
+_COMPOSITES = (
+    ops.Replay("{0} - {1}", lambda b, v, c: v[0] - v[1], arity=2, kind="sub"),
+    ops.Replay("-{0}", lambda b, v, c: -v[0], kind="neg"),
+    ops.Replay(
+        "{c} * {0}", lambda b, v, c: c * v[0], const=lambda d: d.floats(-2.0, 2.0), kind="scale"
+    ),
+    ops.Replay(
+        "{0} + {c}", lambda b, v, c: v[0] + c, const=lambda d: d.floats(-2.0, 2.0), kind="shift"
+    ),
+)
+# kind -> (its step, the op whose row it is; None for a composite).
+_STEPS: dict[str, tuple[ops.Replay, ops.Op | None]] = {
+    **{r.kind: (r, op) for op in ops.ALL_OPS for r in op.replays},
+    **{r.kind: (r, None) for r in _COMPOSITES},
+}
 
 # kind -> (formula shown by str(), number of operands or None for n-ary, template).
 # A template computes the step from the backend ``b``, the operands ``v`` and the
@@ -263,46 +233,13 @@ def torch_ops() -> dict[str, Callable[..., Any]]:
 # on Values, floats and tensors. Each is defined for every real operand.
 _Template = Callable[[Any, Sequence[Any], float], Any]
 TEMPLATES: dict[str, tuple[str, int | None, _Template]] = {
-    "add": ("{0} + {1}", 2, lambda b, v, c: v[0] + v[1]),
-    "sub": ("{0} - {1}", 2, lambda b, v, c: v[0] - v[1]),
-    "mul": ("{0} * {1}", 2, lambda b, v, c: v[0] * v[1]),
-    "div": ("{0} / (1 + {1}*{1})", 2, lambda b, v, c: v[0] / (1.0 + v[1] * v[1])),
-    "neg": ("-{0}", 1, lambda b, v, c: -v[0]),
-    "scale": ("{c} * {0}", 1, lambda b, v, c: c * v[0]),
-    "shift": ("{0} + {c}", 1, lambda b, v, c: v[0] + c),
-    "pow": ("{0} ** {c}", 1, lambda b, v, c: v[0] ** c),  # c in {0, 1, 2, 3}
-    "pow_pos": ("(1 + {0}*{0}) ** {c}", 1, lambda b, v, c: (1.0 + v[0] * v[0]) ** c),
-    "powv": ("(1 + {0}*{0}) ** {1}", 2, lambda b, v, c: (1.0 + v[0] * v[0]) ** v[1]),
-    "rpow": ("{c} ** {0}", 1, lambda b, v, c: c ** v[0]),  # c in {0.5, 2, 3}
-    "exp": ("exp({0})", 1, lambda b, v, c: b.exp(v[0])),
-    "log": ("log(1 + {0}*{0})", 1, lambda b, v, c: b.log(1.0 + v[0] * v[0])),
-    "tanh": ("tanh({0})", 1, lambda b, v, c: b.tanh(v[0])),
-    "sigmoid": ("sigmoid({0})", 1, lambda b, v, c: b.sigmoid(v[0])),
-    "relu": ("relu({0} + {c})", 1, lambda b, v, c: b.relu(v[0] + c)),
-    "sin": ("sin({0})", 1, lambda b, v, c: b.sin(v[0])),
-    "cos": ("cos({0})", 1, lambda b, v, c: b.cos(v[0])),
-    "tan": ("tan({0})", 1, lambda b, v, c: b.tan(v[0])),  # |tan| <= BOUND keeps off poles
-    "sqrt": ("sqrt({c} + {0}*{0})", 1, lambda b, v, c: b.sqrt(c + v[0] * v[0])),  # c > 0
-    "abs": ("abs({0} + {c})", 1, lambda b, v, c: b.abs(v[0] + c)),  # kink margin as relu
-    # c is the slope; the operand is kept RELU_MARGIN from the kink (else the step is tanh).
-    "leaky_relu": ("leaky_relu({0}, {c})", 1, lambda b, v, c: b.leaky_relu(v[0], c)),
-    # c shifts the argument to both sides of the threshold 20, kept RELU_MARGIN from it.
-    # (minus c again, so a result past the threshold stays within BOUND).
-    "softplus": ("softplus({0} + {c}) - {c}", 1, lambda b, v, c: b.softplus(v[0] + c) - c),
-    "log1p": ("log1p({0}*{0} - {c})", 1, lambda b, v, c: b.log1p(v[0] * v[0] - c)),  # c < 1
-    "expm1": ("expm1({0})", 1, lambda b, v, c: b.expm1(v[0])),
-    "sum": ("sum({all})", None, lambda b, v, c: b.sum(v)),
-    "dot": ("dot({half})", None, lambda b, v, c: b.dot(v[: len(v) // 2], v[len(v) // 2 :])),
+    kind: (step.formula, None if isinstance(step.arity, range) else step.arity, step.run)
+    for kind, (step, _) in _STEPS.items()
 }
+"""Every step kind: the ``replay`` steps of the rows of ``ops.ALL_OPS``, then composites."""
 
 KINDS: tuple[str, ...] = tuple(TEMPLATES)
 """The instruction kinds an ``Expression`` is built from (they use every op of ALL_OPS)."""
-
-_KINKED = ("relu", "abs", "softplus")  # a shift c keeps the argument clear of the kink
-_KINKS = {"relu": 0.0, "abs": 0.0, "softplus": ops.SOFTPLUS_THRESHOLD}
-_INTEGER_POWERS = (0.0, 1.0, 2.0, 3.0)
-_POS_POWERS = (-1.5, -1.0, -0.5, 0.5, 1.5, 2.5)
-_POS_BASES = (0.5, 2.0, 3.0)
 
 
 class Instruction(NamedTuple):
@@ -406,9 +343,9 @@ def expressions(
     instructions = []
     for _ in range(draw(st.integers(1, max_instructions))):
         kind = draw(st.sampled_from(kinds))
-        arity = TEMPLATES[kind][1]
-        if arity is None:  # n-ary: sum of 1..4 registers, dot of 1..3 pairs
-            arity = draw(st.integers(1, 4)) if kind == "sum" else 2 * draw(st.integers(1, 3))
+        arity = _STEPS[kind][0].arity
+        if isinstance(arity, range):  # n-ary: sum of 1..4 registers, dot of 1..3 pairs
+            arity = draw(st.sampled_from(arity))
         # Index back from the newest register: shrinking goes towards deep chains.
         args = tuple(
             len(registers) - 1 - draw(st.integers(0, len(registers) - 1)) for _ in range(arity)
@@ -419,8 +356,7 @@ def expressions(
             value = TEMPLATES[kind][2](floats, [registers[i] for i in args], const)
         except (ArithmeticError, ValueError):
             value = math.inf
-        near_kink = kind == "leaky_relu" and abs(registers[args[0]]) < RELU_MARGIN
-        if near_kink or not _in_bounds(value):
+        if _near_a_kink(kind, [registers[i] for i in args]) or not _in_bounds(value):
             # Too large here (or at leaky_relu's kink): squash the first operand instead.
             step = Instruction("tanh", args[:1])
             value = floats.tanh(registers[args[0]])
@@ -439,30 +375,22 @@ def expressions(
 
 
 def _draw_const(draw: st.DrawFn, kind: str, operands: list[float]) -> float:
-    if kind == "scale":
-        return draw(finite_floats(-2.0, 2.0))
-    if kind == "shift":
-        return draw(finite_floats(-2.0, 2.0))
-    if kind == "pow":
-        return draw(st.sampled_from(_INTEGER_POWERS))
-    if kind == "pow_pos":
-        return draw(st.sampled_from(_POS_POWERS))
-    if kind == "rpow":
-        return draw(st.sampled_from(_POS_BASES))
-    if kind == "sqrt":
-        return draw(finite_floats(0.1, 2.0))
-    if kind == "log1p":
-        return draw(finite_floats(0.0, 0.9))
-    if kind == "leaky_relu":
-        return draw(st.sampled_from(_SLOPES))
-    if kind in _KINKED:
-        # softplus: a small shift, or one near 20 that puts the argument on either side of
-        # PyTorch's threshold (softplus(x + c) - c stays within BOUND either way).
-        softplus_shifts = finite_floats(-4.0, 4.0) | finite_floats(17.0, 23.0)
-        c = draw(softplus_shifts if kind == "softplus" else finite_floats(-1.0, 1.0))
-        t = operands[0] + c - _KINKS[kind]
-        if abs(t) < RELU_MARGIN:
-            # Push the argument 2 margins further from the kink, keeping its side.
-            c += 2 * RELU_MARGIN if t >= 0.0 else -2 * RELU_MARGIN
-        return c
-    return 0.0
+    step, op = _STEPS[kind]
+    if step.const is None:
+        return 0.0
+    c: float = draw(step.const(STRATEGIES))
+    if step.shift and op is not None:
+        for kink in op.kinks:
+            t = operands[0] + c - kink
+            if abs(t) < RELU_MARGIN:
+                # Push the argument 2 margins further from the kink, keeping its side.
+                c += 2 * RELU_MARGIN if t >= 0.0 else -2 * RELU_MARGIN
+    return c
+
+
+def _near_a_kink(kind: str, operands: list[float]) -> bool:
+    """A step that cannot shift its operand (leaky_relu's c is its slope) is that near a kink."""
+    step, op = _STEPS[kind]
+    if op is None or step.shift:
+        return False
+    return any(abs(operands[0] - kink) < RELU_MARGIN for kink in op.kinks)

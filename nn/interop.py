@@ -76,19 +76,9 @@ A test checks that every entry of ``nn.module.ACTIVATIONS`` has a row here."""
 
 _INSTALL_HINT = 'pip install "autograd-engine[torch]"'
 
-# State fields per optimizer: the engine and torch 2.13 use the same names. "step" is a
-# scalar tensor in torch (one per parameter tensor); every other field has the tensor's shape.
-_STATE_FIELDS: dict[str, frozenset[str]] = {
-    "SGD": frozenset({"momentum_buffer"}),
-    "Adagrad": frozenset({"step", "sum"}),
-    "RMSprop": frozenset({"step", "square_avg", "momentum_buffer", "grad_avg"}),
-    "Adam": frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}),
-    "AdamW": frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}),
-}
-
 # torch's implementation switches: they choose a kernel, not the numbers' meaning, and the
 # engine has one scalar path, so they are not carried over (torch picks its own defaults).
-_IMPLEMENTATION_KEYS = frozenset({"foreach", "fused", "capturable", "differentiable"})
+_IMPLEMENTATION_KEYS = frozenset(_optim._FLAG_DEFAULTS)  # the flags nn.optim declares once
 
 # Schedule class name -> (constructor arguments, attributes that hold its position).
 _SCHEDULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -194,6 +184,85 @@ def _which_activation(torch: Any, module: Any) -> str | None:
     return None
 
 
+def _where(i: int, name: str, m: Any) -> str:
+    """``from_torch: module [i] ('name') Linear(...)``: where a message points."""
+    place = f"module [{i}]" if name == str(i) else f"module [{i}] ({name!r})"
+    text = repr(m)
+    if "\n" in text:  # a container: its class is enough, the children follow in repr
+        text = f"{type(m).__name__}(...)"
+    return f"from_torch: {place} {text}"
+
+
+def _check_linear(i: int, name: str, m: Any, previous: tuple[int, str, Any] | None) -> None:
+    """Raise unless the Linear ``m`` has a real bias and takes what ``previous`` gives."""
+    if m.bias is None:
+        raise ValueError(f"{_where(i, name, m)} has no bias; every nn neuron has one")
+    if not (m.weight.is_floating_point() and m.bias.is_floating_point()):
+        raise ValueError(f"{_where(i, name, m)} has {m.weight.dtype} weights, not real")
+    if m.in_features < 1 or m.out_features < 1:
+        raise ValueError(f"{_where(i, name, m)} has no inputs or no outputs")
+    if previous is not None and previous[2].out_features != m.in_features:
+        raise ValueError(
+            f"{_where(i, name, m)} takes {m.in_features} inputs, but module [{previous[0]}] "
+            f"gives {previous[2].out_features}"
+        )
+
+
+def _activation_after(torch: Any, items: list[tuple[str, Any]], i: int) -> str:
+    """The engine name of module ``i``, which must be an activation right after a Linear."""
+    name, m = items[i]
+    act = _which_activation(torch, m)
+    if act is None:
+        what = "a nested Sequential" if isinstance(m, torch.nn.Sequential) else "a module"
+        raise ValueError(
+            f"{_where(i, name, m)} is {what} nn cannot represent: an MLP is Linear "
+            f"layers, each followed by at most one of "
+            f"{', '.join(cls for cls, _ in TORCH_ACTIVATIONS.values())}"
+        )
+    if act.startswith("?"):
+        cls_name, attributes = TORCH_ACTIVATIONS[act[1:]]
+        settings = ", ".join(f"{k}={v!r}" for k, v in attributes.items())
+        raise ValueError(
+            f"{_where(i, name, m)} differs from the engine's {act[1:]!r}, which is "
+            f"{cls_name}({settings})"
+        )
+    if act not in ACTIVATIONS:
+        raise ValueError(f"{_where(i, name, m)}: the engine has no {act!r} activation")
+    if not any(type(before) is torch.nn.Linear for _, before in items[:i]):
+        raise ValueError(f"{_where(i, name, m)} comes before any Linear layer")
+    if type(items[i - 1][1]) is not torch.nn.Linear:
+        raise ValueError(
+            f"{_where(i, name, m)} follows another activation (module [{i - 1}]); "
+            "an nn layer has one activation"
+        )
+    return act
+
+
+def _layers(
+    torch: Any, items: list[tuple[str, Any]]
+) -> tuple[list[tuple[int, str, Any]], list[str]]:
+    """The Linears (position, name, module) and the activation after each ("linear" if none),
+    checked: every module a Linear or one activation after a Linear, the hidden ones alike."""
+    linears: list[tuple[int, str, Any]] = []
+    activations: list[str] = []  # one per Linear: what follows it
+    for i, (name, m) in enumerate(items):
+        if type(m) is torch.nn.Linear:
+            _check_linear(i, name, m, linears[-1] if linears else None)
+            linears.append((i, name, m))
+            activations.append("linear")
+        else:
+            activations[-1] = _activation_after(torch, items, i)  # raises if no Linear yet
+    hidden = activations[:-1]
+    for k, act in enumerate(hidden):
+        if act != hidden[0]:
+            raise ValueError(
+                f"from_torch: the activation after module [{linears[k][0]}] is {act!r} but "
+                f"after module [{linears[0][0]}] it is {hidden[0]!r}; an MLP's hidden layers "
+                "share one"
+            )
+    return linears, activations
+
+
 def from_torch(module: Any) -> MLP:
     """An ``MLP`` with the weights of ``module``: a ``Sequential`` or a single ``Linear``.
 
@@ -222,66 +291,7 @@ def from_torch(module: Any) -> MLP:
             raise ValueError("from_torch: the Sequential is empty")
     else:
         items = [("0", module)]
-
-    def where(i: int, name: str, m: Any) -> str:
-        place = f"module [{i}]" if name == str(i) else f"module [{i}] ({name!r})"
-        text = repr(m)
-        if "\n" in text:  # a container: its class is enough, the children follow in repr
-            text = f"{type(m).__name__}(...)"
-        return f"from_torch: {place} {text}"
-
-    linears: list[tuple[int, str, Any]] = []
-    activations: list[str] = []  # one per Linear: what follows it
-    for i, (name, m) in enumerate(items):
-        if type(m) is torch.nn.Linear:
-            if m.bias is None:
-                raise ValueError(f"{where(i, name, m)} has no bias; every nn neuron has one")
-            if not (m.weight.is_floating_point() and m.bias.is_floating_point()):
-                raise ValueError(f"{where(i, name, m)} has {m.weight.dtype} weights, not real")
-            if m.in_features < 1 or m.out_features < 1:
-                raise ValueError(f"{where(i, name, m)} has no inputs or no outputs")
-            if linears and linears[-1][2].out_features != m.in_features:
-                j, _, previous = linears[-1]
-                raise ValueError(
-                    f"{where(i, name, m)} takes {m.in_features} inputs, but module [{j}] "
-                    f"gives {previous.out_features}"
-                )
-            linears.append((i, name, m))
-            activations.append("linear")
-            continue
-        act = _which_activation(torch, m)
-        if act is None:
-            what = "a nested Sequential" if isinstance(m, torch.nn.Sequential) else "a module"
-            raise ValueError(
-                f"{where(i, name, m)} is {what} nn cannot represent: an MLP is Linear "
-                f"layers, each followed by at most one of "
-                f"{', '.join(cls for cls, _ in TORCH_ACTIVATIONS.values())}"
-            )
-        if act.startswith("?"):
-            cls_name, attributes = TORCH_ACTIVATIONS[act[1:]]
-            settings = ", ".join(f"{k}={v!r}" for k, v in attributes.items())
-            raise ValueError(
-                f"{where(i, name, m)} differs from the engine's {act[1:]!r}, which is "
-                f"{cls_name}({settings})"
-            )
-        if act not in ACTIVATIONS:
-            raise ValueError(f"{where(i, name, m)}: the engine has no {act!r} activation")
-        if not linears:
-            raise ValueError(f"{where(i, name, m)} comes before any Linear layer")
-        if type(items[i - 1][1]) is not torch.nn.Linear:
-            raise ValueError(
-                f"{where(i, name, m)} follows another activation (module [{i - 1}]); "
-                "an nn layer has one activation"
-            )
-        activations[-1] = act
-    hidden = activations[:-1]
-    for k, act in enumerate(hidden):
-        if act != hidden[0]:
-            i, name, m = linears[k]
-            raise ValueError(
-                f"from_torch: the activation after module [{i}] is {act!r} but after module "
-                f"[{linears[0][0]}] it is {hidden[0]!r}; an MLP's hidden layers share one"
-            )
+    linears, activations = _layers(torch, items)
     # Copy every number before building anything: a bad weight leaves nothing half-made.
     tables = []
     for i, name, m in linears:
@@ -290,8 +300,9 @@ def from_torch(module: Any) -> MLP:
         if not all(math.isfinite(v) for row in weight for v in row) or not all(
             math.isfinite(v) for v in bias
         ):
-            raise ValueError(f"{where(i, name, m)} has a non-finite weight or bias")
+            raise ValueError(f"{_where(i, name, m)} has a non-finite weight or bias")
         tables.append((weight, bias))
+    hidden = activations[:-1]
     model = MLP(
         linears[0][2].in_features,
         [m.out_features for _, _, m in linears],
@@ -452,72 +463,107 @@ def _class_name(obj: Any, module: Any, known: Collection[str], owner: str) -> st
 # -- optimizers ---------------------------------------------------------------------
 
 
+def _registered(torch: Any, obj: Any, owner: str, side: str) -> type[_optim.Optimizer]:
+    """The class in ``nn.optim.OPTIMIZERS`` that ``obj`` (an engine optimizer, or a torch one
+    when ``side`` is "torch") is an instance of, or is the twin of."""
+    module = torch.optim if side == "torch" else _optim
+    for cls in _optim.OPTIMIZERS.values():
+        name = cls.torch_name if side == "torch" else cls.__name__
+        if name is not None and type(obj) is getattr(module, name, None):
+            return cls
+    names = ", ".join(
+        str(cls.torch_name if side == "torch" else cls.__name__)
+        for cls in _optim.OPTIMIZERS.values()
+    )
+    raise TypeError(
+        f"{owner}: expected one of {names} from {module.__name__}, "
+        f"got {type(obj).__module__}.{type(obj).__name__}"
+    )
+
+
+def _tensor_state(
+    torch: Any, where: str, t: Any, fields: dict[str, list[tuple[int, float]]], on_device: bool
+) -> dict[str, Any]:
+    """torch's state of tensor ``t`` from its scalars' fields (field -> [(flat index, value)]):
+    ``step`` as torch's scalar tensor, every other field a tensor of ``t``'s shape."""
+    state = {}
+    for field, entries in fields.items():
+        if field == "step":
+            steps = {v for _, v in entries}
+            if len(steps) != 1:
+                raise ValueError(
+                    f"{where} are at different steps {sorted(steps)}; a tensor has one step count"
+                )
+            state["step"] = torch.tensor(
+                steps.pop(),
+                dtype=torch.float64
+                if torch.get_default_dtype() == torch.float64
+                else torch.float32,  # what torch's _get_scalar_dtype() gives
+                device=t.device if on_device else None,
+            )
+        else:
+            flat = [0.0] * t.numel()
+            for j, v in entries:
+                flat[j] = v
+            state[field] = torch.tensor(flat, dtype=t.dtype, device=t.device).reshape(t.shape)
+    return state
+
+
+def _group_states(
+    torch: Any, owner: str, opt: _optim.Optimizer, k: int, tensors: list[Any]
+) -> list[tuple[Any, dict[str, Any]]]:
+    """(tensor, torch state) for each tensor of ``opt``'s param group ``k``."""
+    group = opt.param_groups[k]
+    order = _pairs(torch, owner, group["params"], tensors, k)
+    names = set(type(opt).state_names)
+    fields_of: list[dict[str, list[tuple[int, float]]]] = [{} for _ in tensors]
+    keys_of: list[set[frozenset[str]]] = [set() for _ in tensors]
+    for p, (i, j) in zip(group["params"], order, strict=True):
+        state = opt.state.get(p) or {}
+        unknown = set(state) - names
+        if unknown:
+            raise ValueError(
+                f"{owner}: {type(opt).__name__} state has unknown fields {sorted(unknown)}"
+            )
+        keys_of[i].add(frozenset(state))
+        for field, v in state.items():
+            fields_of[i].setdefault(field, []).append((j, v))
+    on_device = bool(group.get("capturable") or group.get("fused"))
+    states = []
+    for i, t in enumerate(tensors):
+        where = f"{owner}: the scalars of tensor {i} in group {k}"
+        if len(keys_of[i]) > 1:
+            raise ValueError(
+                f"{where} have different state fields "
+                f"{sorted(sorted(s) for s in keys_of[i])}; a tensor has one state"
+            )
+        states.append((t, _tensor_state(torch, where, t, fields_of[i], on_device)))
+    return states
+
+
 def optimizer_to_torch(opt: _optim.Optimizer, torch_params: Any) -> Any:
     """The ``torch.optim`` twin of ``opt`` over ``torch_params``, with its state carried over.
 
     ``torch_params`` is what you would give torch's constructor: the exported model's
     ``parameters()`` (or the model itself), or one ``{"params": [...]}`` dict per group of
     ``opt``. Its numbers, read in nn order (see the module docstring), must equal ``opt``'s
-    parameters one for one. The result has the same class (SGD, Adagrad, RMSprop, Adam,
-    AdamW), the same defaults, every group's hyperparameters (``initial_lr`` of a schedule
-    too) and, per tensor, the state of its scalars: ``momentum_buffer``, ``sum``,
-    ``square_avg``, ``grad_avg``, ``exp_avg``, ``exp_avg_sq``, ``max_exp_avg_sq`` as tensors
-    of the parameter's shape and dtype, ``step`` as torch's scalar tensor. The scalars of one
-    tensor must agree on ``step`` and on which fields they have. ``opt`` is not changed.
+    parameters one for one. ``opt`` must be of a class in ``nn.optim.OPTIMIZERS``; the result
+    is of its torch twin, with the same defaults, every group's hyperparameters (``initial_lr``
+    of a schedule too) and, per tensor, the state of its scalars: each field of the class's
+    ``state_names`` (``momentum_buffer``, ``exp_avg``, ...) as a tensor of the parameter's
+    shape and dtype, ``step`` as torch's scalar tensor. The scalars of one tensor must agree
+    on ``step`` and on which fields they have. ``opt`` is not changed.
     """
     torch = _torch()
     owner = "optimizer_to_torch"
-    name = _class_name(opt, _optim, _STATE_FIELDS, owner)
+    ours = _registered(torch, opt, owner, "engine")
     groups = _torch_groups(torch, owner, torch_params, [len(g["params"]) for g in opt.param_groups])
     torch_groups, states = [], []
     for k, (group, tensors) in enumerate(zip(opt.param_groups, groups, strict=True)):
-        order = _pairs(torch, owner, group["params"], tensors, k)
-        fields_of: dict[int, dict[str, list[tuple[int, float]]]] = {
-            i: {} for i in range(len(tensors))
-        }
-        keys_of: dict[int, set[frozenset[str]]] = {i: set() for i in range(len(tensors))}
-        for p, (i, j) in zip(group["params"], order, strict=True):
-            state = opt.state.get(p) or {}
-            unknown = set(state) - _STATE_FIELDS[name]
-            if unknown:
-                raise ValueError(f"{owner}: {name} state has unknown fields {sorted(unknown)}")
-            keys_of[i].add(frozenset(state))
-            for field, v in state.items():
-                fields_of[i].setdefault(field, []).append((j, v))
-        for i, t in enumerate(tensors):
-            if len(keys_of[i]) > 1:
-                raise ValueError(
-                    f"{owner}: the scalars of tensor {i} in group {k} have different state "
-                    f"fields {sorted(sorted(s) for s in keys_of[i])}; a tensor has one state"
-                )
-            state = {}
-            for field, entries in fields_of[i].items():
-                if field == "step":
-                    steps = {v for _, v in entries}
-                    if len(steps) != 1:
-                        raise ValueError(
-                            f"{owner}: the scalars of tensor {i} in group {k} are at different "
-                            f"steps {sorted(steps)}; a tensor has one step count"
-                        )
-                    on_device = group.get("capturable") or group.get("fused")
-                    state["step"] = torch.tensor(
-                        steps.pop(),
-                        dtype=torch.float64
-                        if torch.get_default_dtype() == torch.float64
-                        else torch.float32,  # what torch's _get_scalar_dtype() gives
-                        device=t.device if on_device else None,
-                    )
-                else:
-                    flat = [0.0] * t.numel()
-                    for j, v in entries:
-                        flat[j] = v
-                    state[field] = torch.tensor(flat, dtype=t.dtype, device=t.device).reshape(
-                        t.shape
-                    )
-            states.append((t, state))
+        states += _group_states(torch, owner, opt, k, tensors)
         hyper = {key: copy.copy(v) for key, v in group.items() if key != "params"}
         torch_groups.append({"params": tensors, **hyper})
-    cls = getattr(torch.optim, name)
+    cls = getattr(torch.optim, str(ours.torch_name))
     accepted = inspect.signature(cls).parameters
     defaults = {key: v for key, v in opt.defaults.items() if key in accepted}
     torch_opt = cls(torch_groups, **defaults)
@@ -530,23 +576,11 @@ def optimizer_to_torch(opt: _optim.Optimizer, torch_params: Any) -> Any:
     return torch_opt
 
 
-def optimizer_from_torch(torch_opt: Any, params: Any) -> _optim.Optimizer:
-    """The ``nn.optim`` twin of ``torch_opt`` over the engine ``params``, state carried over.
-
-    ``params`` are the engine parameters in nn order: an iterable of Values (split between
-    groups by the torch groups' sizes), a Module (its ``parameters()``), or one
-    ``{"params": [...]}`` dict per torch group. They must equal the torch parameters' numbers
-    one for one (import the model with ``from_torch`` first). The result has the same
-    class, defaults, per-group hyperparameters (``initial_lr`` too) and state, each
-    tensor's state split into its scalars; torch's implementation switches (``foreach``,
-    ``fused``, ``capturable``, ``differentiable``) are dropped. Everything is checked by
-    the engine optimizer's constructor and ``load_state_dict`` before it is returned;
-    ``torch_opt`` is not changed.
-    """
-    torch = _torch()
-    owner = "optimizer_from_torch"
-    name = _class_name(torch_opt, torch.optim, _STATE_FIELDS, owner)
-    torch_groups = torch_opt.param_groups
+def _engine_groups(
+    owner: str, params: Any, torch_groups: list[dict[str, Any]]
+) -> list[list[Value]]:
+    """``params`` (Values, a Module, or ``{"params": [...]}`` dicts) as one list per torch
+    group: flat Values are split by the torch groups' sizes."""
     if hasattr(params, "parameters") and callable(params.parameters):
         params = params.parameters()
     if isinstance(params, Value) or not isinstance(params, Iterable):
@@ -555,8 +589,8 @@ def optimizer_from_torch(torch_opt: Any, params: Any) -> _optim.Optimizer:
             f"got {type(params).__name__}"
         )
     items = list(params)
+    groups: list[list[Any]] = []
     if items and all(isinstance(g, dict) for g in items):
-        groups = []
         for k, g in enumerate(items):
             if set(g) != {"params"}:
                 raise ValueError(
@@ -576,7 +610,7 @@ def optimizer_from_torch(torch_opt: Any, params: Any) -> _optim.Optimizer:
                 f"{owner}: the torch optimizer has {sum(sizes)} numbers, params has "
                 f"{len(items)} Values"
             )
-        groups, start = [], 0
+        start = 0
         for size in sizes:
             groups.append(items[start : start + size])
             start += size
@@ -586,34 +620,63 @@ def optimizer_from_torch(torch_opt: Any, params: Any) -> _optim.Optimizer:
                 raise TypeError(
                     f"{owner}: group {k} item {i} must be a Value, got {type(p).__name__}"
                 )
+    return groups
+
+
+def _fields_from_torch(
+    torch: Any, owner: str, cls: type[_optim.Optimizer], t: Any, tstate: dict[str, Any]
+) -> dict[str, Any]:
+    """Tensor ``t``'s torch state as field -> ``step`` (a float) or the flat list of values."""
+    fields: dict[str, Any] = {}
+    for field, v in tstate.items():
+        if v is None:  # torch keeps None for a buffer it has not made yet
+            continue
+        if field not in cls.state_names:
+            raise ValueError(
+                f"{owner}: torch {cls.torch_name} state has an unknown field {field!r}"
+            )
+        if field == "step":
+            fields[field] = float(v.item() if isinstance(v, torch.Tensor) else v)
+        elif tuple(v.shape) != tuple(t.shape):
+            raise ValueError(
+                f"{owner}: state {field!r} of a {tuple(t.shape)} parameter has "
+                f"shape {tuple(v.shape)}"
+            )
+        else:
+            fields[field] = v.detach().cpu().to(torch.float64).reshape(-1).tolist()
+    return fields
+
+
+def optimizer_from_torch(torch_opt: Any, params: Any) -> _optim.Optimizer:
+    """The ``nn.optim`` twin of ``torch_opt`` over the engine ``params``, state carried over.
+
+    ``params`` are the engine parameters in nn order: an iterable of Values (split between
+    groups by the torch groups' sizes), a Module (its ``parameters()``), or one
+    ``{"params": [...]}`` dict per torch group. They must equal the torch parameters' numbers
+    one for one (import the model with ``from_torch`` first). ``torch_opt`` must be the twin
+    of a class in ``nn.optim.OPTIMIZERS``; the result is of that class, with the same
+    defaults, per-group hyperparameters (``initial_lr`` too) and state, each tensor's state
+    split into its scalars; torch's implementation switches (``foreach``, ``fused``,
+    ``capturable``, ``differentiable``) are dropped. Everything is checked by the engine
+    optimizer's constructor and ``load_state_dict`` before it is returned; ``torch_opt`` is
+    not changed.
+    """
+    torch = _torch()
+    owner = "optimizer_from_torch"
+    cls = _registered(torch, torch_opt, owner, "torch")
+    torch_groups = torch_opt.param_groups
+    groups = _engine_groups(owner, params, torch_groups)
     our_groups: list[dict[str, Any]] = []
     state: dict[int, dict[str, float]] = {}
     index = 0
     for k, (tgroup, values) in enumerate(zip(torch_groups, groups, strict=True)):
         tensors = list(tgroup["params"])
         order = _pairs(torch, owner, values, tensors, k)
-        per_tensor = []
-        for t in tensors:
-            tstate = torch_opt.state.get(t) or {}
-            fields: dict[str, Any] = {}
-            for field, v in tstate.items():
-                if v is None:  # torch keeps None for a buffer it has not made yet
-                    continue
-                if field not in _STATE_FIELDS[name]:
-                    raise ValueError(f"{owner}: torch {name} state has an unknown field {field!r}")
-                if field == "step":
-                    fields[field] = float(v.item() if isinstance(v, torch.Tensor) else v)
-                else:
-                    if tuple(v.shape) != tuple(t.shape):
-                        raise ValueError(
-                            f"{owner}: state {field!r} of a {tuple(t.shape)} parameter has "
-                            f"shape {tuple(v.shape)}"
-                        )
-                    fields[field] = v.detach().cpu().to(torch.float64).reshape(-1).tolist()
-            per_tensor.append(fields)
+        per_tensor = [
+            _fields_from_torch(torch, owner, cls, t, torch_opt.state.get(t) or {}) for t in tensors
+        ]
         for i, j in order:
-            fields = per_tensor[i]
-            if fields:
+            if fields := per_tensor[i]:
                 state[index] = {f: (v if f == "step" else v[j]) for f, v in fields.items()}
             index += 1
         hyper = {
@@ -622,14 +685,13 @@ def optimizer_from_torch(torch_opt: Any, params: Any) -> _optim.Optimizer:
             if key != "params" and key not in _IMPLEMENTATION_KEYS
         }
         our_groups.append({"params": values, **hyper})
-    cls = getattr(_optim, name)
     accepted = inspect.signature(cls).parameters
     defaults = {
         key: _plain(torch, v)
         for key, v in torch_opt.defaults.items()
         if key in accepted and key not in _IMPLEMENTATION_KEYS
     }
-    opt: _optim.Optimizer = cls(our_groups, **defaults)
+    opt = cls(our_groups, **defaults)
     packed = opt.state_dict()["param_groups"]
     opt.load_state_dict({"state": state, "param_groups": packed})
     opt.stepped = bool(getattr(torch_opt, "_opt_called", False))

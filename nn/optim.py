@@ -12,10 +12,14 @@ rounding; everything else rounds after each operation. (Measured on torch 2.13's
 kernels, whose scalar paths are compiled with FMA; a torch build without FMA rounds twice
 there, which moves iterates by about 1e-16.)
 
-An optimizer is its signature (torch's, with torch's defaults), a spec of its
-hyperparameters (``hyperparameters``: name -> check) and a pure ``_update``. The base class
-validates, builds the param groups, refuses torch's flags this engine has no use for, and
-keeps a step atomic: it first checks every gradient (a nan or inf raises
+An optimizer is one class: ``class SGD(Optimizer, torch="SGD")`` registers it in
+``OPTIMIZERS`` (which the tests and ``nn.interop`` iterate) under its torch twin's name. It
+declares torch's signature once, as ``signature`` (name -> (default, check), in torch's
+order; ``maximize`` and torch's implementation ``flags`` are added by the base class), the
+``state_names`` its ``_update`` may write, the ``examples`` the tests run against torch, and
+a pure ``_update``. The base class builds the constructor from the signature, validates,
+builds the param groups, refuses torch's flags this engine has no use for, and keeps a step
+atomic: it first checks every gradient (a nan or inf raises
 ``FloatingPointError`` naming the parameter), then computes every new value and state, and
 only if all are finite writes them back. A failed step changes no parameter and no state.
 Notebook 05 derives the updates and compares them with their textbook forms.
@@ -33,8 +37,9 @@ creates none and fails at the next step).
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Any, ClassVar
 
@@ -49,12 +54,11 @@ from autograd_engine.validation import (
     show,
 )
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "clip_grad_norm_"]
-
 State = dict[str, float]
 Group = dict[str, Any]
 Params = Iterable[Value] | Iterable[dict[str, Any]]
 Check = Callable[[str, str, Any], Any]  # (owner, name, value) -> the value, normalised
+Spec = dict[str, tuple[Any, Check]]  # hyperparameter -> (torch's default, its check)
 
 
 # -- the float operations of torch's CPU kernels ------------------------------------
@@ -147,19 +151,40 @@ def _betas(owner: str, name: str, x: object) -> tuple[float, float]:
     return (float(x[0]), float(x[1]))
 
 
-def _always(owner: str, name: str, x: object) -> bool:
-    """A bool, which is read as True whatever it says (AdamW always decouples, as torch)."""
-    check_bool(owner, name, x)
-    return True
+def _fixed(value: bool) -> Check:
+    """The check of a flag a class holds at ``value`` whatever a group says (AdamW's
+    decoupled_weight_decay, as torch): it must be a bool, and reads as ``value``."""
+
+    def check(owner: str, name: str, x: object) -> bool:
+        check_bool(owner, name, x)
+        return value
+
+    return check
 
 
-# torch's flags for its vectorised and compiled paths: accepted only at their defaults.
-_SINGLE_TENSOR_ONLY = ("foreach", "fused", "capturable", "differentiable")
+# What every torch optimizer's signature ends with, declared here once: ``maximize``, and
+# torch's switches for its vectorised and compiled paths, with their defaults (accepted only
+# at their defaults: scalars have nothing to vectorise or fuse). Keyword-only here.
+_MAXIMIZE: Spec = {"maximize": (False, check_bool)}
+_FLAG_DEFAULTS: dict[str, bool | None] = {
+    "foreach": None,
+    "fused": None,
+    "capturable": False,
+    "differentiable": False,
+}
 
 
-def _hyperparameters(arguments: dict[str, Any]) -> dict[str, Any]:
-    """A constructor's ``locals()``, less ``self``, ``params`` and ``__class__``."""
-    return {k: v for k, v in arguments.items() if k not in ("self", "params", "__class__")}
+def _torch_signature(cls: type[Optimizer]) -> inspect.Signature:
+    """``(params, <signature>, *, maximize, <keyword_only>, <flags>)`` with torch's defaults."""
+    kind = inspect.Parameter
+    parameters = [kind("params", kind.POSITIONAL_OR_KEYWORD, annotation="Params")]
+    for name, (default, _) in cls.signature.items():
+        parameters.append(kind(name, kind.POSITIONAL_OR_KEYWORD, default=default))
+    for name, (default, _) in {**_MAXIMIZE, **cls.keyword_only}.items():
+        parameters.append(kind(name, kind.KEYWORD_ONLY, default=default))
+    for flag in cls.flags:
+        parameters.append(kind(flag, kind.KEYWORD_ONLY, default=_FLAG_DEFAULTS[flag]))
+    return inspect.Signature(parameters, return_annotation=None)
 
 
 def _describe(p: Value, group: int, index: int) -> str:
@@ -170,20 +195,71 @@ def _describe(p: Value, group: int, index: int) -> str:
 # -- the base class -----------------------------------------------------------------
 
 
+OPTIMIZERS: dict[str, type[Optimizer]] = {}
+"""Every registered optimizer class by name, in definition order: a class registers itself
+with ``class Name(Optimizer, torch="TorchName")``. The tests and ``nn.interop`` iterate this."""
+
+
 class Optimizer:
     """Base class: ``param_groups`` (dicts with a ``"params"`` list plus hyperparameters)
     and ``state`` (a dict keyed by parameter, by identity, of named float fields).
 
     ``params`` is an iterable of Values, or of dicts ``{"params": [...], "lr": ..., ...}``
     (param groups, as in torch); a group's missing hyperparameters come from ``defaults``.
-    A subclass names the check of each hyperparameter in ``hyperparameters`` and defines
-    ``_update(data, grad, state, group) -> (new_data, new_state)``, a pure function of floats.
+
+    A subclass declares, once: ``signature`` (torch's arguments after ``params``, in torch's
+    order: name -> (default, check)), ``keyword_only`` (more keyword-only arguments of the
+    same form), ``flags`` (which of torch's implementation switches its torch twin takes),
+    ``fixed`` (hyperparameters held at a value whatever the caller says), ``state_names``
+    (the fields ``_update`` may write) and ``examples`` (name -> keyword arguments: what the
+    tests run against torch, the first one only ``lr``); and it defines ``_update(data, grad,
+    state, group) -> (new_data, new_state)``, a pure function of floats. The constructor is
+    built from the declarations: ``(params, *signature, *, maximize=False, *keyword_only,
+    *flags)``. Subclassing with ``torch="Name"`` registers the class in ``OPTIMIZERS``.
     """
 
+    signature: ClassVar[Spec] = {}
+    keyword_only: ClassVar[Spec] = {}
+    flags: ClassVar[tuple[str, ...]] = ()
+    fixed: ClassVar[dict[str, bool]] = {}
+    state_names: ClassVar[tuple[str, ...]] = ()
+    examples: ClassVar[dict[str, dict[str, Any]]] = {}
+    torch_name: ClassVar[str | None] = None
+    """The name of the ``torch.optim`` twin, given at registration (``torch="..."``)."""
     hyperparameters: ClassVar[dict[str, Check]] = {}
+    """Name -> check of every hyperparameter of a group, derived from the declarations."""
+    __signature__: ClassVar[inspect.Signature]
 
-    def __init__(self, params: Params, defaults: Mapping[str, Any]):
+    def __init_subclass__(cls, torch: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        unknown = sorted(set(cls.flags) - set(_FLAG_DEFAULTS))
+        if unknown:
+            raise TypeError(f"{cls.__name__}: unknown flags {unknown}")
+        cls.hyperparameters = {
+            **{name: check for name, (_, check) in cls.signature.items()},
+            **{name: check for name, (_, check) in {**_MAXIMIZE, **cls.keyword_only}.items()},
+            **{name: _fixed(value) for name, value in cls.fixed.items()},
+        }
+        cls.__signature__ = _torch_signature(cls)
+        if torch is not None:
+            if cls.__name__ in OPTIMIZERS:
+                raise TypeError(f"{cls.__name__}: an optimizer of that name is registered")
+            if "examples" not in vars(cls) or not cls.state_names:
+                raise TypeError(
+                    f"{cls.__name__}: a registered optimizer declares its own examples "
+                    "and its state_names"
+                )
+            cls.torch_name = torch
+            OPTIMIZERS[cls.__name__] = cls
+
+    def __init__(self, params: Params, *args: Any, **kwargs: Any) -> None:
         owner = type(self).__name__
+        try:
+            bound = type(self).__signature__.bind(params, *args, **kwargs)
+        except TypeError as error:
+            raise TypeError(f"{owner}: {error}") from None
+        bound.apply_defaults()
+        defaults = {k: v for k, v in bound.arguments.items() if k != "params"}
         if isinstance(params, Value | dict):
             got = f"a single {type(params).__name__}"
         elif not isinstance(params, Iterable):
@@ -192,13 +268,13 @@ class Optimizer:
             got = ""
         if got:
             raise TypeError(f"{owner}: params must be an iterable of Values or of dicts, got {got}")
-        defaults = dict(defaults)
-        for flag in _SINGLE_TENSOR_ONLY:
+        for flag in _FLAG_DEFAULTS:
             if value := defaults.pop(flag, None):
                 raise ValueError(
                     f"{owner}: {flag}={value!r} is not supported: every parameter is one float, "
                     "updated on the single-tensor path (leave it None/False)"
                 )
+        defaults.update(self.fixed)
         self.defaults: dict[str, Any] = self._check_group(defaults)
         self.state: dict[Value, State] = {}
         self.param_groups: list[Group] = []
@@ -213,7 +289,7 @@ class Optimizer:
         for group in groups:
             built.append(self._build_group(group, built))
         for group in built:
-            self._add_built_group(group)
+            self._add_built_group(group, in_constructor=True)
 
     # -- groups ---------------------------------------------------------------
 
@@ -224,7 +300,7 @@ class Optimizer:
         group is not a dict, holds a non-Value, a non-leaf Value, a Value already in this
         optimizer (or twice in the group), or an invalid hyperparameter.
         """
-        self._add_built_group(self._build_group(param_group, self.param_groups))
+        self._add_built_group(self._build_group(param_group, self.param_groups), False)
 
     def _build_group(self, param_group: object, existing: list[dict[str, Any]]) -> Group:
         owner = type(self).__name__
@@ -269,7 +345,7 @@ class Optimizer:
         group = {"params": params, **self._check_group(group)}
         return group
 
-    def _add_built_group(self, group: Group) -> None:
+    def _add_built_group(self, group: Group, in_constructor: bool) -> None:
         self.param_groups.append(group)
 
     def _check_group(self, group: Group) -> Group:
@@ -442,10 +518,13 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
-# -- the optimizers: a signature, a spec and an update -------------------------------
+Optimizer.__signature__ = _torch_signature(Optimizer)
 
 
-class SGD(Optimizer):
+# -- the optimizers: torch's signature, state names, examples and an update -----------
+
+
+class SGD(Optimizer, torch="SGD"):
     """Stochastic gradient descent, optionally with momentum, dampening, Nesterov, weight decay.
 
     As computed (``fma`` rounds once)::
@@ -460,30 +539,25 @@ class SGD(Optimizer):
     State per parameter: ``"momentum_buffer"`` (if momentum != 0).
     """
 
-    hyperparameters: ClassVar[dict[str, Check]] = {
-        "lr": _nonnegative,
-        "momentum": _nonnegative,
-        "dampening": check_real,
-        "weight_decay": _nonnegative,
-        "nesterov": check_bool,
-        "maximize": check_bool,
+    # torch 2.13's arguments after params, in its order: name -> (default, check)
+    signature = {
+        "lr": (1e-3, _nonnegative),
+        "momentum": (0, _nonnegative),
+        "dampening": (0, check_real),
+        "weight_decay": (0, _nonnegative),
+        "nesterov": (False, check_bool),
     }
-
-    def __init__(
-        self,
-        params: Params,
-        lr: float = 1e-3,
-        momentum: float = 0,
-        dampening: float = 0,
-        weight_decay: float = 0,
-        nesterov: bool = False,
-        *,
-        maximize: bool = False,
-        foreach: bool | None = None,
-        differentiable: bool = False,
-        fused: bool | None = None,
-    ) -> None:
-        super().__init__(params, _hyperparameters(locals()))
+    flags = ("foreach", "differentiable", "fused")  # torch's switches its signature has
+    state_names = ("momentum_buffer",)  # every field _update may write
+    # What the tests run against torch (tests/data/make_traces.py records them); plain first.
+    examples = {
+        "plain": {"lr": 1e-3},
+        "momentum": {"lr": 1e-3, "momentum": 0.9},
+        "dampening": {"lr": 1e-3, "momentum": 0.9, "dampening": 0.5},
+        "nesterov": {"lr": 1e-3, "momentum": 0.9, "nesterov": True},
+        "weight_decay": {"lr": 1e-3, "momentum": 0.8, "weight_decay": 0.1},
+        "maximize": {"lr": 1e-4, "momentum": 0.5, "maximize": True},
+    }
 
     def _check_group(self, group: Group) -> Group:
         out = super()._check_group(group)
@@ -509,7 +583,7 @@ class SGD(Optimizer):
         return _add(data, g, -lr), new
 
 
-class Adagrad(Optimizer):
+class Adagrad(Optimizer, torch="Adagrad"):
     """Adagrad: each parameter's step is divided by the root of its summed squared gradients.
 
     As computed (``fma`` rounds once)::
@@ -527,40 +601,32 @@ class Adagrad(Optimizer):
     for a group added later.
     """
 
-    hyperparameters: ClassVar[dict[str, Check]] = {
-        "lr": _nonnegative,
-        "lr_decay": _nonnegative,
-        "eps": _nonnegative,
-        "weight_decay": _nonnegative,
-        "initial_accumulator_value": _nonnegative,
-        "maximize": check_bool,
+    signature = {
+        "lr": (1e-2, _nonnegative),
+        "lr_decay": (0, _nonnegative),
+        "weight_decay": (0, _nonnegative),
+        "initial_accumulator_value": (0, _nonnegative),
+        "eps": (1e-10, _nonnegative),
+    }
+    flags = ("foreach", "differentiable", "fused")
+    state_names = ("step", "sum")
+    examples = {
+        "plain": {"lr": 0.1},
+        "decay": {
+            "lr": 0.1,
+            "lr_decay": 0.05,
+            "initial_accumulator_value": 0.3,
+            "weight_decay": 0.01,
+        },
     }
 
-    def __init__(
-        self,
-        params: Params,
-        lr: float = 1e-2,
-        lr_decay: float = 0,
-        weight_decay: float = 0,
-        initial_accumulator_value: float = 0,
-        eps: float = 1e-10,
-        *,
-        maximize: bool = False,
-        foreach: bool | None = None,
-        differentiable: bool = False,
-        fused: bool | None = None,
-    ) -> None:
-        super().__init__(params, _hyperparameters(locals()))
-        # As torch: the groups given here start from the constructor's value, even a group
-        # that names its own initial_accumulator_value.
-        for group in self.param_groups:
-            for p in group["params"]:
-                self.state[p]["sum"] = self.defaults["initial_accumulator_value"]
-
-    def _add_built_group(self, group: Group) -> None:
-        super()._add_built_group(group)
+    def _add_built_group(self, group: Group, in_constructor: bool) -> None:
+        super()._add_built_group(group, in_constructor)
+        # As torch: the groups given to the constructor start from the constructor's value,
+        # even a group that names its own initial_accumulator_value.
+        start = self.defaults if in_constructor else group
         for p in group["params"]:
-            self.state[p] = {"step": 0.0, "sum": group["initial_accumulator_value"]}
+            self.state[p] = {"step": 0.0, "sum": start["initial_accumulator_value"]}
 
     def _update(self, data: float, grad: float, state: State, group: Group) -> tuple[float, State]:
         step = state.get("step", 0.0) + 1.0
@@ -574,7 +640,7 @@ class Adagrad(Optimizer):
         return _addcdiv(data, g, std, -clr), {"step": step, "sum": total}
 
 
-class RMSprop(Optimizer):
+class RMSprop(Optimizer, torch="RMSprop"):
     """RMSprop: divide the gradient by a running root-mean-square of recent gradients.
 
     As computed (``fma`` rounds once)::
@@ -598,32 +664,24 @@ class RMSprop(Optimizer):
     ``"grad_avg"`` (if centered), all starting at 0.
     """
 
-    hyperparameters: ClassVar[dict[str, Check]] = {
-        "lr": _nonnegative,
-        "momentum": _nonnegative,
-        "alpha": _nonnegative,
-        "eps": _nonnegative,
-        "centered": check_bool,
-        "weight_decay": _nonnegative,
-        "maximize": check_bool,
+    signature = {
+        "lr": (1e-2, _nonnegative),
+        "alpha": (0.99, _nonnegative),
+        "eps": (1e-8, _nonnegative),
+        "weight_decay": (0, _nonnegative),
+        "momentum": (0, _nonnegative),
+        "centered": (False, check_bool),
     }
-
-    def __init__(
-        self,
-        params: Params,
-        lr: float = 1e-2,
-        alpha: float = 0.99,
-        eps: float = 1e-8,
-        weight_decay: float = 0,
-        momentum: float = 0,
-        centered: bool = False,
-        *,
-        maximize: bool = False,
-        capturable: bool = False,
-        foreach: bool | None = None,
-        differentiable: bool = False,
-    ) -> None:
-        super().__init__(params, _hyperparameters(locals()))
+    flags = ("capturable", "foreach", "differentiable")
+    state_names = ("step", "square_avg", "momentum_buffer", "grad_avg")
+    examples = {
+        "plain": {"lr": 0.01},
+        "centered": {"lr": 0.01, "centered": True},
+        "momentum": {"lr": 0.01, "momentum": 0.9},
+        "weight_decay": {"lr": 0.01, "weight_decay": 0.1},
+        # alpha = 0.4 makes lerp's weight 1 - alpha = 0.6 >= 0.5: torch's other lerp branch
+        "centered_momentum_alpha04": {"lr": 0.01, "alpha": 0.4, "centered": True, "momentum": 0.5},
+    }
 
     def _update(self, data: float, grad: float, state: State, group: Group) -> tuple[float, State]:
         alpha, lr, momentum = group["alpha"], group["lr"], group["momentum"]
@@ -646,7 +704,7 @@ class RMSprop(Optimizer):
         return _addcdiv(data, g, avg, -lr), new
 
 
-class Adam(Optimizer):
+class Adam(Optimizer, torch="Adam"):
     """Adam with bias correction (and AMSGrad, and AdamW's decoupled weight decay, on request).
 
     As computed (``fma`` rounds once)::
@@ -666,33 +724,23 @@ class Adam(Optimizer):
     State: ``"step"``, ``"exp_avg"``, ``"exp_avg_sq"`` and ``"max_exp_avg_sq"`` (if amsgrad).
     """
 
-    hyperparameters: ClassVar[dict[str, Check]] = {
-        "lr": _nonnegative,
-        "betas": _betas,
-        "eps": _nonnegative,
-        "weight_decay": _nonnegative,
-        "amsgrad": check_bool,
-        "maximize": check_bool,
-        "decoupled_weight_decay": check_bool,
+    signature = {
+        "lr": (1e-3, _nonnegative),
+        "betas": ((0.9, 0.999), _betas),
+        "eps": (1e-8, _nonnegative),
+        "weight_decay": (0, _nonnegative),
+        "amsgrad": (False, check_bool),
     }
-
-    def __init__(
-        self,
-        params: Params,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0,
-        amsgrad: bool = False,
-        *,
-        maximize: bool = False,
-        foreach: bool | None = None,
-        capturable: bool = False,
-        differentiable: bool = False,
-        fused: bool | None = None,
-        decoupled_weight_decay: bool = False,
-    ) -> None:
-        super().__init__(params, _hyperparameters(locals()))
+    keyword_only = {"decoupled_weight_decay": (False, check_bool)}
+    flags = ("foreach", "capturable", "differentiable", "fused")
+    state_names = ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    examples = {
+        "plain": {"lr": 0.05},
+        "weight_decay": {"lr": 0.05, "weight_decay": 0.1},
+        "amsgrad": {"lr": 0.05, "amsgrad": True},
+        # beta1 = 0.3: lerp weight 0.7, the other branch again
+        "beta1_03": {"lr": 0.05, "betas": (0.3, 0.9), "eps": 1e-6},
+    }
 
     def _update(self, data: float, grad: float, state: State, group: Group) -> tuple[float, State]:
         lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
@@ -719,35 +767,22 @@ class Adam(Optimizer):
         return _addcdiv(data, exp_avg, denom, -step_size), new
 
 
-class AdamW(Adam):
+class AdamW(Adam, torch="AdamW"):
     """Adam with decoupled weight decay: ``p = p * (1 - lr*weight_decay)`` before the Adam step.
 
     Exactly ``Adam(..., decoupled_weight_decay=True)``; a group can't turn it off (as torch).
     """
 
-    hyperparameters: ClassVar[dict[str, Check]] = {
-        **Adam.hyperparameters,
-        "decoupled_weight_decay": _always,
+    signature = {**Adam.signature, "weight_decay": (1e-2, _nonnegative)}
+    keyword_only = {}  # torch's AdamW takes no decoupled_weight_decay ...
+    fixed = {"decoupled_weight_decay": True}  # ... and always decouples
+    examples = {
+        "plain": {"lr": 0.05},
+        "amsgrad": {"lr": 0.05, "weight_decay": 0.1, "amsgrad": True},
     }
 
-    def __init__(
-        self,
-        params: Params,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 1e-2,
-        amsgrad: bool = False,
-        *,
-        maximize: bool = False,
-        foreach: bool | None = None,
-        capturable: bool = False,
-        differentiable: bool = False,
-        fused: bool | None = None,
-    ) -> None:
-        Optimizer.__init__(
-            self, params, {**_hyperparameters(locals()), "decoupled_weight_decay": True}
-        )
+
+__all__ = ["Optimizer", "OPTIMIZERS", *OPTIMIZERS, "clip_grad_norm_"]
 
 
 # -- gradient clipping --------------------------------------------------------------

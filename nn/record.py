@@ -37,20 +37,15 @@ from typing import Any
 
 from autograd_engine import Value, grad, no_grad
 from autograd_engine.validation import check_int, show
+from nn.optim import OPTIMIZERS
 
 __all__ = ["STATE_NAMES", "Recorder", "Recording", "RecordedHistory"]
 
-STATE_NAMES = (
-    "step",
-    "momentum_buffer",
-    "sum",
-    "square_avg",
-    "grad_avg",
-    "exp_avg",
-    "exp_avg_sq",
-    "max_exp_avg_sq",
+STATE_NAMES = tuple(
+    dict.fromkeys(["step", *(name for c in OPTIMIZERS.values() for name in c.state_names)])
 )
-"""The optimizer state a recording keeps, by torch's names, in the order a page lists them."""
+"""The optimizer state a recording keeps, by torch's names, in the order a page lists them:
+``step``, then the ``state_names`` of every optimizer in ``nn.optim.OPTIMIZERS``, in order."""
 
 DEFAULT_TRACED = 4
 """How many examples ``Recorder()`` traces when ``trace`` is not given."""

@@ -361,6 +361,26 @@ def test_a_rare_branch_of_a_loss_is_guarded_at_every_call():
         step(0.0, -1000.0)  # e^-1000 is 0: the loss leaves that term out
 
 
+def test_the_clamp_guards_of_bce_agree_with_the_eager_branch_at_the_boundary():
+    """log p is inside its clamp at p = e^-100 exactly (as torch.clamp), so a step compiled
+    inside replays there; log(1 - p) is clamped at p = 1, so a step compiled at p = 0.5
+    refuses p = 1 with the guard's name, and leaves the gradients untouched."""
+    w = Value(1.0, label="w")
+
+    def bce(p, t):
+        return binary_cross_entropy([w * p], [t])
+
+    tiny = math.exp(-100.0)
+    step = compiled(bce, [w], 0.5, 1)
+    assert same(run_compiled(step, [w], tiny, 1), engine(bce, [w], tiny, 1))
+    step = compiled(bce, [w], 0.5, 0)
+    assert same(run_compiled(step, [w], 0.25, 0), engine(bce, [w], 0.25, 0))
+    w.grad = 0.5
+    with pytest.raises(GuardError, match=r"clamp of log\(1 - p\)"):
+        step(1.0, 0)
+    assert w.grad == 0.5
+
+
 def test_dropout_masks_are_drawn_per_call_as_the_model_draws_them():
     model = MLP(2, [5, 5, 1], dropout=0.4, seed=4)
     params = model.parameters()

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import optim_examples
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -43,28 +44,10 @@ X, Y = make_moons(8, noise=0.1, seed=3)
 XT = torch.tensor(X, dtype=torch.float64)
 YT = torch.tensor(Y, dtype=torch.float64)
 
-OPTIMIZERS = {
-    "sgd": ("SGD", {"lr": 0.1}),
-    "sgd_momentum_dampening_decay": (
-        "SGD",
-        {"lr": 0.1, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.01},
-    ),
-    "sgd_nesterov": ("SGD", {"lr": 0.1, "momentum": 0.8, "nesterov": True, "weight_decay": 1e-3}),
-    "sgd_maximize": ("SGD", {"lr": 0.05, "momentum": 0.5, "maximize": True}),
-    "adagrad": (
-        "Adagrad",
-        {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.01, "initial_accumulator_value": 0.1},
-    ),
-    "rmsprop": ("RMSprop", {"lr": 0.01}),
-    "rmsprop_centered_momentum": (
-        "RMSprop",
-        {"lr": 0.01, "alpha": 0.9, "centered": True, "momentum": 0.5, "weight_decay": 0.01},
-    ),
-    "adam": ("Adam", {"lr": 0.02, "weight_decay": 0.01}),
-    "adam_amsgrad": ("Adam", {"lr": 0.02, "betas": (0.8, 0.99), "amsgrad": True}),
-    "adamw": ("AdamW", {"lr": 0.02, "weight_decay": 0.1}),
-    "adamw_amsgrad": ("AdamW", {"lr": 0.02, "weight_decay": 0.1, "amsgrad": True}),
-}
+OPTIMIZERS = optim_examples.EXAMPLES  # every example of every registered optimizer
+FIRST, RICHEST = optim_examples.FIRST, optim_examples.RICHEST
+# (activation, example): every example with tanh, every activation with each plain example.
+CROSSED = sorted({("tanh", o) for o in OPTIMIZERS} | {(a, o) for a in ACTIVATIONS for o in FIRST})
 
 SCHEDULES = {
     "StepLR": {"step_size": 2, "gamma": 0.5},
@@ -124,7 +107,7 @@ def torch_only(model: MLP, opt_case, sched_name, n: int):
     """Reference: the model's initial weights trained n steps by torch's own classes."""
     cls_name, kwargs = opt_case
     net = to_torch(model)
-    topt = getattr(torch.optim, cls_name)(net.parameters(), **kwargs)
+    topt = twin(cls_name)(net.parameters(), **kwargs)
     tsched = None
     if sched_name:
         tsched = getattr(torch.optim.lr_scheduler, sched_name)(topt, **SCHEDULES[sched_name])
@@ -153,7 +136,7 @@ def engine_then_torch(model: MLP, opt_case, sched_name, n: int):
     net = to_torch(model)
     topt = optimizer_to_torch(opt, net.parameters())
     tsched = scheduler_to_torch(sched, topt) if sched else None
-    assert type(topt) is getattr(torch.optim, cls_name)
+    assert type(topt) is twin(cls_name)
     torch_steps(net, topt, tsched, n)
     return net, topt
 
@@ -171,6 +154,11 @@ def torch_then_engine(model: MLP, opt_case, sched_name, n: int):
     assert type(opt) is getattr(our_optim, opt_case[0])
     engine_steps(back, opt, sched, n)
     return back, opt
+
+
+def twin(cls_name: str):
+    """torch's class for the engine optimizer ``cls_name``."""
+    return getattr(torch.optim, our_optim.OPTIMIZERS[cls_name].torch_name)
 
 
 def activation_ids():
@@ -387,8 +375,7 @@ def test_from_torch_type_error_and_named_modules():
 # -- training on both sides -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("opt_name", sorted(OPTIMIZERS))
-@pytest.mark.parametrize("activation", activation_ids())
+@pytest.mark.parametrize(("activation", "opt_name"), CROSSED)
 def test_engine_then_torch_equals_torch_throughout(activation, opt_name):
     """N steps here + N in torch after export = 2N steps in torch, to 1e-12."""
     case = OPTIMIZERS[opt_name]
@@ -399,8 +386,7 @@ def test_engine_then_torch_equals_torch_throughout(activation, opt_name):
     assert close(numbers_of(mixed), numbers_of(reference))
 
 
-@pytest.mark.parametrize("opt_name", sorted(OPTIMIZERS))
-@pytest.mark.parametrize("activation", activation_ids())
+@pytest.mark.parametrize(("activation", "opt_name"), CROSSED)
 def test_torch_then_engine_equals_engine_throughout(activation, opt_name):
     """N steps in torch + N here after import = 2N steps here, and = 2N steps in torch."""
     case = OPTIMIZERS[opt_name]
@@ -413,7 +399,7 @@ def test_torch_then_engine_equals_engine_throughout(activation, opt_name):
     assert close(ours, numbers_of(in_torch))
 
 
-@pytest.mark.parametrize("opt_name", ["sgd_nesterov", "adam_amsgrad", "rmsprop_centered_momentum"])
+@pytest.mark.parametrize("opt_name", RICHEST)
 @pytest.mark.parametrize("sched_name", sorted(SCHEDULES))
 def test_schedules_continue_on_the_other_side(sched_name, opt_name):
     """With a schedule, both directions give the single-side run's weights and lrs to 1e-12."""
@@ -549,7 +535,7 @@ def test_optimizer_transfer_refuses_mismatched_parameters():
 
 
 def test_optimizer_transfer_type_errors():
-    """Only the five optimizers, each matched with its own class, cross over."""
+    """Only the registered optimizers, each matched with its own twin, cross over."""
     net = to_torch(model_for("tanh"))
     with pytest.raises(TypeError, match="optimizer_from_torch: expected one of SGD"):
         optimizer_from_torch(torch.optim.LBFGS(net.parameters()), model_for("tanh"))

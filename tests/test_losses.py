@@ -408,3 +408,95 @@ def test_mse_beyond_the_float_range_says_so():
     """A squared error beyond 1.8e308 is an OverflowError naming mse_loss and the entry."""
     with pytest.raises(OverflowError, match=r"^mse_loss: the squared error of entry 1"):
         mse_loss([0.0, 1e200], [0.0, -1e200])
+
+
+# -- boundaries and branches found by mutation testing (docs/mutation.md) -------------------
+
+
+def test_bce_at_exactly_e_to_the_minus_100_is_inside_the_clamp_as_torch_clamp():
+    """log p is clamped to >= -100; at p = e^-100 exactly torch.clamp(log p, min=-100) passes
+    the gradient (the boundary belongs inside): d/dp -log p = -1/p. Just below, the loss is
+    the constant 100 and the gradient 0."""
+    tiny = math.exp(-100.0)
+    p = Value(tiny)
+    loss = binary_cross_entropy([p], [1.0])
+    loss.backward()
+    assert loss.data == 100.0
+    assert p.grad == -1.0 / tiny
+    below = Value(math.nextafter(tiny, 0.0))
+    loss = binary_cross_entropy([below], [1.0])
+    loss.backward()
+    assert loss.data == 100.0 and below.grad == 0.0
+
+
+def test_bce_log_one_minus_p_is_log1p_even_where_1_minus_p_rounds_down():
+    """The term for target 0 is -log1p(-p), exactly, also where the rounded 1 - p makes
+    log(1 - p) smaller than log1p(-p) (the correction is added in both directions)."""
+    rng = random.Random(3)
+    found = 0
+    for _ in range(2000):
+        p = rng.uniform(0.01, 0.49)
+        if math.log1p(-p) > math.log(1.0 - p):
+            found += 1
+            assert binary_cross_entropy([Value(p)], [0.0]).data == -math.log1p(-p)
+    assert found > 10  # the case is reached, not only the rounding-up one
+
+
+@pytest.mark.parametrize("t", [-0.5, -1e-300, 1.5, math.nextafter(1.0, 2.0)])
+def test_bce_refuses_a_target_outside_0_1_on_either_side(t):
+    p = Value(0.5)
+    with pytest.raises(ValueError, match=r"targets\[0\] = .* is not in \[0, 1\]"):
+        binary_cross_entropy([p], [t])
+    assert p.grad == 0.0
+
+
+@pytest.mark.parametrize("row", [Value(1.0), 2.5])
+def test_cross_entropy_names_a_scalar_row_as_not_a_list_of_logits(row):
+    with pytest.raises(TypeError, match=r"cross_entropy: logits\[0\] must be a non-empty list"):
+        cross_entropy([row], [0])
+
+
+@pytest.mark.parametrize("lengths", [(3, 4), (4, 3)])
+def test_cross_entropy_refuses_rows_of_different_lengths_either_way(lengths):
+    rows = [[Value(0.1 * j) for j in range(n)] for n in lengths]
+    first, second = lengths
+    message = rf"logits\[1\] has {second} classes, logits\[0\] has {first}"
+    with pytest.raises(ValueError, match=message):
+        cross_entropy(rows, [0, 0])
+
+
+def test_cross_entropy_with_many_classes_matches_the_hand_formula():
+    """300 classes (beyond the small ints Python caches): loss = log(sum_j e^z_j) - z_y,
+    with every row of the same length accepted."""
+    rows = [[Value(math.sin(j + 7 * i)) for j in range(300)] for i in range(2)]
+    loss = cross_entropy(rows, [5, 299])
+    want = (
+        sum(
+            math.log(math.fsum(math.exp(z.data) for z in row)) - row[y].data
+            for row, y in zip(rows, [5, 299])
+        )
+        / 2
+    )
+    assert loss.data == pytest.approx(want, rel=1e-14, abs=0.0)
+
+
+def test_l1_and_l2_penalties_default_to_weight_one():
+    """l1 = sum |p|, l2 = sum p^2 when no weight is given (hand sums)."""
+    from nn.losses import l1_penalty, l2_penalty
+
+    ps = values([0.5, -2.0, 3.0])
+    assert l1_penalty(ps).data == 5.5
+    assert l2_penalty(ps).data == 13.25
+
+
+def test_a_batch_of_300_is_accepted_and_averaged():
+    """Lengths beyond Python's small-int cache compare by value: mse of 300 unit errors is 1."""
+    preds = values([1.0] * 300)
+    assert mse_loss(preds, [0.0] * 300).data == 1.0
+
+
+@pytest.mark.parametrize("y", [3, 4, 7, -1])
+def test_cross_entropy_refuses_a_class_index_past_either_end(y):
+    rows = [values([0.1, 0.2, 0.3])]
+    with pytest.raises(ValueError, match=rf"target_indices\[0\] = {y} is not a class index in 0"):
+        cross_entropy(rows, [y])

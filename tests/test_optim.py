@@ -1,7 +1,10 @@
 """nn.optim against PyTorch 2.13: recorded float64 traces (tests/data) and live torch runs.
 
 The numbers come from tests/data/optim_traces.json, written by tests/data/make_traces.py
-with torch 2.13.0 (CPU, float64, one 0-dim tensor per parameter, foreach=False).
+with torch 2.13.0 (CPU, float64, one 0-dim tensor per parameter, foreach=False). Every test
+that concerns optimizers in general iterates ``nn.optim.OPTIMIZERS`` and the ``examples``
+each class declares (as torch's tests iterate ``optim_db``): a new optimizer is tested here
+without an edit to this file.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ import json
 import math
 from pathlib import Path
 
+import optim_examples
 import pytest
 
 from autograd_engine import Value
 from nn import optim
-from nn.optim import SGD, Adagrad, Adam, AdamW, RMSprop, clip_grad_norm_
+from nn.optim import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, RMSprop, clip_grad_norm_
 
 DATA = Path(__file__).resolve().parent / "data"
 TRACES = json.loads((DATA / "optim_traces.json").read_text())
@@ -33,6 +37,18 @@ def _kwargs(raw: dict) -> dict:
     if "betas" in out:
         out["betas"] = tuple(out["betas"])
     return out
+
+
+EXAMPLES = [
+    (name, cls_name, kwargs) for name, (cls_name, kwargs) in optim_examples.EXAMPLES.items()
+]
+OPT_NAMES = list(optim_examples.EXAMPLES)
+
+
+def _recorded(name: str) -> dict:
+    if name not in TRACES["optimizers"]:
+        pytest.fail(f"no recorded torch trace for {name}: run python tests/data/make_traces.py")
+    return TRACES["optimizers"][name]
 
 
 def _build(cls_name: str, kwargs: dict, groups: list | None = None):
@@ -60,13 +76,18 @@ def _max_diff(rows, expected) -> float:
     return max(abs(a - b) for r, e in zip(rows, expected, strict=True) for a, b in zip(r, e))
 
 
-OPT_NAMES = sorted(TRACES["optimizers"])
+def test_the_recorded_traces_are_the_examples_of_the_registered_optimizers():
+    """optim_traces.json holds one trace per example, made with that example's arguments."""
+    assert sorted(TRACES["optimizers"]) == sorted(OPT_NAMES)
+    for name, cls_name, kwargs in EXAMPLES:
+        case = _recorded(name)
+        assert (case["class"], _kwargs(case["kwargs"])) == (cls_name, _kwargs(kwargs)), name
 
 
 @pytest.mark.parametrize("name", OPT_NAMES)
 def test_replayed_torch_gradients_give_bit_identical_iterates(name):
     """Fed torch's own gradients, each optimizer reproduces torch's iterates exactly."""
-    case = TRACES["optimizers"][name]
+    case = _recorded(name)
     params, opt = _build(case["class"], case["kwargs"])
     for step, grads in enumerate(case["grads"]):
         for p, g in zip(params, grads, strict=True):
@@ -78,7 +99,7 @@ def test_replayed_torch_gradients_give_bit_identical_iterates(name):
 @pytest.mark.parametrize("name", OPT_NAMES)
 def test_engine_trace_matches_recorded_torch_trace(name):
     """With gradients from our engine, 8 steps on the objective match torch to 1e-12."""
-    case = TRACES["optimizers"][name]
+    case = _recorded(name)
     rows = _run_engine(case["class"], case["kwargs"], len(case["grads"]))
     assert _max_diff(rows, case["params"][1:]) <= TOL
 
@@ -87,9 +108,9 @@ def test_engine_trace_matches_recorded_torch_trace(name):
 def test_engine_trace_matches_live_torch(name):
     """The same configuration run live in torch gives the same iterates to 1e-12."""
     pytest.importorskip("torch")
-    case = TRACES["optimizers"][name]
-    live = make_traces.torch_optimizer_trace(case["class"], _kwargs(case["kwargs"]))
-    rows = _run_engine(case["class"], case["kwargs"], len(case["grads"]))
+    _, cls_name, kwargs = EXAMPLES[OPT_NAMES.index(name)]
+    live = make_traces.torch_optimizer_trace(cls_name, _kwargs(kwargs))
+    rows = _run_engine(cls_name, kwargs, make_traces.STEPS)
     assert _max_diff(rows, live["params"][1:]) <= TOL
 
 
@@ -144,18 +165,21 @@ def test_defaults_are_torchs():
     assert adamw["decoupled_weight_decay"] is True
 
 
-def test_defaults_match_live_torch_signatures():
-    """Every shared argument has torch's default value."""
+@pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
+def test_signature_is_torchs(cls):
+    """The twin's arguments, no more and no fewer, with torch's defaults; the positional ones
+    in torch's order (``maximize`` and the flags are keyword-only here everywhere)."""
     torch = pytest.importorskip("torch")
     import inspect
 
-    for cls in (SGD, Adagrad, RMSprop, Adam, AdamW):
-        ours = inspect.signature(cls).parameters
-        theirs = inspect.signature(getattr(torch.optim, cls.__name__)).parameters
-        for name, param in ours.items():
-            if name != "params":
-                assert name in theirs, (cls.__name__, name)
-                assert param.default == theirs[name].default, (cls.__name__, name)
+    ours = inspect.signature(cls).parameters
+    theirs = inspect.signature(getattr(torch.optim, cls.torch_name)).parameters
+    assert set(ours) == set(theirs)
+    for name, param in ours.items():
+        if name != "params":
+            assert param.default == theirs[name].default, name
+    positional = [n for n, p in ours.items() if p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert positional == list(theirs)[: len(positional)]
 
 
 def test_zero_grad_sets_every_grad_to_zero():
@@ -185,22 +209,12 @@ def test_state_has_named_fields_keyed_by_parameter():
     assert list(ada.state.values()) == [{"step": 0.0, "sum": 0.5}]
 
 
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda ps: SGD(ps, lr=0.1, momentum=0.9),
-        lambda ps: Adagrad(ps),
-        lambda ps: RMSprop(ps, centered=True, momentum=0.5),
-        lambda ps: Adam(ps, amsgrad=True),
-        lambda ps: AdamW(ps),
-    ],
-    ids=["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"],
-)
+@pytest.mark.parametrize(("name", "cls_name", "kwargs"), EXAMPLES, ids=OPT_NAMES)
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
-def test_non_finite_gradient_raises_and_changes_nothing(make, bad):
+def test_non_finite_gradient_raises_and_changes_nothing(name, cls_name, kwargs, bad):
     """A nan/inf gradient raises, naming the parameter, before any parameter or state changes."""
     params = [Value(1.0, label="w0"), Value(2.0, label="w1"), Value(-1.0, label="w2")]
-    opt = make(params)
+    opt = OPTIMIZERS[cls_name](params, **kwargs)
     for p, g in zip(params, [0.3, -0.2, 0.1], strict=True):
         p.grad = g
     opt.step()
@@ -418,7 +432,9 @@ def test_adagrad_initial_groups_start_from_the_constructor_sum():
     assert a.data == b.data == 0.7113248654218538
 
 
-@pytest.mark.parametrize("make", [Adam, Adagrad, RMSprop], ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "make", [c for c in OPTIMIZERS.values() if "eps" in c.signature], ids=lambda c: c.__name__
+)
 def test_eps_zero_with_zero_gradient_raises_named_error_and_changes_nothing(make):
     """eps=0 and grad 0 make 0/0: a FloatingPointError naming the parameter, nothing changed."""
     p = Value(1.0, label="w")
@@ -444,14 +460,18 @@ def test_clip_grad_norm_of_huge_and_single_gradients_matches_torch():
     assert [q.grad for q in ps] == [0.0, 0.0]
 
 
-def test_torch_only_options_are_accepted_at_their_defaults_only():
+@pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
+def test_torch_only_options_are_accepted_at_their_defaults_only(cls):
     """foreach=False/None etc. are accepted, as in torch; foreach=True is refused by name."""
     p = Value(1.0)
-    SGD([p], lr=0.1, foreach=False, differentiable=False, fused=None)
-    Adam([p], foreach=None, capturable=False, fused=False)
-    RMSprop([p], capturable=False, foreach=False)
-    with pytest.raises(ValueError, match="foreach=True"):
-        AdamW([p], foreach=True)
+    assert cls.flags, "every torch optimizer takes some of foreach, fused, ..."
+    for flag in cls.flags:
+        cls([p], **{flag: False})
+        cls([p], **{flag: None})
+        with pytest.raises(ValueError, match=f"{flag}=True is not supported"):
+            cls([p], **{flag: True})
+    with pytest.raises(TypeError, match=f"^{cls.__name__}: .*unexpected keyword .*'bogus'"):
+        cls([p], bogus=1)
 
 
 def test_load_state_dict_survives_json_and_names_misfits():
@@ -478,19 +498,19 @@ def test_load_state_dict_survives_json_and_names_misfits():
     assert sgd.state_dict() == before
 
 
-@pytest.mark.parametrize("cls", [SGD, Adagrad, RMSprop, Adam, AdamW])
+@pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
 def test_spec_names_every_hyperparameter_of_the_signature(cls):
     """An optimizer's spec checks exactly the hyperparameters its signature takes.
 
     The signature also has ``params`` and torch's single-tensor flags, which the base class
-    refuses unless left at their defaults; AdamW's spec also fixes decoupled_weight_decay.
+    refuses unless left at their defaults; ``fixed`` ones (AdamW's decoupled_weight_decay)
+    are in the groups but not in the signature.
     """
     import inspect
 
     flags = {"params", "foreach", "fused", "capturable", "differentiable"}
     signature = set(inspect.signature(cls).parameters) - flags
-    extra = {"decoupled_weight_decay"} if cls is AdamW else set()
-    assert set(cls.hyperparameters) == signature | extra
+    assert set(cls.hyperparameters) == signature | set(cls.fixed)
     assert set(cls([Value(1.0)]).defaults) == set(cls.hyperparameters)
 
 
@@ -512,7 +532,6 @@ OPTION_VARIANTS = {
     "amsgrad": {"amsgrad": True},
     "decoupled_weight_decay": {"weight_decay": 0.2, "decoupled_weight_decay": True},
 }
-BASE_LR = {"SGD": 1e-4, "Adagrad": 0.1, "RMSprop": 0.01, "Adam": 0.05, "AdamW": 0.05}
 TORCH_FLAGS = {"params", "lr", "foreach", "fused", "capturable", "differentiable"}
 
 
@@ -524,16 +543,20 @@ def _options(cls) -> list[str]:
 
 @pytest.mark.parametrize(
     "cls_name, option",
-    [(c.__name__, o) for c in (SGD, Adagrad, RMSprop, Adam, AdamW) for o in _options(c)],
+    [(name, o) for name, c in OPTIMIZERS.items() for o in _options(c)],
 )
 def test_every_option_of_every_optimizer_matches_live_torch(cls_name, option):
-    """Each option, on each optimizer that takes it, changes the iterates exactly as in torch."""
+    """Each option, on each optimizer that takes it, changes the iterates exactly as in torch.
+
+    The learning rate is the one of the optimizer's first (plain) example.
+    """
     pytest.importorskip("torch")
-    kwargs = {"lr": BASE_LR[cls_name], **OPTION_VARIANTS[option]}
+    plain_kwargs = next(iter(OPTIMIZERS[cls_name].examples.values()))
+    kwargs = {**plain_kwargs, **OPTION_VARIANTS[option]}
     rows = _run_engine(cls_name, kwargs, make_traces.STEPS)
     live = make_traces.torch_optimizer_trace(cls_name, kwargs)
     assert _max_diff(rows, live["params"][1:]) <= TOL
-    plain = _run_engine(cls_name, {"lr": BASE_LR[cls_name]}, make_traces.STEPS)
+    plain = _run_engine(cls_name, plain_kwargs, make_traces.STEPS)
     assert _max_diff(rows, plain) > 1e-6  # the option makes a difference here
 
 
@@ -549,14 +572,7 @@ def _reordered(state_dict: dict) -> dict:
 
 
 @pytest.mark.parametrize(
-    "cls_name, kwargs",
-    [
-        ("SGD", {"lr": 1e-4, "momentum": 0.9}),
-        ("Adagrad", {"lr": 0.1, "lr_decay": 0.05}),
-        ("RMSprop", {"lr": 0.01, "momentum": 0.5, "centered": True}),
-        ("Adam", {"lr": 0.05, "amsgrad": True}),
-        ("AdamW", {"lr": 0.05, "amsgrad": True}),
-    ],
+    "cls_name, kwargs", [optim_examples.EXAMPLES[name] for name in optim_examples.RICHEST]
 )
 def test_a_state_dict_written_in_another_order_loads_by_key(cls_name, kwargs):
     """State entries and fields in reverse order (string keys, as from JSON) load by name.
@@ -599,3 +615,115 @@ def test_clip_grad_norm_edge_on_both_sides(max_norm):
     else:
         assert [p.grad for p in ps] == [3.0 * coef, 4.0 * coef]
         assert ps[1].grad < 4.0
+
+
+# -- the registry: every optimizer is found, declares what the tests need, and agrees --------
+
+
+def _optimizer_classes_defined_in_nn_optim() -> set[type]:
+    found, todo = set(), [optim.Optimizer]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__ == optim.__name__:
+                found.add(sub)
+    return found
+
+
+def test_every_optimizer_class_of_nn_optim_is_registered_and_exported():
+    """A subclass of Optimizer defined in nn.optim without ``torch=...`` fails here, by name."""
+    defined = _optimizer_classes_defined_in_nn_optim()
+    unregistered = sorted(c.__name__ for c in defined if c not in OPTIMIZERS.values())
+    assert not unregistered, f"define them as class X(Optimizer, torch='X'): {unregistered}"
+    for name, cls in OPTIMIZERS.items():
+        assert getattr(optim, name) is cls and name in optim.__all__ and cls.__doc__
+
+
+def test_an_optimizer_class_is_registered_by_its_definition_alone():
+    """Defining a subclass with ``torch=`` adds it to OPTIMIZERS; without, it stays out."""
+
+    class Unregistered(SGD):
+        pass
+
+    assert "Unregistered" not in OPTIMIZERS
+    try:
+
+        class ScratchSGD(SGD, torch="SGD"):
+            examples = {"plain": {"lr": 0.1}}
+
+        assert OPTIMIZERS["ScratchSGD"] is ScratchSGD and ScratchSGD.torch_name == "SGD"
+        with pytest.raises(TypeError, match="registered"):
+
+            class ScratchSGD(SGD, torch="SGD"):  # noqa: F811
+                examples = {"plain": {"lr": 0.1}}
+
+        with pytest.raises(TypeError, match="its own examples"):
+
+            class NoExamples(SGD, torch="SGD"):
+                pass
+
+    finally:
+        OPTIMIZERS.pop("ScratchSGD", None)
+        OPTIMIZERS.pop("NoExamples", None)
+    assert list(OPTIMIZERS) == [n for n in optim.__all__ if n in OPTIMIZERS]
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
+def test_each_optimizer_declares_what_the_tests_need(cls):
+    """Examples (the first one plain), a row of OPTION_VARIANTS per option, and state names
+    that are exactly the fields its steps write across the examples and options."""
+    first = next(iter(cls.examples.values()))
+    assert list(first) == ["lr"], "the first example is the plain one: only lr"
+    missing = sorted(set(_options(cls)) - set(OPTION_VARIANTS))
+    assert not missing, f"add a row to OPTION_VARIANTS for {missing}"
+    written: set[str] = set()
+    configs = [*cls.examples.values(), *({**first, **OPTION_VARIANTS[o]} for o in _options(cls))]
+    for kwargs in configs:
+        params, opt = _build(cls.__name__, kwargs)
+        objective(*params).backward()
+        opt.step()
+        for p in params:
+            assert set(opt.state[p]) <= set(cls.state_names), kwargs
+            written |= set(opt.state[p])
+    assert written == set(cls.state_names)
+
+
+@pytest.mark.parametrize(("name", "cls_name", "kwargs"), EXAMPLES, ids=OPT_NAMES)
+def test_state_after_a_step_has_torchs_fields(name, cls_name, kwargs):
+    """After one and two steps, each parameter's state has the fields torch's state has."""
+    torch = pytest.importorskip("torch")
+    params, opt = _build(cls_name, kwargs)
+    t = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in X0]
+    topt = getattr(torch.optim, OPTIMIZERS[cls_name].torch_name)(t, **_kwargs(kwargs))
+    for _ in range(2):
+        opt.zero_grad()
+        objective(*params).backward()
+        opt.step()
+        topt.zero_grad()
+        objective(*t).backward()
+        topt.step()
+        for p, q in zip(params, t, strict=True):
+            torch_fields = {k for k, v in topt.state[q].items() if v is not None}
+            assert set(opt.state[p]) == torch_fields
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
+def test_a_negative_number_is_refused_exactly_where_torch_refuses_it(cls):
+    """Each numeric argument at -0.5: a ValueError here if and only if torch raises one."""
+    torch = pytest.importorskip("torch")
+    t = [torch.zeros((), dtype=torch.float64, requires_grad=True)]
+    numeric = [
+        name
+        for name, (default, _) in cls.signature.items()
+        if isinstance(default, int | float) and not isinstance(default, bool)
+    ]
+    assert "lr" in numeric
+    for name in numeric:
+        refused = []
+        for make in (getattr(torch.optim, cls.torch_name), cls):
+            try:
+                make(t if make is not cls else [Value(0.0)], **{name: -0.5})
+                refused.append(False)
+            except ValueError:
+                refused.append(True)
+        assert refused[0] == refused[1], (name, "torch, ours refused:", refused)

@@ -459,17 +459,19 @@ def test_race_table_follows_the_scrub_and_matches_a_hand_run(browser, tmp_path):
     page.close()
 
 
+# opt_name: an example of tests/optim_examples.py (or test_replay's "sgd"); the panel's
+# explanation of each optimizer is written by hand in replay.js, hence this list.
 @pytest.mark.parametrize(
     "opt_name, first_line",
     [
         ("sgd", "p = p - lr*g"),
-        ("sgd-momentum-nesterov", "momentum_buffer = momentum*buf + (1-dampening)*g"),
-        ("sgd-dampening-decay", "g = g + weight_decay*p"),
-        ("adagrad", "sum = sum + g*g"),
-        ("rmsprop", "square_avg = alpha*square_avg + (1-alpha)*g*g"),
-        ("rmsprop-centered-momentum", "avg = sqrt(square_avg - grad_avg^2) + eps"),
-        ("adam-amsgrad-l2", "max_exp_avg_sq = max(max_exp_avg_sq, v)"),
-        ("adamw", "p = p*(1 - lr*weight_decay)"),
+        ("sgd_nesterov", "momentum_buffer = momentum*buf + (1-dampening)*g"),
+        ("sgd_weight_decay", "g = g + weight_decay*p"),
+        ("adagrad_plain", "sum = sum + g*g"),
+        ("rmsprop_plain", "square_avg = alpha*square_avg + (1-alpha)*g*g"),
+        ("rmsprop_centered_momentum_alpha04", "avg = sqrt(square_avg - grad_avg^2) + eps"),
+        ("adam_amsgrad", "max_exp_avg_sq = max(max_exp_avg_sq, v)"),
+        ("adamw_plain", "p = p*(1 - lr*weight_decay)"),
     ],
 )
 def test_param_panel_writes_every_optimizers_update(browser, tmp_path, opt_name, first_line):

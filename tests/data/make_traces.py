@@ -2,11 +2,14 @@
 
 Run from the repository root with torch 2.13.0 (CPU) installed:
 
-    python tests/data/make_traces.py
+    python tests/data/make_traces.py          # record a new optimizer's examples
+    python tests/data/make_traces.py --all    # record everything again
 
-It writes tests/data/optim_traces.json and tests/data/schedule_traces.json. Everything is
+``--all`` writes tests/data/optim_traces.json and tests/data/schedule_traces.json. Everything is
 float64; each scalar parameter is its own 0-dim tensor (as each is its own Value in our
-engine) and every optimizer runs its single-tensor path (``foreach=False``). JSON stores
+engine) and every optimizer runs its single-tensor path (``foreach=False``). The optimizer
+traces are the ``examples`` of every optimizer in ``nn.optim.OPTIMIZERS``: after adding an
+optimizer, run this without ``--all`` to record its examples. JSON stores
 floats by ``repr``, so the recorded numbers round-trip exactly. The live tests import the
 functions below (torch is imported inside them, so importing this file needs no torch).
 """
@@ -16,10 +19,13 @@ from __future__ import annotations
 import json
 import math
 import platform
+import sys
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+if str(HERE.parent.parent) not in sys.path:  # nn of this checkout, whatever is installed
+    sys.path.insert(0, str(HERE.parent.parent))
 
 X0 = [-1.2, 1.0, 0.5]
 """Start of every optimizer trace: (x, y, z)."""
@@ -38,36 +44,23 @@ def objective(x: Any, y: Any, z: Any) -> Any:
     return a * a + 100 * (b * b) + c * c + (x * z).tanh()
 
 
-# name -> (torch.optim class name, keyword arguments)
-OPTIMIZER_CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
-    "sgd_plain": ("SGD", {"lr": 1e-3}),
-    "sgd_momentum": ("SGD", {"lr": 1e-3, "momentum": 0.9}),
-    "sgd_dampening": ("SGD", {"lr": 1e-3, "momentum": 0.9, "dampening": 0.5}),
-    "sgd_nesterov": ("SGD", {"lr": 1e-3, "momentum": 0.9, "nesterov": True}),
-    "sgd_weight_decay": ("SGD", {"lr": 1e-3, "momentum": 0.8, "weight_decay": 0.1}),
-    "sgd_maximize": ("SGD", {"lr": 1e-4, "momentum": 0.5, "maximize": True}),
-    "adagrad_plain": ("Adagrad", {"lr": 0.1}),
-    "adagrad_decay": (
-        "Adagrad",
-        {"lr": 0.1, "lr_decay": 0.05, "initial_accumulator_value": 0.3, "weight_decay": 0.01},
-    ),
-    "rmsprop_plain": ("RMSprop", {"lr": 0.01}),
-    "rmsprop_centered": ("RMSprop", {"lr": 0.01, "centered": True}),
-    "rmsprop_momentum": ("RMSprop", {"lr": 0.01, "momentum": 0.9}),
-    "rmsprop_weight_decay": ("RMSprop", {"lr": 0.01, "weight_decay": 0.1}),
-    # alpha = 0.4 makes lerp's weight 1 - alpha = 0.6 >= 0.5: torch's other lerp branch
-    "rmsprop_centered_momentum_alpha04": (
-        "RMSprop",
-        {"lr": 0.01, "alpha": 0.4, "centered": True, "momentum": 0.5},
-    ),
-    "adam_plain": ("Adam", {"lr": 0.05}),
-    "adam_weight_decay": ("Adam", {"lr": 0.05, "weight_decay": 0.1}),
-    "adam_amsgrad": ("Adam", {"lr": 0.05, "amsgrad": True}),
-    # beta1 = 0.3: lerp weight 0.7, the other branch again
-    "adam_beta1_03": ("Adam", {"lr": 0.05, "betas": (0.3, 0.9), "eps": 1e-6}),
-    "adamw_plain": ("AdamW", {"lr": 0.05}),
-    "adamw_amsgrad": ("AdamW", {"lr": 0.05, "weight_decay": 0.1, "amsgrad": True}),
-}
+def optimizer_configs() -> dict[str, tuple[str, dict[str, Any]]]:
+    """Every example of every optimizer in ``nn.optim.OPTIMIZERS``, by trace name
+    ``<class>_<example>`` (``sgd_nesterov``): (engine class name, keyword arguments)."""
+    from nn.optim import OPTIMIZERS
+
+    return {
+        f"{name.lower()}_{example}": (name, dict(kwargs))
+        for name, cls in OPTIMIZERS.items()
+        for example, kwargs in cls.examples.items()
+    }
+
+
+def torch_name(cls_name: str) -> str:
+    """The ``torch.optim`` twin of the engine optimizer ``cls_name``."""
+    from nn.optim import OPTIMIZERS
+
+    return str(OPTIMIZERS[cls_name].torch_name)
 
 
 def torch_optimizer_trace(
@@ -77,7 +70,8 @@ def torch_optimizer_trace(
     steps: int = STEPS,
     scheduler: tuple[str, dict[str, Any]] | None = None,
 ) -> dict[str, list]:
-    """Run torch.optim.<cls_name> on ``objective`` from X0; params, grads, losses, lrs per step.
+    """Run the torch twin of nn.optim.<cls_name> on ``objective`` from X0; params, grads,
+    losses, lrs per step.
 
     ``groups`` (optional) are param groups given as ``{"params": [indices], ...}``. With a
     ``scheduler`` (name, kwargs), it is stepped after every optimizer step (with the loss,
@@ -88,10 +82,10 @@ def torch_optimizer_trace(
     params = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in X0]
     kwargs = {**kwargs, "foreach": False}
     if groups is None:
-        optimizer = getattr(torch.optim, cls_name)(params, **kwargs)
+        optimizer = getattr(torch.optim, torch_name(cls_name))(params, **kwargs)
     else:
         spec = [{**g, "params": [params[i] for i in g["params"]]} for g in groups]
-        optimizer = getattr(torch.optim, cls_name)(spec, **kwargs)
+        optimizer = getattr(torch.optim, torch_name(cls_name))(spec, **kwargs)
     sched = None
     if scheduler is not None:
         sched = getattr(torch.optim.lr_scheduler, scheduler[0])(optimizer, **scheduler[1])
@@ -226,6 +220,32 @@ GROUP_CONFIGS: dict[str, dict[str, Any]] = {
 }
 
 
+def add_missing_optimizer_traces() -> None:
+    """Record only the optimizer examples optim_traces.json lacks (a new optimizer's), keep
+    every trace already recorded as it is, and drop those of examples that are gone.
+
+    Re-recording everything on another machine can move torch's own gradients (its tanh)
+    by an ulp, which would rewrite traces nothing changed; ``--all`` does that on purpose.
+    """
+    path = HERE / "optim_traces.json"
+    data = json.loads(path.read_text())
+    old = data["optimizers"]
+    data["optimizers"] = {
+        name: old[name]
+        if name in old and (old[name]["class"], old[name]["kwargs"]) == (cls, json_kw(kw))
+        else {"class": cls, "kwargs": kw, **torch_optimizer_trace(cls, kw)}
+        for name, (cls, kw) in optimizer_configs().items()
+    }
+    added = sorted(set(data["optimizers"]) - set(old))
+    path.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"wrote {path}: added {added}, dropped {sorted(set(old) - set(data['optimizers']))}")
+
+
+def json_kw(kwargs: dict[str, Any]) -> Any:
+    """``kwargs`` as JSON gives it back (tuples become lists)."""
+    return json.loads(json.dumps(kwargs))
+
+
 def main() -> None:
     """Write both JSON fixtures."""
     import torch
@@ -239,7 +259,7 @@ def main() -> None:
         "meta": {**meta, "x0": X0, "steps": STEPS},
         "optimizers": {
             name: {"class": cls, "kwargs": kw, **torch_optimizer_trace(cls, kw)}
-            for name, (cls, kw) in OPTIMIZER_CONFIGS.items()
+            for name, (cls, kw) in optimizer_configs().items()
         },
         "groups": {
             name: {**cfg, **torch_optimizer_trace(*cfg["optimizer"], groups=cfg["groups"])}
@@ -277,4 +297,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--all"]:
+        main()
+    else:
+        add_missing_optimizer_traces()
