@@ -258,6 +258,9 @@ def test_ctrl_c_in_python_m_nn_says_the_epoch_and_exits_130(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # Ctrl-C's default action even when this run inherited SIGINT ignored (a shell's
+        # background job): Python then keeps it ignored and the child would never stop.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert child.stdout is not None
     child.stdout.readline()  # the summary line: training has started
