@@ -7,6 +7,8 @@ import math
 import pytest
 
 from autograd_engine import Value, grad, no_grad
+from autograd_engine.core import ops
+from autograd_engine.core.value import apply_op
 
 
 def close(a: float, b: float, tol: float = 1e-12) -> bool:
@@ -362,3 +364,16 @@ def test_no_grad_in_another_thread_leaves_this_threads_no_grad_in_force():
     worker.join()
     assert inside.parents == ()
     assert (x * y).parents == (x, y)
+
+
+@pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("x", [-800.0, -2.5, -0.0, 0.0, 1e-300, 0.75, 30.0, 800.0])
+def test_activation_methods_build_the_node_apply_op_builds(name, x):
+    """relu/tanh/sigmoid go straight to the node builder: the same node as the op row's."""
+    op = getattr(ops, name.upper())
+    a = Value(x)
+    ours, theirs = getattr(a, name)(), apply_op(op, a)
+    assert ours.op is op and ours.parents == theirs.parents == (a,)
+    assert ours.data.hex() == theirs.data.hex() == op.forward(x).hex()
+    with no_grad():
+        assert getattr(a, name)().parents == ()

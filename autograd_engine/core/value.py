@@ -206,15 +206,18 @@ class Value:
 
     def tanh(self) -> Value:
         """tanh(self) = (e^2x - 1) / (e^2x + 1); derivative 1 - tanh^2."""
-        return _apply(ops.TANH, (self,), (self._data,))
+        # Straight to the builder: TANH has no domain and a finite result for every float.
+        return _node(ops.TANH, ops.TANH.forward(self._data), self, None)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), computed without overflow; derivative s * (1 - s)."""
-        return _apply(ops.SIGMOID, (self,), (self._data,))
+        # Straight to the builder: SIGMOID has no domain and a finite result for every float.
+        return _node(ops.SIGMOID, ops.SIGMOID.forward(self._data), self, None)
 
     def relu(self) -> Value:
         """max(self, 0); derivative 1 for x > 0, else 0 (0 at the kink)."""
-        return _apply(ops.RELU, (self,), (self._data,))
+        # Straight to the builder: RELU has no domain and a finite result for every float.
+        return _node(ops.RELU, ops.RELU.forward(self._data), self, None)
 
     def sin(self) -> Value:
         """sin(self); derivative cos(self)."""
