@@ -377,3 +377,17 @@ def test_activation_methods_build_the_node_apply_op_builds(name, x):
     assert ours.data.hex() == theirs.data.hex() == op.forward(x).hex()
     with no_grad():
         assert getattr(a, name)().parents == ()
+
+
+@pytest.mark.parametrize(
+    ("base", "k"), [(1.0000001, -3), (-1.5, 0), (-1.5, 1), (-1.5, 2), (0.3, 7), (1.0, 2**53)]
+)
+def test_an_int_exponent_builds_the_node_of_its_float(base, k):
+    """x ** 2 is x ** 2.0: the same data, gradient k x^(k-1) and a float constant."""
+    x, y = Value(base), Value(base)
+    a, b = x**k, y ** float(k)
+    a.backward()
+    b.backward()
+    assert (a.data, x.grad) == (b.data, y.grad)
+    assert a.op is b.op and type(a.parents[1].data) is float
+    assert a.parents[1].data == float(k)

@@ -18,6 +18,7 @@ __all__ = ["Value", "Constant", "apply_op"]
 
 Number = int | float
 V = TypeVar("V", bound="Value")
+_EXACT_INT = 2**53  # every int of at most this size is a float exactly
 
 
 class Value:
@@ -185,6 +186,8 @@ class Value:
         A number exponent is a constant (``pow``); a Value exponent (``powv``) needs
         self >= 0, since d/dk self^k = self^k ln(self).
         """
+        if type(exponent) is int and -_EXACT_INT <= exponent <= _EXACT_INT:  # x ** 2
+            exponent = float(exponent)  # the same constant the general path stores
         if type(exponent) is float and is_finite(exponent):  # the common case: a constant
             return _apply(ops.POW, (self, exponent), (self._data, exponent))
         op = ops.POWV if isinstance(exponent, Value) else ops.POW
