@@ -461,7 +461,7 @@ def load_baseline(path: str) -> type:
 
     copy = Path(tempfile.mkdtemp()) / "baseline_engine"
     shutil.copytree(path, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    for f in copy.glob("*.py"):
+    for f in copy.rglob("*.py"):  # subpackages too (core/, pictures/, ...)
         f.write_text(f.read_text().replace("autograd_engine", "baseline_engine"))
     sys.path.insert(0, str(copy.parent))
     baseline = importlib.import_module("baseline_engine")

@@ -78,7 +78,7 @@ _INSTALL_HINT = 'pip install "autograd-engine[torch]"'
 
 # torch's implementation switches: they choose a kernel, not the numbers' meaning, and the
 # engine has one scalar path, so they are not carried over (torch picks its own defaults).
-_IMPLEMENTATION_KEYS = frozenset(_optim._FLAG_DEFAULTS)  # the flags nn.optim declares once
+_IMPLEMENTATION_KEYS = frozenset(_optim.FLAG_DEFAULTS)  # the flags nn.optim declares once
 
 # Schedule class name -> (constructor arguments, attributes that hold its position).
 _SCHEDULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -412,11 +412,6 @@ def _torch_groups(torch: Any, owner: str, torch_params: Any, sizes: list[int]) -
     return groups
 
 
-def _describe(p: Value, group: int, index: int) -> str:
-    name = f"{p.label!r} " if p.label else ""
-    return f"parameter {name}(group {group}, index {index})"
-
-
 def _pairs(
     torch: Any, owner: str, values: list[Value], tensors: list[Any], group: int
 ) -> list[tuple[int, int]]:
@@ -433,7 +428,8 @@ def _pairs(
         # Compare in the tensor's dtype: a float32 export rounded each weight once.
         if torch.tensor(p.data, dtype=element.dtype) != element:
             raise ValueError(
-                f"{owner}: {_describe(p, group, k)} is {p.data!r} but its torch element "
+                f"{owner}: {_optim.parameter_name(p, group, k)} is {p.data!r} but its torch "
+                f"element "
                 f"(tensor {i}, element {j}) is {element.item()!r}: pass the parameters of the "
                 "model exported at the same point (to_torch / from_torch), in nn order"
             )

@@ -166,7 +166,7 @@ def _fixed(value: bool) -> Check:
 # torch's switches for its vectorised and compiled paths, with their defaults (accepted only
 # at their defaults: scalars have nothing to vectorise or fuse). Keyword-only here.
 _MAXIMIZE: Spec = {"maximize": (False, check_bool)}
-_FLAG_DEFAULTS: dict[str, bool | None] = {
+FLAG_DEFAULTS: dict[str, bool | None] = {  # torch's implementation switches and defaults
     "foreach": None,
     "fused": None,
     "capturable": False,
@@ -183,11 +183,12 @@ def _torch_signature(cls: type[Optimizer]) -> inspect.Signature:
     for name, (default, _) in {**_MAXIMIZE, **cls.keyword_only}.items():
         parameters.append(kind(name, kind.KEYWORD_ONLY, default=default))
     for flag in cls.flags:
-        parameters.append(kind(flag, kind.KEYWORD_ONLY, default=_FLAG_DEFAULTS[flag]))
+        parameters.append(kind(flag, kind.KEYWORD_ONLY, default=FLAG_DEFAULTS[flag]))
     return inspect.Signature(parameters, return_annotation=None)
 
 
-def _describe(p: Value, group: int, index: int) -> str:
+def parameter_name(p: Value, group: int, index: int) -> str:
+    """How errors name a parameter: ``parameter 'w' (group 0, index 3)``, the label if any."""
     name = f"{p.label!r} " if p.label else ""
     return f"parameter {name}(group {group}, index {index})"
 
@@ -232,7 +233,7 @@ class Optimizer:
 
     def __init_subclass__(cls, torch: str | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        unknown = sorted(set(cls.flags) - set(_FLAG_DEFAULTS))
+        unknown = sorted(set(cls.flags) - set(FLAG_DEFAULTS))
         if unknown:
             raise TypeError(f"{cls.__name__}: unknown flags {unknown}")
         cls.hyperparameters = {
@@ -268,7 +269,7 @@ class Optimizer:
             got = ""
         if got:
             raise TypeError(f"{owner}: params must be an iterable of Values or of dicts, got {got}")
-        for flag in _FLAG_DEFAULTS:
+        for flag in FLAG_DEFAULTS:
             if value := defaults.pop(flag, None):
                 raise ValueError(
                     f"{owner}: {flag}={value!r} is not supported: every parameter is one float, "
@@ -329,7 +330,7 @@ class Optimizer:
                 )
             if p.parents:
                 raise ValueError(
-                    f"{owner}: can't optimize a non-leaf Value: {_describe(p, index, i)} "
+                    f"{owner}: can't optimize a non-leaf Value: {parameter_name(p, index, i)} "
                     f"was computed by {p.op}"
                 )
         if len({id(p) for p in params}) != len(params):
@@ -379,12 +380,12 @@ class Optimizer:
                     continue
                 if not is_real(g):
                     raise TypeError(
-                        f"{owner}.step: the gradient of {_describe(p, g_index, i)} must be a "
+                        f"{owner}.step: the gradient of {parameter_name(p, g_index, i)} must be a "
                         f"real number, got {show(g)}; no parameter or state was changed"
                     )
                 if not math.isfinite(check_real(owner, "grad", g, finite=False)):
                     raise FloatingPointError(
-                        f"{owner}.step: the gradient of {_describe(p, g_index, i)} is "
+                        f"{owner}.step: the gradient of {parameter_name(p, g_index, i)} is "
                         f"{show(g)}; no parameter or state was changed"
                     )
         updates: list[tuple[Value, float, State]] = []
@@ -394,14 +395,15 @@ class Optimizer:
                     data, state = self._update(p.data, float(p.grad), self.state.get(p, {}), group)
                 except ArithmeticError as error:  # e.g. 0/0 with eps=0 and a zero gradient
                     raise FloatingPointError(
-                        f"{owner}.step: the update of {_describe(p, g_index, i)} is not finite "
+                        f"{owner}.step: the update of {parameter_name(p, g_index, i)} is not "
+                        "finite "
                         f"({error}; grad {p.grad!r}); no parameter or state was changed"
                     ) from error
                 bad = [k for k, v in state.items() if not math.isfinite(v)]
                 if not math.isfinite(data) or bad:
                     what = f"state {bad[0]!r} = {state[bad[0]]!r}" if bad else f"value {data!r}"
                     raise FloatingPointError(
-                        f"{owner}.step: the update of {_describe(p, g_index, i)} gives the "
+                        f"{owner}.step: the update of {parameter_name(p, g_index, i)} gives the "
                         f"non-finite {what} (grad {p.grad!r}); no parameter or state was changed"
                     )
                 updates.append((p, data, state))

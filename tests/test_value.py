@@ -7,6 +7,8 @@ import math
 import pytest
 
 from autograd_engine import Value, grad, no_grad
+from autograd_engine.core import ops
+from autograd_engine.core.value import apply_op
 
 
 def close(a: float, b: float, tol: float = 1e-12) -> bool:
@@ -362,3 +364,30 @@ def test_no_grad_in_another_thread_leaves_this_threads_no_grad_in_force():
     worker.join()
     assert inside.parents == ()
     assert (x * y).parents == (x, y)
+
+
+@pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("x", [-800.0, -2.5, -0.0, 0.0, 1e-300, 0.75, 30.0, 800.0])
+def test_activation_methods_build_the_node_apply_op_builds(name, x):
+    """relu/tanh/sigmoid go straight to the node builder: the same node as the op row's."""
+    op = getattr(ops, name.upper())
+    a = Value(x)
+    ours, theirs = getattr(a, name)(), apply_op(op, a)
+    assert ours.op is op and ours.parents == theirs.parents == (a,)
+    assert ours.data.hex() == theirs.data.hex() == op.forward(x).hex()
+    with no_grad():
+        assert getattr(a, name)().parents == ()
+
+
+@pytest.mark.parametrize(
+    ("base", "k"), [(1.0000001, -3), (-1.5, 0), (-1.5, 1), (-1.5, 2), (0.3, 7), (1.0, 2**53)]
+)
+def test_an_int_exponent_builds_the_node_of_its_float(base, k):
+    """x ** 2 is x ** 2.0: the same data, gradient k x^(k-1) and a float constant."""
+    x, y = Value(base), Value(base)
+    a, b = x**k, y ** float(k)
+    a.backward()
+    b.backward()
+    assert (a.data, x.grad) == (b.data, y.grad)
+    assert a.op is b.op and type(a.parents[1].data) is float
+    assert a.parents[1].data == float(k)

@@ -41,7 +41,7 @@ from typing import Any
 
 from autograd_engine.core.mode import enable_grad
 from autograd_engine.core.ops import ADD, MUL
-from autograd_engine.validation import check_instance, is_real, raise_as, show
+from autograd_engine.validation import check_instance, is_real, label_note, raise_as, show
 
 __all__ = [
     "topological_order",
@@ -175,7 +175,7 @@ def backward(root: Value, seed: float) -> None:
         for node, total in zip(order, totals):
             if not is_finite(total):
                 raise FloatingPointError(
-                    f"backward: the gradient of node{_named(node)} (data={node._data!r}, "
+                    f"backward: the gradient of node{label_note(node.label)} (data={node._data!r}, "
                     f"op={node.op or 'leaf'!r}) is not finite ({total!r}); "
                     "no .grad was changed"
                 )
@@ -267,7 +267,7 @@ def _vjp(node: Value, g: Any, out: Any, inputs: Iterable[Any]) -> Any:
             # On Values a term that overflows is refused by the op that makes it; it is
             # the same failure as an infinite float term in backward.
             raise FloatingPointError(
-                f"backward through {node.op}{_named(node)}: a gradient term is not "
+                f"backward through {node.op}{label_note(node.label)}: a gradient term is not "
                 f"finite at inputs {at} ({error})"
             ) from error
         what = (
@@ -276,7 +276,8 @@ def _vjp(node: Value, g: Any, out: Any, inputs: Iterable[Any]) -> Any:
             else f"its vjp raised {type(error).__name__}"
         )
         raise_as(  # the same class (a custom one gets a note), chained to the original
-            error, f"backward through {node.op}{_named(node)}: {what} at inputs {at} ({error})"
+            error,
+            f"backward through {node.op}{label_note(node.label)}: {what} at inputs {at} ({error})",
         )
     n = len(inputs)
     if type(terms) is tuple or type(terms) is list:
@@ -290,7 +291,7 @@ def _vjp(node: Value, g: Any, out: Any, inputs: Iterable[Any]) -> Any:
         if len(terms) == n:  # a numpy array, say
             return tuple(terms[i] for i in range(n))
     raise TypeError(
-        f"backward through {node.op}{_named(node)}: its vjp must return a sequence "
+        f"backward through {node.op}{label_note(node.label)}: its vjp must return a sequence "
         f"of {n} terms, one per input, got {_shown(terms)}"
     )
 
@@ -313,7 +314,7 @@ def _term(node: Value, i: int, term: Any, create_graph: bool) -> Any:
     kind = "a Value or a real number" if create_graph else "a real number (not a Value)"
     hint = "" if create_graph else "; a Value term needs grad(..., create_graph=True)"
     raise TypeError(
-        f"backward through {node.op}{_named(node)}: term {i} of its vjp must be {kind}, "
+        f"backward through {node.op}{label_note(node.label)}: term {i} of its vjp must be {kind}, "
         f"got {_shown(term)}{hint}"
     )
 
@@ -324,7 +325,8 @@ def _sum(node: Value, prev: Any, term: Any) -> Any:
         return prev + term
     except OverflowError as error:
         raise FloatingPointError(
-            f"backward through {node.op}{_named(node)}: a gradient is not finite ({error})"
+            f"backward through {node.op}{label_note(node.label)}: a gradient is not finite "
+            f"({error})"
         ) from error
 
 
@@ -528,10 +530,6 @@ def _shown(x: object) -> str:
     """``show(x)``, always with the type's name first (``float 2.0``)."""
     kind, shown = type(x).__name__, show(x)
     return shown if shown.startswith(kind) else f"{kind} {shown}"
-
-
-def _named(node: Value) -> str:
-    return f" (label {node.label!r})" if node.label else ""
 
 
 from autograd_engine.core.value import Constant, Value  # noqa: E402  # value.py imports this one

@@ -18,6 +18,7 @@ __all__ = ["Value", "Constant", "apply_op"]
 
 Number = int | float
 V = TypeVar("V", bound="Value")
+_EXACT_INT = 2**53  # every int of at most this size is a float exactly
 
 
 class Value:
@@ -185,6 +186,8 @@ class Value:
         A number exponent is a constant (``pow``); a Value exponent (``powv``) needs
         self >= 0, since d/dk self^k = self^k ln(self).
         """
+        if type(exponent) is int and -_EXACT_INT <= exponent <= _EXACT_INT:  # x ** 2
+            exponent = float(exponent)  # the same constant the general path stores
         if type(exponent) is float and is_finite(exponent):  # the common case: a constant
             return _apply(ops.POW, (self, exponent), (self._data, exponent))
         op = ops.POWV if isinstance(exponent, Value) else ops.POW
@@ -206,15 +209,18 @@ class Value:
 
     def tanh(self) -> Value:
         """tanh(self) = (e^2x - 1) / (e^2x + 1); derivative 1 - tanh^2."""
-        return _apply(ops.TANH, (self,), (self._data,))
+        # Straight to the builder: TANH has no domain and a finite result for every float.
+        return _node(ops.TANH, ops.TANH.forward(self._data), self, None)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), computed without overflow; derivative s * (1 - s)."""
-        return _apply(ops.SIGMOID, (self,), (self._data,))
+        # Straight to the builder: SIGMOID has no domain and a finite result for every float.
+        return _node(ops.SIGMOID, ops.SIGMOID.forward(self._data), self, None)
 
     def relu(self) -> Value:
         """max(self, 0); derivative 1 for x > 0, else 0 (0 at the kink)."""
-        return _apply(ops.RELU, (self,), (self._data,))
+        # Straight to the builder: RELU has no domain and a finite result for every float.
+        return _node(ops.RELU, ops.RELU.forward(self._data), self, None)
 
     def sin(self) -> Value:
         """sin(self); derivative cos(self)."""

@@ -321,6 +321,7 @@ def page_data(rec: Recording, title: str) -> dict[str, Any]:
         "hyper": rec.hyper,
         "group_of": rec.group_of,
         "loss_name": rec.loss_name,
+        "threshold": rec.threshold,
         "arch": arch,
         "boundary": boundary,
         "grid": GRID,

@@ -291,7 +291,8 @@
     return h[0];
   }
   function probability(out) {
-    return D.loss_name === "binary_cross_entropy" ? out : 1 / (1 + Math.exp(-out));
+    // The loss's declared class edge: 0.5, outputs are probabilities; else a score's sign.
+    return D.threshold === 0.5 ? out : 1 / (1 + Math.exp(-(out - D.threshold)));
   }
   function positive(t) { return Number(Array.isArray(t) ? t[0] : t) > 0; }
   function buildBoundary() {
