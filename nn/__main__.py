@@ -142,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             batch_size=args.batch_size,
             progress=not args.no_progress,
             seed=args.seed,
+            compile=args.compile,
         )
     except KeyboardInterrupt as error:  # Ctrl-C: where it stopped, no traceback, status 130
         where = "; ".join(getattr(error, "__notes__", [])) or "fit: stopped"
@@ -149,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     seconds = time.perf_counter() - start
     loss, accuracy = evaluate(model, X, y, binary_cross_entropy)
-    print(f"trained in {seconds:.1f} s")
+    print(f"trained in {seconds:.1f} s" + (" (compiled)" if args.compile else ""))
     print(f"final training loss: {loss:.4f}")
     if accuracy is not None:  # binary cross-entropy always has one
         print(f"training accuracy: {100 * accuracy:.1f}%")
@@ -182,6 +183,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (0.01)")
     parser.add_argument("--seed", type=int, default=0, help="seed for data, init and batches")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="train the model compiled to straight-line Python (the same numbers, faster)",
+    )
     return parser
 
 

@@ -145,3 +145,19 @@ def test_help_names_both_plots_and_one_epoch_reads_in_the_singular(tmp_path):
     assert all(name in help_text for name in written)
     assert result.stdout.splitlines()[0].endswith("; 1 epoch")
     assert "20 points" in result.stdout and "1 epochs" not in result.stdout
+
+
+def test_compile_trains_to_the_same_numbers(tmp_path):
+    """--compile runs the compiled model: the printed final loss and accuracy are those of the
+    eager run, digit for digit (the compiler's steps are bit-identical to backward())."""
+    eager = run("--out", str(tmp_path / "a"), "--no-progress", "--epochs", "3", cwd=tmp_path)
+    fast = run(
+        "--out", str(tmp_path / "b"), "--no-progress", "--epochs", "3", "--compile", cwd=tmp_path
+    )
+    assert eager.returncode == 0 and fast.returncode == 0, fast.stderr
+    assert "(compiled)" in fast.stdout and "(compiled)" not in eager.stdout
+
+    def numbers(out: str) -> list[str]:
+        return re.findall(r"(?:final training loss|training accuracy): (\S+)", out)
+
+    assert len(numbers(eager.stdout)) == 2 and numbers(fast.stdout) == numbers(eager.stdout)
