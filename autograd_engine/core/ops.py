@@ -597,6 +597,18 @@ TAN = Op(
     torch=lambda torch, F, a: torch.tan(a),
     replay=Replay("tan({0})", lambda b, v, c: b.tan(v[0])),
 )
+# atan' = 1 / (1 + a^2): defined and smooth everywhere.
+ATAN = Op(
+    "atan",
+    math.atan,
+    lambda g, out, a: (g / (1.0 + a * a),),
+    derivative=_says("atan'(z) = 1/(1 + z^2)"),
+    method=True,
+    samples=lambda d: d.tuples(d.floats(-10.0, 10.0)),
+    torch=lambda torch, F, a: torch.atan(a),
+    replay=Replay("atan({0})", lambda b, v, c: b.atan(v[0])),
+)
+
 # sqrt' = 1 / (2 sqrt a): at a == 0 the division raises, as x ** 0.5 does at 0; tests keep
 # 0.05 away, as for log, and the random graphs take sqrt of c + a*a with c >= 0.1.
 SQRT = Op(
