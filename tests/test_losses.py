@@ -511,3 +511,44 @@ def test_bce_leaves_out_the_log_term_whose_weight_is_zero(t, logs):
 
     loss = binary_cross_entropy([Value(0.3)], [t])
     assert [str(n.op) for n in topological_order(loss) if n.op].count("log") == logs
+
+
+# -- how each loss counts accuracy -------------------------------------------------------
+
+
+def test_each_built_in_loss_declares_its_accuracy_rule():
+    """Probabilities vs 0/1 targets, scores vs +1/-1 labels, logits vs class indices;
+    mse is a regression loss (no accuracy)."""
+    from nn.losses import ARGMAX, SIGN, THRESHOLD, classes_of
+
+    assert classes_of(binary_cross_entropy) is THRESHOLD
+    assert classes_of(hinge_loss) is SIGN
+    assert classes_of(cross_entropy) is ARGMAX
+    assert classes_of(mse_loss) is None
+
+
+@pytest.mark.parametrize(
+    ("rule", "pred", "target", "right"),
+    [
+        ("THRESHOLD", 0.5, 1, True),  # p >= 0.5 is class 1, the boundary included
+        ("THRESHOLD", math.nextafter(0.5, 0.0), 1, False),
+        ("THRESHOLD", 0.2, 1, False),
+        ("THRESHOLD", 0.2, 0, True),
+        ("THRESHOLD", 0.9, 0.7, True),  # a soft target is class 1 from 0.5 on
+        ("THRESHOLD", 0.9, 0.3, False),
+        ("SIGN", 0.3, 1, True),
+        ("SIGN", 0.5, -1, False),
+        ("SIGN", 0.0, -1, True),  # a score of 0 is not above the boundary: class -1
+        ("SIGN", 0.0, 1, False),
+        ("SIGN", -0.5, -1, True),
+        ("SIGN", -0.5, -1.0, True),  # labels compared by value
+        ("SIGN", -0.5, 1, False),
+        ("ARGMAX", [0.1, 0.7, 0.7], 1, True),  # the first of ties, as torch.argmax
+        ("ARGMAX", [0.1, 0.7, 0.7], 2, False),
+        ("ARGMAX", [2.0, -1.0, 0.5], 0, True),
+    ],
+)
+def test_accuracy_rules_by_hand(rule, pred, target, right):
+    import nn.losses
+
+    assert getattr(nn.losses, rule).correct(pred, target) is right
