@@ -25,6 +25,7 @@ from autograd_engine.validation import (
     check_mapping,
     check_real,
     check_sequence,
+    counted,
     is_real,
     show,
 )
@@ -63,7 +64,8 @@ def _same_kind(owner: str, name: str, new: object, old: object) -> object:
     if isinstance(old, list | tuple):
         items = check_sequence(owner, name, new, what="numbers")
         if len(items) != len(old):
-            raise ValueError(f"{owner}: {name} must have {len(old)} entries, got {len(items)}")
+            entries = counted(len(old), "entry", "entries")
+            raise ValueError(f"{owner}: {name} must have {entries}, got {len(items)}")
         return [_same_kind(owner, f"{name}[{i}]", v, o) for i, (v, o) in enumerate(zip(items, old))]
     return new
 
@@ -378,8 +380,9 @@ class ReduceLROnPlateau(LRScheduler):
         if len(groups) != len(self.min_lrs):
             if self.default_min_lr is None:
                 raise RuntimeError(
-                    f"ReduceLROnPlateau: the optimizer has {len(groups)} param groups but "
-                    f"min_lr has {len(self.min_lrs)} entries (was a group added?)"
+                    f"ReduceLROnPlateau: the optimizer has {counted(len(groups), 'param group')} "
+                    f"but min_lr has {counted(len(self.min_lrs), 'entry', 'entries')} "
+                    "(was a group added?)"
                 )
             self.min_lrs = [self.default_min_lr] * len(groups)
         for i, group in enumerate(groups):

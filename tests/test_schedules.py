@@ -363,3 +363,116 @@ def test_a_state_dict_in_another_key_order_restores_every_schedule(make):
     assert sched2.state_dict() == sched.state_dict()
     rest = range(3, len(metrics))
     assert [advance(sched2, opt2, [k]) for k in rest] == [advance(sched, opt, [k]) for k in rest]
+
+
+# -- boundaries and defaults found by mutation testing (docs/mutation.md) ------------------
+
+
+def _sgd(groups: int = 1) -> SGD:
+    return SGD([{"params": [Value(1.0)], "lr": 0.1 * (g + 1)} for g in range(groups)], lr=0.1)
+
+
+@pytest.mark.parametrize("cls", [StepLR, ExponentialLR, ReduceLROnPlateau])
+def test_default_arguments_are_torchs(cls):
+    """Every keyword default of the constructor equals torch's (the oracle, not our code)."""
+    import inspect
+
+    torch = pytest.importorskip("torch")
+    theirs = inspect.signature(getattr(torch.optim.lr_scheduler, cls.__name__)).parameters
+    ours = inspect.signature(cls).parameters
+    for name, p in ours.items():
+        if p.default is not inspect.Parameter.empty and name in theirs:
+            assert p.default == theirs[name].default, name
+
+
+def test_last_epoch_minus_one_starts_fresh_and_minus_two_is_refused():
+    StepLR(_sgd(), step_size=2, last_epoch=-1)
+    with pytest.raises(ValueError, match="last_epoch"):
+        StepLR(_sgd(), step_size=2, last_epoch=-2)
+
+
+def test_resuming_needs_initial_lr_in_every_group_and_names_the_first_missing():
+    opt = _sgd(3)
+    opt.param_groups[0]["initial_lr"] = 0.1
+    with pytest.raises(KeyError, match=r"param_groups\[1\] when resuming with last_epoch=4"):
+        StepLR(opt, step_size=2, last_epoch=4)
+    for group in opt.param_groups:
+        group["initial_lr"] = group["lr"]
+    resumed = StepLR(opt, step_size=2, last_epoch=4)  # chainable: epoch 5 is not a multiple
+    assert resumed.last_epoch == 5 and resumed.get_last_lr() == [0.1, 0.2, 0.1 * 3]
+
+
+def test_step_before_optimizer_step_warns_once_at_the_callers_line():
+    """Constructing warns nothing (its initial step is not the caller's); the first
+    step() before any optimizer.step() warns, attributed to this file."""
+    opt = _sgd()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sched = StepLR(opt, step_size=2)
+    with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`") as caught:
+        sched.step()
+    assert len(caught) == 1 and caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sched.step()  # only the first call warns
+
+
+def test_step_size_one_and_the_bounds_of_gamma_min_lr_cooldown():
+    sched = StepLR(_sgd(), step_size=1, gamma=0.5)  # every epoch: 0.1, 0.05, 0.025
+    sched.step()
+    sched.step()
+    assert sched.get_last_lr() == [0.1 * 0.5 * 0.5]
+    StepLR(_sgd(), step_size=1, gamma=0.0)
+    with pytest.raises(ValueError, match="gamma"):
+        StepLR(_sgd(), step_size=1, gamma=-0.5)
+    ReduceLROnPlateau(_sgd(), min_lr=0.0, cooldown=0)
+    with pytest.raises(ValueError, match="min_lr"):
+        ReduceLROnPlateau(_sgd(), min_lr=-0.5)
+    with pytest.raises(ValueError, match="cooldown"):
+        ReduceLROnPlateau(_sgd(), cooldown=-1)
+
+
+def test_state_dict_bounds_on_both_sides():
+    sched = StepLR(_sgd(), step_size=3)
+    state = sched.state_dict()
+    sched.load_state_dict({**state, "last_epoch": -1, "step_size": 1})
+    assert (sched.last_epoch, sched.step_size) == (-1, 1)
+    for key, bad in (("last_epoch", -2), ("step_size", 0)):
+        with pytest.raises(ValueError, match=key):
+            sched.load_state_dict({**state, key: bad})
+    plateau = ReduceLROnPlateau(_sgd())
+    state = plateau.state_dict()
+    plateau.load_state_dict({**state, "factor": 0.0})
+    with pytest.raises(ValueError, match="factor"):
+        plateau.load_state_dict({**state, "factor": 1.0})  # must stay below 1
+    with pytest.raises(ValueError, match=r"base_lrs.*must have 1 entry, got 3"):
+        sched.load_state_dict({**sched.state_dict(), "base_lrs": [0.1, 0.1, 0.1]})
+
+
+@pytest.mark.parametrize(("mode", "threshold_mode"), [("min", "rel"), ("max", "abs")])
+def test_plateau_modes_given_as_built_strings(mode, threshold_mode):
+    """A mode string built at run time (not the literal) selects the same behaviour."""
+    built = ReduceLROnPlateau(_sgd(), mode="".join(mode), threshold_mode="".join(threshold_mode))
+    plain = ReduceLROnPlateau(_sgd(), mode=mode, threshold_mode=threshold_mode)
+    assert built.mode_worse == plain.mode_worse == (math.inf if mode == "min" else -math.inf)
+    for metric in (1.0, 0.5, 2.0, 2.0):
+        assert built.is_better(metric, 1.0) == plain.is_better(metric, 1.0)
+
+
+def test_plateau_with_cooldown_matches_torch_step_by_step():
+    """patience 1, cooldown 2 on a metric that never improves after the first epoch: the
+    lr and the bad-epoch count after every step are torch's."""
+    torch = pytest.importorskip("torch")
+    w = torch.nn.Parameter(torch.zeros(1))
+    t_opt = torch.optim.SGD([w], lr=1.0)
+    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(t_opt, patience=1, cooldown=2, factor=0.5)
+    opt = SGD([Value(0.0)], lr=1.0)
+    ours = ReduceLROnPlateau(opt, patience=1, cooldown=2, factor=0.5)
+    for metric in [1.0] + [2.0] * 12:
+        theirs.step(metric)
+        ours.step(metric)
+        assert ours.get_last_lr() == theirs.get_last_lr()
+        assert (ours.num_bad_epochs, ours.cooldown_counter) == (
+            theirs.num_bad_epochs,
+            theirs.cooldown_counter,
+        )
