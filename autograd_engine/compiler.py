@@ -2,36 +2,12 @@
 
 ``fn`` is called once on Values; the graph it records becomes straight-line Python source,
 one line a node for the forward pass, then the backward pass written out with the chain
-rule, line by line in the order ``loss.backward()`` takes (reversed ``topological_order``;
-a node reached along several paths sums what it receives in the order it receives it).
-The compiler knows no calculus: each line is written by running the op row's own forward
-or ``vjp`` (``ops.py``) on symbols, so it performs the same float operations in the same
-order, and the compiled step gives the engine's loss and gradients bit for bit (each compile
-checks this on its example against ``backward()``).
-
-The graph is read only through the public API (``topological_order``, ``.parents``,
-``.op``, ``.data``, ``.label`` and the op rows), so the engine's internals may change.
-
-What the compiler assumes, and checks:
-
-- the graph does not depend on the data through Python control flow. ``compiled`` traces
-  ``fn`` a second time on other inputs (the parameters moved too, then restored) and
-  raises ``GuardError`` naming the first node that differs, if the structure or a
-  baked-in constant changed;
-- a leaf Value that ``fn`` reaches but ``params`` omit, the same object on both traces
-  (a frozen layer's weight, a Value ``fn`` closes over), is read from its ``.data`` at every
-  call, as ``fn`` on Values would read it; it gets no gradient (only ``params`` do). The
-  second trace moves it too, so a number ``fn`` reads from its ``.data`` is not baked in;
-- a node (not a leaf) computed before ``fn`` was called, reached on both traces, is
-  refused: ``fn`` on Values reuses its value, the compiled code would recompute it;
-- any other leaf (a number operand such as the ``1.0`` of ``x + 1.0``, or a Value ``fn``
-  makes afresh on each call) is a constant, baked into the code; the two traces must agree
-  on its value;
-- a number that the graph needs but that is drawn or computed from the data inside ``fn``
-  (a dropout mask, cross-entropy's max logit) is declared with ``runtime_constant``: the
-  compiled step then draws or computes it on every call, as ``fn`` would; a branch taken
-  on the data only at extremes (a clamp) is declared with ``runtime_guard``, which the
-  compiled step checks on every call.
+rule, line by line in the order ``loss.backward()`` takes. The compiler knows no calculus:
+each line is written by running the op row's own forward or ``vjp`` on symbols, so the
+compiled step gives the engine's loss and gradients bit for bit (each compile checks this
+on its example). It reads the graph only through the public API. What it assumes about
+``fn`` and checks (``GuardError``), ``runtime_constant`` and ``runtime_guard``:
+docs/engine.md, "Compiling a graph into plain Python"; a worked reading: notebook 11.
 """
 
 from __future__ import annotations

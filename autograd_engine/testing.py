@@ -1,18 +1,12 @@
 """Hypothesis strategies for property-testing gradients: op domains and random graphs.
 
-Two things to ``@given`` in your own tests:
-
-``DOMAINS[op]`` — for every op of ``ops.ALL_OPS`` (keyed by name: ``"add"``, ...,
-``"sum"``, ``"dot"``), a strategy of argument tuples where the op and its
-derivatives are defined, finite and smooth, at least a margin away from kinks
-(relu at 0) and poles (log at 0, negative powers at 0), so central differences
-are accurate there.
-
-``expressions()`` — random expression graphs over the engine's ops: several
-inputs, any depth, shared sub-expressions (a node may be used many times), each
-with an input point. An ``Expression`` is a straight-line program (a list of
-``Instruction``), so it can be replayed on Values, on floats or on PyTorch tensors
-and the results compared::
+``DOMAINS[op]``: for every op of ``ALL_OPS`` (by name), argument tuples where the op and its
+derivatives are defined, finite and smooth, a margin away from kinks and poles, so central
+differences are accurate there (drawn from each row's ``samples``). ``expressions()``: random
+expression graphs over the engine's ops (shared sub-expressions, any depth) with an input
+point; an ``Expression`` is a straight-line program that replays on Values, floats or
+PyTorch tensors. Every instruction keeps its op inside its domain for all inputs, by
+construction (docs/engine.md says how)::
 
     from hypothesis import given
     from autograd_engine import gradcheck
@@ -21,18 +15,6 @@ and the results compared::
     @given(expressions())
     def test_backward_matches_finite_differences(expr):
         assert gradcheck(expr, expr.inputs)
-
-Every instruction keeps its ops inside their domains for *all* inputs, by
-construction: ``log`` is taken of ``1 + a*a``, division is by ``1 + b*b``, a
-non-integer or Value exponent has base ``1 + a*a``, integer powers are
-non-negative, ``sqrt`` is taken of ``c + a*a`` with ``c >= 0.1``, ``log1p`` of
-``a*a - c`` with ``c <= 0.9``. While drawing, the program is run on the input point: a step whose
-value would leave ``[-BOUND, BOUND]`` is replaced by ``tanh`` of its operand (so
-numbers stay moderate and finite differences stay accurate; ``|tan| <= BOUND``
-keeps ``tan`` off its poles); ``relu`` and ``abs`` are applied to ``a + c`` with
-``c`` chosen so the argument is at least ``RELU_MARGIN`` from the kink,
-``softplus`` likewise from PyTorch's threshold 20, and a ``leaky_relu`` step
-(``c`` is its slope) whose operand is within ``RELU_MARGIN`` of 0 becomes ``tanh``.
 """
 
 from __future__ import annotations

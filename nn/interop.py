@@ -1,38 +1,12 @@
 """PyTorch, both ways: the same model, optimizer and schedule, the same numbers.
 
-For example (needs PyTorch, so not run as a doctest)::
-
-    from nn.interop import to_torch, from_torch, optimizer_to_torch
-    net = to_torch(model)                          # torch.nn.Sequential, float64
-    topt = optimizer_to_torch(opt, net.parameters())
-    model2 = from_torch(net)                       # an nn.MLP, weights copied exactly
-
-Six calls, three pairs:
-
-- ``to_torch(model)`` / ``from_torch(module)``: an ``MLP`` (or ``Layer``, ``Neuron``) as a
-  ``torch.nn.Sequential`` of ``Linear`` and activation modules, and back.
-- ``optimizer_to_torch(opt, torch_params)`` / ``optimizer_from_torch(torch_opt, params)``:
-  the optimizer's class, every hyperparameter, the param groups and the state (momentum
-  buffers, Adam's moments, Adagrad's sums, RMSprop's averages, step counts).
-- ``scheduler_to_torch(sched, torch_opt)`` / ``scheduler_from_torch(torch_sched, opt)``: a
-  learning-rate schedule and its position (epoch, base lrs, plateau counters), attached to the
-  optimizer already carried over. Move the optimizer first, then its schedule.
-
-Training stopped on one side goes on on the other with the same iterates (to 1e-12 in
-float64; ``tests/test_interop.py`` proves it for every activation, optimizer and schedule).
-
-How scalars meet tensors. A ``Linear(nin, nout)`` holds ``weight`` (``nout x nin``) and
-``bias`` (``nout``); ``nn`` holds the same numbers neuron by neuron: neuron ``j``'s weights
-in input order, then its bias. So in ``nn`` order a Linear's numbers are ``weight[0, :],
-bias[0], weight[1, :], bias[1], ...``. The optimizer functions use that rule for any list
-of tensors: a 2-D tensor followed at once by a 1-D tensor as long as its rows is a
-weight/bias pair, read neuron by neuron; any other tensor is read in row-major order. They
-then check that each engine parameter equals its tensor element (in the tensor's dtype),
-so a list in the wrong order is an error, not a silent mix-up.
-
-PyTorch is imported only here and only when one of these functions is called: ``import nn``
-and ``import nn.interop`` work without it, and a call then raises ``ImportError`` saying
-``pip install "autograd-engine[torch]"``.
+Three pairs: ``to_torch(model)`` / ``from_torch(module)`` (an ``MLP``, ``Layer`` or ``Neuron``
+as a ``torch.nn.Sequential`` of ``Linear`` and activations), ``optimizer_to_torch`` /
+``optimizer_from_torch`` (class, hyperparameters, groups and state) and ``scheduler_to_torch``
+/ ``scheduler_from_torch`` (a schedule and its position; move the optimizer first). Training
+stopped on one side goes on on the other with the same iterates. How tensors map to scalars
+(neuron by neuron: a row of ``weight``, then its ``bias``): docs/training.md. PyTorch is
+imported only when one of these functions is called; without it they raise ``ImportError``.
 """
 
 from __future__ import annotations

@@ -1,38 +1,12 @@
 """Optimizers that give the same iterates as ``torch.optim``, on scalar ``Value`` parameters.
 
-Every optimizer reads ``p.grad`` and writes ``p.data`` with plain float arithmetic (no graph
-is built). Each update repeats, line for line, the single-tensor (``foreach=False``) code of
-torch 2.13 in double precision, through float helpers named after the torch operations they
-reproduce, including where torch's CPU kernels fuse a multiply and an add into one rounding
-(an FMA): ``_add(x, y, alpha)`` is ``fma(alpha, y, x)``, ``_addcmul(x, t1, t2, value)`` is
-``fma(value*t1, t2, x)``, ``_lerp(start, end, w)`` is ``fma(w, end - start, start)`` for
-``|w| < 0.5``, else ``fma(w - 1, end - start, end)``; ``_addcdiv(x, t1, t2, value)`` is
-``x + (value*t1)/t2`` with two roundings. Below, ``fma`` in a formula means that single
-rounding; everything else rounds after each operation. (Measured on torch 2.13's x86-64 CPU
-kernels, whose scalar paths are compiled with FMA; a torch build without FMA rounds twice
-there, which moves iterates by about 1e-16.)
-
-An optimizer is one class: ``class SGD(Optimizer, torch="SGD")`` registers it in
-``OPTIMIZERS`` (which the tests and ``nn.interop`` iterate) under its torch twin's name. It
-declares torch's signature once, as ``signature`` (name -> (default, check), in torch's
-order; ``maximize`` and torch's implementation ``flags`` are added by the base class), the
-``state_names`` its ``_update`` may write, the ``examples`` the tests run against torch, and
-a pure ``_update``. The base class builds the constructor from the signature, validates,
-builds the param groups, refuses torch's flags this engine has no use for, and keeps a step
-atomic: it first checks every gradient (a nan or inf raises
-``FloatingPointError`` naming the parameter), then computes every new value and state, and
-only if all are finite writes them back. A failed step changes no parameter and no state.
-Notebook 05 derives the updates and compares them with their textbook forms.
-
-Differences from torch, all deliberate: every parameter takes part in every step (a Value's
-grad is a float, never ``None``); the same Value twice, even within one group, is a
-``ValueError`` (torch only warns); hyperparameters of groups added later are validated too;
-tensor learning rates do not exist here, and ``foreach``, ``fused``, ``capturable`` and
-``differentiable`` are accepted (so one keyword dict can build both a torch optimizer and
-ours) but only at their defaults: scalars have nothing to vectorise or fuse;
-``maximize`` and those four are keyword-only everywhere. Adagrad creates state for a group
-added later with ``add_param_group`` from that group's ``initial_accumulator_value`` (torch
-creates none and fails at the next step).
+Each update repeats, line for line, the single-tensor code of torch 2.13 in double precision,
+through float helpers named after the torch operations they reproduce (``_add``, ``_addcmul``,
+``_lerp``, ``_addcdiv``), rounding once where torch's CPU kernels fuse a multiply and an add.
+An optimizer is one class, ``class SGD(Optimizer, torch="SGD")``, registered in
+``OPTIMIZERS``; it declares torch's signature once and a pure ``_update``, and the base class
+keeps every step atomic (a failed step changes no parameter and no state). The rounding rules
+and the deliberate differences from torch: docs/training.md; the derivations: notebook 05.
 """
 
 from __future__ import annotations
