@@ -640,24 +640,59 @@ def network(model: Model) -> Network:
     values mixing several examples (the loss, shown by the root). Leaves outside groups (inputs,
     constants) get no card.
     """
-    order, position, example = model.order, model.position, model.example
-    n_examples = max(1, max(example) + 1)
-    card_of: list[int | None] = [None] * len(order)
-    cards: list[Card] = []
-    members: list[list[int]] = []
-    shown: list[int] = []
-    outputs_of: dict[int, list[int]] = {}
+    order = model.order
+    root = len(order) - 1
+    n_examples = max(1, max(model.example) + 1)
+    built = _Cards(card_of=[None] * len(order))
+    _add_neuron_cards(model, built)
+    _add_value_cards(model, built)
+    cards = built.cards
+    top = built.card_of[root]
+    if top is not None and cards[top].kind in ("example", "loss"):
+        cards[top].kind = "loss"
+        cards[top].label = plain(order[root].label) or "loss"
+    for k, card in enumerate(cards):
+        if card.kind != "neuron":
+            card.values = [order[built.shown[k]].data]
+            card.grads = [model.value_grads[order[built.shown[k]]]]
+    flows = _flows(model, built, n_examples)
+    for k, card in enumerate(cards):
+        card.inputs = sorted(flows[k])
+        card.terms = [flows[k][d] for d in card.inputs]
+        tops = built.outputs_of[k] if card.kind == "neuron" else [built.shown[k]]
+        _card_factors(model, card, k, built.members[k], tops, built.card_of, cards, n_examples)
+    forward = card_order([card.inputs for card in cards])
+    backward = _sweep_order(built, top, len(order))
+    return Network(cards, n_examples, forward, backward, plain(order[root].label) or "loss")
+
+
+@dataclass
+class _Cards:
+    """The network level's cards as they are built: per card the indices of its values
+    (``members``), the value it shows (``shown``) and a neuron's outputs (``outputs_of``);
+    ``card_of[i]`` the card of value ``i`` (None: no card)."""
+
+    card_of: list[int | None]
+    cards: list[Card] = field(default_factory=list)
+    members: list[list[int]] = field(default_factory=list)
+    shown: list[int] = field(default_factory=list)
+    outputs_of: dict[int, list[int]] = field(default_factory=dict)
+
+
+def _add_neuron_cards(model: Model, built: _Cards) -> None:
+    """A card for every collapsed group: a neuron over every example."""
+    order, position = model.order, model.position
     for node in model.nodes:
         if node.kind != "group":
             continue
-        k = len(cards)
+        k = len(built.cards)
         outs = [position[o] for o in node.outputs]
         out = order[outs[0]]
         local_text = ""
         if out.parents:
             names = [plain(p.label) if p.label else fmt(p.data) for p in out.parents]
             local_text = derivative_text(out.op, 0, names)
-        cards.append(
+        built.cards.append(
             Card(
                 plain(node.title),
                 "neuron",
@@ -673,14 +708,18 @@ def network(model: Model) -> Network:
             )
         )
         idx = [position[m] for m in node.members]
-        outputs_of[len(cards) - 1] = outs
-        members.append(idx)
-        shown.append(outs[0])
+        built.outputs_of[len(built.cards) - 1] = outs
+        built.members.append(idx)
+        built.shown.append(outs[0])
         for i in idx:
-            card_of[i] = k
-    per_example: dict[int, int] = {}
-    # A penalty: values computed from parameters (leaves) and constants only, e.g.
-    # l2_penalty(m.parameters()); it is one card, whose arrows go to the parameters.
+            built.card_of[i] = k
+
+
+def _penalty_values(model: Model, card_of: list[int | None]) -> list[bool]:
+    """Which values outside the neurons make up a penalty: computed from parameters
+    (leaves) and constants only, e.g. l2_penalty(m.parameters()); it is one card, whose
+    arrows go to the parameters."""
+    order, position, example = model.order, model.position, model.example
     penalty = [False] * len(order)
     for i, value in enumerate(order):
         if card_of[i] is None and value.parents:
@@ -689,33 +728,39 @@ def network(model: Model) -> Network:
                 penalty[q] or not order[q].parents and (card_of[q] is not None or example[q] < 0)
                 for q in qs
             ) and any(penalty[q] or card_of[q] is not None for q in qs)
+    return penalty
+
+
+def _add_value_cards(model: Model, built: _Cards) -> None:
+    """The cards of the computed values outside the neurons: one per example (its term
+    of the loss), one for a penalty, one for the values mixing several examples."""
+    order, example = model.order, model.example
+    penalty = _penalty_values(model, built.card_of)
+    per_example: dict[int, int] = {}
     for i, value in enumerate(order):
-        if card_of[i] is not None or not value.parents:
+        if built.card_of[i] is not None or not value.parents:
             continue
         e = _PENALTY if penalty[i] and i != len(order) - 1 else example[i]
         e = e if e >= 0 or e == _PENALTY else MANY
         if e not in per_example:
-            per_example[e] = len(cards)
+            per_example[e] = len(built.cards)
             label = {MANY: "loss", _PENALTY: "penalty"}.get(e, f"example {e}")
             kind = {MANY: "loss", _PENALTY: "penalty"}.get(e, "example")
-            cards.append(Card(label, kind, example=None if e < 0 else e))
-            members.append([])
-            shown.append(i)
+            built.cards.append(Card(label, kind, example=None if e < 0 else e))
+            built.members.append([])
+            built.shown.append(i)
         k = per_example[e]
-        card_of[i] = k
-        members[k].append(i)
-        shown[k] = i  # the last one (highest position) is the card's value
-    root = len(order) - 1
-    top = card_of[root]
-    if top is not None and cards[top].kind in ("example", "loss"):
-        cards[top].kind = "loss"
-        cards[top].label = plain(order[root].label) or "loss"
-    for k, card in enumerate(cards):
-        if card.kind != "neuron":
-            card.values = [order[shown[k]].data]
-            card.grads = [model.value_grads[order[shown[k]]]]
-    # Arrows between cards and what flows back along them, per example.
-    flows: list[dict[int, list[float]]] = [{} for _ in cards]
+        built.card_of[i] = k
+        built.members[k].append(i)
+        built.shown[k] = i  # the last one (highest position) is the card's value
+
+
+def _flows(model: Model, built: _Cards, n_examples: int) -> list[dict[int, list[float]]]:
+    """Arrows between cards and what flows back along them, per example:
+    ``flows[card][input card][e]``."""
+    order, position, example = model.order, model.position, model.example
+    card_of = built.card_of
+    flows: list[dict[int, list[float]]] = [{} for _ in built.cards]
     for i, value in enumerate(order):
         c = card_of[i]
         if c is None or not value.parents:
@@ -727,22 +772,20 @@ def network(model: Model) -> Network:
                 continue
             row = flows[c].setdefault(d, [0.0] * n_examples)
             row[e] += model.terms[i][j]
-    for k, card in enumerate(cards):
-        card.inputs = sorted(flows[k])
-        card.terms = [flows[k][d] for d in card.inputs]
-        tops = outputs_of[k] if card.kind == "neuron" else [shown[k]]
-        _card_factors(model, card, k, members[k], tops, card_of, cards, n_examples)
-    forward = card_order([card.inputs for card in cards])
+    return flows
+
+
+def _sweep_order(built: _Cards, top: int | None, n_values: int) -> list[int]:
+    """The cards in the order the reverse sweep completes them."""
     # A neuron is complete when the sweep has processed its outputs (its gradient is then
     # final); another card when it has processed all its values.
-    done = {k: min(members[k]) for k in range(len(cards))}
-    for k in range(len(cards)):
-        if cards[k].kind == "neuron":
-            done[k] = min(outputs_of[k])
+    done = {k: min(built.members[k]) for k in range(len(built.cards))}
+    for k in range(len(built.cards)):
+        if built.cards[k].kind == "neuron":
+            done[k] = min(built.outputs_of[k])
     if top is not None:  # the sweep starts at the root (before a penalty added to it)
-        done[top] = len(order)
-    backward = sorted(range(len(cards)), key=lambda k: -done[k])
-    return Network(cards, n_examples, forward, backward, plain(order[root].label) or "loss")
+        done[top] = n_values
+    return sorted(range(len(built.cards)), key=lambda k: -done[k])
 
 
 _PATHS = 3  # paths of a factor's formula written out before "+ ... (k more)"
