@@ -376,6 +376,37 @@ class _Kernel:
         ns = dict(_NAMESPACE_BASE)
         self.impure = [k for k, c in enumerate(trace.constants) if not c[2]]
         # Names: the signature first (parameters, arguments), then nodes in forward order.
+        frozen_unpack = self._name_leaves(trace, params, var, names)
+        ns["F"] = tuple(trace.frozen)
+        args, unpack = self._name_arguments(trace, arg_names, shapes, statics, var, names)
+        self._name_nodes(trace, var, names)
+        forward_lines = self._forward(trace, var, ns)
+        grads, backward_lines = self._backward(trace, var, names, ns, params)
+        signature = "".join(f", {a}" for a in args)
+        head = ["    " + _unpack([var[id(p)] for p in params], "P")] if params else []
+        head += frozen_unpack
+        outs = [var[id(o)] for o in trace.outputs]
+        accs = [grads[id(p)] for p in params]
+        self.forward_source = _forward_source(signature, head, unpack + forward_lines, outs)
+        self.source = _step_source(
+            signature, head, accs, self.seed_names, unpack + forward_lines, backward_lines, outs
+        )
+        body = [*unpack, *forward_lines, *backward_lines]
+        self.rows_source = (
+            _rows_source(signature, head, accs, self.seed_names, body, outs[0])
+            if len(trace.outputs) == 1
+            else ""
+        )
+        self.namespace = ns
+        self.draw: list[Callable[[], float]] = [trace.constants[k][1] for k in self.impure]
+        self.step: Callable[..., Any] = self._compiled(self.source, "step")
+
+    @staticmethod
+    def _name_leaves(
+        trace: _Trace, params: list[Value], var: dict[int, str], names: _Names
+    ) -> list[str]:
+        """Name the parameters, then the Values outside params (``trace.frozen``); returns
+        the lines that read the latter."""
         for k, p in enumerate(params):
             var[id(p)] = names.fresh(p.label or f"p{k}")
         # A Value outside params: read from its .data at every call, as fn would read it.
@@ -385,7 +416,19 @@ class _Kernel:
             frozen_unpack.append(
                 f"    {var[id(f)]} = F[{k}].data  # not in params: read at each call, no gradient"
             )
-        ns["F"] = tuple(trace.frozen)
+        return frozen_unpack
+
+    def _name_arguments(
+        self,
+        trace: _Trace,
+        arg_names: Sequence[str],
+        shapes: Sequence[Any],
+        statics: tuple[Any, ...],
+        var: dict[int, str],
+        names: _Names,
+    ) -> tuple[list[str], list[str]]:
+        """Name the arguments, their items (a list argument) and the constants drawn anew
+        on every call; returns the arguments' names and the lines that unpack them."""
         args: list[str] = []
         unpack: list[str] = []
         inputs = iter(trace.inputs)
@@ -408,6 +451,11 @@ class _Kernel:
             drawn.append(var[id(leaf)])
         if drawn:
             unpack.append("    " + _unpack(drawn, "C") + "  # drawn anew on every call")
+        return args, unpack
+
+    @staticmethod
+    def _name_nodes(trace: _Trace, var: dict[int, str], names: _Names) -> None:
+        """Name the other nodes in forward order (a constant leaf: its literal)."""
         for node in trace.forward:
             if id(node) in var:
                 continue
@@ -415,46 +463,6 @@ class _Kernel:
                 var[id(node)] = _literal(node.data)
             else:
                 var[id(node)] = names.fresh(node.label or f"v{len(var)}")
-        forward_lines = self._forward(trace, var, ns)
-        outs = ", ".join(var[id(o)] for o in trace.outputs) + ","
-        signature = "".join(f", {a}" for a in args)
-        param_unpack = ["    " + _unpack([var[id(p)] for p in params], "P")] if params else []
-        param_unpack += frozen_unpack
-        # forward(P, C, *args) -> outputs
-        fwd = [f"def forward(P, C{signature}):", *param_unpack, *unpack, *forward_lines]
-        fwd.append(f"    return ({outs})")
-        # step(P, A, S, C, *args) -> (outputs, A)
-        grads, backward_lines = self._backward(trace, var, names, ns, params)
-        accs = [grads[id(p)] for p in params]
-        step = [f"def step(P, A, S, C{signature}):", *param_unpack]
-        if params:
-            step.append("    " + _unpack(accs, "A") + "  # each d out / d p so far")
-        step += unpack + forward_lines
-        step.append("    # backward: the chain rule, from the output back to the parameters")
-        step.append("    " + _unpack(self.seed_names, "S") + "  # d loss / d output, given")
-        step += backward_lines
-        step.append(f"    return ({outs}), {_tuple(accs)}")
-        self.source = "\n".join(step) + "\n"
-        self.forward_source = "\n".join(fwd) + "\n"
-        # rows(P, A, S, R) -> (outputs, A): step on every row of R = [(C, *args), ...] in
-        # turn, parameters unpacked once (one output only; S the same for every row).
-        body = ["    " + line for line in [*unpack, *forward_lines, *backward_lines]]
-        loop = [
-            "def rows(P, A, S, R):",
-            *param_unpack,
-            *(["    " + _unpack(accs, "A")] if params else []),
-            "    " + _unpack(self.seed_names, "S"),
-            "    L = []",
-            "    push = L.append",
-            f"    for C{signature} in R:",
-            *body,
-            f"        push({var[id(trace.outputs[0])]})",
-            f"    return L, {_tuple(accs)}",
-        ]
-        self.rows_source = "\n".join(loop) + "\n" if len(trace.outputs) == 1 else ""
-        self.namespace = ns
-        self.draw: list[Callable[[], float]] = [trace.constants[k][1] for k in self.impure]
-        self.step: Callable[..., Any] = self._compiled(self.source, "step")
 
     def _compiled(self, source: str, name: str) -> Callable[..., Any]:
         code = compile(source, f"<compiled {name}>", "exec")
@@ -579,6 +587,54 @@ class _Kernel:
             if id(p) in received:
                 lines.extend(_sum_lines(grads[id(p)], received.pop(id(p)), first=False))
         return grads, lines
+
+
+def _forward_source(signature: str, head: list[str], body: list[str], outs: list[str]) -> str:
+    """``forward(P, C, *args) -> outputs``."""
+    lines = [f"def forward(P, C{signature}):", *head, *body]
+    lines.append(f"    return ({', '.join(outs)},)")
+    return "\n".join(lines) + "\n"
+
+
+def _step_source(
+    signature: str,
+    head: list[str],
+    accs: list[str],
+    seeds: list[str],
+    forward: list[str],
+    backward: list[str],
+    outs: list[str],
+) -> str:
+    """``step(P, A, S, C, *args) -> (outputs, A)``."""
+    lines = [f"def step(P, A, S, C{signature}):", *head]
+    if accs:
+        lines.append("    " + _unpack(accs, "A") + "  # each d out / d p so far")
+    lines += forward
+    lines.append("    # backward: the chain rule, from the output back to the parameters")
+    lines.append("    " + _unpack(seeds, "S") + "  # d loss / d output, given")
+    lines += backward
+    lines.append(f"    return ({', '.join(outs)},), {_tuple(accs)}")
+    return "\n".join(lines) + "\n"
+
+
+def _rows_source(
+    signature: str, head: list[str], accs: list[str], seeds: list[str], body: list[str], out: str
+) -> str:
+    """``rows(P, A, S, R) -> (outputs, A)``: step on every row of R = [(C, *args), ...] in
+    turn, parameters unpacked once (one output only; S the same for every row)."""
+    lines = [
+        "def rows(P, A, S, R):",
+        *head,
+        *(["    " + _unpack(accs, "A")] if accs else []),
+        "    " + _unpack(seeds, "S"),
+        "    L = []",
+        "    push = L.append",
+        f"    for C{signature} in R:",
+        *["    " + line for line in body],
+        f"        push({out})",
+        f"    return L, {_tuple(accs)}",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _sum_lines(target: str, terms: list[str], first: bool) -> list[str]:
