@@ -131,49 +131,8 @@ class _Trace:
         args: tuple[Any, ...],
         statics: tuple[Any, ...],
     ) -> None:
-        self.inputs: list[Value] = []
-        call_args: list[Any] = []
-        for i, arg in enumerate(args):
-            if statics[i] is not None:
-                call_args.append(arg)
-            elif isinstance(arg, float):
-                leaf = Value(arg)
-                self.inputs.append(leaf)
-                call_args.append(leaf)
-            else:
-                leaves = [Value(float(x)) for x in arg]
-                self.inputs.extend(leaves)
-                call_args.append(leaves)
-        before = [p.grad for p in params]
-        _tracing.constants, _tracing.guards = [], []
-        try:
-            with enable_grad():
-                result = fn(*call_args)
-        finally:
-            self.constants, _tracing.constants = _tracing.constants, None
-            self.guards, _tracing.guards = _tracing.guards, []
-        if any(_bits(p.grad) != _bits(g) for p, g in zip(params, before, strict=True)):
-            for p, g in zip(params, before, strict=True):
-                p.grad = g
-            raise ValueError(
-                "compiled: fn changed a parameter's .grad (it called backward()); fn must "
-                "only compute the loss: the compiled step does the backward pass"
-            )
-        outputs = list(result) if isinstance(result, (list, tuple)) else [result]
-        if not outputs or not all(isinstance(o, Value) for o in outputs):
-            raise TypeError(
-                "compiled: fn must return a Value (the loss) or a list of Values, got "
-                f"{type(result).__name__}"
-            )
-        if len({id(o) for o in outputs}) != len(outputs):
-            raise ValueError("compiled: fn returned the same Value twice")
-        for o in outputs:
-            if not o.parents:
-                raise ValueError(
-                    "compiled: fn returned a leaf Value (an input, a parameter or a number "
-                    "made into a Value, or a result computed under no_grad): there is "
-                    "no graph to compile"
-                )
+        self.inputs, call_args = _leaf_arguments(args, statics)
+        outputs = _checked_outputs(self._call(fn, params, call_args))
         self.outputs = outputs
         root = outputs[0] if len(outputs) == 1 else Value.sum(outputs)
         order = topological_order(root)
@@ -190,6 +149,26 @@ class _Trace:
         self.constant_index = {id(c[0]): k for k, c in enumerate(self.constants)}
         self.frozen: list[Value] = []
         self.frozen_index: dict[int, int] = {}
+
+    def _call(self, fn: Callable[..., Any], params: list[Value], call_args: list[Any]) -> Any:
+        """``fn(*call_args)``, collecting its runtime constants and guards; a call that
+        changed a parameter's ``.grad`` is refused, the gradients put back."""
+        before = [p.grad for p in params]
+        _tracing.constants, _tracing.guards = [], []
+        try:
+            with enable_grad():
+                result = fn(*call_args)
+        finally:
+            self.constants, _tracing.constants = _tracing.constants, None
+            self.guards, _tracing.guards = _tracing.guards, []
+        if any(_bits(p.grad) != _bits(g) for p, g in zip(params, before, strict=True)):
+            for p, g in zip(params, before, strict=True):
+                p.grad = g
+            raise ValueError(
+                "compiled: fn changed a parameter's .grad (it called backward()); fn must "
+                "only compute the loss: the compiled step does the backward pass"
+            )
+        return result
 
     def kind(self, node: Value) -> str:
         if id(node) in self.param_index:
@@ -241,6 +220,47 @@ class _Trace:
             else:
                 sig.append((kind, id(node.op), tuple(position[id(p)] for p in node.parents)))
         return sig
+
+
+def _leaf_arguments(
+    args: tuple[Any, ...], statics: tuple[Any, ...]
+) -> tuple[list[Value], list[Any]]:
+    """fn's arguments on Values: a float becomes a leaf, a list a list of leaves, a static
+    argument stays as it is. Returns ``(the leaves in order, the arguments)``."""
+    inputs: list[Value] = []
+    call_args: list[Any] = []
+    for i, arg in enumerate(args):
+        if statics[i] is not None:
+            call_args.append(arg)
+        elif isinstance(arg, float):
+            leaf = Value(arg)
+            inputs.append(leaf)
+            call_args.append(leaf)
+        else:
+            leaves = [Value(float(x)) for x in arg]
+            inputs.extend(leaves)
+            call_args.append(leaves)
+    return inputs, call_args
+
+
+def _checked_outputs(result: Any) -> list[Value]:
+    """fn's result as a list of distinct computed Values, or the error saying what it is."""
+    outputs = list(result) if isinstance(result, (list, tuple)) else [result]
+    if not outputs or not all(isinstance(o, Value) for o in outputs):
+        raise TypeError(
+            "compiled: fn must return a Value (the loss) or a list of Values, got "
+            f"{type(result).__name__}"
+        )
+    if len({id(o) for o in outputs}) != len(outputs):
+        raise ValueError("compiled: fn returned the same Value twice")
+    for o in outputs:
+        if not o.parents:
+            raise ValueError(
+                "compiled: fn returned a leaf Value (an input, a parameter or a number "
+                "made into a Value, or a result computed under no_grad): there is "
+                "no graph to compile"
+            )
+    return outputs
 
 
 def _forward_order(outputs: list[Value], extra: dict[int, tuple[Value, ...]]) -> list[Value]:
