@@ -107,49 +107,8 @@ class _Trace:
         args: tuple[Any, ...],
         statics: tuple[Any, ...],
     ) -> None:
-        self.inputs: list[Value] = []
-        call_args: list[Any] = []
-        for i, arg in enumerate(args):
-            if statics[i] is not None:
-                call_args.append(arg)
-            elif isinstance(arg, float):
-                leaf = Value(arg)
-                self.inputs.append(leaf)
-                call_args.append(leaf)
-            else:
-                leaves = [Value(float(x)) for x in arg]
-                self.inputs.extend(leaves)
-                call_args.append(leaves)
-        before = [p.grad for p in params]
-        _tracing.constants, _tracing.guards = [], []
-        try:
-            with enable_grad():
-                result = fn(*call_args)
-        finally:
-            self.constants, _tracing.constants = _tracing.constants, None
-            self.guards, _tracing.guards = _tracing.guards, []
-        if any(_bits(p.grad) != _bits(g) for p, g in zip(params, before, strict=True)):
-            for p, g in zip(params, before, strict=True):
-                p.grad = g
-            raise ValueError(
-                "compiled: fn changed a parameter's .grad (it called backward()); fn must "
-                "only compute the loss: the compiled step does the backward pass"
-            )
-        outputs = list(result) if isinstance(result, (list, tuple)) else [result]
-        if not outputs or not all(isinstance(o, Value) for o in outputs):
-            raise TypeError(
-                "compiled: fn must return a Value (the loss) or a list of Values, got "
-                f"{type(result).__name__}"
-            )
-        if len({id(o) for o in outputs}) != len(outputs):
-            raise ValueError("compiled: fn returned the same Value twice")
-        for o in outputs:
-            if not o.parents:
-                raise ValueError(
-                    "compiled: fn returned a leaf Value (an input, a parameter or a number "
-                    "made into a Value, or a result computed under no_grad): there is "
-                    "no graph to compile"
-                )
+        self.inputs, call_args = _leaf_arguments(args, statics)
+        outputs = _checked_outputs(self._call(fn, params, call_args))
         self.outputs = outputs
         root = outputs[0] if len(outputs) == 1 else Value.sum(outputs)
         order = topological_order(root)
@@ -166,6 +125,26 @@ class _Trace:
         self.constant_index = {id(c[0]): k for k, c in enumerate(self.constants)}
         self.frozen: list[Value] = []
         self.frozen_index: dict[int, int] = {}
+
+    def _call(self, fn: Callable[..., Any], params: list[Value], call_args: list[Any]) -> Any:
+        """``fn(*call_args)``, collecting its runtime constants and guards; a call that
+        changed a parameter's ``.grad`` is refused, the gradients put back."""
+        before = [p.grad for p in params]
+        _tracing.constants, _tracing.guards = [], []
+        try:
+            with enable_grad():
+                result = fn(*call_args)
+        finally:
+            self.constants, _tracing.constants = _tracing.constants, None
+            self.guards, _tracing.guards = _tracing.guards, []
+        if any(_bits(p.grad) != _bits(g) for p, g in zip(params, before, strict=True)):
+            for p, g in zip(params, before, strict=True):
+                p.grad = g
+            raise ValueError(
+                "compiled: fn changed a parameter's .grad (it called backward()); fn must "
+                "only compute the loss: the compiled step does the backward pass"
+            )
+        return result
 
     def kind(self, node: Value) -> str:
         if id(node) in self.param_index:
@@ -217,6 +196,47 @@ class _Trace:
             else:
                 sig.append((kind, id(node.op), tuple(position[id(p)] for p in node.parents)))
         return sig
+
+
+def _leaf_arguments(
+    args: tuple[Any, ...], statics: tuple[Any, ...]
+) -> tuple[list[Value], list[Any]]:
+    """fn's arguments on Values: a float becomes a leaf, a list a list of leaves, a static
+    argument stays as it is. Returns ``(the leaves in order, the arguments)``."""
+    inputs: list[Value] = []
+    call_args: list[Any] = []
+    for i, arg in enumerate(args):
+        if statics[i] is not None:
+            call_args.append(arg)
+        elif isinstance(arg, float):
+            leaf = Value(arg)
+            inputs.append(leaf)
+            call_args.append(leaf)
+        else:
+            leaves = [Value(float(x)) for x in arg]
+            inputs.extend(leaves)
+            call_args.append(leaves)
+    return inputs, call_args
+
+
+def _checked_outputs(result: Any) -> list[Value]:
+    """fn's result as a list of distinct computed Values, or the error saying what it is."""
+    outputs = list(result) if isinstance(result, (list, tuple)) else [result]
+    if not outputs or not all(isinstance(o, Value) for o in outputs):
+        raise TypeError(
+            "compiled: fn must return a Value (the loss) or a list of Values, got "
+            f"{type(result).__name__}"
+        )
+    if len({id(o) for o in outputs}) != len(outputs):
+        raise ValueError("compiled: fn returned the same Value twice")
+    for o in outputs:
+        if not o.parents:
+            raise ValueError(
+                "compiled: fn returned a leaf Value (an input, a parameter or a number "
+                "made into a Value, or a result computed under no_grad): there is "
+                "no graph to compile"
+            )
+    return outputs
 
 
 def _forward_order(outputs: list[Value], extra: dict[int, tuple[Value, ...]]) -> list[Value]:
@@ -352,6 +372,37 @@ class _Kernel:
         ns = dict(_NAMESPACE_BASE)
         self.impure = [k for k, c in enumerate(trace.constants) if not c[2]]
         # Names: the signature first (parameters, arguments), then nodes in forward order.
+        frozen_unpack = self._name_leaves(trace, params, var, names)
+        ns["F"] = tuple(trace.frozen)
+        args, unpack = self._name_arguments(trace, arg_names, shapes, statics, var, names)
+        self._name_nodes(trace, var, names)
+        forward_lines = self._forward(trace, var, ns)
+        grads, backward_lines = self._backward(trace, var, names, ns, params)
+        signature = "".join(f", {a}" for a in args)
+        head = ["    " + _unpack([var[id(p)] for p in params], "P")] if params else []
+        head += frozen_unpack
+        outs = [var[id(o)] for o in trace.outputs]
+        accs = [grads[id(p)] for p in params]
+        self.forward_source = _forward_source(signature, head, unpack + forward_lines, outs)
+        self.source = _step_source(
+            signature, head, accs, self.seed_names, unpack + forward_lines, backward_lines, outs
+        )
+        body = [*unpack, *forward_lines, *backward_lines]
+        self.rows_source = (
+            _rows_source(signature, head, accs, self.seed_names, body, outs[0])
+            if len(trace.outputs) == 1
+            else ""
+        )
+        self.namespace = ns
+        self.draw: list[Callable[[], float]] = [trace.constants[k][1] for k in self.impure]
+        self.step: Callable[..., Any] = self._compiled(self.source, "step")
+
+    @staticmethod
+    def _name_leaves(
+        trace: _Trace, params: list[Value], var: dict[int, str], names: _Names
+    ) -> list[str]:
+        """Name the parameters, then the Values outside params (``trace.frozen``); returns
+        the lines that read the latter."""
         for k, p in enumerate(params):
             var[id(p)] = names.fresh(p.label or f"p{k}")
         # A Value outside params: read from its .data at every call, as fn would read it.
@@ -361,7 +412,19 @@ class _Kernel:
             frozen_unpack.append(
                 f"    {var[id(f)]} = F[{k}].data  # not in params: read at each call, no gradient"
             )
-        ns["F"] = tuple(trace.frozen)
+        return frozen_unpack
+
+    def _name_arguments(
+        self,
+        trace: _Trace,
+        arg_names: Sequence[str],
+        shapes: Sequence[Any],
+        statics: tuple[Any, ...],
+        var: dict[int, str],
+        names: _Names,
+    ) -> tuple[list[str], list[str]]:
+        """Name the arguments, their items (a list argument) and the constants drawn anew
+        on every call; returns the arguments' names and the lines that unpack them."""
         args: list[str] = []
         unpack: list[str] = []
         inputs = iter(trace.inputs)
@@ -384,6 +447,11 @@ class _Kernel:
             drawn.append(var[id(leaf)])
         if drawn:
             unpack.append("    " + _unpack(drawn, "C") + "  # drawn anew on every call")
+        return args, unpack
+
+    @staticmethod
+    def _name_nodes(trace: _Trace, var: dict[int, str], names: _Names) -> None:
+        """Name the other nodes in forward order (a constant leaf: its literal)."""
         for node in trace.forward:
             if id(node) in var:
                 continue
@@ -391,46 +459,6 @@ class _Kernel:
                 var[id(node)] = _literal(node.data)
             else:
                 var[id(node)] = names.fresh(node.label or f"v{len(var)}")
-        forward_lines = self._forward(trace, var, ns)
-        outs = ", ".join(var[id(o)] for o in trace.outputs) + ","
-        signature = "".join(f", {a}" for a in args)
-        param_unpack = ["    " + _unpack([var[id(p)] for p in params], "P")] if params else []
-        param_unpack += frozen_unpack
-        # forward(P, C, *args) -> outputs
-        fwd = [f"def forward(P, C{signature}):", *param_unpack, *unpack, *forward_lines]
-        fwd.append(f"    return ({outs})")
-        # step(P, A, S, C, *args) -> (outputs, A)
-        grads, backward_lines = self._backward(trace, var, names, ns, params)
-        accs = [grads[id(p)] for p in params]
-        step = [f"def step(P, A, S, C{signature}):", *param_unpack]
-        if params:
-            step.append("    " + _unpack(accs, "A") + "  # each d out / d p so far")
-        step += unpack + forward_lines
-        step.append("    # backward: the chain rule, from the output back to the parameters")
-        step.append("    " + _unpack(self.seed_names, "S") + "  # d loss / d output, given")
-        step += backward_lines
-        step.append(f"    return ({outs}), {_tuple(accs)}")
-        self.source = "\n".join(step) + "\n"
-        self.forward_source = "\n".join(fwd) + "\n"
-        # rows(P, A, S, R) -> (outputs, A): step on every row of R = [(C, *args), ...] in
-        # turn, parameters unpacked once (one output only; S the same for every row).
-        body = ["    " + line for line in [*unpack, *forward_lines, *backward_lines]]
-        loop = [
-            "def rows(P, A, S, R):",
-            *param_unpack,
-            *(["    " + _unpack(accs, "A")] if params else []),
-            "    " + _unpack(self.seed_names, "S"),
-            "    L = []",
-            "    push = L.append",
-            f"    for C{signature} in R:",
-            *body,
-            f"        push({var[id(trace.outputs[0])]})",
-            f"    return L, {_tuple(accs)}",
-        ]
-        self.rows_source = "\n".join(loop) + "\n" if len(trace.outputs) == 1 else ""
-        self.namespace = ns
-        self.draw: list[Callable[[], float]] = [trace.constants[k][1] for k in self.impure]
-        self.step: Callable[..., Any] = self._compiled(self.source, "step")
 
     def _compiled(self, source: str, name: str) -> Callable[..., Any]:
         code = compile(source, f"<compiled {name}>", "exec")
@@ -555,6 +583,54 @@ class _Kernel:
             if id(p) in received:
                 lines.extend(_sum_lines(grads[id(p)], received.pop(id(p)), first=False))
         return grads, lines
+
+
+def _forward_source(signature: str, head: list[str], body: list[str], outs: list[str]) -> str:
+    """``forward(P, C, *args) -> outputs``."""
+    lines = [f"def forward(P, C{signature}):", *head, *body]
+    lines.append(f"    return ({', '.join(outs)},)")
+    return "\n".join(lines) + "\n"
+
+
+def _step_source(
+    signature: str,
+    head: list[str],
+    accs: list[str],
+    seeds: list[str],
+    forward: list[str],
+    backward: list[str],
+    outs: list[str],
+) -> str:
+    """``step(P, A, S, C, *args) -> (outputs, A)``."""
+    lines = [f"def step(P, A, S, C{signature}):", *head]
+    if accs:
+        lines.append("    " + _unpack(accs, "A") + "  # each d out / d p so far")
+    lines += forward
+    lines.append("    # backward: the chain rule, from the output back to the parameters")
+    lines.append("    " + _unpack(seeds, "S") + "  # d loss / d output, given")
+    lines += backward
+    lines.append(f"    return ({', '.join(outs)},), {_tuple(accs)}")
+    return "\n".join(lines) + "\n"
+
+
+def _rows_source(
+    signature: str, head: list[str], accs: list[str], seeds: list[str], body: list[str], out: str
+) -> str:
+    """``rows(P, A, S, R) -> (outputs, A)``: step on every row of R = [(C, *args), ...] in
+    turn, parameters unpacked once (one output only; S the same for every row)."""
+    lines = [
+        "def rows(P, A, S, R):",
+        *head,
+        *(["    " + _unpack(accs, "A")] if accs else []),
+        "    " + _unpack(seeds, "S"),
+        "    L = []",
+        "    push = L.append",
+        f"    for C{signature} in R:",
+        *["    " + line for line in body],
+        f"        push({out})",
+        f"    return L, {_tuple(accs)}",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _sum_lines(target: str, terms: list[str], first: bool) -> list[str]:

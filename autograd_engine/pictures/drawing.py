@@ -341,10 +341,43 @@ def build_model(
 def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> Model:
     """Decide what is drawn: each value's kind, box and, with ``collapse``, the groups."""
     position = {node: i for i, node in enumerate(order)}
+    consumers = _consumers(order, position)
+    group_of = _group_of(order, consumers)
+    members: dict[str, list[int]] = {}  # group name -> its values' indices
+    for i, name in enumerate(group_of):
+        if name is not None:
+            members.setdefault(name, []).append(i)
+    outputs = _group_outputs(order, members, consumers)
+    multi = _batch_groups(order, outputs)
+    example = _example_of(order, outputs, multi, collapse)
+    collapsed = _collapsed_groups(order, members, outputs, example) if collapse else {}
+    owner: dict[int, int] = {}  # value index -> the node index drawing it (its group)
+    for name, outs in collapsed.items():
+        for i in members[name]:
+            owner[i] = outs[0]
+    nodes = _nodes(order, position, highlighted, group_of, members, collapsed, owner)
+    by_index = {item.index: item for item in nodes}
+    groups: dict[str, list[int]] = {}
+    for item in nodes:
+        if item.group is not None:
+            groups.setdefault(item.group, []).append(item.index)
+    model = Model(nodes, by_index, order, position, groups, owner, example)
+    if multi:
+        _tag_copies(model)
+    return model
+
+
+def _consumers(order: list[Value], position: dict[Value, int]) -> list[list[int]]:
+    """For each value (by index in ``order``), the indices of the values that read it."""
     consumers: list[list[int]] = [[] for _ in order]
     for i, node in enumerate(order):
         for parent in node.parents:
             consumers[position[parent]].append(i)
+    return consumers
+
+
+def _group_of(order: list[Value], consumers: list[list[int]]) -> list[str | None]:
+    """Each value's group: its label's dotted prefix, or None."""
     group_of: list[str | None] = [_prefix(node.label) if node.label else None for node in order]
     for i, node in enumerate(order):
         # A constant used only inside one group belongs to it (e.g. an input number
@@ -353,11 +386,13 @@ def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> Model:
             names = {group_of[c] for c in consumers[i]}
             if len(names) == 1:
                 group_of[i] = names.pop()
-    members: dict[str, list[int]] = {}
-    for i, name in enumerate(group_of):
-        if name is not None:
-            members.setdefault(name, []).append(i)
+    return group_of
 
+
+def _group_outputs(
+    order: list[Value], members: dict[str, list[int]], consumers: list[list[int]]
+) -> dict[str, list[int]]:
+    """Each group's outputs: its values read outside it (or the root)."""
     root = len(order) - 1
     outputs: dict[str, list[int]] = {}
     for name, indices in members.items():
@@ -371,91 +406,127 @@ def _view(order: list[Value], highlighted: set[Value], collapse: bool) -> Model:
             or any(c not in inside for c in consumers[i])
             and (order[i].parents or not any(c in inside for c in consumers[i]))
         ]
-    example = [NONE] * len(order)
-    collapsed: dict[str, list[int]] = {}  # group name -> its outputs (one per example)
-    # A batch: a group whose outputs are copies of one labelled value (the same neuron
-    # applied to each example). Its outputs, in order, define the examples.
-    multi = [
+    return outputs
+
+
+def _batch_groups(order: list[Value], outputs: dict[str, list[int]]) -> list[str]:
+    """The groups of a batch: outputs that are copies of one labelled value (the same
+    neuron applied to each example)."""
+    return [
         name
         for name, outs in outputs.items()
         if len(outs) > 1
         and len({order[i].label for i in outs}) == 1
         and all(order[i].parents for i in outs)  # computed, as a neuron's output is
     ]
+
+
+def _example_of(
+    order: list[Value], outputs: dict[str, list[int]], multi: list[str], collapse: bool
+) -> list[int]:
+    """Each value's example (``examples``): on a batch, the outputs of its last group, in
+    order, define the examples; collapsed with one example, the last group's output."""
     if multi:
         anchor = max(multi, key=lambda name: outputs[name][-1])
-        example = examples(order, outputs[anchor])
-    if collapse:
-        if not multi and any(outputs.values()):  # one example: the last group's output
-            anchor = max((name for name in outputs if outputs[name]), key=lambda n: outputs[n][-1])
-            example = examples(order, outputs[anchor][-1:])
-        for name, indices in members.items():
-            outs = outputs[name]
-            if len(indices) < 2 or not outs:
-                continue
-            seen = [example[i] for i in outs]
-            # One computed output per example; their labels may differ (dropout labels
-            # each example's copy of a unit .kept or .dropped, as its mask fell).
-            computed = all(order[i].parents for i in outs)
-            if len(outs) == 1 or (computed and min(seen) >= 0 and len(set(seen)) == len(seen)):
-                collapsed[name] = sorted(outs, key=lambda i: example[i])
-    owner: dict[int, int] = {}  # value index -> the node index drawing it (its group)
-    for name, outs in collapsed.items():
-        for i in members[name]:
-            owner[i] = outs[0]
-    first_output = {outs[0]: name for name, outs in collapsed.items()}
+        return examples(order, outputs[anchor])
+    if collapse and any(outputs.values()):
+        anchor = max((name for name in outputs if outputs[name]), key=lambda n: outputs[n][-1])
+        return examples(order, outputs[anchor][-1:])
+    return [NONE] * len(order)
 
+
+def _collapsed_groups(
+    order: list[Value],
+    members: dict[str, list[int]],
+    outputs: dict[str, list[int]],
+    example: list[int],
+) -> dict[str, list[int]]:
+    """The groups drawn as one node: group name -> its outputs (one per example)."""
+    collapsed: dict[str, list[int]] = {}
+    for name, indices in members.items():
+        outs = outputs[name]
+        if len(indices) < 2 or not outs:
+            continue
+        seen = [example[i] for i in outs]
+        # One computed output per example; their labels may differ (dropout labels
+        # each example's copy of a unit .kept or .dropped, as its mask fell).
+        computed = all(order[i].parents for i in outs)
+        if len(outs) == 1 or (computed and min(seen) >= 0 and len(set(seen)) == len(seen)):
+            collapsed[name] = sorted(outs, key=lambda i: example[i])
+    return collapsed
+
+
+def _nodes(
+    order: list[Value],
+    position: dict[Value, int],
+    highlighted: set[Value],
+    group_of: list[str | None],
+    members: dict[str, list[int]],
+    collapsed: dict[str, list[int]],
+    owner: dict[int, int],
+) -> list[Node]:
+    """One node a value, except a collapsed group: one node, at its first output."""
+    first_output = {outs[0] for outs in collapsed.values()}
     nodes: list[Node] = []
     for i, value in enumerate(order):
         name = group_of[i]
         if name in collapsed:
-            if i not in first_output:
-                continue
-            inside = set(members[name])
-            parents: list[int] = []
-            for m in members[name]:
-                for parent in order[m].parents:
-                    q = position[parent]
-                    p = owner.get(q, q)
-                    if q not in inside and p not in parents:
-                        parents.append(p)
-            outs = collapsed[name]
-            # The box's name, and the last part of its output's label where that is not the
-            # usual "out" (so a unit that dropout zeroed reads "L0.n1 (dropped)").
-            last = value.label.rpartition(".")[2] if value.label.startswith(name + ".") else ""
-            title = name if last in ("", "out") or len(outs) > 1 else f"{name} ({last})"
-            nodes.append(
-                Node(
-                    i,
-                    value,
-                    "group",
-                    title,
-                    None,
-                    parents,
-                    [order[m] for m in members[name]],
-                    [order[o] for o in outs],
+            if i in first_output:
+                nodes.append(
+                    _group_node(order, position, i, name, members[name], collapsed[name], owner)
                 )
-            )
         else:
             parents = [owner.get(position[p], position[p]) for p in value.parents]
             nodes.append(Node(i, value, _kind(value, highlighted), value.label, name, parents))
-    by_index = {item.index: item for item in nodes}
-    groups: dict[str, list[int]] = {}
-    for item in nodes:
-        if item.group is not None:
-            groups.setdefault(item.group, []).append(item.index)
-    model = Model(nodes, by_index, order, position, groups, owner, example)
-    if multi:
-        # On a batch the same label is drawn once per example: its example tells them apart.
-        count: dict[str, int] = {}
-        for item in nodes:
-            if item.kind != "group" and item.title:
-                count[item.title] = count.get(item.title, 0) + 1
-        for item in nodes:
-            e = example[item.index]
-            if item.kind != "group" and count.get(item.title, 0) > 1 and e >= 0:
-                model.tags[item.index] = f" [{e}]"
-    return model
+    return nodes
+
+
+def _group_node(
+    order: list[Value],
+    position: dict[Value, int],
+    i: int,
+    name: str,
+    members: list[int],
+    outs: list[int],
+    owner: dict[int, int],
+) -> Node:
+    """The node of collapsed group ``name`` at its first output ``i``; its parents are the
+    drawn nodes of its inputs from outside the group."""
+    value = order[i]
+    inside = set(members)
+    parents: list[int] = []
+    for m in members:
+        for parent in order[m].parents:
+            q = position[parent]
+            p = owner.get(q, q)
+            if q not in inside and p not in parents:
+                parents.append(p)
+    # The box's name, and the last part of its output's label where that is not the
+    # usual "out" (so a unit that dropout zeroed reads "L0.n1 (dropped)").
+    last = value.label.rpartition(".")[2] if value.label.startswith(name + ".") else ""
+    title = name if last in ("", "out") or len(outs) > 1 else f"{name} ({last})"
+    return Node(
+        i,
+        value,
+        "group",
+        title,
+        None,
+        parents,
+        [order[m] for m in members],
+        [order[o] for o in outs],
+    )
+
+
+def _tag_copies(model: Model) -> None:
+    """On a batch the same label is drawn once per example: its example tells them apart."""
+    count: dict[str, int] = {}
+    for item in model.nodes:
+        if item.kind != "group" and item.title:
+            count[item.title] = count.get(item.title, 0) + 1
+    for item in model.nodes:
+        e = model.example[item.index]
+        if item.kind != "group" and count.get(item.title, 0) > 1 and e >= 0:
+            model.tags[item.index] = f" [{e}]"
 
 
 def _fill_gradients(root: Value, model: Model) -> None:
@@ -569,24 +640,59 @@ def network(model: Model) -> Network:
     values mixing several examples (the loss, shown by the root). Leaves outside groups (inputs,
     constants) get no card.
     """
-    order, position, example = model.order, model.position, model.example
-    n_examples = max(1, max(example) + 1)
-    card_of: list[int | None] = [None] * len(order)
-    cards: list[Card] = []
-    members: list[list[int]] = []
-    shown: list[int] = []
-    outputs_of: dict[int, list[int]] = {}
+    order = model.order
+    root = len(order) - 1
+    n_examples = max(1, max(model.example) + 1)
+    built = _Cards(card_of=[None] * len(order))
+    _add_neuron_cards(model, built)
+    _add_value_cards(model, built)
+    cards = built.cards
+    top = built.card_of[root]
+    if top is not None and cards[top].kind in ("example", "loss"):
+        cards[top].kind = "loss"
+        cards[top].label = plain(order[root].label) or "loss"
+    for k, card in enumerate(cards):
+        if card.kind != "neuron":
+            card.values = [order[built.shown[k]].data]
+            card.grads = [model.value_grads[order[built.shown[k]]]]
+    flows = _flows(model, built, n_examples)
+    for k, card in enumerate(cards):
+        card.inputs = sorted(flows[k])
+        card.terms = [flows[k][d] for d in card.inputs]
+        tops = built.outputs_of[k] if card.kind == "neuron" else [built.shown[k]]
+        _card_factors(model, card, k, built.members[k], tops, built.card_of, cards, n_examples)
+    forward = card_order([card.inputs for card in cards])
+    backward = _sweep_order(built, top, len(order))
+    return Network(cards, n_examples, forward, backward, plain(order[root].label) or "loss")
+
+
+@dataclass
+class _Cards:
+    """The network level's cards as they are built: per card the indices of its values
+    (``members``), the value it shows (``shown``) and a neuron's outputs (``outputs_of``);
+    ``card_of[i]`` the card of value ``i`` (None: no card)."""
+
+    card_of: list[int | None]
+    cards: list[Card] = field(default_factory=list)
+    members: list[list[int]] = field(default_factory=list)
+    shown: list[int] = field(default_factory=list)
+    outputs_of: dict[int, list[int]] = field(default_factory=dict)
+
+
+def _add_neuron_cards(model: Model, built: _Cards) -> None:
+    """A card for every collapsed group: a neuron over every example."""
+    order, position = model.order, model.position
     for node in model.nodes:
         if node.kind != "group":
             continue
-        k = len(cards)
+        k = len(built.cards)
         outs = [position[o] for o in node.outputs]
         out = order[outs[0]]
         local_text = ""
         if out.parents:
             names = [plain(p.label) if p.label else fmt(p.data) for p in out.parents]
             local_text = derivative_text(out.op, 0, names)
-        cards.append(
+        built.cards.append(
             Card(
                 plain(node.title),
                 "neuron",
@@ -602,14 +708,18 @@ def network(model: Model) -> Network:
             )
         )
         idx = [position[m] for m in node.members]
-        outputs_of[len(cards) - 1] = outs
-        members.append(idx)
-        shown.append(outs[0])
+        built.outputs_of[len(built.cards) - 1] = outs
+        built.members.append(idx)
+        built.shown.append(outs[0])
         for i in idx:
-            card_of[i] = k
-    per_example: dict[int, int] = {}
-    # A penalty: values computed from parameters (leaves) and constants only, e.g.
-    # l2_penalty(m.parameters()); it is one card, whose arrows go to the parameters.
+            built.card_of[i] = k
+
+
+def _penalty_values(model: Model, card_of: list[int | None]) -> list[bool]:
+    """Which values outside the neurons make up a penalty: computed from parameters
+    (leaves) and constants only, e.g. l2_penalty(m.parameters()); it is one card, whose
+    arrows go to the parameters."""
+    order, position, example = model.order, model.position, model.example
     penalty = [False] * len(order)
     for i, value in enumerate(order):
         if card_of[i] is None and value.parents:
@@ -618,33 +728,39 @@ def network(model: Model) -> Network:
                 penalty[q] or not order[q].parents and (card_of[q] is not None or example[q] < 0)
                 for q in qs
             ) and any(penalty[q] or card_of[q] is not None for q in qs)
+    return penalty
+
+
+def _add_value_cards(model: Model, built: _Cards) -> None:
+    """The cards of the computed values outside the neurons: one per example (its term
+    of the loss), one for a penalty, one for the values mixing several examples."""
+    order, example = model.order, model.example
+    penalty = _penalty_values(model, built.card_of)
+    per_example: dict[int, int] = {}
     for i, value in enumerate(order):
-        if card_of[i] is not None or not value.parents:
+        if built.card_of[i] is not None or not value.parents:
             continue
         e = _PENALTY if penalty[i] and i != len(order) - 1 else example[i]
         e = e if e >= 0 or e == _PENALTY else MANY
         if e not in per_example:
-            per_example[e] = len(cards)
+            per_example[e] = len(built.cards)
             label = {MANY: "loss", _PENALTY: "penalty"}.get(e, f"example {e}")
             kind = {MANY: "loss", _PENALTY: "penalty"}.get(e, "example")
-            cards.append(Card(label, kind, example=None if e < 0 else e))
-            members.append([])
-            shown.append(i)
+            built.cards.append(Card(label, kind, example=None if e < 0 else e))
+            built.members.append([])
+            built.shown.append(i)
         k = per_example[e]
-        card_of[i] = k
-        members[k].append(i)
-        shown[k] = i  # the last one (highest position) is the card's value
-    root = len(order) - 1
-    top = card_of[root]
-    if top is not None and cards[top].kind in ("example", "loss"):
-        cards[top].kind = "loss"
-        cards[top].label = plain(order[root].label) or "loss"
-    for k, card in enumerate(cards):
-        if card.kind != "neuron":
-            card.values = [order[shown[k]].data]
-            card.grads = [model.value_grads[order[shown[k]]]]
-    # Arrows between cards and what flows back along them, per example.
-    flows: list[dict[int, list[float]]] = [{} for _ in cards]
+        built.card_of[i] = k
+        built.members[k].append(i)
+        built.shown[k] = i  # the last one (highest position) is the card's value
+
+
+def _flows(model: Model, built: _Cards, n_examples: int) -> list[dict[int, list[float]]]:
+    """Arrows between cards and what flows back along them, per example:
+    ``flows[card][input card][e]``."""
+    order, position, example = model.order, model.position, model.example
+    card_of = built.card_of
+    flows: list[dict[int, list[float]]] = [{} for _ in built.cards]
     for i, value in enumerate(order):
         c = card_of[i]
         if c is None or not value.parents:
@@ -656,22 +772,20 @@ def network(model: Model) -> Network:
                 continue
             row = flows[c].setdefault(d, [0.0] * n_examples)
             row[e] += model.terms[i][j]
-    for k, card in enumerate(cards):
-        card.inputs = sorted(flows[k])
-        card.terms = [flows[k][d] for d in card.inputs]
-        tops = outputs_of[k] if card.kind == "neuron" else [shown[k]]
-        _card_factors(model, card, k, members[k], tops, card_of, cards, n_examples)
-    forward = card_order([card.inputs for card in cards])
+    return flows
+
+
+def _sweep_order(built: _Cards, top: int | None, n_values: int) -> list[int]:
+    """The cards in the order the reverse sweep completes them."""
     # A neuron is complete when the sweep has processed its outputs (its gradient is then
     # final); another card when it has processed all its values.
-    done = {k: min(members[k]) for k in range(len(cards))}
-    for k in range(len(cards)):
-        if cards[k].kind == "neuron":
-            done[k] = min(outputs_of[k])
+    done = {k: min(built.members[k]) for k in range(len(built.cards))}
+    for k in range(len(built.cards)):
+        if built.cards[k].kind == "neuron":
+            done[k] = min(built.outputs_of[k])
     if top is not None:  # the sweep starts at the root (before a penalty added to it)
-        done[top] = len(order)
-    backward = sorted(range(len(cards)), key=lambda k: -done[k])
-    return Network(cards, n_examples, forward, backward, plain(order[root].label) or "loss")
+        done[top] = n_values
+    return sorted(range(len(built.cards)), key=lambda k: -done[k])
 
 
 _PATHS = 3  # paths of a factor's formula written out before "+ ... (k more)"

@@ -33,10 +33,13 @@ import zlib
 from array import array
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograd_engine.files import write_atomic
 from nn.record import Recording, now
+
+if TYPE_CHECKING:
+    from autograd_engine.pictures.drawing import Card, Network
 
 __all__ = ["Replay", "LiveView", "encode_floats", "decode_floats"]
 
@@ -159,12 +162,35 @@ def example_view(rec: Recording) -> tuple[Any, dict[str, Any]] | None:
     another neuron's output). None when the model is not an MLP, nothing is traced, or the
     graph's cards are not its neurons and one loss card.
     """
-    from autograd_engine.pictures.drawing import build_model, network
     from autograd_engine.pictures.playback import network_player
 
     arch = rec.architecture
     if not rec.traced or arch is None or arch.get("type") != "MLP":
         return None
+    at, act = _trace_offsets(arch)
+    net = _traced_network(rec)
+    if not _cards_are_the_neurons(net, at, len(arch["nouts"]) - 1):
+        return None
+    slots = _Slots()
+    term_slot = _fill_slots(net, at, act, rec.labels, slots)
+    if len(slots.keys) >= 9999:
+        return None
+    player = network_player(net, title="The backward pass of a traced example")
+    level = player._network
+    assert level is not None
+    _write_template(level, net, term_slot, len(slots.keys))
+    stale = re.compile(r"\d\.\d")  # a number the template does not compute from the trace
+    if any(stale.search(step["explain"]) for step in level["steps"]):
+        return None
+    forward = [k for k, step in enumerate(level["steps"]) if step["phase"] != "backward"]
+    # The player's own data is the template (read by the page); here what its slots are.
+    template = {"opens": forward[-1], "slots": slots.keys}
+    return player, template
+
+
+def _trace_offsets(arch: dict[str, Any]) -> tuple[dict[str, int], dict[str, str]]:
+    """Each neuron's offset in a trace row (after the loss, three numbers a neuron) and
+    its activation, by label (``"L0.n1"``)."""
     at: dict[str, int] = {}
     act: dict[str, str] = {}
     off = 1
@@ -174,7 +200,14 @@ def example_view(rec: Recording) -> tuple[Any, dict[str, Any]] | None:
             at[f"L{k}.n{j}"] = off
             act[f"L{k}.n{j}"] = arch["output_activation"] if top else arch["activation"]
             off += 3
-    pindex = {label: q for q, label in enumerate(rec.labels)}
+    return at, act
+
+
+def _traced_network(rec: Recording) -> Network:
+    """The network level of the first traced example's loss at the first record's
+    parameters, in eval mode; the model's parameters and mode are restored."""
+    from autograd_engine.pictures.drawing import build_model, network
+
     model = rec.model
     i = rec.traced[0]
     saved = [p.data for p in rec.params]
@@ -185,30 +218,46 @@ def example_view(rec: Recording) -> tuple[Any, dict[str, Any]] | None:
         model.train(False)
         loss = rec.loss_fn([model(rec.X[i])], [rec.y[i]])
         loss.label = "loss"
-        net = network(build_model(loss, rec.params, True, True, None, "Replay"))
+        return network(build_model(loss, rec.params, True, True, None, "Replay"))
     finally:
         for p, v in zip(rec.params, saved, strict=True):
             p.data = v
         model.train(training)
+
+
+def _cards_are_the_neurons(net: Network, at: dict[str, int], last: int) -> bool:
+    """Whether the cards are the MLP's neurons and one loss card fed by the top layer."""
     neurons = [c for c in net.cards if c.kind == "neuron"]
     others = [c for c in net.cards if c.kind != "neuron"]
-    last = len(arch["nouts"]) - 1
-    if (
-        sorted(c.label for c in neurons) != sorted(at)
-        or len(others) != 1
-        or sorted(net.cards[d].label for d in others[0].inputs)
-        != sorted(lbl for lbl in at if lbl.startswith(f"L{last}."))
-    ):
-        return None
-    slots: list[list[Any]] = []
-    slot_of: dict[tuple[Any, ...], int] = {}
+    return (
+        sorted(c.label for c in neurons) == sorted(at)
+        and len(others) == 1
+        and sorted(net.cards[d].label for d in others[0].inputs)
+        == sorted(lbl for lbl in at if lbl.startswith(f"L{last}."))
+    )
 
-    def slot(*key: Any) -> float:
-        if key not in slot_of:
-            slot_of[key] = len(slots)
-            slots.append(list(key))
-        return _sentinel(slot_of[key])
 
+class _Slots:
+    """The template's slots: calling it with a slot's key gives that slot's sentinel,
+    numbering each new key in turn (``keys[k]`` is slot ``k``'s key, as a list)."""
+
+    def __init__(self) -> None:
+        self.keys: list[list[Any]] = []
+        self._index: dict[tuple[Any, ...], int] = {}
+
+    def __call__(self, *key: Any) -> float:
+        if key not in self._index:
+            self._index[key] = len(self.keys)
+            self.keys.append(list(key))
+        return _sentinel(self._index[key])
+
+
+def _fill_slots(
+    net: Network, at: dict[str, int], act: dict[str, str], labels: list[str], slot: _Slots
+) -> dict[tuple[int, int], int]:
+    """Put sentinels in place of every card's numbers; returns the slot of each card's
+    term ``(card, input k)``."""
+    pindex = {label: q for q, label in enumerate(labels)}
     term_slot: dict[tuple[int, int], int] = {}
     for c, card in enumerate(net.cards):
         # The factor texts are composed from the graph with its numbers written in: the
@@ -218,36 +267,52 @@ def example_view(rec: Recording) -> tuple[Any, dict[str, Any]] | None:
             card.values, card.grads = [slot("loss")], [slot("one")]
             card.terms = [[slot("dout", at[net.cards[d].label])] for d in card.inputs]
         else:
-            a = at[card.label]
-            layer = int(card.label[1 : card.label.index(".")])
-            card.values, card.grads = [slot("out", a)], [slot("dout", a)]
-            card.locals = [slot("local", a, act[card.label])]
-            if card.chain:  # dropout off: the activation's derivative only
-                card.chain = [(card.chain[0][0], card.locals)]
-            card.terms = []
-            for d in card.inputs:
-                source = net.cards[d].label
-                w = f"{card.label}.w{source.split('.n')[-1]}"
-                card.terms.append([slot("dzw", a, pindex[w])])
-            params = []
-            for label, _, _ in card.params:
-                tail = label.rsplit(".", 1)[-1]
-                if tail == "b":
-                    g = slot("dz", a)
-                elif layer == 0:
-                    g = slot("dzx", a, int(tail[1:]))
-                else:
-                    g = slot("dzo", a, at[f"L{layer - 1}.n{tail[1:]}"])
-                params.append((label, slot("w", pindex[label]), g))
-            card.params = params
+            _fill_neuron_slots(net, card, at, act, pindex, slot)
         for j in range(len(card.terms)):
             term_slot[(c, j)] = round(card.terms[j][0] / 1e-200) - 1
-    if len(slots) >= 9999:
-        return None
-    player = network_player(net, title="The backward pass of a traced example")
-    level = player._network
-    assert level is not None
-    lookup = {fmt_sentinel(k): k for k in range(len(slots))}
+    return term_slot
+
+
+def _fill_neuron_slots(
+    net: Network,
+    card: Card,
+    at: dict[str, int],
+    act: dict[str, str],
+    pindex: dict[str, int],
+    slot: _Slots,
+) -> None:
+    """A neuron card's sentinels: output, gradient, local derivative, what it passes to
+    each input, and each parameter with its gradient."""
+    a = at[card.label]
+    layer = int(card.label[1 : card.label.index(".")])
+    card.values, card.grads = [slot("out", a)], [slot("dout", a)]
+    card.locals = [slot("local", a, act[card.label])]
+    if card.chain:  # dropout off: the activation's derivative only
+        card.chain = [(card.chain[0][0], card.locals)]
+    card.terms = []
+    for d in card.inputs:
+        source = net.cards[d].label
+        w = f"{card.label}.w{source.split('.n')[-1]}"
+        card.terms.append([slot("dzw", a, pindex[w])])
+    params = []
+    for label, _, _ in card.params:
+        tail = label.rsplit(".", 1)[-1]
+        if tail == "b":
+            g = slot("dz", a)
+        elif layer == 0:
+            g = slot("dzx", a, int(tail[1:]))
+        else:
+            g = slot("dzo", a, at[f"L{layer - 1}.n{tail[1:]}"])
+        params.append((label, slot("w", pindex[label]), g))
+    card.params = params
+
+
+def _write_template(
+    level: dict[str, Any], net: Network, term_slot: dict[tuple[int, int], int], count: int
+) -> None:
+    """Write the player's level back as a template: each sentinel becomes ```k``` and each
+    running sum of a card's gradient the slots it has received so far (```s3,7```)."""
+    lookup = {fmt_sentinel(k): k for k in range(count)}
 
     def sub(text: str) -> str:
         def one(m: re.Match[str]) -> str:
@@ -271,13 +336,6 @@ def example_view(rec: Recording) -> tuple[Any, dict[str, Any]] | None:
     for card in level["cards"]:
         card["values"] = [sub(v) for v in card["values"]]
         card["grad"] = sub(card["grad"])
-    stale = re.compile(r"\d\.\d")  # a number the template does not compute from the trace
-    if any(stale.search(step["explain"]) for step in level["steps"]):
-        return None
-    forward = [k for k, step in enumerate(level["steps"]) if step["phase"] != "backward"]
-    # The player's own data is the template (read by the page); here what its slots are.
-    template = {"opens": forward[-1], "slots": slots}
-    return player, template
 
 
 def fmt_sentinel(k: int) -> str:
