@@ -257,8 +257,9 @@ class Recording:
         )
         opt_state = getattr(self._optimizer, "state", {})
         states = [_state_of(opt_state, p) for p in params]
-        names = {k for s in states for k in s if k in STATE_NAMES}
-        for name in names - set(self.state):
+        # In STATE_NAMES order, not a set's: the page's JSON is the same in every process.
+        names = [name for name in STATE_NAMES if any(name in s for s in states)]
+        for name in (name for name in names if name not in self.state):
             self.state[name] = [array("d", [math.nan]) * len(params) for _ in self.steps[:-1]]
         for name, rows in self.state.items():
             rows.append(array("d", [float(s.get(name, math.nan)) for s in states]))

@@ -542,3 +542,32 @@ def test_example_player_shows_the_traced_numbers_at_the_network_level():
             assert abs(value - out) <= 5e-4 * abs(out) + 1e-12, (k, j, value, out)
             assert abs(grad - dout) <= 5e-4 * abs(dout) + 1e-12, (k, j, grad, dout)
     assert [p.data for p in model.parameters()] == final and model.training
+
+
+def test_the_page_is_the_same_in_every_process():
+    """Two processes with different string hashing write the same replay page, byte for byte
+    (Adam's three state fields listed in one order, not a set's)."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import hashlib\n"
+        "from nn import MLP\nfrom nn.data import make_moons\nfrom nn.losses import mse_loss\n"
+        "from nn.optim import Adam\nfrom nn.train import fit\n"
+        "X, y = make_moons(6, noise=0.1, seed=1)\nm = MLP(2, [3, 1], seed=0)\n"
+        "h = fit(m, X, y, mse_loss, Adam(m.parameters(), lr=0.01), 2, progress=False,"
+        " record=True)\n"
+        "print(hashlib.sha256(h.replay().html().encode()).hexdigest())\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    digests = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONPATH": str(root), "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1 and len(hashlib.sha256().hexdigest()) == len(digests.pop())
