@@ -359,6 +359,8 @@ def test_a_rare_branch_of_a_loss_is_guarded_at_every_call():
     assert same(run_compiled(step, [w], 3.0, 1.0), engine(ce, [w], 3.0, 1.0))
     with pytest.raises(GuardError, match="underflowing"):
         step(0.0, -1000.0)  # e^-1000 is 0: the loss leaves that term out
+    with pytest.raises(GuardError, match="underflowing"):
+        step(500.0, -600.0)  # e^(-600 - 500) is 0 too: measured from the max, not from 0
 
 
 def test_the_clamp_guards_of_bce_agree_with_the_eager_branch_at_the_boundary():

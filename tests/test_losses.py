@@ -552,3 +552,23 @@ def test_accuracy_rules_by_hand(rule, pred, target, right):
     import nn.losses
 
     assert getattr(nn.losses, rule).correct(pred, target) is right
+
+
+@pytest.mark.parametrize("params", ["wb", 3.0, Value(1.0)])
+def test_penalties_refuse_a_string_a_number_or_a_single_value_as_params(params):
+    from nn.losses import l1_penalty, l2_penalty
+
+    for penalty in (l1_penalty, l2_penalty):
+        with pytest.raises(TypeError, match="params must be a list of Values"):
+            penalty(params)
+
+
+def test_each_rules_boundary_is_where_its_class_changes():
+    """THRESHOLD's boundary 0.5 is class 1 and the float below it class 0; SIGN's boundary
+    0 is class -1 and the float above it class +1 (the replay draws these edges)."""
+    from nn.losses import SIGN, THRESHOLD
+
+    edge = THRESHOLD.boundary
+    assert THRESHOLD.predict(edge) == 1 and THRESHOLD.predict(math.nextafter(edge, 0.0)) == 0
+    edge = SIGN.boundary
+    assert SIGN.predict(edge) == -1 and SIGN.predict(math.nextafter(edge, 1.0)) == 1
