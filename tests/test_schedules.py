@@ -418,9 +418,11 @@ def test_step_before_optimizer_step_warns_once_at_the_callers_line():
 
 
 def test_step_size_one_and_the_bounds_of_gamma_min_lr_cooldown():
-    sched = StepLR(_sgd(), step_size=1, gamma=0.5)  # every epoch: 0.1, 0.05, 0.025
-    sched.step()
-    sched.step()
+    opt = _sgd()
+    sched = StepLR(opt, step_size=1, gamma=0.5)  # every epoch: 0.1, 0.05, 0.025
+    for _ in range(2):
+        opt.step()
+        sched.step()
     assert sched.get_last_lr() == [0.1 * 0.5 * 0.5]
     StepLR(_sgd(), step_size=1, gamma=0.0)
     with pytest.raises(ValueError, match="gamma"):
