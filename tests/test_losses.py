@@ -572,3 +572,16 @@ def test_each_rules_boundary_is_where_its_class_changes():
     assert THRESHOLD.predict(edge) == 1 and THRESHOLD.predict(math.nextafter(edge, 0.0)) == 0
     edge = SIGN.boundary
     assert SIGN.predict(edge) == -1 and SIGN.predict(math.nextafter(edge, 1.0)) == 1
+
+
+@pytest.mark.parametrize("p", [0.5, 0.25, 0.75])
+def test_bce_adds_no_correction_node_where_log_1_minus_p_is_exact(p):
+    """Where log(1 - p) already equals log1p(-p) (1 - p exact), log(1 - p) feeds the weight
+    (1 - t) directly: no "+ 0.0" correction node between them."""
+    from autograd_engine import topological_order
+
+    assert math.log(1.0 - p) == math.log1p(-p)
+    order = topological_order(binary_cross_entropy([Value(p)], [0.0]))
+    (log_node,) = [n for n in order if str(n.op) == "log"]
+    users = [n for n in order if any(q is log_node for q in n.parents)]
+    assert [str(n.op) for n in users] == ["mul"]
