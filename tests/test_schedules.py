@@ -478,3 +478,55 @@ def test_plateau_with_cooldown_matches_torch_step_by_step():
             theirs.num_bad_epochs,
             theirs.cooldown_counter,
         )
+
+
+def test_plateau_factor_bounds_and_min_lr_list_lengths():
+    ReduceLROnPlateau(_sgd(), factor=0.0)
+    with pytest.raises(ValueError, match="factor"):
+        ReduceLROnPlateau(_sgd(), factor=-0.5)
+    for min_lr in ([0.0], [0.0, 0.0, 0.0]):
+        with pytest.raises(ValueError, match=f"expected 2 min_lrs, got {len(min_lr)}"):
+            ReduceLROnPlateau(_sgd(2), min_lr=min_lr)
+    many = SGD([{"params": [Value(1.0)]} for _ in range(300)], lr=0.1)
+    assert ReduceLROnPlateau(many, min_lr=[0.0] * 300).min_lrs == [0.0] * 300
+
+
+def test_plateau_counts_its_steps_and_refuses_a_group_removed_or_added_to_a_min_lr_list():
+    """After two steps the state says 2; a min_lr list no longer matching the groups is a
+    RuntimeError at the next cut, either way; a single min_lr covers a group added later."""
+    plateau = ReduceLROnPlateau(_sgd(2), patience=0, min_lr=[0.0, 0.0])
+    plateau.step(1.0)
+    plateau.step(1.0)  # no improvement, patience 0: a cut
+    assert plateau.state_dict()["_step_count"] == 2
+    plateau.optimizer.param_groups.pop()
+    with pytest.raises(RuntimeError, match="1 param group but min_lr has 2 entries"):
+        plateau.step(1.0)
+    single = ReduceLROnPlateau(_sgd(1), patience=0, min_lr=0.0)
+    single.optimizer.add_param_group({"params": [Value(2.0)], "lr": 0.4})
+    single.step(1.0)
+    single.step(1.0)
+    assert single.get_last_lr() == [0.1 * 0.1, 0.4 * 0.1]
+
+
+@pytest.mark.parametrize("mode", ["min", "max"])
+@pytest.mark.parametrize("threshold_mode", ["rel", "abs"])
+def test_plateau_built_mode_strings_compare_by_value(mode, threshold_mode):
+    """best = 10, threshold 1e-4: rel needs 9.999 (min) or 10.001 (max), abs 9.9999 or
+    10.0001; a metric between the two tells the modes apart."""
+    built = ReduceLROnPlateau(_sgd(), mode="".join(mode), threshold_mode="".join(threshold_mode))
+    sign = 1.0 if mode == "min" else -1.0
+    between = 10.0 - sign * 0.0005  # better than abs's edge, not than rel's
+    expected = threshold_mode == "abs"
+    assert built.is_better(between, 10.0) is expected
+
+
+def test_plateau_load_state_dict_refuses_a_list():
+    plateau = ReduceLROnPlateau(_sgd())
+    with pytest.raises(TypeError, match="state_dict"):
+        plateau.load_state_dict([("mode", "min")])
+
+
+def test_state_dict_list_shorter_than_the_groups_is_refused():
+    sched = StepLR(_sgd(2), step_size=3)
+    with pytest.raises(ValueError, match=r"base_lrs.*must have 2 entries, got 1"):
+        sched.load_state_dict({**sched.state_dict(), "base_lrs": [0.1]})
