@@ -585,3 +585,14 @@ def test_bce_adds_no_correction_node_where_log_1_minus_p_is_exact(p):
     (log_node,) = [n for n in order if str(n.op) == "log"]
     users = [n for n in order if any(q is log_node for q in n.parents)]
     assert [str(n.op) for n in users] == ["mul"]
+
+
+def test_accuracy_rules_cannot_be_changed_in_place():
+    """THRESHOLD and friends are shared by every loss that declares them: frozen."""
+    import dataclasses
+
+    from nn.losses import THRESHOLD
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        THRESHOLD.boundary = 0.7  # type: ignore[misc]
+    assert THRESHOLD.boundary == 0.5
