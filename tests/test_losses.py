@@ -596,3 +596,8 @@ def test_accuracy_rules_cannot_be_changed_in_place():
     with pytest.raises(dataclasses.FrozenInstanceError):
         THRESHOLD.boundary = 0.7  # type: ignore[misc]
     assert THRESHOLD.boundary == 0.5
+
+
+def test_softmax_names_its_one_row_as_logits_without_an_index():
+    with pytest.raises(TypeError, match=r"^softmax: logits must be a non-empty list of logits"):
+        softmax(3.0)
