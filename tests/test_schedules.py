@@ -530,3 +530,34 @@ def test_state_dict_list_shorter_than_the_groups_is_refused():
     sched = StepLR(_sgd(2), step_size=3)
     with pytest.raises(ValueError, match=r"base_lrs.*must have 2 entries, got 1"):
         sched.load_state_dict({**sched.state_dict(), "base_lrs": [0.1]})
+
+
+def test_negative_rates_and_counts_are_refused_in_constructors_and_state_dicts():
+    """gamma, eps, lrs, factor and the plateau's counters have lower bound 0: 0 is accepted,
+    just below it is refused, in the constructor and in load_state_dict alike."""
+    ExponentialLR(_sgd(), gamma=0.0)
+    with pytest.raises(ValueError, match="gamma"):
+        ExponentialLR(_sgd(), gamma=-1e-9)
+    ReduceLROnPlateau(_sgd(), eps=0.0)
+    with pytest.raises(ValueError, match="eps"):
+        ReduceLROnPlateau(_sgd(), eps=-1e-9)
+    sched = StepLR(_sgd(), step_size=2)
+    state = sched.state_dict()
+    sched.load_state_dict({**state, "base_lrs": [0.0]})
+    with pytest.raises(ValueError, match="base_lrs"):
+        sched.load_state_dict({**state, "base_lrs": [-0.1]})
+    plateau = ReduceLROnPlateau(_sgd())
+    state = plateau.state_dict()
+    for key, bad in (("factor", -0.5), ("patience", -1), ("cooldown", -1), ("num_bad_epochs", -1)):
+        with pytest.raises(ValueError, match=key):
+            plateau.load_state_dict({**state, key: bad})
+    with pytest.raises(TypeError, match="threshold_mode"):
+        plateau.load_state_dict({**state, "threshold_mode": 5})
+
+
+def test_a_field_saved_as_none_loads_only_as_none():
+    plateau = ReduceLROnPlateau(_sgd(), min_lr=[0.0])  # a list: no default_min_lr
+    state = plateau.state_dict()
+    assert state["default_min_lr"] is None
+    with pytest.raises(TypeError, match=r"default_min_lr'\] must be None-like, got str 'x'"):
+        plateau.load_state_dict({**state, "default_min_lr": "x"})
