@@ -561,3 +561,10 @@ def test_a_field_saved_as_none_loads_only_as_none():
     assert state["default_min_lr"] is None
     with pytest.raises(TypeError, match=r"default_min_lr'\] must be None-like, got str 'x'"):
         plateau.load_state_dict({**state, "default_min_lr": "x"})
+
+
+def test_a_fresh_plateau_is_not_in_cooldown():
+    """As torch's: cooldown_counter 0, no bad epochs, best the worst value of the mode."""
+    plateau = ReduceLROnPlateau(_sgd(), cooldown=3)
+    assert not plateau.in_cooldown
+    assert (plateau.cooldown_counter, plateau.num_bad_epochs, plateau.best) == (0, 0, math.inf)
