@@ -568,3 +568,12 @@ def test_a_fresh_plateau_is_not_in_cooldown():
     plateau = ReduceLROnPlateau(_sgd(), cooldown=3)
     assert not plateau.in_cooldown
     assert (plateau.cooldown_counter, plateau.num_bad_epochs, plateau.best) == (0, 0, math.inf)
+
+
+def test_a_plateau_over_300_groups_cuts_every_lr():
+    """Lengths beyond the small-int cache compare by value at the cut too."""
+    many = SGD([{"params": [Value(1.0)]} for _ in range(300)], lr=0.1)
+    plateau = ReduceLROnPlateau(many, patience=0, min_lr=[0.0] * 300)
+    plateau.step(1.0)
+    plateau.step(1.0)
+    assert plateau.get_last_lr() == [0.1 * 0.1] * 300
