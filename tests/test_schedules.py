@@ -577,3 +577,20 @@ def test_a_plateau_over_300_groups_cuts_every_lr():
     plateau.step(1.0)
     plateau.step(1.0)
     assert plateau.get_last_lr() == [0.1 * 0.1] * 300
+
+
+def test_more_bounds_on_both_sides():
+    """factor must be below 1 (1.5 too), each min_lr and the loaded step count at least 0,
+    and a state saved over 300 groups loads back."""
+    with pytest.raises(ValueError, match="Factor should be < 1.0"):
+        ReduceLROnPlateau(_sgd(), factor=1.5)
+    ReduceLROnPlateau(_sgd(2), min_lr=[0.0, 0.0])
+    with pytest.raises(ValueError, match=r"min_lr\[1\]"):
+        ReduceLROnPlateau(_sgd(2), min_lr=[0.0, -0.1])
+    sched = StepLR(_sgd(), step_size=2)
+    sched.load_state_dict({**sched.state_dict(), "_step_count": 0})
+    with pytest.raises(ValueError, match="_step_count"):
+        sched.load_state_dict({**sched.state_dict(), "_step_count": -1})
+    many = StepLR(SGD([{"params": [Value(1.0)]} for _ in range(300)], lr=0.1), step_size=2)
+    many.load_state_dict(many.state_dict())
+    assert many.base_lrs == [0.1] * 300
