@@ -7,6 +7,7 @@ named ``.<name>.<pid>.<random>.tmp``, which is then renamed over the target.
 
 from __future__ import annotations
 
+import html
 import os
 import secrets
 import signal
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from autograd_engine.validation import show
 
-__all__ = ["write_atomic", "STALE_AFTER"]
+__all__ = ["write_atomic", "html_page", "STALE_AFTER"]
 
 STALE_AFTER = 3600.0
 """Seconds after which a temporary file of a process that is still alive counts as stale."""
@@ -27,6 +28,21 @@ STALE_AFTER = 3600.0
 # Temporary files this process is writing right now (other threads' saves): never stale.
 _active: set[str] = set()
 _active_lock = threading.Lock()
+
+
+def html_page(
+    title: str, body: str, style: str = "body{margin:10px;font-family:Helvetica,Arial,sans-serif;}"
+) -> str:
+    """A whole offline HTML page: ``<title>`` the escaped ``title``, one ``<style>`` rule set,
+    then ``body`` (the player, the replay and the race pages all start this way)."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<link rel="icon" href="data:,">\n'
+        f"<title>{html.escape(title)}</title>\n"
+        f"<style>{style}</style>\n"
+        f"</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
 
 
 def write_atomic(path: str | os.PathLike[str], text: str, *, owner: str = "write_atomic") -> Path:

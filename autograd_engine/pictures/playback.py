@@ -31,7 +31,7 @@ from typing import Any
 
 from autograd_engine.core import ops
 from autograd_engine.core.value import Value
-from autograd_engine.files import write_atomic
+from autograd_engine.files import html_page, write_atomic
 from autograd_engine.pictures.drawing import (
     DEFAULT_MAX_NODES,
     Model,
@@ -158,14 +158,7 @@ class Player:
     def html(self) -> str:
         """The whole page as a string: self-contained, deterministic, no network request."""
         body = self._fragment(self._token(), page=True)
-        return (
-            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            '<link rel="icon" href="data:,">\n'
-            f"<title>{html.escape(plain(self.title))}</title>\n"
-            "<style>html,body{margin:0;height:100%;}</style>\n"
-            f"</head>\n<body>\n{body}\n</body>\n</html>\n"
-        )
+        return html_page(plain(self.title), body, "html,body{margin:0;height:100%;}")
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write ``html()`` to ``path`` whole or not at all (temp file, then rename)."""

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd_engine import Value
-from autograd_engine.files import write_atomic
+from autograd_engine.files import html_page, write_atomic
 from autograd_engine.validation import check_int, show
 from nn.optim import SGD, Adagrad, Adam, RMSprop
 from nn.schedules import ExponentialLR
@@ -213,14 +213,8 @@ class Race:
 
     def html(self) -> str:
         """The whole page as a string: self-contained, no network request."""
-        token = self._token()
-        return (
-            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            '<link rel="icon" href="data:,">\n'
-            f"<title>optimizer race on {html.escape(self.surface.formula)}</title>\n"
-            "<style>body{margin:10px;font-family:Helvetica,Arial,sans-serif;}</style>\n"
-            f"</head>\n<body>\n{self._fragment(token)}\n</body>\n</html>\n"
-        )
+        title = f"optimizer race on {self.surface.formula}"
+        return html_page(title, self._fragment(self._token()))
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write ``html()`` to ``path`` whole or not at all."""

@@ -35,7 +35,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autograd_engine.files import write_atomic
+from autograd_engine.files import html_page, write_atomic
 from nn.record import Recording, now
 
 if TYPE_CHECKING:
@@ -432,14 +432,7 @@ class Replay:
     def html(self) -> str:
         """The whole page as a string: self-contained, no network request."""
         body = self._fragment(self._token())
-        return (
-            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            '<link rel="icon" href="data:,">\n'
-            f"<title>{html.escape(self.title)}</title>\n"
-            "<style>body{margin:10px;font-family:Helvetica,Arial,sans-serif;}</style>\n"
-            f"</head>\n<body>\n{body}\n</body>\n</html>\n"
-        )
+        return html_page(self.title, body)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write ``html()`` to ``path`` whole or not at all (temp file, then rename)."""
