@@ -2,19 +2,29 @@
 
     python scripts/mutation_report.py skip-annotations SESSION.sqlite SOURCE.py
     python scripts/mutation_report.py report SESSION.sqlite SOURCE.py NAME
+    python scripts/mutation_report.py retry SESSION.sqlite TEST_FILE [TEST_FILE ...]
 
 ``skip-annotations`` marks as skipped every pending mutant inside a type annotation of a
 module that has ``from __future__ import annotations``: such annotations are strings that
 nothing evaluates, so a mutant there is equivalent by construction (``int | None`` ->
 ``int + None``). ``report`` prints the figures (mutants run, killed, survived, pending) and
-every survivor as ``file:line operator #occurrence: the mutated line``.
+every survivor as ``file:line operator #occurrence: the mutated line``. ``retry`` plants
+each survivor of a session, one at a time, in a copy of the current working tree (so with
+the tests written since the run) and runs the given test files against it: it says which
+survivors the new tests kill, while a run goes on. The mutated file must not have changed
+since the run (a mutant whose lines moved is reported, not planted).
 """
 
 from __future__ import annotations
 
 import ast
+import os
+import re
+import shutil
 import sqlite3
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -100,11 +110,77 @@ def report(db: str, src: str, name: str) -> None:
         )
 
 
+def _plant(tree: Path, diff: str) -> tuple[Path, str] | None:
+    """Apply a one-hunk mutation diff under tree; return (file, original text) or None."""
+    lines = diff.splitlines()
+    name = next(d[6:] for d in lines if d.startswith("+++ b/"))
+    at = next(i for i, d in enumerate(lines) if d.startswith("@@"))
+    start = int(re.match(r"@@ -(\d+)", lines[at]).group(1))  # type: ignore[union-attr]
+    old = [d[1:] for d in lines[at + 1 :] if d[:1] in (" ", "-")]
+    new = [d[1:] for d in lines[at + 1 :] if d[:1] in (" ", "+")]
+    path = tree / name
+    text = path.read_text(encoding="utf-8")
+    body = text.splitlines()
+    if body[start - 1 : start - 1 + len(old)] != old:
+        return None
+    body[start - 1 : start - 1 + len(old)] = new
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    return path, text
+
+
+def retry(db: str, *tests: str) -> None:
+    """Plant every survivor of db in a copy of the working tree and run the tests on it."""
+    root = Path.cwd()
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+    ).stdout.splitlines()
+    con = sqlite3.connect(db)
+    rows = con.execute(
+        "SELECT m.start_pos_row, m.operator_name, m.occurrence, r.diff FROM mutation_specs m "
+        "JOIN work_results r ON r.job_id = m.job_id WHERE upper(r.test_outcome) = 'SURVIVED' "
+        "ORDER BY m.start_pos_row"
+    ).fetchall()
+    killed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp)
+        for f in files:
+            if f.startswith("out/") or not (root / f).is_file():
+                continue
+            (tree / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / f, tree / f)
+        for row, op, occ, diff in rows:
+            planted = _plant(tree, diff)
+            label = f"line {row} {op.split('/')[-1]} #{occ}"
+            if planted is None:
+                print(f"moved    {label}: the source changed since the run")
+                continue
+            run = subprocess.run(
+                [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+                cwd=tree,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                env={**os.environ, "PYTHONPATH": str(tree)},
+            )
+            planted[0].write_text(planted[1], encoding="utf-8")
+            outcome = "killed" if run.returncode != 0 else "survived"
+            killed += run.returncode != 0
+            new = [d[1:].strip() for d in diff.splitlines() if d.startswith("+") and d[1:2] != "+"]
+            print(f"{outcome:8} {label}: {new[0] if new else '?'}", flush=True)
+    print(f"{killed} of {len(rows)} survivors killed")
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     if command == "skip-annotations":
         print(f"{skip_annotations(*args)} mutants in annotations skipped")
     elif command == "report":
         report(*args)
+    elif command == "retry":
+        retry(*args)
     else:
         raise SystemExit(f"unknown command {command!r}")
