@@ -506,3 +506,44 @@ def test_a_save_never_removes_the_temp_file_another_thread_is_writing(tmp_path, 
     assert errors == []
     assert path.read_text() == "A"
     assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "/", "{tmp}/.."])
+def test_a_path_that_names_no_file_is_a_value_error(tmp_path, name):
+    """'', '.', '..', '/' and a folder's '..' name no file: ValueError naming the path, and
+    nothing is written (never an IsADirectoryError from trying)."""
+    shown = name.format(tmp=tmp_path)
+    with pytest.raises(ValueError, match=f"^write_atomic: path must name a file, got '{shown}'$"):
+        write_atomic(shown, "x")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_owner_names_the_caller_and_is_given_by_keyword_only(tmp_path):
+    """``owner`` starts every error message; path and text may be given by keyword, owner
+    only by keyword (a third positional argument is a TypeError)."""
+    with pytest.raises(ValueError, match="^save: path must name a file"):
+        write_atomic(".", "x", owner="save")
+    with pytest.raises(TypeError, match="^save: text must be a str"):
+        write_atomic(tmp_path / "a.txt", 1, owner="save")
+    with pytest.raises(FileNotFoundError, match="save: cannot write"):
+        write_atomic(tmp_path / "no" / "a.txt", "x", owner="save")
+    assert write_atomic(path=tmp_path / "a.txt", text="x", owner="save").read_text() == "x"
+    with pytest.raises(TypeError):
+        write_atomic(tmp_path / "a.txt", "y", "save")  # type: ignore[misc]
+    assert (tmp_path / "a.txt").read_text() == "x"
+
+
+def test_a_temp_file_that_could_not_be_made_is_said_as_what_happened(tmp_path, monkeypatch):
+    """Creating the temporary file fails (as in a folder we may not write, which root cannot
+    see): the PermissionError names the target; nothing is there to remove, and trying does
+    not replace the error by a FileNotFoundError."""
+    path = tmp_path / "m.json"
+
+    def refused(file, mode="r", *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(file))
+
+    monkeypatch.setattr(files, "open", refused, raising=False)
+    with pytest.raises(PermissionError) as info:
+        write_atomic(path, "x")
+    assert info.value.filename == str(path)
+    assert list(tmp_path.iterdir()) == []
