@@ -472,11 +472,16 @@ def test_a_leftover_that_another_save_removes_first_is_no_error(tmp_path, monkey
 
 def test_a_save_never_removes_the_temp_file_another_thread_is_writing(tmp_path, monkeypatch):
     """Thread A is inside its write (held at fsync) when thread B saves the same target:
-    A's temp file has our pid, but B's cleanup skips it; both saves succeed, A's last."""
+    A's temp file has our pid, but B's cleanup skips it (and goes on to remove a dead
+    save's leftover listed after it); both saves succeed, A's last."""
     path = tmp_path / "m.json"
     inside, go_on = threading.Event(), threading.Event()
-    real_fsync = os.fsync
+    real_fsync, real_scandir = os.fsync, os.scandir
     a_thread = []
+    ours = f".m.json.{os.getpid()}."
+
+    def scandir(where):  # A's temp file first, the leftover after it
+        return iter(sorted(real_scandir(where), key=lambda e: not e.name.startswith(ours)))
 
     def fsync(fd):
         if threading.current_thread() is a_thread[0] and not go_on.is_set():
@@ -485,6 +490,7 @@ def test_a_save_never_removes_the_temp_file_another_thread_is_writing(tmp_path, 
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "scandir", scandir)
     errors = []
 
     def save_a():
@@ -498,8 +504,11 @@ def test_a_save_never_removes_the_temp_file_another_thread_is_writing(tmp_path, 
     try:
         assert inside.wait(60)
         assert len([p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]) == 1
+        leftover = tmp_path / f".m.json.{_dead_pid()}.0123abcd.tmp"
+        leftover.write_text("half a model")
         write_atomic(path, "B")
         assert path.read_text() == "B"
+        assert not leftover.exists()
     finally:
         go_on.set()
         a_thread[0].join(60)
