@@ -134,6 +134,20 @@ def _dead_pid():
     return proc.pid
 
 
+def _listing_last(monkeypatch, *names):
+    """Make os.scandir list ``names`` after every other entry (in this order): a cleanup
+    that stopped at the first entry it skips, instead of going on, would leave them."""
+    real = os.scandir
+
+    def scandir(where):
+        entries = list(real(where))
+        return iter(
+            sorted(entries, key=lambda e: names.index(e.name) + 1 if e.name in names else 0)
+        )
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
 def test_stale_temp_files_of_dead_saves_are_removed(tmp_path):
     """Leftovers of a killed save (dead pid) are removed by the next save of the same target."""
     path = tmp_path / "m.json"
@@ -151,8 +165,9 @@ def test_stale_temp_files_of_dead_saves_are_removed(tmp_path):
     assert names == sorted(["m.json", other_target.name, user_file.name])
 
 
-def test_temp_files_of_live_processes_are_kept_until_old(tmp_path):
-    """A temp file of a live process is kept, unless older than STALE_AFTER."""
+def test_temp_files_of_live_processes_are_kept_until_old(tmp_path, monkeypatch):
+    """A temp file of a live process is kept, unless older than STALE_AFTER (listed after
+    the fresh one, which does not stop the cleanup)."""
     path = tmp_path / "m.json"
     alive = os.getppid()
     fresh = tmp_path / f".m.json.{alive}.00000001.tmp"
@@ -161,6 +176,7 @@ def test_temp_files_of_live_processes_are_kept_until_old(tmp_path):
     old.write_text("abandoned")
     past = time.time() - files.STALE_AFTER - 60
     os.utime(old, (past, past))
+    _listing_last(monkeypatch, old.name)
     write_atomic(path, "new")
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == sorted(["m.json", fresh.name])
@@ -225,8 +241,9 @@ def test_save_svg_keeps_a_private_files_mode(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]
 
 
-def test_only_files_of_the_exact_temp_naming_are_removed(tmp_path):
-    """.<name>.<pid>.<8 hex>.tmp of a dead pid goes; every near miss of that naming stays."""
+def test_only_files_of_the_exact_temp_naming_are_removed(tmp_path, monkeypatch):
+    """.<name>.<pid>.<8 hex>.tmp of a dead pid goes; every near miss of that naming stays
+    (listed before it: skipping one does not stop the cleanup)."""
     path = tmp_path / "m.json"
     dead = _dead_pid()
     ours = tmp_path / f".m.json.{dead}.0123abcd.tmp"
@@ -249,6 +266,7 @@ def test_only_files_of_the_exact_temp_naming_are_removed(tmp_path):
     folder.mkdir()  # named like ours, but a folder
     link = tmp_path / f".m.json.{dead}.456789ab.tmp"
     link.symlink_to(tmp_path / near_misses[0])  # named like ours, but a link to a user file
+    _listing_last(monkeypatch, ours.name)
     write_atomic(path, "new")
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == sorted(["m.json", folder.name, link.name, *near_misses])
@@ -442,20 +460,24 @@ def test_a_folder_that_cannot_be_listed_or_fsynced_is_still_written(tmp_path, mo
 
 def test_a_leftover_that_another_save_removes_first_is_no_error(tmp_path, monkeypatch):
     """Two saves cleaning the same folder race: a leftover gone before we look at it
-    (stat) or before we remove it (unlink) is simply skipped."""
+    (stat) or before we remove it (unlink) is simply skipped, and the cleanup goes on
+    (a second leftover listed after the first is removed)."""
     path = tmp_path / "m.json"
     dead = _dead_pid()
     leftover = tmp_path / f".m.json.{dead}.0123abcd.tmp"
+    second = tmp_path / f".m.json.{dead}.456789ab.tmp"
     real_scandir, real_unlink = os.scandir, os.unlink
 
     def scandir(where):
-        entries = list(real_scandir(where))
+        entries = sorted(real_scandir(where), key=lambda e: e.name == second.name)
         real_unlink(leftover)  # the other save, between our listing and our stat
         return iter(entries)
 
     leftover.write_text("half a model")
+    second.write_text("half a model")
     monkeypatch.setattr(os, "scandir", scandir)
     write_atomic(path, "one")
+    assert not second.exists()
     monkeypatch.undo()
 
     def unlink(where, *args, **kwargs):
