@@ -134,6 +134,20 @@ def _dead_pid():
     return proc.pid
 
 
+_SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
+
+
+@pytest.fixture
+def live_pid():
+    """The pid of a process of ours that lives for the test (never our parent: a bug that
+    signalled the pid it asks about would hit this sleeper, not the test runner)."""
+    sleeper = subprocess.Popen(_SLEEPER)
+    yield sleeper.pid
+    assert sleeper.poll() is None, "the live process got a signal"
+    sleeper.kill()
+    sleeper.wait()
+
+
 def _listing_last(monkeypatch, *names):
     """Make os.scandir list ``names`` after every other entry (in this order): a cleanup
     that stopped at the first entry it skips, instead of going on, would leave them."""
@@ -165,11 +179,11 @@ def test_stale_temp_files_of_dead_saves_are_removed(tmp_path):
     assert names == sorted(["m.json", other_target.name, user_file.name])
 
 
-def test_temp_files_of_live_processes_are_kept_until_old(tmp_path, monkeypatch):
+def test_temp_files_of_live_processes_are_kept_until_old(tmp_path, monkeypatch, live_pid):
     """A temp file of a live process is kept, unless older than STALE_AFTER (listed after
     the fresh one, which does not stop the cleanup)."""
     path = tmp_path / "m.json"
-    alive = os.getppid()
+    alive = live_pid
     fresh = tmp_path / f".m.json.{alive}.00000001.tmp"
     fresh.write_text("a save in progress elsewhere")
     old = tmp_path / f".m.json.{alive}.00000002.tmp"
@@ -274,13 +288,13 @@ def test_only_files_of_the_exact_temp_naming_are_removed(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(("seconds", "removed"), [(-1.0, False), (0.0, True), (1.0, True)])
 def test_a_live_process_temp_file_is_stale_from_stale_after_seconds_on(
-    tmp_path, monkeypatch, seconds, removed
+    tmp_path, monkeypatch, seconds, removed, live_pid
 ):
     """With the clock fixed, a live process's temp file goes once its age reaches STALE_AFTER."""
     age = files.STALE_AFTER + seconds
     now = 2_000_000_000.0
     monkeypatch.setattr(files.time, "time", lambda: now)
-    leftover = tmp_path / f".m.json.{os.getppid()}.00000001.tmp"
+    leftover = tmp_path / f".m.json.{live_pid}.00000001.tmp"
     leftover.write_text("a save in progress elsewhere")
     os.utime(leftover, (now - age, now - age))
     write_atomic(tmp_path / "m.json", "new")
@@ -383,21 +397,45 @@ def test_a_sigterm_handler_of_the_users_is_left_alone(tmp_path, handling, seen):
     assert path.read_text() == "new"
 
 
+_SAVER = """
+import sys
+from autograd_engine.files import write_atomic
+sys.stdin.readline()
+write_atomic(sys.argv[1], "new")
+"""
+
+
 def test_a_live_process_is_one_whatever_its_pid(tmp_path):
-    """Fresh temp files of live processes are kept, whether their pid is below ours (our
-    parent) or above it (a child started now); and asking whether a process lives sends
-    it no signal (the child is still running after the save)."""
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    """A save's cleanup keeps the fresh temp files of live processes whose pid is below its
+    own and above it (three processes started in turn: a sleeper, the saver, a sleeper; again
+    if the pids wrapped around), and sends them no signal in asking whether they live."""
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    for _ in range(10):
+        below = subprocess.Popen(_SLEEPER)
+        saver = subprocess.Popen(
+            [sys.executable, "-c", _SAVER, str(tmp_path / "m.json")],
+            stdin=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        above = subprocess.Popen(_SLEEPER)
+        if below.pid < saver.pid < above.pid:
+            break
+        for proc in (below, saver, above):  # pragma: no cover - the pids wrapped around
+            proc.kill()
+            proc.wait()
     try:
-        names = [f".m.json.{pid}.0000000{k}.tmp" for k, pid in enumerate([os.getppid(), child.pid])]
+        names = [f".m.json.{below.pid}.00000001.tmp", f".m.json.{above.pid}.00000002.tmp"]
         for name in names:
             (tmp_path / name).write_text("a save in progress elsewhere")
-        write_atomic(tmp_path / "m.json", "new")
+        saver.communicate("go\n", timeout=60)
+        assert saver.returncode == 0
         assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m.json", *names])
-        assert child.poll() is None
+        assert below.poll() is None and above.poll() is None
     finally:
-        child.kill()
-        child.wait()
+        for proc in (below, saver, above):
+            proc.kill()
+            proc.wait()
 
 
 @pytest.mark.parametrize("problem", ["too large", "not permitted"])
