@@ -598,7 +598,7 @@ def test_owner_names_the_caller_and_is_given_by_keyword_only(tmp_path):
         write_atomic(tmp_path / "no" / "a.txt", "x", owner="save")
     assert write_atomic(path=tmp_path / "a.txt", text="x", owner="save").read_text() == "x"
     with pytest.raises(TypeError):
-        write_atomic(tmp_path / "a.txt", "y", "save")  # type: ignore[misc]
+        write_atomic(tmp_path / "a.txt", "y", "save")
     assert (tmp_path / "a.txt").read_text() == "x"
 
 
