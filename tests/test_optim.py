@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+from fractions import Fraction
 from pathlib import Path
 
 import optim_examples
@@ -237,6 +238,98 @@ def test_update_that_overflows_raises_and_changes_nothing():
     assert (a.data, b.data, opt.state) == (1.0, 1.0, {})
 
 
+def test_a_negative_variance_estimate_raises_as_a_non_finite_update():
+    """RMSprop centered with alpha = 0: square_avg = g*g rounded, grad_avg = g, so the variance
+    square_avg - grad_avg**2 is minus the rounding error of g*g, negative for g = 0.7 and 1.1
+    (and 0 or positive for 0.1, 0.2, 0.3). torch takes its sqrt as nan; here that is the
+    FloatingPointError of a non-finite update, nothing changed, never math's ValueError."""
+    torch = pytest.importorskip("torch")
+    for g in [0.7, 1.1]:
+        assert Fraction(g * g) < Fraction(g) ** 2  # g*g rounds down: the variance is < 0
+        q = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+        theirs = torch.optim.RMSprop([q], lr=0.01, alpha=0.0, centered=True)
+        q.grad = torch.tensor(g, dtype=torch.float64)
+        theirs.step()
+        assert math.isnan(q.item())
+        p = Value(1.0, label="w")
+        opt = RMSprop([p], lr=0.01, alpha=0.0, centered=True)
+        p.grad = g
+        with pytest.raises(FloatingPointError, match="'w' .*non-finite value nan"):
+            opt.step()
+        assert (p.data, opt.state) == (1.0, {})
+
+
+def test_a_non_finite_state_is_named_with_its_own_value():
+    """When several state fields of an update are non-finite, the error names the first of
+    them with that field's value. RMSprop centered, momentum 0.5, alpha 0.99, from a loaded
+    state with grad_avg = -1.7e308, gradient 1.7e308: square_avg = 0.99 + 0.01 * g*g = inf,
+    grad_avg = lerp(-1.7e308, 1.7e308, 0.01) = -1.7e308 + 0.01 * inf = inf, the variance
+    inf - inf*inf = nan, so momentum_buffer = nan; the message reads square_avg = inf."""
+    p = Value(1.0, label="w")
+    opt = RMSprop([p], lr=0.01, centered=True, momentum=0.5)
+    saved = opt.state_dict()
+    saved["state"] = {
+        0: {"step": 1.0, "square_avg": 1.0, "grad_avg": -1.7e308, "momentum_buffer": 0.0}
+    }
+    opt.load_state_dict(saved)
+    before = dict(opt.state[p])
+    p.grad = 1.7e308
+    with pytest.raises(FloatingPointError, match=r"non-finite state 'square_avg' = inf \(grad"):
+        opt.step()
+    assert (p.data, opt.state[p]) == (1.0, before)
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
+@pytest.mark.parametrize("bad", [True, False, "0.5", None, 1j, [0.5]], ids=repr)
+def test_a_gradient_that_is_not_a_real_number_raises_type_error_and_changes_nothing(cls, bad):
+    """A bool, str, None, complex or list gradient is a TypeError naming the parameter (a bool
+    is not taken for 1 or 0), before any parameter or state changes."""
+    params = [Value(1.0, label="a"), Value(2.0, label="b")]
+    opt = cls(params, **next(iter(cls.examples.values())))
+    before = {p: dict(s) for p, s in opt.state.items()}
+    params[0].grad, params[1].grad = 0.5, bad
+    with pytest.raises(
+        TypeError, match=r"gradient of parameter 'b' \(group 0, index 1\) must be a"
+    ):
+        opt.step()
+    assert [p.data for p in params] == [1.0, 2.0]
+    assert opt.state == before
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
+def test_an_int_or_fraction_gradient_steps_as_its_float(cls):
+    """A finite gradient that is an int or a Fraction steps exactly as the same float does;
+    one beyond the float range is the FloatingPointError of a non-finite gradient."""
+    kwargs = next(iter(cls.examples.values()))
+    for grads in ([2, -3], [Fraction(1, 2), Fraction(-3, 4)]):
+        ours = [Value(1.0), Value(2.0)]
+        twins = [Value(1.0), Value(2.0)]
+        opt, twin = cls(ours, **kwargs), cls(twins, **kwargs)
+        for _ in range(2):
+            for p, q, g in zip(ours, twins, grads, strict=True):
+                p.grad, q.grad = g, float(g)
+            opt.step()
+            twin.step()
+        assert [p.data for p in ours] == [q.data for q in twins] != [1.0, 2.0]
+        assert list(opt.state.values()) == list(twin.state.values())
+    p = Value(1.0, label="w")
+    opt = cls([p], **kwargs)
+    p.grad = 10**400
+    with pytest.raises(FloatingPointError, match="the gradient of parameter 'w' .* is "):
+        opt.step()
+    assert p.data == 1.0
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_a_non_finite_gradient_is_named_as_the_gradient(bad):
+    """The error of a nan/inf gradient says the gradient is so, not that the update is."""
+    p = Value(1.0, label="w")
+    opt = SGD([p], lr=0.1)
+    p.grad = bad
+    with pytest.raises(FloatingPointError, match=f"the gradient of parameter 'w' .* is {bad}"):
+        opt.step()
+
+
 @pytest.mark.parametrize(
     ("make", "match"),
     [
@@ -314,6 +407,27 @@ def test_add_param_group_validates_and_adds_nothing_on_error():
     assert len(opt.param_groups) == 2
 
 
+@pytest.mark.parametrize(("name", "cls_name", "kwargs"), EXAMPLES, ids=OPT_NAMES)
+def test_every_hyperparameter_given_in_a_group_is_the_groups_own(name, cls_name, kwargs):
+    """An example's arguments written in the param group instead of the constructor make the
+    same group (every key, whatever its place in the alphabet next to "params"), a group
+    added later with them gets them too, and the steps are torch's with the same groups
+    (where torch's Adagrad starts a constructor's group from the constructor's sum)."""
+    cls = OPTIMIZERS[cls_name]
+    groups = [{"params": [0, 1, 2], **kwargs}]
+    _, in_group = _build(cls_name, {}, groups)
+    _, by_constructor = _build(cls_name, kwargs)
+    want = {k: v for k, v in by_constructor.param_groups[0].items() if k != "params"}
+    assert {k: v for k, v in in_group.param_groups[0].items() if k != "params"} == want
+    later = cls([Value(0.0)])
+    later.add_param_group({"params": [Value(1.0)], **_kwargs(kwargs)})
+    assert {k: v for k, v in later.param_groups[1].items() if k != "params"} == want
+    pytest.importorskip("torch")
+    live = make_traces.torch_optimizer_trace(cls_name, {}, groups=[_kwargs(g) for g in groups])
+    rows = _run_engine(cls_name, {}, make_traces.STEPS, groups)
+    assert _max_diff(rows, live["params"][1:]) <= TOL
+
+
 def test_state_dict_round_trip_continues_the_same_trajectory():
     """Loading a state_dict into a fresh optimizer continues exactly as the original would."""
     params, opt = _build("Adam", {"lr": 0.05, "amsgrad": True})
@@ -360,10 +474,34 @@ def test_step_builds_no_graph():
     assert x.parents == () and x.op == "" and x.data == 0.9
 
 
+@pytest.mark.parametrize(("name", "cls_name", "kwargs"), EXAMPLES, ids=OPT_NAMES)
+def test_repr_lists_every_hyperparameter_of_every_group_as_torch(name, cls_name, kwargs):
+    """repr(optimizer) is torch's: the class, then per group its sorted hyperparameters (no
+    params), without the lines of torch's implementation switches (foreach, fused, ...) and
+    the empty line torch puts before each group."""
+    torch = pytest.importorskip("torch")
+    import inspect
+
+    cls = OPTIMIZERS[cls_name]
+    torch_cls = getattr(torch.optim, cls.torch_name)
+    ours = cls([{"params": [Value(1.0)]}, {"params": [Value(2.0)], "lr": 0.125}], **_kwargs(kwargs))
+    takes = set(inspect.signature(torch_cls).parameters)
+    t = [torch.zeros((), dtype=torch.float64, requires_grad=True) for _ in range(2)]
+    theirs = torch_cls(
+        [{"params": [t[0]]}, {"params": [t[1]], "lr": 0.125}],
+        **{k: v for k, v in ours.defaults.items() if k in takes},
+    )
+    switches = ("foreach:", "fused:", "capturable:", "differentiable:")
+    want = [
+        line for line in repr(theirs).split("\n") if line and not line.strip().startswith(switches)
+    ]
+    assert repr(ours).split("\n") == want
+    assert len(want) == 4 + 2 * len(ours.defaults)
+
+
 def test_fma_emulation_matches_exact_rounding():
     """The emulated fma equals the exactly rounded a*b + c, across magnitudes."""
     import random
-    from fractions import Fraction
 
     rng = random.Random(0)
     for _ in range(2000):
@@ -372,6 +510,101 @@ def test_fma_emulation_matches_exact_rounding():
         assert optim._fma_emulated(a, b, c) == exact
     assert optim._fma_emulated(1e300, 1e10, 1.0) == math.inf
     assert optim._fma_emulated(1e-200, 1e-200, 0.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "c"),
+    [
+        (1e305, 1e-20, 1.0),  # one factor too big to split in halves, the product ordinary
+        (1e-20, 1e305, 1.0),
+        (-1e305, 3e-300, 0.5),
+        (1e295, 1e-8, -2.0),
+        (3e-300, -1e305, 0.0),
+    ],
+)
+def test_fma_emulation_of_a_huge_factor_with_an_ordinary_product(a, b, c):
+    """A factor beyond 1e290 with a product in range is still a*b + c rounded once.
+
+    Veltkamp's split multiplies a factor by 2**27 + 1, which overflows past about 1.3e300:
+    such a factor must take the exact rational path, whatever the size of the product.
+    """
+    exact = float(Fraction(a) * Fraction(b) + Fraction(c))
+    assert optim._fma_emulated(a, b, c) == exact
+    assert optim._fma_emulated(b, a, c) == exact
+
+
+def test_fma_emulation_of_a_product_beyond_the_float_range_or_a_signed_zero():
+    """An overflowing product of two ordinary factors is inf with the product's sign, as C's
+    fma gives it (the exact a*b + c is beyond the largest float); zeros keep IEEE's sign:
+    -0 * 1 + -0 is -0, and -0 + +0 is +0."""
+    assert optim._fma_emulated(1e160, 1e160, 1.0) == math.inf
+    assert optim._fma_emulated(-1e160, 1e160, 1.0) == -math.inf
+    assert optim._fma_emulated(1e200, 1e200, 1e300) == math.inf
+    for a, b, c, sign in [
+        (-0.0, 1.0, -0.0, -1.0),
+        (0.0, -1.0, -0.0, -1.0),
+        (-0.0, -1.0, -0.0, 1.0),
+        (-0.0, 1.0, 0.0, 1.0),
+        (0.0, 0.0, -0.0, 1.0),
+    ]:
+        got = optim._fma_emulated(a, b, c)
+        assert got == 0.0 and math.copysign(1.0, got) == sign, (a, b, c, got)
+
+
+def test_lerp_at_weight_one_half_takes_torchs_branch():
+    """torch.lerp computes start + w*(end - start) only for |w| < 0.5, else end - (1-w)*(end -
+    start); the two differ when end - start rounds, so at w = 0.5 exactly (and on either side
+    of it) the engine's lerp equals torch's bit for bit. Nearly opposite ends make the
+    rounding of end - start show in about half of the draws."""
+    torch = pytest.importorskip("torch")
+    import random
+
+    rng = random.Random(3)
+    weights = [0.5, math.nextafter(0.5, 0.0), math.nextafter(0.5, 1.0), -0.5, 0.3, 0.7]
+    other_branch_differs = 0
+    for _ in range(300):
+        start = rng.uniform(-3.0, 3.0)
+        end = -start + rng.uniform(-1e-10, 1e-10)
+        for w in weights:
+            want = torch.lerp(
+                torch.tensor(start, dtype=torch.float64), torch.tensor(end, dtype=torch.float64), w
+            ).item()
+            assert optim._lerp(start, end, w) == want, (start, end, w)
+        start_side = float(Fraction(0.5) * Fraction(end - start) + Fraction(start))
+        other_branch_differs += start_side != optim._lerp(start, end, 0.5)
+    assert other_branch_differs > 50  # the inputs do tell the branches apart at w = 0.5
+
+
+@pytest.mark.parametrize(
+    ("cls_name", "kwargs"),
+    [
+        ("Adam", {"lr": 0.05, "betas": (0.5, 0.999)}),
+        ("AdamW", {"lr": 0.05, "betas": (0.5, 0.999)}),
+        ("RMSprop", {"lr": 0.01, "alpha": 0.5, "centered": True}),
+    ],
+)
+def test_a_lerp_weight_of_one_half_steps_as_torch(cls_name, kwargs):
+    """beta1 = 0.5 (Adam) and alpha = 0.5 (RMSprop, centered) make the running mean's lerp
+    weight exactly 0.5; with gradients that nearly cancel that mean, the iterates equal
+    torch's bit for bit (fed torch's own gradients)."""
+    torch = pytest.importorskip("torch")
+    import random
+
+    rng = random.Random(5)
+    grads = []
+    for _ in range(6):
+        g = rng.uniform(-3.0, 3.0)
+        grads += [2.0 * g, -g + rng.uniform(-1e-10, 1e-10)]  # mean 0.5*(2g) = g, then ~ -g
+    p = Value(0.25)
+    q = torch.tensor(0.25, dtype=torch.float64, requires_grad=True)
+    ours = OPTIMIZERS[cls_name]([p], **kwargs)
+    theirs = getattr(torch.optim, OPTIMIZERS[cls_name].torch_name)([q], **kwargs)
+    for k, g in enumerate(grads):
+        p.grad = g
+        q.grad = torch.tensor(g, dtype=torch.float64)
+        ours.step()
+        theirs.step()
+        assert p.data == q.item(), f"step {k + 1}"
 
 
 # -- clip_grad_norm_ ------------------------------------------------------------------
@@ -599,6 +832,19 @@ def test_a_state_dict_written_in_another_order_loads_by_key(cls_name, kwargs):
     assert [p.data for p in twins] == [p.data for p in params]
 
 
+@pytest.mark.parametrize("max_norm", [1, 4, Fraction(9, 2), math.inf, 10**6])
+def test_clip_grad_norm_takes_an_int_or_fraction_max_norm_as_its_float(max_norm):
+    """max_norm = 4 (an int) clips as 4.0 does; only an int too big for a float is refused."""
+    grads = [3.0, -4.0]
+    ours, twins = [Value(0.0), Value(0.0)], [Value(0.0), Value(0.0)]
+    for p, q, g in zip(ours, twins, grads, strict=True):
+        p.grad = q.grad = g
+    assert clip_grad_norm_(ours, max_norm) == clip_grad_norm_(twins, float(max_norm)) == 5.0
+    assert [p.grad for p in ours] == [q.grad for q in twins]
+    with pytest.raises(ValueError, match="beyond the float range"):
+        clip_grad_norm_(ours, 10**400)
+
+
 @pytest.mark.parametrize("max_norm", [4.0, 5.0, 5.0 + 1e-6, math.nextafter(5.0 + 1e-6, 0.0), 6.0])
 def test_clip_grad_norm_edge_on_both_sides(max_norm):
     """Gradients (3, 4), norm 5: scaled by max_norm / (5 + 1e-6) when that is below 1, else kept.
@@ -690,21 +936,22 @@ def test_each_optimizer_declares_what_the_tests_need(cls):
 
 @pytest.mark.parametrize(("name", "cls_name", "kwargs"), EXAMPLES, ids=OPT_NAMES)
 def test_state_after_a_step_has_torchs_fields(name, cls_name, kwargs):
-    """After one and two steps, each parameter's state has the fields torch's state has."""
+    """After one, two and three steps, each parameter's state has the fields torch's state
+    has, with torch's values bit for bit (the step count too), fed torch's gradients."""
     torch = pytest.importorskip("torch")
     params, opt = _build(cls_name, kwargs)
     t = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in X0]
     topt = getattr(torch.optim, OPTIMIZERS[cls_name].torch_name)(t, **_kwargs(kwargs))
-    for _ in range(2):
-        opt.zero_grad()
-        objective(*params).backward()
-        opt.step()
+    for step in range(3):
         topt.zero_grad()
         objective(*t).backward()
+        for p, q in zip(params, t, strict=True):
+            p.grad = q.grad.item()
+        opt.step()
         topt.step()
         for p, q in zip(params, t, strict=True):
-            torch_fields = {k for k, v in topt.state[q].items() if v is not None}
-            assert set(opt.state[p]) == torch_fields
+            torch_state = {k: float(v) for k, v in topt.state[q].items() if v is not None}
+            assert opt.state[p] == torch_state, f"step {step + 1}"
 
 
 @pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
