@@ -954,6 +954,35 @@ def test_state_after_a_step_has_torchs_fields(name, cls_name, kwargs):
             assert opt.state[p] == torch_state, f"step {step + 1}"
 
 
+@pytest.mark.parametrize(("name", "cls_name", "kwargs"), EXAMPLES, ids=OPT_NAMES)
+def test_zero_gradients_keep_torchs_signed_zeros_in_parameters_and_state(name, cls_name, kwargs):
+    """Gradients of +0.0 and -0.0 (and maximize, which negates them), from parameters at 0.5,
+    +0.0 and -0.0: every parameter and state field equals torch's bit for bit, the sign of
+    a zero included (a weight decay of 0 must not be added, as 0 * p + -0.0 is +0.0)."""
+    import struct
+
+    torch = pytest.importorskip("torch")
+
+    def bits(x: float) -> bytes:
+        return struct.pack("<d", x)
+
+    cls = OPTIMIZERS[cls_name]
+    for maximize in (False, True):
+        for x0 in (0.5, 0.0, -0.0):
+            p = Value(x0)
+            q = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+            ours = cls([p], **{**kwargs, "maximize": maximize})
+            theirs = getattr(torch.optim, cls.torch_name)([q], **{**kwargs, "maximize": maximize})
+            for g in (-0.0, 0.0, -0.0):
+                p.grad = g
+                q.grad = torch.tensor(g, dtype=torch.float64)
+                ours.step()
+                theirs.step()
+                assert bits(p.data) == bits(q.item()), (maximize, x0)
+                want = {k: bits(float(v)) for k, v in theirs.state[q].items() if v is not None}
+                assert {k: bits(v) for k, v in ours.state[p].items()} == want, (maximize, x0)
+
+
 @pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
 def test_a_negative_number_is_refused_exactly_where_torch_refuses_it(cls):
     """Each numeric argument at -0.5: a ValueError here if and only if torch raises one."""
@@ -974,3 +1003,80 @@ def test_a_negative_number_is_refused_exactly_where_torch_refuses_it(cls):
             except ValueError:
                 refused.append(True)
         assert refused[0] == refused[1], (name, "torch, ours refused:", refused)
+
+
+# -- every bound of every argument, on both sides -------------------------------------------
+
+TINY = 5e-324  # the smallest positive float: the nearest number to a bound at 0
+BELOW_ONE = math.nextafter(1.0, 0.0)
+
+
+def _both_sides(cls) -> list[dict]:
+    """Keyword arguments that sit on either side of a bound of one of cls's arguments, found
+    from each argument's check in the signature (so a new optimizer is covered unedited)."""
+    cases: list[dict] = []
+    for name, (_, check) in cls.signature.items():
+        if check is optim._nonnegative:
+            cases += [{name: v} for v in (-TINY, -0.0, 0.0, 0, TINY, -1, 1e300)]
+        elif check is optim._betas:
+            for k in (0, 1):
+                for v in (-TINY, 0.0, TINY, BELOW_ONE, 1.0):
+                    pair = [0.9, 0.999]
+                    pair[k] = v
+                    cases.append({name: tuple(pair)})
+    if cls is SGD:  # Nesterov needs momentum > 0 and dampening == 0
+        cases += [{"momentum": m, "nesterov": True} for m in (0.0, TINY, 0.9)]
+        d = (-TINY, -0.0, 0.0, TINY)
+        cases += [{"momentum": 0.9, "dampening": v, "nesterov": True} for v in d]
+    return cases
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
+def test_every_bound_is_refused_on_one_side_and_accepted_on_the_other_as_torch(cls):
+    """Each argument a hair beyond its bound is a ValueError here if and only if torch 2.13
+    raises one; at the bound and a hair inside it builds (negative zero counts as zero)."""
+    torch = pytest.importorskip("torch")
+    t = [torch.zeros((), dtype=torch.float64, requires_grad=True)]
+    cases = _both_sides(cls)
+    assert len(cases) >= 7 * len([c for _, c in cls.signature.values() if c is optim._nonnegative])
+    refused_by_torch = 0
+    for kwargs in cases:
+        try:
+            getattr(torch.optim, cls.torch_name)(t, **kwargs)
+            torch_refuses = False
+        except ValueError:
+            torch_refuses = True
+        refused_by_torch += torch_refuses
+        if torch_refuses:
+            with pytest.raises(ValueError, match="torch: Invalid|Nesterov"):
+                cls([Value(0.0)], **kwargs)
+        else:
+            opt = cls([Value(0.0)], **kwargs)
+            for name, v in kwargs.items():
+                assert opt.param_groups[0][name] == v, (name, v)
+    assert 0 < refused_by_torch < len(cases)  # both sides of the bounds were tried
+
+
+@pytest.mark.parametrize("cls", [c for c in OPTIMIZERS.values() if "betas" in c.signature])
+@pytest.mark.parametrize(
+    ("betas", "error"),
+    [
+        ((0.9,), ValueError),
+        ((), ValueError),
+        ((0.9, 0.99, 0.999), ValueError),
+        (0.9, TypeError),
+        ("ab", TypeError),
+        ((0.9, "b"), TypeError),
+    ],
+    ids=repr,
+)
+def test_betas_must_be_a_pair_of_numbers(cls, betas, error):
+    """betas of another length than 2 is a ValueError saying so; not a sequence, or a
+    non-number in it, a TypeError; the constructor and add_param_group alike."""
+    with pytest.raises(error, match=r"betas(\[1\])? must be a"):
+        cls([Value(0.0)], betas=betas)
+    opt = cls([Value(0.0)])
+    with pytest.raises(error, match=r"betas(\[1\])? must be a"):
+        opt.add_param_group({"params": [Value(1.0)], "betas": betas})
+    assert len(opt.param_groups) == 1
+    assert cls([Value(0.0)], betas=[0.5, 0.25]).defaults["betas"] == (0.5, 0.25)
