@@ -394,6 +394,20 @@ def test_bad_params_are_rejected_like_torch():
         SGD([{"params": {a}}])
 
 
+@pytest.mark.parametrize("n", [1, 2, 256, 257, 300])
+def test_groups_of_many_distinct_parameters_are_accepted_and_a_repeat_refused(n):
+    """n distinct parameters (past 256, where equal lengths are separate int objects) build
+    one group of n; the same list with its first parameter again at the end is refused."""
+    ps = [Value(float(i)) for i in range(n)]
+    opt = SGD(ps, lr=0.1)
+    assert len(opt.param_groups[0]["params"]) == n
+    later = SGD([Value(0.0)], lr=0.1)
+    later.add_param_group({"params": [Value(float(i)) for i in range(n)]})
+    assert len(later.param_groups[1]["params"]) == n
+    with pytest.raises(ValueError, match="more than once"):
+        SGD([*ps, ps[0]], lr=0.1)
+
+
 def test_add_param_group_validates_and_adds_nothing_on_error():
     """add_param_group appends with defaults filled in, and a bad group changes nothing."""
     a, b, c = Value(1.0), Value(2.0), Value(3.0)
