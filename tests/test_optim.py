@@ -259,24 +259,53 @@ def test_a_negative_variance_estimate_raises_as_a_non_finite_update():
         assert (p.data, opt.state) == (1.0, {})
 
 
-def test_a_non_finite_state_is_named_with_its_own_value():
-    """When several state fields of an update are non-finite, the error names the first of
-    them with that field's value. RMSprop centered, momentum 0.5, alpha 0.99, from a loaded
-    state with grad_avg = -1.7e308, gradient 1.7e308: square_avg = 0.99 + 0.01 * g*g = inf,
-    grad_avg = lerp(-1.7e308, 1.7e308, 0.01) = -1.7e308 + 0.01 * inf = inf, the variance
-    inf - inf*inf = nan, so momentum_buffer = nan; the message reads square_avg = inf."""
+def _loaded(cls_name: str, kwargs: dict, fields: dict | None):
     p = Value(1.0, label="w")
-    opt = RMSprop([p], lr=0.01, centered=True, momentum=0.5)
-    saved = opt.state_dict()
-    saved["state"] = {
-        0: {"step": 1.0, "square_avg": 1.0, "grad_avg": -1.7e308, "momentum_buffer": 0.0}
-    }
-    opt.load_state_dict(saved)
-    before = dict(opt.state[p])
-    p.grad = 1.7e308
-    with pytest.raises(FloatingPointError, match=r"non-finite state 'square_avg' = inf \(grad"):
+    opt = OPTIMIZERS[cls_name]([p], **kwargs)
+    if fields is not None:
+        saved = opt.state_dict()
+        saved["state"] = {0: fields}
+        opt.load_state_dict(saved)
+    return p, opt
+
+
+@pytest.mark.parametrize(
+    ("cls_name", "kwargs", "fields", "grad", "named"),
+    [
+        # one field: g*g = 1e400 overflows the sum, the step itself stays finite
+        ("Adagrad", {"lr": 0.1}, None, 1e200, "'sum' = inf"),
+        ("RMSprop", {"lr": 0.01}, None, 1e200, "'square_avg' = inf"),
+        # two: lerp(-1.7e308, 1.7e308, 0.7) = 1.7e308 - 0.3 * (1.7e308 + 1.7e308) = -inf
+        # (end - start overflows), then exp_avg_sq = inf
+        (
+            "Adam",
+            {"lr": 0.05, "betas": (0.3, 0.999)},
+            {"step": 1.0, "exp_avg": -1.7e308, "exp_avg_sq": 1.0},
+            1.7e308,
+            "'exp_avg' = -inf",
+        ),
+        # three: square_avg = inf, grad_avg = -1.7e308 + 0.01 * inf = inf, and the variance
+        # inf - inf * inf = nan makes momentum_buffer nan
+        (
+            "RMSprop",
+            {"lr": 0.01, "centered": True, "momentum": 0.5},
+            {"step": 1.0, "square_avg": 1.0, "grad_avg": -1.7e308, "momentum_buffer": 0.0},
+            1.7e308,
+            "'square_avg' = inf",
+        ),
+    ],
+)
+def test_a_non_finite_state_is_named_with_its_own_value(cls_name, kwargs, fields, grad, named):
+    """When an update makes state fields non-finite, the error names the first of them (in
+    the order the update writes them) with that field's own value, derived by hand; nothing
+    changes."""
+    p, opt = _loaded(cls_name, kwargs, fields)
+    before = {k: dict(v) for k, v in opt.state.items()}
+    p.grad = grad
+    with pytest.raises(FloatingPointError, match=rf"non-finite state {named} \(grad"):
         opt.step()
-    assert (p.data, opt.state[p]) == (1.0, before)
+    assert p.data == 1.0
+    assert {k: dict(v) for k, v in opt.state.items()} == before
 
 
 @pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
@@ -479,6 +508,58 @@ def test_load_state_dict_that_does_not_fit_changes_nothing():
     assert opt.state_dict() == before
 
 
+def test_load_state_dict_refuses_a_group_of_more_or_fewer_parameters():
+    """A saved group one parameter longer or shorter than ours is refused, naming both sizes,
+    and nothing changes."""
+    params = [Value(1.0), Value(2.0)]
+    opt = SGD(params, lr=0.1, momentum=0.9)
+    params[0].grad = params[1].grad = 1.0
+    opt.step()
+    before = opt.state_dict()
+    for n in (1, 3):
+        other = SGD([Value(float(i)) for i in range(n)], lr=0.3, momentum=0.5)
+        with pytest.raises(ValueError, match=f"group 0 has {n} parameters, the optimizer's has 2"):
+            opt.load_state_dict(other.state_dict())
+        assert opt.state_dict() == before
+
+
+def test_load_state_dict_takes_an_empty_entry_as_a_fresh_parameter():
+    """A parameter whose saved state is {} (a parameter that has not stepped) loads, and its
+    next step is a first step, as a fresh optimizer's; the others continue."""
+    params, opt = _build("Adam", {"lr": 0.05})
+    objective(*params).backward()
+    opt.step()
+    saved = opt.state_dict()
+    saved["state"][1] = {}
+    twins = [Value(p.data) for p in params]
+    other = Adam(twins, lr=0.05)
+    other.load_state_dict(saved)
+    assert other.state[twins[1]] == {}
+    fresh = Adam([Value(params[1].data)], lr=0.05)
+    for p, q in zip(params, twins, strict=True):
+        q.grad = p.grad = 0.75
+    fresh.param_groups[0]["params"][0].grad = 0.75
+    opt.step()
+    other.step()
+    fresh.step()
+    assert twins[1].data == fresh.param_groups[0]["params"][0].data != params[1].data
+    assert (twins[0].data, twins[2].data) == (params[0].data, params[2].data)
+
+
+def test_a_state_loads_into_a_group_whose_sample_update_divides_by_zero():
+    """RMSprop with alpha = 1 and eps = 0 divides by zero on any step, so the fields of its
+    state cannot be found by a sample step: a saved state still loads, as saved."""
+    p = Value(1.0)
+    opt = RMSprop([p], lr=0.01)
+    p.grad = 0.5
+    opt.step()
+    saved = opt.state_dict()
+    saved["param_groups"][0].update(alpha=1.0, eps=0.0)
+    other = RMSprop([Value(p.data)], lr=0.01)
+    other.load_state_dict(saved)
+    assert other.state_dict() == saved
+
+
 def test_step_builds_no_graph():
     """Updated parameters stay leaves: the optimizer uses plain floats."""
     x = Value(1.0)
@@ -677,6 +758,23 @@ def test_adagrad_initial_groups_start_from_the_constructor_sum():
     a.grad = b.grad = 1.0
     opt.step()
     assert a.data == b.data == 0.7113248654218538
+
+
+def test_adagrad_group_added_later_starts_from_its_own_sum():
+    """docs/training.md: a group added with add_param_group starts its sum from its own
+    initial_accumulator_value (0.5 here: sum 0.5 + 1, p = 1 - 0.5 / (sqrt(1.5) + 1e-10)),
+    and one that names none from the constructor's (2.0: sum 3); the constructor's group
+    keeps the constructor's."""
+    a, b, c = Value(1.0), Value(1.0), Value(1.0)
+    opt = Adagrad([a], lr=0.5, initial_accumulator_value=2.0)
+    opt.add_param_group({"params": [b], "initial_accumulator_value": 0.5})
+    opt.add_param_group({"params": [c]})
+    assert [opt.state[p]["sum"] for p in (a, b, c)] == [2.0, 0.5, 2.0]
+    a.grad = b.grad = c.grad = 1.0
+    opt.step()
+    assert [opt.state[p]["sum"] for p in (a, b, c)] == [3.0, 1.5, 3.0]
+    assert b.data == 1.0 - 0.5 / (math.sqrt(1.5) + 1e-10)
+    assert a.data == c.data == 1.0 - 0.5 / (math.sqrt(3.0) + 1e-10)
 
 
 @pytest.mark.parametrize(
