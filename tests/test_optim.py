@@ -546,6 +546,41 @@ def test_load_state_dict_takes_an_empty_entry_as_a_fresh_parameter():
     assert (twins[0].data, twins[2].data) == (params[0].data, params[2].data)
 
 
+EPS_ZERO = [
+    (f"{name}_eps0", cls_name, {**kwargs, "eps": 0.0})
+    for name, cls_name, kwargs in EXAMPLES
+    if "eps" in OPTIMIZERS[cls_name].signature
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "cls_name", "kwargs"),
+    EXAMPLES + EPS_ZERO,
+    ids=OPT_NAMES + [name for name, _, _ in EPS_ZERO],
+)
+def test_a_loaded_state_with_a_field_too_many_or_too_few_is_refused(name, cls_name, kwargs):
+    """Every example's saved state, with a foreign field added or one of its own taken away
+    (unless none would be left: an empty entry is a fresh parameter's), is refused naming the
+    entry, nothing changed; with eps = 0 too, where a step with a zero
+    gradient would divide 0 by 0 (the fields a group writes do not depend on the numbers)."""
+    params, opt = _build(cls_name, kwargs)
+    objective(*params).backward()
+    opt.step()
+    saved = opt.state_dict()
+    before = opt.state_dict()
+    own = sorted(saved["state"].get(0, {}))  # SGD without momentum keeps none
+    for change in ["bogus", *(own if len(own) > 1 else [])]:  # {} would be a fresh state
+        fields = dict(saved["state"].get(0, {}))
+        if change == "bogus":
+            fields["bogus"] = 0.0
+        else:
+            del fields[change]
+        broken = {"state": {**saved["state"], 0: fields}, "param_groups": saved["param_groups"]}
+        with pytest.raises(ValueError, match=rf"^{cls_name}.load_state_dict: state\[0\] has"):
+            opt.load_state_dict(broken)
+        assert opt.state_dict() == before
+
+
 def test_a_state_loads_into_a_group_whose_sample_update_divides_by_zero():
     """RMSprop with alpha = 1 and eps = 0 divides by zero on any step, so the fields of its
     state cannot be found by a sample step: a saved state still loads, as saved."""
