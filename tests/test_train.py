@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import unittest.mock
 
 import pytest
 
@@ -63,9 +64,14 @@ def sgd_by_hand(w, b, batches, lr):
     return w, b, losses
 
 
+@pytest.mark.parametrize("seed", [11, "default"])
 @pytest.mark.parametrize("batch_size", [None, 1, 2])
-def test_fit_applies_the_hand_derived_sgd_updates(batch_size):
-    """Full-batch, online and mini-batch fit give the hand-derived SGD iterates and losses."""
+def test_fit_applies_the_hand_derived_sgd_updates(batch_size, seed):
+    """Full-batch, online and mini-batch fit give the hand-derived SGD iterates and losses.
+
+    The batches are drawn from ``random.Random(seed)``; without a seed, the signature's
+    ``seed=0``.
+    """
     model = linear_neuron(0.3, -0.1)
     history = fit(
         model,
@@ -76,9 +82,9 @@ def test_fit_applies_the_hand_derived_sgd_updates(batch_size):
         epochs=3,
         batch_size=batch_size,
         progress=False,
-        seed=11,
+        **({} if seed == "default" else {"seed": seed}),
     )
-    rng = random.Random(11)
+    rng = random.Random(0 if seed == "default" else seed)
     w, b = 0.3, -0.1
     orders = []
     for epoch in range(3):
@@ -589,12 +595,13 @@ def _scripted_fit(monkeypatch, val_losses, epochs, patience):
         (4, 3, 4, None),  # it runs out exactly on the last epoch: all epochs ran, no stop
         (4, 4, 4, None),  # one epoch short of running out on the last epoch
         (3, 3, 3, None),  # the last epoch is one short of the patience
+        (300, 299, 300, None),  # the same on an epoch number beyond the small ints CPython shares
     ],
 )
 def test_early_stopping_at_the_last_epoch(monkeypatch, epochs, patience, ran, stopped):
     """Validation only worsens after epoch 0: a stop is recorded only if epochs were left."""
     history, snapshots, model = _scripted_fit(
-        monkeypatch, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0][:epochs], epochs, patience
+        monkeypatch, [float(e + 1) for e in range(epochs)], epochs, patience
     )
     assert len(history["loss"]) == len(history["val_loss"]) == ran
     assert history["best_epoch"] == 0 and history["stopped_epoch"] == stopped
@@ -671,6 +678,8 @@ def test_fit_penalty_is_added_to_each_step_but_not_to_the_reported_loss():
         ({"validation": ([[1.0, 2.0]], [1.0])}, ValueError, r"X_val\[0\] is a row of 2.*row of 1"),
         ({"validation": ([[1.0]], [[1.0]])}, ValueError, r"y_val\[0\] is a row of 1.*single"),
         ({"validation": (XV,)}, TypeError, "validation must be a pair"),
+        ({"validation": (5, YV)}, TypeError, "^fit: validation X_val must be a list, got int$"),
+        ({"validation": (XV, "ab")}, TypeError, "^fit: validation y_val must be a list, got str$"),
         ({"validation": ([], [])}, ValueError, "at least one example"),
         ({"validation": ([["a"]], [1.0])}, TypeError, r"validation example 0 \(X_val\[0\]"),
         ({"max_norm": -1.0}, ValueError, "fit: max_norm must be a finite number >= 0, got -1.0"),
@@ -911,3 +920,129 @@ def test_ctrl_c_anywhere_in_an_epoch_names_that_epoch(monkeypatch, where):
     with pytest.raises(KeyboardInterrupt) as caught:
         fit(model, X, y, mse_loss, optimizer, 5, validation=(X, y), progress=False)
     assert caught.value.__notes__ == ["fit: stopped during epoch 3 of 5"]
+
+
+# -- found by mutation testing nn/train.py (issue 24) -------------------------------------
+
+
+def test_more_examples_than_the_small_ints_cpython_shares():
+    """300 examples: the lengths of X and y are compared by value, not by identity (ints
+    beyond 256 are distinct objects), so evaluate and fit take them; 300 vs 299 is refused."""
+    X = [[i / 100] for i in range(300)]
+    y = [0.0] * 300
+    by_hand = sum((2.0 * x[0] + 0.5) ** 2 for x in X) / 300  # mse of y = 2x + 0.5 against 0
+    model = linear_neuron(2.0, 0.5)
+    assert evaluate(model, X, y, mse_loss) == (pytest.approx(by_hand, rel=1e-12), None)
+    history = fit(model, X, y, mse_loss, SGD(model.parameters(), lr=0.01), 1, progress=False)
+    assert history["loss"] == [pytest.approx(by_hand, rel=1e-12)]
+    with pytest.raises(ValueError, match=r"evaluate: X and y differ in length \(300 vs 299\)"):
+        evaluate(model, X, y[:299], mse_loss)
+
+
+class AnyDefaultScheduler:
+    """step's first parameter has a default, one that compares equal to everything."""
+
+    def __init__(self):
+        self.got_default = []
+
+    def step(self, epoch=unittest.mock.ANY):
+        self.got_default.append(epoch is unittest.mock.ANY)
+
+
+def test_a_scheduler_whose_step_has_a_default_is_stepped_with_nothing():
+    """A default is a default whatever it compares equal to: step() gets no argument."""
+    model = linear_neuron(0.0, 0.0)
+    scheduler = AnyDefaultScheduler()
+    fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), 2,
+        scheduler=scheduler, progress=False)  # fmt: skip
+    assert scheduler.got_default == [True, True]
+
+
+@pytest.mark.parametrize(
+    "n, batch_size, epochs, every, steps",
+    [
+        (5, None, 3, 2, [0, 2, 3]),  # full batch: one step an epoch, 3 steps
+        (5, 5, 3, 2, [0, 2, 3]),  # a batch of all n is full batch
+        (5, 8, 3, 2, [0, 2, 3]),  # and so is a batch larger than n
+        (5, 2, 2, 4, [0, 4, 6]),  # ceil(5 / 2) = 3 steps an epoch, 6 steps
+        (4, 2, 3, 4, [0, 4, 6]),  # 4 / 2 = 2 steps an epoch, 6 steps
+    ],
+)
+def test_a_recording_ends_on_the_last_step(n, batch_size, epochs, every, steps):
+    """Recorder(every=k) keeps steps 0, k, 2k, ... and the last: epochs * ceil(n / batch)."""
+    from nn.record import Recorder
+
+    model = linear_neuron(0.3, -0.1)
+    history = fit(model, X1[:n], Y1[:n], mse_loss, SGD(model.parameters(), lr=0.05), epochs,
+                  batch_size, progress=False, record=Recorder(every=every))  # fmt: skip
+    assert history.recording.steps == steps
+
+
+def _diverging_run(lr, groups="SGD's", epochs=10):
+    """fit of w * x on x = 1, t = 0 from w = 1: mse = w^2, gradient 2w, so SGD's step
+    w <- (1 - 2 lr) w multiplies the loss by (1 - 2 lr)^2 every epoch (full batch)."""
+    w = Value(1.0)
+    optimizer = SGD([w], lr=lr)
+    if groups != "SGD's":
+        optimizer = BareSGD([w], lr, groups)
+    return fit(lambda x: w * x[0], [[1.0]], [0.0], mse_loss, optimizer, epochs, progress=False)
+
+
+def test_a_loss_a_million_times_the_first_is_not_yet_divergence():
+    """Losses 1, 1e6, 1e12 (w <- -1000 w): exactly 1e6 times the first goes on, 1e12 times
+    stops at epoch 2, measured from the first epoch's loss (not from the one before)."""
+    message = (
+        r"^fit: training diverged at epoch 2 \(the loss grew from 1 to 1e\+12\); the usual "
+        r"cause is a learning rate that is too large \(lr=500\.5\): try a smaller one$"
+    )
+    with pytest.raises(FloatingPointError, match=message):
+        _diverging_run(lr=500.5)
+
+
+def test_a_loss_just_over_a_million_times_the_first_is_divergence():
+    """w <- -1000.0002 w: loss 1, then 1000000.4 (just over 1e6 times the first): epoch 1."""
+    with pytest.raises(FloatingPointError, match=r"diverged at epoch 1 \(the loss grew from 1 "):
+        _diverging_run(lr=500.5001)
+
+
+def test_a_loss_that_starts_at_zero_may_grow():
+    """A first epoch loss of 0 (a perfect fit) gives no ratio to grow by: a penalty pulling
+    w from 0 to 1 raises the loss from 0 and fit goes on. By hand: the gradient of
+    w^2 + (w - 1)^2 is 4w - 2, so w <- 0.6 w + 0.2: w = 0, 0.2, 0.32, 0.392."""
+    w = Value(0.0)
+    history = fit(lambda x: w * x[0], [[1.0]], [0.0], mse_loss, SGD([w], lr=0.1), 4,
+                  progress=False, penalty=lambda: (w - 1.0) ** 2)  # fmt: skip
+    assert history["loss"] == pytest.approx([0.0, 0.04, 0.1024, 0.153664], rel=1e-12, abs=0.0)
+
+
+class BareSGD:
+    """Plain SGD with only zero_grad() and step(): no param_groups, or the groups given."""
+
+    def __init__(self, params, lr, groups):
+        self.params, self.lr = params, lr
+        if groups != "none":
+            self.param_groups = groups
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self):
+        for p in self.params:
+            p.data -= self.lr * p.grad
+
+
+@pytest.mark.parametrize("groups", ["none", [], [{"momentum": 0.0}]])
+def test_an_optimizer_with_no_learning_rate_to_show(groups):
+    """No param_groups, none, or a first group with no "lr": history["lr"] is None and a
+    diverging run's message names no rate."""
+    model = linear_neuron(0.3, -0.1)
+    history = fit(model, X1, Y1, mse_loss, BareSGD(model.parameters(), 0.05, groups), 2,
+                  progress=False)  # fmt: skip
+    w, b, _ = sgd_by_hand(0.3, -0.1, [list(range(5))], lr=0.05)
+    w, b, _ = sgd_by_hand(w, b, [list(range(5))], lr=0.05)
+    assert model.w[0].data == pytest.approx(w, rel=1e-12)
+    assert model.b.data == pytest.approx(b, rel=1e-12)
+    assert history["lr"] == [None, None]
+    with pytest.raises(FloatingPointError, match=r"epoch 2 .* too large: try a smaller one$"):
+        _diverging_run(500.5, groups)
