@@ -959,23 +959,33 @@ def test_a_scheduler_whose_step_has_a_default_is_stepped_with_nothing():
 
 
 @pytest.mark.parametrize(
-    "n, batch_size, epochs, every, steps",
+    "n, batch_size, epochs, every, total, steps",
     [
-        (5, None, 3, 2, [0, 2, 3]),  # full batch: one step an epoch, 3 steps
-        (5, 5, 3, 2, [0, 2, 3]),  # a batch of all n is full batch
-        (5, 8, 3, 2, [0, 2, 3]),  # and so is a batch larger than n
-        (5, 2, 2, 4, [0, 4, 6]),  # ceil(5 / 2) = 3 steps an epoch, 6 steps
-        (4, 2, 3, 4, [0, 4, 6]),  # 4 / 2 = 2 steps an epoch, 6 steps
+        (5, None, 3, 1, 3, [0, 1, 2, 3]),  # full batch: one step an epoch
+        (5, 5, 3, 1, 3, [0, 1, 2, 3]),  # a batch of all n is full batch
+        (5, 8, 3, 1, 3, [0, 1, 2, 3]),  # and so is a batch larger than n
+        (5, 2, 3, 4, 9, [0, 4, 8, 9]),  # ceil(5 / 2) = 3 steps an epoch
+        (4, 2, 5, 4, 10, [0, 4, 8, 10]),  # 4 / 2 = 2 steps an epoch
     ],
 )
-def test_a_recording_ends_on_the_last_step(n, batch_size, epochs, every, steps):
-    """Recorder(every=k) keeps steps 0, k, 2k, ... and the last: epochs * ceil(n / batch)."""
+def test_a_recording_counts_epochs_times_ceil_n_over_batch_steps(
+    n, batch_size, epochs, every, total, steps
+):
+    """Recorder(every=k) keeps steps 0, k, 2k, ... and the last of epochs * ceil(n / batch)
+    steps: a limit of exactly that many records is enough, one less is refused before
+    training, naming the steps."""
     from nn.record import Recorder
 
-    model = linear_neuron(0.3, -0.1)
-    history = fit(model, X1[:n], Y1[:n], mse_loss, SGD(model.parameters(), lr=0.05), epochs,
-                  batch_size, progress=False, record=Recorder(every=every))  # fmt: skip
-    assert history.recording.steps == steps
+    def run(limit):
+        model = linear_neuron(0.3, -0.1)
+        optimizer = SGD(model.parameters(), lr=0.05)
+        return fit(model, X1[:n], Y1[:n], mse_loss, optimizer, epochs, batch_size,
+                   progress=False, record=Recorder(every=every, limit=limit))  # fmt: skip
+
+    assert run(limit=len(steps)).recording.steps == steps
+    refused = rf"^fit: recording {total} steps at every={every} keeps {len(steps)} records, "
+    with pytest.raises(ValueError, match=refused + rf"more than limit={len(steps) - 1};"):
+        run(limit=len(steps) - 1)
 
 
 def _diverging_run(lr, groups="SGD's", epochs=10):
