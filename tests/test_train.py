@@ -366,6 +366,10 @@ def test_zero_epochs_changes_nothing():
         ({"epochs": -1}, ValueError, "epochs"),
         ({"epochs": 2.0}, ValueError, "epochs"),
         ({"batch_size": 0}, ValueError, "batch_size"),
+        ({"epochs": True}, ValueError, "^fit: epochs must be an int >= 0, got True$"),
+        ({"batch_size": True}, ValueError, "batch_size must be None or an int >= 1, got True$"),
+        ({"batch_size": 2.0}, ValueError, "batch_size must be None or an int >= 1, got 2.0$"),
+        ({"batch_size": "2"}, ValueError, "batch_size must be None or an int >= 1, got '2'$"),
         ({"optimizer": object()}, TypeError, "zero_grad"),
         ({"scheduler": object()}, TypeError, "scheduler"),
     ],
@@ -871,6 +875,22 @@ def test_a_scheduler_is_stepped_by_its_declared_kind():
     fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), 2,
         scheduler=by_epoch, progress=False)  # fmt: skip
     assert by_epoch.calls == [(), ()]
+
+
+@pytest.mark.parametrize("kind", ["metric", "epoch"])
+def test_a_kind_spelled_at_run_time_is_the_same_kind(kind):
+    """steps_on compared by value: a string built at run time (read from a config, say), not
+    the interned literal, steps the scheduler the same way."""
+    scheduler = DeclaredMetricScheduler() if kind == "metric" else DeclaredEpochScheduler()
+    scheduler.steps_on = "".join(list(kind))
+    assert scheduler.steps_on == kind and scheduler.steps_on is not kind
+    model = linear_neuron(0.0, 0.0)
+    history = fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), 2,
+                  scheduler=scheduler, progress=False)  # fmt: skip
+    if kind == "metric":
+        assert scheduler.metrics == history["loss"]
+    else:
+        assert scheduler.calls == [(), ()]
 
 
 def test_the_built_in_schedulers_declare_their_kind():
