@@ -893,6 +893,36 @@ def test_a_kind_spelled_at_run_time_is_the_same_kind(kind):
         assert scheduler.calls == [(), ()]
 
 
+class Uninspectable:
+    """A step() whose signature inspect cannot read: a ``__signature__`` that is not one
+    (TypeError) or that cannot be found (ValueError, as for some builtins)."""
+
+    def __init__(self, error):
+        self.error, self.calls = error, []
+
+    @property
+    def __signature__(self):
+        if self.error is TypeError:
+            return "not a signature"
+        raise ValueError("no signature found")
+
+    def __call__(self, *args):
+        self.calls.append(args)
+
+
+@pytest.mark.parametrize("error", [TypeError, ValueError])
+def test_a_scheduler_whose_step_cannot_be_inspected_steps_per_epoch(error):
+    """No steps_on and no readable signature: step() is called with nothing, once an epoch."""
+
+    class Scheduler:
+        step = Uninspectable(error)
+
+    model = linear_neuron(0.0, 0.0)
+    fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), 2,
+        scheduler=Scheduler(), progress=False)  # fmt: skip
+    assert Scheduler.step.calls == [(), ()]
+
+
 def test_the_built_in_schedulers_declare_their_kind():
     """StepLR and ExponentialLR step per epoch; ReduceLROnPlateau on a metric."""
     assert (StepLR.steps_on, ExponentialLR.steps_on) == ("epoch", "epoch")
