@@ -678,10 +678,19 @@ def test_fit_penalty_is_added_to_each_step_but_not_to_the_reported_loss():
         ({"validation": (XV, YV), "early_stopping": 2.0}, TypeError, "int >= 1.*got float 2.0"),
         ({"validation": (XV, YV), "early_stopping": True}, TypeError, "got bool"),
         ({"validation": (XV, YV), "early_stopping": 0}, ValueError, "int >= 1.*got 0"),
+        ({"validation": (XV, YV), "early_stopping": -1}, ValueError, "int >= 1.*got -1$"),
         ({"validation": (XV, YV[:2])}, ValueError, r"validation: X and y differ .*\(3 vs 2\)"),
         ({"validation": ([[1.0, 2.0]], [1.0])}, ValueError, r"X_val\[0\] is a row of 2.*row of 1"),
         ({"validation": ([[1.0]], [[1.0]])}, ValueError, r"y_val\[0\] is a row of 1.*single"),
         ({"validation": (XV,)}, TypeError, "validation must be a pair"),
+        ({"validation": (XV, YV, YV)}, TypeError, r"validation must be a pair \(X_val, y_val\)"),
+        ({"validation": 5}, TypeError, r"validation must be a pair \(X_val, y_val\), got int$"),
+        ({"validation": {0: XV, 1: YV}}, TypeError, r"must be a pair \(X_val, y_val\), got dict$"),
+        (
+            {"validation": ([[]], [1.0])},
+            ValueError,
+            r"X_val\[0\] is a row of 0, .*X\[0\] is a row of 1$",
+        ),
         ({"validation": (5, YV)}, TypeError, "^fit: validation X_val must be a list, got int$"),
         ({"validation": (XV, "ab")}, TypeError, "^fit: validation y_val must be a list, got str$"),
         ({"validation": ([], [])}, ValueError, "at least one example"),
@@ -1039,9 +1048,9 @@ def test_a_recording_counts_epochs_times_ceil_n_over_batch_steps(
 
 
 def _diverging_run(lr, groups="SGD's", epochs=10):
-    """fit of w * x on x = 1, t = 0 from w = 1: mse = w^2, gradient 2w, so SGD's step
-    w <- (1 - 2 lr) w multiplies the loss by (1 - 2 lr)^2 every epoch (full batch)."""
-    w = Value(1.0)
+    """fit of w * x on x = 1, t = 0 from w = 2: mse = w^2 (4 at first), gradient 2w, so SGD's
+    step w <- (1 - 2 lr) w multiplies the loss by (1 - 2 lr)^2 every epoch (full batch)."""
+    w = Value(2.0)
     optimizer = SGD([w], lr=lr)
     if groups != "SGD's":
         optimizer = BareSGD([w], lr, groups)
@@ -1049,10 +1058,10 @@ def _diverging_run(lr, groups="SGD's", epochs=10):
 
 
 def test_a_loss_a_million_times_the_first_is_not_yet_divergence():
-    """Losses 1, 1e6, 1e12 (w <- -1000 w): exactly 1e6 times the first goes on, 1e12 times
+    """Losses 4, 4e6, 4e12 (w <- -1000 w): exactly 1e6 times the first goes on, 1e12 times
     stops at epoch 2, measured from the first epoch's loss (not from the one before)."""
     message = (
-        r"^fit: training diverged at epoch 2 \(the loss grew from 1 to 1e\+12\); the usual "
+        r"^fit: training diverged at epoch 2 \(the loss grew from 4 to 4e\+12\); the usual "
         r"cause is a learning rate that is too large \(lr=500\.5\): try a smaller one$"
     )
     with pytest.raises(FloatingPointError, match=message):
@@ -1060,9 +1069,35 @@ def test_a_loss_a_million_times_the_first_is_not_yet_divergence():
 
 
 def test_a_loss_just_over_a_million_times_the_first_is_divergence():
-    """w <- -1000.0002 w: loss 1, then 1000000.4 (just over 1e6 times the first): epoch 1."""
-    with pytest.raises(FloatingPointError, match=r"diverged at epoch 1 \(the loss grew from 1 "):
+    """w <- -1000.0002 w: loss 4, then 4000001.6 (just over 1e6 times the first): epoch 1."""
+    with pytest.raises(FloatingPointError, match=r"diverged at epoch 1 \(the loss grew from 4 "):
         _diverging_run(lr=500.5001)
+
+
+def test_numbers_beyond_floats_in_a_step_are_divergence_too():
+    """w <- -(1e200 - 1) w: epoch 1's loss squares -2e200 and overflows; the loss's
+    OverflowError comes out of fit as the same class, saying where and what to try."""
+    message = (
+        r"^fit: training diverged at epoch 1 \(mse_loss: .* is beyond the float range\); the usual "
+        r"cause is "
+        r"a learning rate that is too large \(lr=5e\+199\): try a smaller one$"
+    )
+    with pytest.raises(OverflowError, match=message):
+        _diverging_run(lr=5e199)
+
+
+def test_a_loss_below_zero_is_never_divergence_while_finite():
+    """A loss may be negative (mse - 1 here, as a log-likelihood can be): the growth check
+    compares with a positive first loss only. mse - 1 of w * x at x = 1, t = 0 from w = 0,
+    with the penalty (w - 1)^2: w = 0, 0.2, 0.32 as in the test above, losses w^2 - 1."""
+    w = Value(0.0)
+
+    def shifted(preds, targets):
+        return mse_loss(preds, targets) - 1.0
+
+    history = fit(lambda x: w * x[0], [[1.0]], [0.0], shifted, SGD([w], lr=0.1), 3,
+                  progress=False, penalty=lambda: (w - 1.0) ** 2)  # fmt: skip
+    assert history["loss"] == pytest.approx([-1.0, -0.96, -0.8976], rel=1e-12, abs=0.0)
 
 
 def test_a_loss_that_starts_at_zero_may_grow():
@@ -1106,3 +1141,73 @@ def test_an_optimizer_with_no_learning_rate_to_show(groups):
     assert history["lr"] == [None, None]
     with pytest.raises(FloatingPointError, match=r"epoch 2 .* too large: try a smaller one$"):
         _diverging_run(500.5, groups)
+
+
+def test_validation_rows_are_compared_with_the_first_training_row():
+    """The held-out rows must have the shape of X[0], the training row the message names
+    (a plain model may take rows of any length: here it sums them), also for rows longer
+    than 256 (lengths compared by value)."""
+    model_w = Value(1.0)
+
+    def summing(x):
+        return model_w * sum(x)
+
+    def run(X, X_val):
+        y = [0.0] * len(X)
+        return fit(summing, X, y, mse_loss, SGD([model_w], lr=0.0), 1, progress=False,
+                   validation=(X_val, [0.0] * len(X_val)))  # fmt: skip
+
+    long = [[0.001] * 300]
+    assert run(long, long)["val_loss"] == [pytest.approx(0.09, rel=1e-12)]  # (300 * 0.001)^2
+    assert run([[1.0, 2.0], [1.0, 2.0, 3.0]], [[0.5, 0.5]])["val_loss"] == [1.0]
+    with pytest.raises(
+        ValueError, match=r"X_val\[0\] is a row of 3, but the training X\[0\] is a row of 2"
+    ):
+        run([[1.0, 2.0], [1.0, 2.0, 3.0]], [[0.5, 0.5, 0.0]])
+
+
+def test_early_stopping_with_patience_one():
+    """early_stopping=1, the least patience: the first epoch that does not improve stops."""
+    model = linear_neuron(0.0, 0.0)
+    history = fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.05), 20,
+                  progress=False, validation=(XV, YV), early_stopping=1)  # fmt: skip
+    # y = 2x training against y = -2x validation: every step toward 2x worsens validation
+    assert (history["best_epoch"], history["stopped_epoch"]) == (0, 1)
+
+
+def test_the_learning_rate_shown_is_the_first_groups():
+    """Two parameter groups with rates 0.1 and 0.2: history["lr"] is the first group's."""
+    model = linear_neuron(0.0, 0.0)
+    optimizer = SGD([{"params": [model.w[0]], "lr": 0.1}, {"params": [model.b], "lr": 0.2}])
+    history = fit(model, X1, Y1, mse_loss, optimizer, 2, progress=False)
+    assert history["lr"] == [0.1, 0.1]
+
+
+def test_the_progress_bar_is_on_by_default_and_stays_after_the_run(capsys):
+    """Without progress=, fit draws its bar on stderr; after the run the finished bar stays
+    (its last line is the full bar with the loss, ended by a newline, not erased)."""
+    model = linear_neuron(0.0, 0.0)
+    fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), 3)
+    out, err = capsys.readouterr()
+    last = err.split("\r")[-1]
+    assert out == "" and last.startswith("fit: 100%") and "3/3" in last and "loss=" in last
+    assert last.endswith("\n")
+
+
+def test_ctrl_c_as_the_bar_starts_names_the_first_epoch(monkeypatch):
+    """A KeyboardInterrupt while the progress bar hands out its first epoch: "epoch 1 of 4"."""
+    import tqdm.auto
+
+    class Interrupted:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __iter__(self):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Interrupted)
+    model = linear_neuron(0.0, 0.0)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), 4, progress=True)
+    assert caught.value.__notes__ == ["fit: stopped during epoch 1 of 4"]
+    assert (model.w[0].data, model.b.data) == (0.0, 0.0)
