@@ -677,8 +677,8 @@ def test_fit_penalty_is_added_to_each_step_but_not_to_the_reported_loss():
         ({"early_stopping": 2}, ValueError, r"early_stopping .*pass validation=\(X_val, y_val\)"),
         ({"validation": (XV, YV), "early_stopping": 2.0}, TypeError, "int >= 1.*got float 2.0"),
         ({"validation": (XV, YV), "early_stopping": True}, TypeError, "got bool"),
-        ({"validation": (XV, YV), "early_stopping": 0}, ValueError, "^fit: early_stopping .*got 0$"),
-        ({"validation": (XV, YV), "early_stopping": -1}, ValueError, "^fit: early_stopping .*got -1$"),
+        ({"validation": (XV, YV), "early_stopping": 0}, ValueError, "^fit: early_stopping.* 0$"),
+        ({"validation": (XV, YV), "early_stopping": -1}, ValueError, "^fit: early_stopping.* -1$"),
         ({"validation": (XV, YV[:2])}, ValueError, r"validation: X and y differ .*\(3 vs 2\)"),
         ({"validation": ([[1.0, 2.0]], [1.0])}, ValueError, r"X_val\[0\] is a row of 2.*row of 1"),
         ({"validation": ([[1.0]], [[1.0]])}, ValueError, r"y_val\[0\] is a row of 1.*single"),
@@ -1211,3 +1211,29 @@ def test_ctrl_c_as_the_bar_starts_names_the_first_epoch(monkeypatch):
         fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), 4, progress=True)
     assert caught.value.__notes__ == ["fit: stopped during epoch 1 of 4"]
     assert (model.w[0].data, model.b.data) == (0.0, 0.0)
+
+
+class HalfModal:
+    """A plain model with half of Module's modes: a ``training`` flag and no ``train()``, or
+    a ``train()`` of its own (here: a training routine) and no ``training`` flag."""
+
+    def __init__(self, has):
+        self.w, self.calls = Value(0.5), []
+        if has == "flag":
+            self.training = True
+        else:
+            self.train = lambda *args: self.calls.append(args)
+
+    def __call__(self, x):
+        return self.w * x[0]
+
+
+@pytest.mark.parametrize("has", ["flag", "train"])
+def test_a_model_with_half_the_modes_is_a_plain_callable(has):
+    """Modes are switched only on a model with both a bool ``training`` and a callable
+    ``train``: fit and evaluate run the others as they are, calling nothing else."""
+    model = HalfModal(has)
+    fit(model, X1, Y1, mse_loss, SGD([model.w], lr=0.01), 1, progress=False,
+        validation=(XV, YV))  # fmt: skip
+    assert evaluate(model, XV, YV, mse_loss)[1] is None
+    assert model.calls == [] and getattr(model, "training", True) is True
