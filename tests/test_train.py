@@ -362,6 +362,7 @@ def test_zero_epochs_changes_nothing():
     "kwargs, error, message",
     [
         ({"y": Y1[:3]}, ValueError, "differ in length"),
+        ({"X": X1[:3]}, ValueError, r"^fit: X and y differ in length \(3 vs 5\)$"),
         ({"X": [], "y": []}, ValueError, "at least one"),
         ({"epochs": -1}, ValueError, "epochs"),
         ({"epochs": 2.0}, ValueError, "epochs"),
@@ -1072,6 +1073,16 @@ def test_a_loss_just_over_a_million_times_the_first_is_divergence():
     """w <- -1000.0002 w: loss 4, then 4000001.6 (just over 1e6 times the first): epoch 1."""
     with pytest.raises(FloatingPointError, match=r"diverged at epoch 1 \(the loss grew from 4 "):
         _diverging_run(lr=500.5001)
+
+
+def test_an_epoch_loss_beyond_floats_stops_at_that_epoch():
+    """Two examples of loss 1e308 each (w = 1e154, x = 1, t = 0, online): the epoch's loss
+    is not finite (the sum of the two overflows), which is divergence at epoch 0, even with
+    nothing to compare it with yet."""
+    w = Value(1e154)
+    with pytest.raises(FloatingPointError, match=r"^fit: training diverged at epoch 0 .* to inf\)"):
+        fit(lambda x: w * x[0], [[1.0], [1.0]], [0.0, 0.0], mse_loss, SGD([w], lr=0.0), 2, 1,
+            progress=False)  # fmt: skip
 
 
 def test_numbers_beyond_floats_in_a_step_are_divergence_too():
