@@ -23,7 +23,7 @@ PY="${PYTHON:-$ROOT/.venv/bin/python}"
 [ -x "$PY" ] || PY="$(command -v python3)"
 BIN="$(dirname "$PY")"
 MUTATION_DIR="${MUTATION_DIR:-$ROOT/out/mutation}"
-TIMEOUT="${MUTATION_TIMEOUT:-120}"
+TIMEOUT="${MUTATION_TIMEOUT:-300}"
 
 # target | source file | the test files that exercise it
 TARGETS="

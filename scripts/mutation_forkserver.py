@@ -43,9 +43,12 @@ def serve(path: str, timeout: float) -> None:
     while True:
         conn, _ = server.accept()
         with conn:
-            request = json.loads(conn.makefile("r").readline())
-            code = _fork_and_run(request, timeout)
-            conn.sendall(f"{code}\n".encode())
+            try:
+                request = json.loads(conn.makefile("r").readline())
+                code = _fork_and_run(request, timeout)
+                conn.sendall(f"{code}\n".encode())
+            except (OSError, ValueError):  # a client killed by cosmic-ray's timeout
+                continue
 
 
 def _fork_and_run(request: dict[str, object], timeout: float) -> int:
