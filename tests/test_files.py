@@ -118,6 +118,29 @@ def test_bad_arguments_are_type_errors(tmp_path, bad):
     assert list(tmp_path.iterdir()) == []
 
 
+class _FsPath:
+    def __init__(self, value):
+        self.value = value
+
+    def __fspath__(self):
+        return self.value
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [(b"a.txt", "a str or a path to a str, got b'a.txt'"), (5, "a str or a path, got ")],
+)
+def test_a_path_whose_fspath_is_not_a_str_is_a_type_error_naming_write_atomic(
+    tmp_path, monkeypatch, value, match
+):
+    """An os.PathLike whose __fspath__ gives bytes (or not even bytes) is refused by
+    write_atomic's own message, not pathlib's, and nothing is written."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TypeError, match=f"^write_atomic: path must be {match}"):
+        write_atomic(_FsPath(value), "x")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_text_that_is_not_utf8_changes_nothing(tmp_path):
     """A lone surrogate cannot be encoded: ValueError naming the path, the old file kept."""
     path = tmp_path / "a.txt"
