@@ -25,17 +25,17 @@ BIN="$(dirname "$PY")"
 MUTATION_DIR="${MUTATION_DIR:-$ROOT/out/mutation}"
 TIMEOUT="${MUTATION_TIMEOUT:-300}"
 
-# target | source file | the test files that exercise it (graph: the fast ones; its survivors
-# are then planted against test_forward, test_ops, test_properties, test_crosscheck and
-# test_gradcheck too with `scripts/mutation_report.py retry`, which a full list per mutant
-# made 50 s a mutant on the shared machine)
+# target | source file | the test files that exercise it (graph and optim: the fast ones; their
+# survivors are then planted against the slow ones too with `scripts/mutation_report.py retry`:
+# graph's against test_forward, test_ops, test_properties, test_crosscheck and test_gradcheck,
+# optim's against test_schedules and test_pickle; the full list made graph 50 s a mutant)
 TARGETS="
 ops|autograd_engine/core/ops.py|test_ops test_op_table test_value test_hostile test_errors test_properties test_pickle test_gradcheck
 graph|autograd_engine/core/graph.py|test_graph test_value test_reference test_boundaries test_errors test_hostile test_storage
 forward|autograd_engine/core/forward.py|test_forward test_crosscheck test_errors test_hostile
 derivatives|autograd_engine/core/derivatives.py|test_graph test_forward test_value test_errors test_hostile
 gradcheck|autograd_engine/checking/gradient_check.py|test_gradcheck test_ops test_errors test_hostile
-optim|nn/optim.py|test_optim test_load test_schedules test_pickle test_errors test_hostile
+optim|nn/optim.py|test_optim test_load test_errors test_hostile
 schedules|nn/schedules.py|test_schedules test_pickle test_errors test_hostile test_boundaries
 losses|nn/losses.py|test_losses test_errors test_hostile test_generalization test_boundaries test_compiler
 train|nn/train.py|test_train test_errors test_hostile
