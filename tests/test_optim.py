@@ -523,26 +523,31 @@ def test_load_state_dict_refuses_a_group_of_more_or_fewer_parameters():
         assert opt.state_dict() == before
 
 
-def test_load_state_dict_takes_an_empty_entry_as_a_fresh_parameter():
-    """A parameter whose saved state is {} (a parameter that has not stepped) loads, and its
-    next step is a first step, as a fresh optimizer's; the others continue."""
-    params, opt = _build("Adam", {"lr": 0.05})
+@pytest.mark.parametrize(
+    "cls_name, kwargs", [optim_examples.EXAMPLES[name] for name in optim_examples.RICHEST]
+)
+def test_load_state_dict_takes_an_empty_entry_as_a_fresh_parameter(cls_name, kwargs):
+    """A parameter whose saved state is {} (one that has not stepped) loads, and its next
+    step is a first step: the value and state of a fresh optimizer's (Adagrad's sum starting
+    from the group's initial_accumulator_value); the others continue."""
+    cls = OPTIMIZERS[cls_name]
+    params, opt = _build(cls_name, kwargs)
     objective(*params).backward()
     opt.step()
     saved = opt.state_dict()
     saved["state"][1] = {}
     twins = [Value(p.data) for p in params]
-    other = Adam(twins, lr=0.05)
+    other = cls(twins, lr=0.5)
     other.load_state_dict(saved)
     assert other.state[twins[1]] == {}
-    fresh = Adam([Value(params[1].data)], lr=0.05)
-    for p, q in zip(params, twins, strict=True):
-        q.grad = p.grad = 0.75
-    fresh.param_groups[0]["params"][0].grad = 0.75
-    opt.step()
-    other.step()
-    fresh.step()
-    assert twins[1].data == fresh.param_groups[0]["params"][0].data != params[1].data
+    alone = Value(params[1].data)
+    fresh = cls([alone], **_kwargs(kwargs))
+    for q in [*params, *twins, alone]:
+        q.grad = 0.75
+    for o in (opt, other, fresh):
+        o.step()
+    assert twins[1].data == alone.data != params[1].data
+    assert other.state[twins[1]] == fresh.state[alone]
     assert (twins[0].data, twins[2].data) == (params[0].data, params[2].data)
 
 
@@ -1227,3 +1232,183 @@ def test_betas_must_be_a_pair_of_numbers(cls, betas, error):
         opt.add_param_group({"params": [Value(1.0)], "betas": betas})
     assert len(opt.param_groups) == 1
     assert cls([Value(0.0)], betas=[0.5, 0.25]).defaults["betas"] == (0.5, 0.25)
+
+
+# -- hostile input: every refusal names what is wrong and changes nothing ---------------------
+
+
+def _stepped_sgd():
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    opt = SGD([a, b], lr=0.1, momentum=0.9)
+    a.grad, b.grad = 1.0, -1.0
+    opt.step()
+    return opt
+
+
+def _hostile_state_dicts():
+    """(name, state dict made from a stepped 2-parameter SGD's, error, message pattern)."""
+
+    def edit(change):
+        def make(good):
+            bad = {"state": {k: dict(v) for k, v in good["state"].items()}}
+            bad["param_groups"] = [dict(g) for g in good["param_groups"]]
+            change(bad)
+            return bad
+
+        return make
+
+    def second_group(bad):
+        bad["param_groups"].append({**bad["param_groups"][0], "params": [2]})
+
+    return [
+        ("not a dict", lambda good: [good], TypeError, "state_dict must be a dict"),
+        ("no state", lambda good: {"param_groups": good["param_groups"]}, ValueError, "state"),
+        ("extra key", lambda good: {**good, "more": 1}, ValueError, "more"),
+        ("groups not a list", edit(lambda b: b.update(param_groups=5)), ValueError, "list of"),
+        ("group not a dict", edit(lambda b: b.update(param_groups=[5])), ValueError, "list of"),
+        (
+            "params not a list",
+            edit(lambda b: b["param_groups"][0].update(params=5)),
+            ValueError,
+            "list of dicts, each with a 'params' list",
+        ),
+        (
+            "no params",
+            edit(lambda b: b["param_groups"][0].pop("params")),
+            ValueError,
+            "each with a 'params' list",
+        ),
+        ("state not a dict", edit(lambda b: b.update(state=[])), ValueError, "'state' must be"),
+        (
+            "two groups",
+            edit(second_group),
+            ValueError,
+            "has 2 parameter groups, the optimizer has 1",
+        ),
+        (
+            "no groups",
+            edit(lambda b: b.update(param_groups=[])),
+            ValueError,
+            "has 0 parameter groups, the optimizer has 1",
+        ),
+        (
+            "a hyperparameter missing",
+            edit(lambda b: b["param_groups"][0].pop("momentum")),
+            ValueError,
+            r"group 0 lacks \['momentum'\]",
+        ),
+        (
+            "a bad hyperparameter",
+            edit(lambda b: b["param_groups"][0].update(lr=-1.0)),
+            ValueError,
+            "^SGD: lr must be a finite number >= 0, got -1.0",  # (not named as load_state_dict)
+        ),
+        (
+            "an unknown parameter",
+            edit(lambda b: b["state"].update({7: {"momentum_buffer": 1.0}})),
+            ValueError,
+            "names parameter 7, which no group has",
+        ),
+        (
+            "an unknown parameter as a string",
+            edit(lambda b: b["state"].update({"2": {"momentum_buffer": 1.0}})),
+            ValueError,
+            "names parameter '2', which no group has",
+        ),
+        ("fields not a dict", edit(lambda b: b["state"].update({0: 5})), TypeError, r"state\[0\]"),
+        (
+            "a non-finite field",
+            edit(lambda b: b["state"][1].update(momentum_buffer=math.inf)),
+            ValueError,
+            r"state\[1\]\['momentum_buffer'\] must be finite",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [case[1:] for case in _hostile_state_dicts()],
+    ids=[case[0] for case in _hostile_state_dicts()],
+)
+def test_a_hostile_state_dict_is_refused_by_name_and_changes_nothing(make, error, match):
+    """Each malformed state dict is refused with an error saying what is wrong; the
+    optimizer's groups and state are as they were."""
+    opt = _stepped_sgd()
+    good = opt.state_dict()
+    pattern = match if match.startswith("^") else f"^SGD.load_state_dict: .*{match}"
+    with pytest.raises(error, match=pattern):
+        opt.load_state_dict(make(good))
+    assert opt.state_dict() == good
+
+
+def test_a_state_dict_with_more_than_its_own_keys_loads():
+    """Tuples for lists and a group key the optimizer does not know (torch's schedules add
+    initial_lr) load; the unknown key is kept in the group, as torch keeps it."""
+    opt = _stepped_sgd()
+    good = opt.state_dict()
+    other = SGD([Value(1.0), Value(2.0)], lr=0.5, momentum=0.5)
+    group = {**good["param_groups"][0], "params": (0, 1), "initial_lr": 0.1}
+    other.load_state_dict({"state": good["state"], "param_groups": (group,)})
+    assert other.param_groups[0]["initial_lr"] == 0.1
+    assert (other.param_groups[0]["lr"], other.param_groups[0]["momentum"]) == (0.1, 0.9)
+    assert other.state_dict()["state"] == good["state"]
+
+
+def test_bad_groups_and_params_are_refused_by_name():
+    """A group that is not a dict or has no params, params of one Value or a dict, a non-Value
+    or a computed Value in a later group: each error names the group and the index."""
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    opt = SGD([a], lr=0.1)
+    with pytest.raises(TypeError, match="^SGD: a param group must be a dict, got int"):
+        opt.add_param_group(5)
+    with pytest.raises(ValueError, match="^SGD: a param group needs a 'params' entry"):
+        opt.add_param_group({"lr": 0.5})
+    with pytest.raises(TypeError, match=r"param_groups\[1\]\['params'\]\[1\] is float 2.0"):
+        opt.add_param_group({"params": [b, 2.0]})
+    c = (a * b).relu()
+    c.label = "c"
+    with pytest.raises(ValueError, match=r"parameter 'c' \(group 1, index 0\) was computed by"):
+        opt.add_param_group({"params": [c]})
+    assert len(opt.param_groups) == 1
+    opt.add_param_group({"params": b, "lr": 0.5})  # one Value is a group of one
+    assert opt.param_groups[1]["params"] == [b] and opt.param_groups[1]["lr"] == 0.5
+    with pytest.raises(TypeError, match="^SGD: params must be an iterable .*got int 5"):
+        SGD(5)
+    with pytest.raises(TypeError, match="^SGD: params must be an iterable .*got a single dict"):
+        SGD({"params": [a]})
+    with pytest.raises(TypeError, match="a param group must be a dict, got Value"):
+        SGD([{"params": [a]}, b])
+    assert SGD(p for p in [a, b]).param_groups[0]["params"] == [a, b]
+
+
+def test_clip_grad_norm_refuses_bad_parameters_and_arguments_by_name():
+    """No parameters: norm 0.0; one Value is a list of one; a non-Value, a non-real gradient,
+    norm_type <= 0 or a non-bool error_if_nonfinite are refused, no gradient changed."""
+    assert clip_grad_norm_([], 1.0) == 0.0
+    p, q = Value(0.0), Value(0.0)
+    p.grad, q.grad = 3.0, -4.0
+    assert clip_grad_norm_(p, 1.0) == 3.0 and p.grad == 1.0 / (3.0 + 1e-6) * 3.0
+    p.grad = 3.0
+    with pytest.raises(TypeError, match=r"^clip_grad_norm_: .*parameters\[1\] is float 2.0"):
+        clip_grad_norm_([p, 2.0], 1.0)
+    q.grad = "4"
+    with pytest.raises(TypeError, match=r"^clip_grad_norm_: parameters\[1\].grad must be a real"):
+        clip_grad_norm_([p, q], 1.0)
+    q.grad = -4.0
+    for bad in (0.0, -0.0, -2.0, math.nan):
+        with pytest.raises(ValueError, match="^clip_grad_norm_: norm_type"):
+            clip_grad_norm_([p, q], 1.0, norm_type=bad)
+    with pytest.raises(TypeError, match="^clip_grad_norm_: error_if_nonfinite"):
+        clip_grad_norm_([p, q], 1.0, error_if_nonfinite=1)
+    assert (p.grad, q.grad) == (3.0, -4.0)
+    assert clip_grad_norm_([p, q], 1.0, norm_type=TINY) == math.inf  # 3**(1/tiny) overflows
+
+
+def test_clip_grad_norm_of_a_nan_gradient_is_nan_and_makes_every_gradient_nan():
+    """As torch: a nan gradient gives a nan total and scales every gradient by nan (any norm)."""
+    for norm_type in (1.0, 2.0, 3.0, math.inf):
+        ps = [Value(0.0), Value(0.0), Value(0.0)]
+        for p, g in zip(ps, [1.0, math.nan, 1e300], strict=True):
+            p.grad = g
+        assert math.isnan(clip_grad_norm_(ps, 1.0, norm_type=norm_type))
+        assert all(math.isnan(p.grad) for p in ps)
