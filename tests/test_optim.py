@@ -647,6 +647,29 @@ def test_fma_emulation_matches_exact_rounding():
     assert optim._fma_emulated(1e-200, 1e-200, 0.0) == 0.0
 
 
+def test_fma_emulation_is_exact_where_the_error_term_decides():
+    """With c = -fl(a*b) the fma is the rounding error of a*b itself, and with c near it a
+    few bits of that error decide the result: exactly rounded still, for factors of every
+    significand (all bits set, one bit set, random), signs and exponents from 1e-280 to 1e280."""
+    import random
+
+    rng = random.Random(7)
+    significands = [1.0, 2.0 - 2.0**-52, 1.0 + 2.0**-52, 1.5, 1.0 + 2.0**-26 + 2.0**-52]
+    significands += [1.0 + rng.getrandbits(52) * 2.0**-52 for _ in range(60)]
+    checked = 0
+    for _ in range(3000):
+        a = rng.choice(significands) * rng.choice([1, -1]) * 2.0 ** rng.randint(-930, 930)
+        b = rng.choice(significands) * rng.choice([1, -1]) * 2.0 ** rng.randint(-930, 930)
+        p = a * b
+        if not 1e-280 < abs(p) < 1e280:
+            continue
+        for c in (-p, -p * (1 + 2.0**-40), -math.nextafter(p, 0.0), p * 2.0**-60, 0.0):
+            exact = float(Fraction(a) * Fraction(b) + Fraction(c))
+            assert optim._fma_emulated(a, b, c) == exact, (a, b, c)
+            checked += 1
+    assert checked > 5000
+
+
 @pytest.mark.parametrize(
     ("a", "b", "c"),
     [
