@@ -552,9 +552,10 @@ def test_load_state_dict_takes_an_empty_entry_as_a_fresh_parameter(cls_name, kwa
 
 
 EPS_ZERO = [
-    (f"{name}_eps0", cls_name, {**kwargs, "eps": 0.0})
+    (f"{name}_eps0{tag}", cls_name, {**kwargs, "eps": 0.0, **extra})
     for name, cls_name, kwargs in EXAMPLES
     if "eps" in OPTIMIZERS[cls_name].signature
+    for tag, extra in [("", {}), ("_wd2", {"weight_decay": 2.0})]  # 1 + p * 2 is 0 at p = -1/2
 ]
 
 
@@ -1158,6 +1159,46 @@ def test_zero_gradients_keep_torchs_signed_zeros_in_parameters_and_state(name, c
                 assert {k: bits(v) for k, v in ours.state[p].items()} == want, (maximize, x0)
 
 
+def _numeric_arguments(cls) -> list[str]:
+    return [
+        name
+        for name, (default, _) in cls.signature.items()
+        if isinstance(default, int | float) and not isinstance(default, bool)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cls_name", "name", "value"),
+    [
+        (cls_name, name, value)
+        for cls_name, cls in OPTIMIZERS.items()
+        for name in _numeric_arguments(cls)
+        for value in (1.0, 1, 2.0)
+        if (name, value) != ("alpha", 2.0)  # alpha > 1: a negative square_avg, nan in torch
+    ],
+)
+def test_each_numeric_argument_at_one_and_two_steps_as_torch(cls_name, name, value):
+    """Each numeric argument at exactly 1 (float and int) and 2, the plain example's other
+    arguments (dampening with a momentum), fed the same gradients: the iterates and state
+    equal torch's bit for bit (no value is a special case that torch does not have)."""
+    torch = pytest.importorskip("torch")
+    cls = OPTIMIZERS[cls_name]
+    kwargs = {**next(iter(cls.examples.values())), name: value}
+    if name == "dampening":
+        kwargs["momentum"] = 0.5
+    p = Value(0.25)
+    q = torch.tensor(0.25, dtype=torch.float64, requires_grad=True)
+    ours = cls([p], **kwargs)
+    theirs = getattr(torch.optim, cls.torch_name)([q], **kwargs)
+    for k, g in enumerate([0.5, -0.25, 0.75, 0.125]):
+        p.grad = g
+        q.grad = torch.tensor(g, dtype=torch.float64)
+        ours.step()
+        theirs.step()
+        assert p.data == q.item(), f"step {k + 1}"
+        assert ours.state[p] == {k: float(v) for k, v in theirs.state[q].items() if v is not None}
+
+
 @pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
 def test_a_negative_number_is_refused_exactly_where_torch_refuses_it(cls):
     """Each numeric argument at -0.5: a ValueError here if and only if torch raises one."""
@@ -1362,6 +1403,44 @@ def test_a_hostile_state_dict_is_refused_by_name_and_changes_nothing(make, error
     with pytest.raises(error, match=pattern):
         opt.load_state_dict(make(good))
     assert opt.state_dict() == good
+
+
+def test_a_state_dict_of_300_groups_or_of_a_group_of_300_loads_back():
+    """Past 256 groups, or parameters in a group, the sizes compared are separate int
+    objects: a state dict of 300 one-parameter groups plus one group of 300 loads back
+    into a twin optimizer, which then steps as the original."""
+
+    def make():
+        ps = [Value(0.01 * i) for i in range(600)]
+        groups = [{"params": [p], "lr": 0.001 * (i + 1)} for i, p in enumerate(ps[:300])]
+        return ps, SGD([*groups, {"params": ps[300:]}], lr=0.1, momentum=0.9)
+
+    ps, opt = make()
+    for i, p in enumerate(ps):
+        p.grad = 0.5 - 0.001 * i
+    opt.step()
+    twins, other = make()
+    other.load_state_dict(json.loads(json.dumps(opt.state_dict())))
+    assert other.state_dict() == opt.state_dict()
+    for p, q in zip(ps, twins, strict=True):
+        q.data = p.data
+        p.grad = q.grad = 0.25
+    opt.step()
+    other.step()
+    assert [q.data for q in twins] == [p.data for p in ps]
+
+
+def test_a_group_read_from_json_builds_as_one_typed_in():
+    """A param group whose keys come from a JSON config (strings made at run time, not the
+    literals of the code), its params then set to a tuple, builds the group a literal dict
+    builds: params as a list of the Values, the rest as given."""
+    a, b = Value(1.0), Value(2.0)
+    config = json.loads('{"params": null, "lr": 0.5, "weight_decay": 0.25}')
+    config["params"] = (a, b)
+    opt = SGD([config], lr=0.1)
+    typed = SGD([{"params": (a, b), "lr": 0.5, "weight_decay": 0.25}], lr=0.1)
+    assert opt.param_groups == typed.param_groups
+    assert type(opt.param_groups[0]["params"]) is list and opt.param_groups[0]["params"] == [a, b]
 
 
 def test_a_state_dict_with_more_than_its_own_keys_loads():
