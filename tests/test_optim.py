@@ -651,7 +651,8 @@ def test_fma_emulation_matches_exact_rounding():
 def test_fma_emulation_is_exact_where_the_error_term_decides():
     """With c = -fl(a*b) the fma is the rounding error of a*b itself, and with c near it a
     few bits of that error decide the result: exactly rounded still, for factors of every
-    significand (all bits set, one bit set, random), signs and exponents from 1e-280 to 1e280."""
+    significand (all bits set, one bit set, random), signs, products from 1e-280 to 1e280
+    and products below 1e-290 down to the subnormals."""
     import random
 
     rng = random.Random(7)
@@ -669,6 +670,19 @@ def test_fma_emulation_is_exact_where_the_error_term_decides():
             assert optim._fma_emulated(a, b, c) == exact, (a, b, c)
             checked += 1
     assert checked > 5000
+    # Products near the bottom of the float range (below 1e-290, down to the subnormals),
+    # where Dekker's partial products would underflow: still exact.
+    for _ in range(2000):
+        a = rng.choice(significands) * rng.choice([1, -1]) * 2.0 ** rng.randint(-600, -420)
+        b = rng.choice(significands) * 2.0 ** rng.randint(-600, -420)
+        p = a * b
+        if p == 0.0:  # the product rounds to 0: line 53's p + c, not checked here
+            continue
+        for c in (-p, -math.nextafter(p, 0.0), p * 3.0, 1e-300):
+            exact = float(Fraction(a) * Fraction(b) + Fraction(c))
+            assert optim._fma_emulated(a, b, c) == exact, (a, b, c)
+            checked += 1
+    assert checked > 8000
 
 
 @pytest.mark.parametrize(
@@ -793,6 +807,23 @@ def test_clip_grad_norm_matches_live_torch(k):
         p.grad = g
     total = clip_grad_norm_(params, case["max_norm"], case["norm_type"])
     assert abs(total - live["total"]) <= TOL * max(1.0, live["total"])
+    assert max(abs(p.grad - e) for p, e in zip(params, live["clipped"], strict=True)) <= TOL
+
+
+@pytest.mark.parametrize("norm_type", [0.25, 0.5, 0.999, 1.0, 1.5, 2.0, 3.0, math.inf])
+@pytest.mark.parametrize("error_if_nonfinite", [False, True])
+def test_clip_grad_norm_of_every_order_matches_live_torch(norm_type, error_if_nonfinite):
+    """Norms of order below 1 (not norms in the strict sense, but torch computes them), 1,
+    between 1 and 2, 2, 3 and inf, of gradients with both signs: total and clipped gradients
+    as torch's, to 1e-12; a finite total with error_if_nonfinite set clips just the same."""
+    pytest.importorskip("torch")
+    case = {"grads": [0.3, -1.25, 2.0, -0.0625], "max_norm": 0.5, "norm_type": norm_type}
+    live = make_traces.torch_clip(case)
+    params = [Value(0.0) for _ in case["grads"]]
+    for p, g in zip(params, case["grads"], strict=True):
+        p.grad = g
+    total = clip_grad_norm_(params, 0.5, norm_type, error_if_nonfinite=error_if_nonfinite)
+    assert abs(total - live["total"]) <= TOL * live["total"]
     assert max(abs(p.grad - e) for p, e in zip(params, live["clipped"], strict=True)) <= TOL
 
 
