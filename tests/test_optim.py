@@ -1267,7 +1267,7 @@ def _both_sides(cls) -> list[dict]:
             cases += [{name: v} for v in (-TINY, -0.0, 0.0, 0, TINY, -1, 1e300)]
         elif check is optim._betas:
             for k in (0, 1):
-                for v in (-TINY, 0.0, TINY, BELOW_ONE, 1.0):
+                for v in (-0.5, -TINY, -0.0, 0.0, TINY, BELOW_ONE, 1.0, 1.5):
                     pair = [0.9, 0.999]
                     pair[k] = v
                     cases.append({name: tuple(pair)})
