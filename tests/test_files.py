@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -231,7 +233,8 @@ def test_only_files_of_the_exact_temp_naming_are_removed(tmp_path):
     near_misses = [
         f".m.json.{dead}.0123abcd.tmp.bak",  # four parts
         f".m.json.{dead}.0123abcd",  # two parts
-        f".m.json.{dead}.0123abcd.txt",  # not .tmp
+        f".m.json.{dead}.0123abcd.txt",  # not .tmp (sorts after it)
+        f".m.json.{dead}.0123abcd.bak",  # not .tmp (sorts before it)
         f".m.json.{dead}x.0123abcd.tmp",  # the pid is not a number
         f".m.json.{dead}.0123abc.tmp",  # 7 hex digits
         f".m.json.{dead}.0123abcde.tmp",  # 9 hex digits
@@ -264,3 +267,242 @@ def test_a_live_process_temp_file_is_stale_from_stale_after_seconds_on(
     os.utime(leftover, (now - age, now - age))
     write_atomic(tmp_path / "m.json", "new")
     assert leftover.exists() is not removed
+
+
+def test_a_temp_name_taken_meanwhile_is_an_error_that_leaves_the_other_file(tmp_path, monkeypatch):
+    """If someone creates the temporary file's name between the choice and the O_EXCL open,
+    the save fails with FileExistsError naming the target, and their file stays as it was."""
+    path = tmp_path / "m.json"
+    path.write_text("old")
+    taken = tmp_path / f".m.json.{os.getpid()}.0123abcd.tmp"
+
+    def token_hex(n):
+        taken.write_text("someone else's")  # after the cleanup of leftovers, before open
+        return "0123abcd"
+
+    monkeypatch.setattr(files.secrets, "token_hex", token_hex)
+    with pytest.raises(FileExistsError) as info:
+        write_atomic(path, "new")
+    assert info.value.filename == str(path)
+    assert taken.read_text() == "someone else's"
+    assert path.read_text() == "old"
+
+
+def test_a_file_exists_error_after_the_temp_file_is_made_removes_it(tmp_path, monkeypatch):
+    """A FileExistsError from the rename (the temp file is ours by then) still removes it."""
+    path = tmp_path / "m.json"
+    path.write_text("old")
+
+    def replace(src, dst):
+        raise FileExistsError(errno.EEXIST, "File exists", str(dst))
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(FileExistsError) as info:
+        write_atomic(path, "new")
+    assert info.value.filename == str(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+    assert path.read_text() == "old"
+
+
+_SIGTERM_SAVE = """
+import os, signal, sys
+import autograd_engine.files as f
+path, handling = sys.argv[1], sys.argv[2]
+seen = []
+if handling == "own":
+    signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
+elif handling == "ignore":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+before = signal.getsignal(signal.SIGTERM)
+real_fsync = os.fsync
+sent = []
+def fsync(fd):
+    if not sent:  # the file's fsync, in the middle of the write (not the folder's)
+        sent.append(True)
+        os.kill(os.getpid(), signal.SIGTERM)
+    real_fsync(fd)
+os.fsync = fsync
+f.write_atomic(path, "new")
+print(seen, signal.getsignal(signal.SIGTERM) is before, flush=True)
+"""
+
+
+def _save_with_sigterm(tmp_path, handling):
+    path = tmp_path / "m.json"
+    path.write_text("old")
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    proc = subprocess.run(
+        [sys.executable, "-c", _SIGTERM_SAVE, str(path), handling],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return path, proc
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_sigterm_in_the_middle_of_a_save_removes_the_temp_file_then_ends_the_process(tmp_path):
+    """With SIGTERM's default handling: the process still ends by SIGTERM (not by an
+    exception), the target keeps its old text and no temporary file is left."""
+    path, proc = _save_with_sigterm(tmp_path, "default")
+    assert proc.returncode == -signal.SIGTERM, proc.stderr
+    assert proc.stdout == "" and "Traceback" not in proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+    assert path.read_text() == "old"
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+@pytest.mark.parametrize(
+    ("handling", "seen"), [("own", f"[{int(signal.SIGTERM)}]"), ("ignore", "[]")]
+)
+def test_a_sigterm_handler_of_the_users_is_left_alone(tmp_path, handling, seen):
+    """A handler of the user's (or SIG_IGN) stays installed and gets the signal; the save ends."""
+    path, proc = _save_with_sigterm(tmp_path, handling)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"{seen} True\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+    assert path.read_text() == "new"
+
+
+def test_a_live_process_is_one_whatever_its_pid(tmp_path):
+    """Fresh temp files of live processes are kept, whether their pid is below ours (our
+    parent) or above it (a child started now); and asking whether a process lives sends
+    it no signal (the child is still running after the save)."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        names = [f".m.json.{pid}.0000000{k}.tmp" for k, pid in enumerate([os.getppid(), child.pid])]
+        for name in names:
+            (tmp_path / name).write_text("a save in progress elsewhere")
+        write_atomic(tmp_path / "m.json", "new")
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m.json", *names])
+        assert child.poll() is None
+    finally:
+        child.kill()
+        child.wait()
+
+
+@pytest.mark.parametrize("problem", ["too large", "not permitted"])
+def test_a_pid_that_cannot_be_asked_about_counts_as_alive(tmp_path, monkeypatch, problem):
+    """A pid too large for the system (OverflowError), or a process of another user
+    (PermissionError): its fresh temp file is kept, and removed once STALE_AFTER old."""
+    if problem == "too large":
+        pid = "9" * 30
+    else:
+        pid = str(os.getpid() + 1)
+
+        def kill(p, sig):
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+
+        monkeypatch.setattr(os, "kill", kill)
+    fresh = tmp_path / f".m.json.{pid}.00000001.tmp"
+    old = tmp_path / f".m.json.{pid}.00000002.tmp"
+    for leftover in (fresh, old):
+        leftover.write_text("x")
+    past = time.time() - files.STALE_AFTER - 60
+    os.utime(old, (past, past))
+    write_atomic(tmp_path / "m.json", "new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m.json", fresh.name])
+
+
+def test_a_folder_that_cannot_be_listed_or_fsynced_is_still_written(tmp_path, monkeypatch):
+    """Listing the folder (to clean up) and opening or fsyncing it (to make the rename
+    durable) are best effort: if they fail the save still succeeds."""
+    path = tmp_path / "m.json"
+    folder = str(tmp_path)
+
+    def scandir(where):
+        raise PermissionError(errno.EACCES, "Permission denied", str(where))
+
+    real_open = os.open
+
+    def open_(where, flags, *args, **kwargs):
+        if os.fspath(where) == folder:
+            raise PermissionError(errno.EACCES, "Permission denied", folder)
+        return real_open(where, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "open", open_)
+    assert write_atomic(path, "one") == path
+    assert path.read_text() == "one"
+    monkeypatch.undo()
+
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "Invalid argument")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    write_atomic(path, "two")
+    assert path.read_text() == "two"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+def test_a_leftover_that_another_save_removes_first_is_no_error(tmp_path, monkeypatch):
+    """Two saves cleaning the same folder race: a leftover gone before we look at it
+    (stat) or before we remove it (unlink) is simply skipped."""
+    path = tmp_path / "m.json"
+    dead = _dead_pid()
+    leftover = tmp_path / f".m.json.{dead}.0123abcd.tmp"
+    real_scandir, real_unlink = os.scandir, os.unlink
+
+    def scandir(where):
+        entries = list(real_scandir(where))
+        real_unlink(leftover)  # the other save, between our listing and our stat
+        return iter(entries)
+
+    leftover.write_text("half a model")
+    monkeypatch.setattr(os, "scandir", scandir)
+    write_atomic(path, "one")
+    monkeypatch.undo()
+
+    def unlink(where, *args, **kwargs):
+        if os.fspath(where) == str(leftover):
+            real_unlink(where)  # the other save, just before ours
+        real_unlink(where, *args, **kwargs)
+
+    leftover.write_text("half a model")
+    monkeypatch.setattr(os, "unlink", unlink)
+    write_atomic(path, "two")
+    assert path.read_text() == "two"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+def test_a_save_never_removes_the_temp_file_another_thread_is_writing(tmp_path, monkeypatch):
+    """Thread A is inside its write (held at fsync) when thread B saves the same target:
+    A's temp file has our pid, but B's cleanup skips it; both saves succeed, A's last."""
+    path = tmp_path / "m.json"
+    inside, go_on = threading.Event(), threading.Event()
+    real_fsync = os.fsync
+    a_thread = []
+
+    def fsync(fd):
+        if threading.current_thread() is a_thread[0] and not go_on.is_set():
+            inside.set()
+            assert go_on.wait(60)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    errors = []
+
+    def save_a():
+        try:
+            write_atomic(path, "A")
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    a_thread.append(threading.Thread(target=save_a))
+    a_thread[0].start()
+    try:
+        assert inside.wait(60)
+        assert len([p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]) == 1
+        write_atomic(path, "B")
+        assert path.read_text() == "B"
+    finally:
+        go_on.set()
+        a_thread[0].join(60)
+    assert errors == []
+    assert path.read_text() == "A"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import unittest.mock
 
 import pytest
 
@@ -63,9 +64,14 @@ def sgd_by_hand(w, b, batches, lr):
     return w, b, losses
 
 
+@pytest.mark.parametrize("seed", [11, "default"])
 @pytest.mark.parametrize("batch_size", [None, 1, 2])
-def test_fit_applies_the_hand_derived_sgd_updates(batch_size):
-    """Full-batch, online and mini-batch fit give the hand-derived SGD iterates and losses."""
+def test_fit_applies_the_hand_derived_sgd_updates(batch_size, seed):
+    """Full-batch, online and mini-batch fit give the hand-derived SGD iterates and losses.
+
+    The batches are drawn from ``random.Random(seed)``; without a seed, the signature's
+    ``seed=0``.
+    """
     model = linear_neuron(0.3, -0.1)
     history = fit(
         model,
@@ -76,9 +82,9 @@ def test_fit_applies_the_hand_derived_sgd_updates(batch_size):
         epochs=3,
         batch_size=batch_size,
         progress=False,
-        seed=11,
+        **({} if seed == "default" else {"seed": seed}),
     )
-    rng = random.Random(11)
+    rng = random.Random(0 if seed == "default" else seed)
     w, b = 0.3, -0.1
     orders = []
     for epoch in range(3):
@@ -356,10 +362,15 @@ def test_zero_epochs_changes_nothing():
     "kwargs, error, message",
     [
         ({"y": Y1[:3]}, ValueError, "differ in length"),
+        ({"X": X1[:3]}, ValueError, r"^fit: X and y differ in length \(3 vs 5\)$"),
         ({"X": [], "y": []}, ValueError, "at least one"),
         ({"epochs": -1}, ValueError, "epochs"),
         ({"epochs": 2.0}, ValueError, "epochs"),
         ({"batch_size": 0}, ValueError, "batch_size"),
+        ({"epochs": True}, ValueError, "^fit: epochs must be an int >= 0, got True$"),
+        ({"batch_size": True}, ValueError, "batch_size must be None or an int >= 1, got True$"),
+        ({"batch_size": 2.0}, ValueError, "batch_size must be None or an int >= 1, got 2.0$"),
+        ({"batch_size": "2"}, ValueError, "batch_size must be None or an int >= 1, got '2'$"),
         ({"optimizer": object()}, TypeError, "zero_grad"),
         ({"scheduler": object()}, TypeError, "scheduler"),
     ],
@@ -589,12 +600,13 @@ def _scripted_fit(monkeypatch, val_losses, epochs, patience):
         (4, 3, 4, None),  # it runs out exactly on the last epoch: all epochs ran, no stop
         (4, 4, 4, None),  # one epoch short of running out on the last epoch
         (3, 3, 3, None),  # the last epoch is one short of the patience
+        (300, 299, 300, None),  # the same on an epoch number beyond the small ints CPython shares
     ],
 )
 def test_early_stopping_at_the_last_epoch(monkeypatch, epochs, patience, ran, stopped):
     """Validation only worsens after epoch 0: a stop is recorded only if epochs were left."""
     history, snapshots, model = _scripted_fit(
-        monkeypatch, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0][:epochs], epochs, patience
+        monkeypatch, [float(e + 1) for e in range(epochs)], epochs, patience
     )
     assert len(history["loss"]) == len(history["val_loss"]) == ran
     assert history["best_epoch"] == 0 and history["stopped_epoch"] == stopped
@@ -666,11 +678,22 @@ def test_fit_penalty_is_added_to_each_step_but_not_to_the_reported_loss():
         ({"early_stopping": 2}, ValueError, r"early_stopping .*pass validation=\(X_val, y_val\)"),
         ({"validation": (XV, YV), "early_stopping": 2.0}, TypeError, "int >= 1.*got float 2.0"),
         ({"validation": (XV, YV), "early_stopping": True}, TypeError, "got bool"),
-        ({"validation": (XV, YV), "early_stopping": 0}, ValueError, "int >= 1.*got 0"),
+        ({"validation": (XV, YV), "early_stopping": 0}, ValueError, "^fit: early_stopping.* 0$"),
+        ({"validation": (XV, YV), "early_stopping": -1}, ValueError, "^fit: early_stopping.* -1$"),
         ({"validation": (XV, YV[:2])}, ValueError, r"validation: X and y differ .*\(3 vs 2\)"),
         ({"validation": ([[1.0, 2.0]], [1.0])}, ValueError, r"X_val\[0\] is a row of 2.*row of 1"),
         ({"validation": ([[1.0]], [[1.0]])}, ValueError, r"y_val\[0\] is a row of 1.*single"),
         ({"validation": (XV,)}, TypeError, "validation must be a pair"),
+        ({"validation": (XV, YV, YV)}, TypeError, r"validation must be a pair \(X_val, y_val\)"),
+        ({"validation": 5}, TypeError, r"validation must be a pair \(X_val, y_val\), got int$"),
+        ({"validation": {0: XV, 1: YV}}, TypeError, r"must be a pair \(X_val, y_val\), got dict$"),
+        (
+            {"validation": ([[]], [1.0])},
+            ValueError,
+            r"X_val\[0\] is a row of 0, .*X\[0\] is a row of 1$",
+        ),
+        ({"validation": (5, YV)}, TypeError, "^fit: validation X_val must be a list, got int$"),
+        ({"validation": (XV, "ab")}, TypeError, "^fit: validation y_val must be a list, got str$"),
         ({"validation": ([], [])}, ValueError, "at least one example"),
         ({"validation": ([["a"]], [1.0])}, TypeError, r"validation example 0 \(X_val\[0\]"),
         ({"max_norm": -1.0}, ValueError, "fit: max_norm must be a finite number >= 0, got -1.0"),
@@ -864,6 +887,52 @@ def test_a_scheduler_is_stepped_by_its_declared_kind():
     assert by_epoch.calls == [(), ()]
 
 
+@pytest.mark.parametrize("kind", ["metric", "epoch"])
+def test_a_kind_spelled_at_run_time_is_the_same_kind(kind):
+    """steps_on compared by value: a string built at run time (read from a config, say), not
+    the interned literal, steps the scheduler the same way."""
+    scheduler = DeclaredMetricScheduler() if kind == "metric" else DeclaredEpochScheduler()
+    scheduler.steps_on = "".join(list(kind))
+    assert scheduler.steps_on == kind and scheduler.steps_on is not kind
+    model = linear_neuron(0.0, 0.0)
+    history = fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), 2,
+                  scheduler=scheduler, progress=False)  # fmt: skip
+    if kind == "metric":
+        assert scheduler.metrics == history["loss"]
+    else:
+        assert scheduler.calls == [(), ()]
+
+
+class Uninspectable:
+    """A step() whose signature inspect cannot read: a ``__signature__`` that is not one
+    (TypeError) or that cannot be found (ValueError, as for some builtins)."""
+
+    def __init__(self, error):
+        self.error, self.calls = error, []
+
+    @property
+    def __signature__(self):
+        if self.error is TypeError:
+            return "not a signature"
+        raise ValueError("no signature found")
+
+    def __call__(self, *args):
+        self.calls.append(args)
+
+
+@pytest.mark.parametrize("error", [TypeError, ValueError])
+def test_a_scheduler_whose_step_cannot_be_inspected_steps_per_epoch(error):
+    """No steps_on and no readable signature: step() is called with nothing, once an epoch."""
+
+    class Scheduler:
+        step = Uninspectable(error)
+
+    model = linear_neuron(0.0, 0.0)
+    fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), 2,
+        scheduler=Scheduler(), progress=False)  # fmt: skip
+    assert Scheduler.step.calls == [(), ()]
+
+
 def test_the_built_in_schedulers_declare_their_kind():
     """StepLR and ExponentialLR step per epoch; ReduceLROnPlateau on a metric."""
     assert (StepLR.steps_on, ExponentialLR.steps_on) == ("epoch", "epoch")
@@ -911,3 +980,271 @@ def test_ctrl_c_anywhere_in_an_epoch_names_that_epoch(monkeypatch, where):
     with pytest.raises(KeyboardInterrupt) as caught:
         fit(model, X, y, mse_loss, optimizer, 5, validation=(X, y), progress=False)
     assert caught.value.__notes__ == ["fit: stopped during epoch 3 of 5"]
+
+
+# -- found by mutation testing nn/train.py (issue 24) -------------------------------------
+
+
+def test_more_examples_than_the_small_ints_cpython_shares():
+    """300 examples: the lengths of X and y are compared by value, not by identity (ints
+    beyond 256 are distinct objects), so evaluate and fit take them; 300 vs 299 is refused."""
+    X = [[i / 100] for i in range(300)]
+    y = [0.0] * 300
+    by_hand = sum((2.0 * x[0] + 0.5) ** 2 for x in X) / 300  # mse of y = 2x + 0.5 against 0
+    model = linear_neuron(2.0, 0.5)
+    assert evaluate(model, X, y, mse_loss) == (pytest.approx(by_hand, rel=1e-12), None)
+    history = fit(model, X, y, mse_loss, SGD(model.parameters(), lr=0.01), 1, progress=False)
+    assert history["loss"] == [pytest.approx(by_hand, rel=1e-12)]
+    with pytest.raises(ValueError, match=r"evaluate: X and y differ in length \(300 vs 299\)"):
+        evaluate(model, X, y[:299], mse_loss)
+
+
+class AnyDefaultScheduler:
+    """step's first parameter has a default, one that compares equal to everything."""
+
+    def __init__(self):
+        self.got_default = []
+
+    def step(self, epoch=unittest.mock.ANY):
+        self.got_default.append(epoch is unittest.mock.ANY)
+
+
+def test_a_scheduler_whose_step_has_a_default_is_stepped_with_nothing():
+    """A default is a default whatever it compares equal to: step() gets no argument."""
+    model = linear_neuron(0.0, 0.0)
+    scheduler = AnyDefaultScheduler()
+    fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), 2,
+        scheduler=scheduler, progress=False)  # fmt: skip
+    assert scheduler.got_default == [True, True]
+
+
+@pytest.mark.parametrize(
+    "n, batch_size, epochs, every, total, steps",
+    [
+        (5, None, 3, 1, 3, [0, 1, 2, 3]),  # full batch: one step an epoch
+        (5, 5, 3, 1, 3, [0, 1, 2, 3]),  # a batch of all n is full batch
+        (5, 8, 3, 1, 3, [0, 1, 2, 3]),  # and so is a batch larger than n
+        (5, 2, 3, 4, 9, [0, 4, 8, 9]),  # ceil(5 / 2) = 3 steps an epoch
+        (4, 2, 5, 4, 10, [0, 4, 8, 10]),  # 4 / 2 = 2 steps an epoch
+    ],
+)
+def test_a_recording_counts_epochs_times_ceil_n_over_batch_steps(
+    n, batch_size, epochs, every, total, steps
+):
+    """Recorder(every=k) keeps steps 0, k, 2k, ... and the last of epochs * ceil(n / batch)
+    steps: a limit of exactly that many records is enough, one less is refused before
+    training, naming the steps."""
+    from nn.record import Recorder
+
+    def run(limit):
+        model = linear_neuron(0.3, -0.1)
+        optimizer = SGD(model.parameters(), lr=0.05)
+        return fit(model, X1[:n], Y1[:n], mse_loss, optimizer, epochs, batch_size,
+                   progress=False, record=Recorder(every=every, limit=limit))  # fmt: skip
+
+    assert run(limit=len(steps)).recording.steps == steps
+    refused = rf"^fit: recording {total} steps at every={every} keeps {len(steps)} records, "
+    with pytest.raises(ValueError, match=refused + rf"more than limit={len(steps) - 1};"):
+        run(limit=len(steps) - 1)
+
+
+def _diverging_run(lr, groups="SGD's", epochs=10):
+    """fit of w * x on x = 1, t = 0 from w = 2: mse = w^2 (4 at first), gradient 2w, so SGD's
+    step w <- (1 - 2 lr) w multiplies the loss by (1 - 2 lr)^2 every epoch (full batch)."""
+    w = Value(2.0)
+    optimizer = SGD([w], lr=lr)
+    if groups != "SGD's":
+        optimizer = BareSGD([w], lr, groups)
+    return fit(lambda x: w * x[0], [[1.0]], [0.0], mse_loss, optimizer, epochs, progress=False)
+
+
+def test_a_loss_a_million_times_the_first_is_not_yet_divergence():
+    """Losses 4, 4e6, 4e12 (w <- -1000 w): exactly 1e6 times the first goes on, 1e12 times
+    stops at epoch 2, measured from the first epoch's loss (not from the one before)."""
+    message = (
+        r"^fit: training diverged at epoch 2 \(the loss grew from 4 to 4e\+12\); the usual "
+        r"cause is a learning rate that is too large \(lr=500\.5\): try a smaller one$"
+    )
+    with pytest.raises(FloatingPointError, match=message):
+        _diverging_run(lr=500.5)
+
+
+def test_a_loss_just_over_a_million_times_the_first_is_divergence():
+    """w <- -1000.0002 w: loss 4, then 4000001.6 (just over 1e6 times the first): epoch 1."""
+    with pytest.raises(FloatingPointError, match=r"diverged at epoch 1 \(the loss grew from 4 "):
+        _diverging_run(lr=500.5001)
+
+
+def test_an_epoch_loss_beyond_floats_stops_at_that_epoch():
+    """Two examples of loss 1e308 each (w = 1e154, x = 1, t = 0, online): the epoch's loss
+    is not finite (the sum of the two overflows), which is divergence at epoch 0, even with
+    nothing to compare it with yet."""
+    w = Value(1e154)
+    with pytest.raises(FloatingPointError, match=r"^fit: training diverged at epoch 0 .* to inf\)"):
+        fit(lambda x: w * x[0], [[1.0], [1.0]], [0.0, 0.0], mse_loss, SGD([w], lr=0.0), 2, 1,
+            progress=False)  # fmt: skip
+
+
+def test_numbers_beyond_floats_in_a_step_are_divergence_too():
+    """w <- -(1e200 - 1) w: epoch 1's loss squares -2e200 and overflows; the loss's
+    OverflowError comes out of fit as the same class, saying where and what to try."""
+    message = (
+        r"^fit: training diverged at epoch 1 \(mse_loss: .* is beyond the float range\); the usual "
+        r"cause is "
+        r"a learning rate that is too large \(lr=5e\+199\): try a smaller one$"
+    )
+    with pytest.raises(OverflowError, match=message):
+        _diverging_run(lr=5e199)
+
+
+def test_a_loss_below_zero_is_never_divergence_while_finite():
+    """A loss may be negative (mse - 1 here, as a log-likelihood can be): the growth check
+    compares with a positive first loss only. mse - 1 of w * x at x = 1, t = 0 from w = 0,
+    with the penalty (w - 1)^2: w = 0, 0.2, 0.32 as in the test above, losses w^2 - 1."""
+    w = Value(0.0)
+
+    def shifted(preds, targets):
+        return mse_loss(preds, targets) - 1.0
+
+    history = fit(lambda x: w * x[0], [[1.0]], [0.0], shifted, SGD([w], lr=0.1), 3,
+                  progress=False, penalty=lambda: (w - 1.0) ** 2)  # fmt: skip
+    assert history["loss"] == pytest.approx([-1.0, -0.96, -0.8976], rel=1e-12, abs=0.0)
+
+
+def test_a_loss_that_starts_at_zero_may_grow():
+    """A first epoch loss of 0 (a perfect fit) gives no ratio to grow by: a penalty pulling
+    w from 0 to 1 raises the loss from 0 and fit goes on. By hand: the gradient of
+    w^2 + (w - 1)^2 is 4w - 2, so w <- 0.6 w + 0.2: w = 0, 0.2, 0.32, 0.392."""
+    w = Value(0.0)
+    history = fit(lambda x: w * x[0], [[1.0]], [0.0], mse_loss, SGD([w], lr=0.1), 4,
+                  progress=False, penalty=lambda: (w - 1.0) ** 2)  # fmt: skip
+    assert history["loss"] == pytest.approx([0.0, 0.04, 0.1024, 0.153664], rel=1e-12, abs=0.0)
+
+
+class BareSGD:
+    """Plain SGD with only zero_grad() and step(): no param_groups, or the groups given."""
+
+    def __init__(self, params, lr, groups):
+        self.params, self.lr = params, lr
+        if groups != "none":
+            self.param_groups = groups
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self):
+        for p in self.params:
+            p.data -= self.lr * p.grad
+
+
+@pytest.mark.parametrize("groups", ["none", [], [{"momentum": 0.0}]])
+def test_an_optimizer_with_no_learning_rate_to_show(groups):
+    """No param_groups, none, or a first group with no "lr": history["lr"] is None and a
+    diverging run's message names no rate."""
+    model = linear_neuron(0.3, -0.1)
+    history = fit(model, X1, Y1, mse_loss, BareSGD(model.parameters(), 0.05, groups), 2,
+                  progress=False)  # fmt: skip
+    w, b, _ = sgd_by_hand(0.3, -0.1, [list(range(5))], lr=0.05)
+    w, b, _ = sgd_by_hand(w, b, [list(range(5))], lr=0.05)
+    assert model.w[0].data == pytest.approx(w, rel=1e-12)
+    assert model.b.data == pytest.approx(b, rel=1e-12)
+    assert history["lr"] == [None, None]
+    with pytest.raises(FloatingPointError, match=r"epoch 2 .* too large: try a smaller one$"):
+        _diverging_run(500.5, groups)
+
+
+def test_validation_rows_are_compared_with_the_first_training_row():
+    """The held-out rows must have the shape of X[0], the training row the message names
+    (a plain model may take rows of any length: here it sums them), also for rows longer
+    than 256 (lengths compared by value)."""
+    model_w = Value(1.0)
+
+    def summing(x):
+        return model_w * sum(x)
+
+    def run(X, X_val):
+        y = [0.0] * len(X)
+        return fit(summing, X, y, mse_loss, SGD([model_w], lr=0.0), 1, progress=False,
+                   validation=(X_val, [0.0] * len(X_val)))  # fmt: skip
+
+    long = [[0.001] * 300]
+    assert run(long, long)["val_loss"] == [pytest.approx(0.09, rel=1e-12)]  # (300 * 0.001)^2
+    assert run([[1.0, 2.0], [1.0, 2.0, 3.0]], [[0.5, 0.5]])["val_loss"] == [1.0]
+    with pytest.raises(
+        ValueError, match=r"X_val\[0\] is a row of 3, but the training X\[0\] is a row of 2"
+    ):
+        run([[1.0, 2.0], [1.0, 2.0, 3.0]], [[0.5, 0.5, 0.0]])
+
+
+def test_early_stopping_with_patience_one():
+    """early_stopping=1, the least patience: the first epoch that does not improve stops."""
+    model = linear_neuron(0.0, 0.0)
+    history = fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.05), 20,
+                  progress=False, validation=(XV, YV), early_stopping=1)  # fmt: skip
+    # y = 2x training against y = -2x validation: every step toward 2x worsens validation
+    assert (history["best_epoch"], history["stopped_epoch"]) == (0, 1)
+
+
+def test_the_learning_rate_shown_is_the_first_groups():
+    """Two parameter groups with rates 0.1 and 0.2: history["lr"] is the first group's."""
+    model = linear_neuron(0.0, 0.0)
+    optimizer = SGD([{"params": [model.w[0]], "lr": 0.1}, {"params": [model.b], "lr": 0.2}])
+    history = fit(model, X1, Y1, mse_loss, optimizer, 2, progress=False)
+    assert history["lr"] == [0.1, 0.1]
+
+
+def test_the_progress_bar_is_on_by_default_and_stays_after_the_run(capsys):
+    """Without progress=, fit draws its bar on stderr; after the run the finished bar stays
+    (its last line is the full bar with the loss, ended by a newline, not erased)."""
+    model = linear_neuron(0.0, 0.0)
+    fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), 3)
+    out, err = capsys.readouterr()
+    last = err.split("\r")[-1]
+    assert out == "" and last.startswith("fit: 100%") and "3/3" in last and "loss=" in last
+    assert last.endswith("\n")
+
+
+def test_ctrl_c_as_the_bar_starts_names_the_first_epoch(monkeypatch):
+    """A KeyboardInterrupt while the progress bar hands out its first epoch: "epoch 1 of 4"."""
+    import tqdm.auto
+
+    class Interrupted:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __iter__(self):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Interrupted)
+    model = linear_neuron(0.0, 0.0)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        fit(model, X1, Y1, mse_loss, SGD(model.parameters(), lr=0.01), 4, progress=True)
+    assert caught.value.__notes__ == ["fit: stopped during epoch 1 of 4"]
+    assert (model.w[0].data, model.b.data) == (0.0, 0.0)
+
+
+class HalfModal:
+    """A plain model with half of Module's modes: a ``training`` flag and no ``train()``, or
+    a ``train()`` of its own (here: a training routine) and no ``training`` flag."""
+
+    def __init__(self, has):
+        self.w, self.calls = Value(0.5), []
+        if has == "flag":
+            self.training = True
+        else:
+            self.train = lambda *args: self.calls.append(args)
+
+    def __call__(self, x):
+        return self.w * x[0]
+
+
+@pytest.mark.parametrize("has", ["flag", "train"])
+def test_a_model_with_half_the_modes_is_a_plain_callable(has):
+    """Modes are switched only on a model with both a bool ``training`` and a callable
+    ``train``: fit and evaluate run the others as they are, calling nothing else."""
+    model = HalfModal(has)
+    fit(model, X1, Y1, mse_loss, SGD([model.w], lr=0.01), 1, progress=False,
+        validation=(XV, YV))  # fmt: skip
+    assert evaluate(model, XV, YV, mse_loss)[1] is None
+    assert model.calls == [] and getattr(model, "training", True) is True
