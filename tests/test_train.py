@@ -257,6 +257,16 @@ class MetricScheduler:
         self.metrics.append(metric)
 
 
+class KeywordOnlyPlateau:
+    """step(metrics, *, epoch=None): the first parameter decides, whatever comes after it."""
+
+    def __init__(self):
+        self.metrics = []
+
+    def step(self, metrics, *, epoch=None):
+        self.metrics.append(metrics)
+
+
 def test_scheduler_steps_once_per_epoch_and_lr_is_recorded():
     """A step() scheduler is called once per epoch; history["lr"] shows the rate used."""
     model = linear_neuron(0.0, 0.0)
@@ -277,7 +287,7 @@ def test_scheduler_steps_once_per_epoch_and_lr_is_recorded():
     assert history["lr"] == [0.08, 0.04, 0.02]
 
 
-@pytest.mark.parametrize("make", [ReduceLROnPlateau, MetricScheduler])
+@pytest.mark.parametrize("make", [ReduceLROnPlateau, MetricScheduler, KeywordOnlyPlateau])
 def test_plateau_scheduler_gets_the_epoch_loss(make):
     """A ReduceLROnPlateau-style scheduler receives each epoch's loss."""
     model = linear_neuron(0.0, 0.0)
