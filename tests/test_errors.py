@@ -186,6 +186,25 @@ def test_custom_op_with_wrong_number_of_terms_is_an_error():
     assert x.grad == 0.0 and z.grad == 0.0
 
 
+@pytest.mark.parametrize("count", [1, 3])
+@pytest.mark.parametrize("kind", ["tuple", "list", "array"])
+def test_custom_op_with_too_few_or_too_many_terms_of_any_kind(kind, count):
+    """A binary op's vjp returning 1 or 3 terms, as a tuple, a list or a numpy array: a
+    TypeError naming the op from grad and from backward; no term is dropped or made up."""
+    if kind == "array":
+        make = pytest.importorskip("numpy").array
+    else:
+        make = {"tuple": tuple, "list": list}[kind]
+    wrong = Op("wrong", lambda a, b: a * b, lambda g, out, a, b: make([g * b, g * a, g][:count]))
+    x, z = Value(1.5), Value(2.0)
+    y = apply_op(wrong, x, z)
+    with pytest.raises(TypeError, match=r"wrong.*must return a sequence of 2 terms, one per"):
+        grad(y, [x, z])
+    with pytest.raises(TypeError, match=r"wrong.*must return a sequence of 2 terms, one per"):
+        y.backward()
+    assert x.grad == 0.0 and z.grad == 0.0
+
+
 def test_custom_op_must_return_a_float():
     """A forward returning a complex number is a TypeError, never stored as data."""
     root = Op("root", lambda a: a**0.5, lambda g, out, a: (g * 0.5 / out,))
