@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from autograd_engine import Value, grad, hessian, topological_order, zero_grad
+from autograd_engine import Op, Value, grad, hessian, topological_order, zero_grad
 
 
 def test_topological_order_puts_parents_first_and_root_last():
@@ -216,3 +216,27 @@ def test_interior_and_leaf_grads_match_chain_rule():
     s = 1 - math.tanh(1.5) ** 2
     assert math.isclose(h.grad, s, rel_tol=1e-15)
     assert math.isclose(x.grad, 2 * s, rel_tol=1e-15)
+
+
+@pytest.mark.parametrize("term, expected", [(3, 3.0), (10**400, math.inf), (-(10**400), -math.inf)])
+def test_an_int_term_is_a_float_and_beyond_floats_an_infinity_of_its_sign(term, expected):
+    """A vjp may return an int: the sweep takes it as a float, and one beyond the float range
+    as the infinity of its sign (read through backprop_terms, the plain sweep); backward
+    then refuses that infinity, naming it with its sign, and writes no .grad."""
+    from autograd_engine.core import graph
+    from autograd_engine.core.value import apply_op
+
+    op = Op("int_term", lambda a: 2.0 * a, lambda g, out, a: (term,))
+    x = Value(1.0)
+    y = apply_op(op, x)
+    order, grads, terms, local = graph.backprop_terms(y, 1.0)
+    assert terms[y] == local[y] == (expected,) and type(terms[y][0]) is float
+    assert grads[x] == expected and type(grads[x]) is float
+    if not math.isfinite(expected):
+        holder = graph._take_permit()  # the plain sweep, as a concurrent backward takes it
+        try:
+            with pytest.raises(FloatingPointError, match=rf"is not finite \({expected!r}\)"):
+                y.backward()
+        finally:
+            del holder
+        assert x.grad == 0.0 and y.grad == 0.0
