@@ -240,3 +240,17 @@ def test_an_int_term_is_a_float_and_beyond_floats_an_infinity_of_its_sign(term, 
         finally:
             del holder
         assert x.grad == 0.0 and y.grad == 0.0
+
+
+def test_create_graph_records_the_derivative_even_inside_no_grad():
+    """grad(..., create_graph=True) records the derivative's graph whatever the mode it is
+    called in (as torch's does): d/dx x^3 = 3x^2 = 27 at x = 3, and d/dx of that, 6x = 18,
+    taken outside."""
+    from autograd_engine import no_grad
+
+    x = Value(3.0)
+    y = x**3
+    with no_grad():
+        (d,) = grad(y, [x], create_graph=True)
+    assert d.data == 27.0
+    assert [v.data for v in grad(d, [x])] == [18.0]
