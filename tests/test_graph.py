@@ -254,3 +254,29 @@ def test_create_graph_records_the_derivative_even_inside_no_grad():
         (d,) = grad(y, [x], create_graph=True)
     assert d.data == 27.0
     assert [v.data for v in grad(d, [x])] == [18.0]
+
+
+def test_backprop_and_backprop_terms_by_hand():
+    """root = (x y + x)^2 at x = 2, y = -3 (w = x y + x = -4): d root/d w = 2w = -8, d/dx =
+    -8 (y + 1) = 16, d/dy = -8 x = -16. backprop gives floats, a Constant of the graph reads
+    0.0 and a Value outside it is a KeyError; backprop_terms gives each node's terms (g times
+    its local derivatives) and the local derivatives themselves."""
+    from autograd_engine.core import graph
+
+    x, y = Value(2.0), Value(-3.0)
+    z = x * y
+    w = z + x
+    root = w * w
+    order, grads = graph.backprop(root, 1.0)
+    assert order == [x, y, z, w, root]
+    assert [grads[n] for n in order] == [16.0, -16.0, -8.0, -8.0, 1.0]
+    assert all(type(grads[n]) is float for n in order)
+    constant = (x * 2.0).parents[1]
+    _, with_constant = graph.backprop(constant * x, 1.0)
+    assert type(constant).__name__ == "Constant" and with_constant[constant] == 0.0
+    with pytest.raises(KeyError):
+        grads[Value(5.0)]
+    order, grads, terms, local = graph.backprop_terms(root, 1.0)
+    assert [grads[n] for n in order] == [16.0, -16.0, -8.0, -8.0, 1.0]
+    assert terms == {root: (-4.0, -4.0), w: (-8.0, -8.0), z: (24.0, -16.0)}
+    assert local == {root: (-4.0, -4.0), w: (1.0, 1.0), z: (-3.0, 2.0)}

@@ -155,3 +155,22 @@ def test_the_fast_sweep_calls_each_vjp_once_and_adds_and_multiplies_inline(monke
     theirs = textbook_grads(root)
     assert [bits(p.grad) for p in (x, y, z)] == [bits(theirs[p]) for p in (x, y, z)]
     assert [bits(d) for d in grads] == [bits(theirs[p]) for p in (x, y, z)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(expressions(max_instructions=12))
+def test_backward_while_another_sweep_holds_the_permit_equals_the_fast_one(expr):
+    """backward takes the plain sweep when the fast one's permit is held: the same .grad."""
+    xs = [Value(x) for x in expr.inputs]
+    y = expr(*xs)
+    y.backward()
+    fast = [bits(x.grad) for x in xs]
+    for x in xs:
+        x.grad = 0.0
+    holder = graph._take_permit()  # as a sweep running in another thread would hold it
+    assert holder is not None
+    try:
+        y.backward()
+    finally:
+        del holder
+    assert [bits(x.grad) for x in xs] == fast
