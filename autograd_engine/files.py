@@ -69,9 +69,14 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, owner: str = "write
         raise TypeError(f"{owner}: path must be a str or a path, got {show(path)}")
     if not isinstance(text, str):
         raise TypeError(f"{owner}: text must be a str, got {show(text)}")
-    shown = os.fspath(path)
-    path = Path(path)
-    if not isinstance(shown, str) or not shown or path.name in ("", ".", ".."):
+    try:
+        shown = os.fspath(path)
+    except TypeError as error:  # an __fspath__ that returns neither str nor bytes
+        raise TypeError(f"{owner}: path must be a str or a path, got {show(path)}") from error
+    if not isinstance(shown, str):
+        raise TypeError(f"{owner}: path must be a str or a path to a str, got {shown!r}")
+    path = Path(shown)
+    if not shown or path.name in ("", ".", ".."):
         raise ValueError(f"{owner}: path must name a file, got {shown!r}")
     try:
         data = text.encode("utf-8")
@@ -181,7 +186,7 @@ def _remove_stale(directory: Path, name: str) -> None:
         if len(parts[1]) != 8 or any(c not in "0123456789abcdef" for c in parts[1]):
             continue
         with _active_lock:
-            if entry.path in _active or str(directory / entry.name) in _active:
+            if entry.path in _active:  # the same string as str(directory / entry.name)
                 continue
         try:
             info = entry.stat(follow_symlinks=False)

@@ -120,11 +120,11 @@ def _plant(tree: Path, diff: str) -> tuple[Path, str] | None:
     new = [d[1:] for d in lines[at + 1 :] if d[:1] in (" ", "+")]
     path = tree / name
     text = path.read_text(encoding="utf-8")
-    body = text.splitlines()
+    body = text.split("\n")  # a last "" line: a hunk may reach past the final newline
     if body[start - 1 : start - 1 + len(old)] != old:
         return None
     body[start - 1 : start - 1 + len(old)] = new
-    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    path.write_text("\n".join(body), encoding="utf-8")
     return path, text
 
 

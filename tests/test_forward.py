@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd_engine import Value, grad, hessian, jvp
+from autograd_engine import Op, Value, grad, hessian, jvp, no_grad
 from autograd_engine.testing import expressions, finite_floats, torch_backend
 
 H = 1e-6
@@ -181,7 +181,11 @@ def test_an_infinite_directional_derivative_raises():
         (("a str", ["$x"], [1.0]), TypeError, "jvp: root must be a Value"),
         (("$y", "$x", [1.0]), TypeError, "jvp: inputs must be a sequence of Values, e.g."),
         (("$y", [1.0], [1.0]), TypeError, r"jvp: inputs\[0\] must be a Value, got float"),
-        (("$y", ["$x"], [1.0, 2.0]), ValueError, r"jvp: tangents must have one entry per input"),
+        (("$y", ["$x"], [1.0, 2.0]), ValueError, r"one entry per input \(1\), got 2$"),
+        (("$y", ["$x", "$x"], [1.0]), ValueError, r"one entry per input \(2\), got 1$"),
+        (("$y", ["$x"], []), ValueError, r"one entry per input \(1\), got 0$"),
+        (("$y", 1.0, [1.0]), TypeError, "jvp: inputs must be a sequence of Values, got float$"),
+        (("$y", "x", [1.0]), TypeError, "jvp: inputs must be a sequence of Values, got str$"),
         (("$y", ["$x"], [True]), TypeError, r"jvp: tangents\[0\] must be a real number"),
         (("$y", ["$x"], ["1"]), TypeError, r"jvp: tangents\[0\] must be a real number"),
         (("$y", ["$x"], [math.nan]), ValueError, r"jvp: tangents\[0\] must be finite"),
@@ -207,3 +211,80 @@ def test_bad_arguments_are_refused(args, error, message):
 
     with pytest.raises(error, match=message):
         jvp(*[sub(a) for a in args])
+
+
+def test_two_roots_each_with_nodes_of_its_own():
+    """Roots [sin x, e^y * x] at x = 0.5, y = 2 along (1, 1): the second root's nodes are in
+    no graph of the first. By hand: cos 0.5, and e^y * 1 + x * e^y * 1 = 1.5 e^2."""
+    x, y = Value(0.5), Value(2.0)
+    want = [math.cos(0.5), 1.5 * math.exp(2.0)]
+    assert jvp([x.sin(), y.exp() * x], [x, y], [1.0, 1.0]) == pytest.approx(want, rel=1e-15)
+    got = jvp([x.sin(), y.exp() * x], [x, y], [1.0, 1.0], create_graph=True)
+    assert [v.data for v in got] == pytest.approx(want, rel=1e-15)
+
+
+def test_create_graph_records_the_derivative_even_inside_no_grad():
+    """f = x sin x: jvp along 1 is f' = sin x + x cos x, and its own derivative f'' =
+    2 cos x - x sin x (by hand), though the call is made inside no_grad."""
+    x = Value(0.7)
+    f = x * x.sin()
+    with no_grad():
+        d = jvp(f, [x], [1.0], create_graph=True)
+    assert d.data == pytest.approx(math.sin(0.7) + 0.7 * math.cos(0.7), rel=1e-15)
+    (dd,) = grad(d, [x])
+    assert dd.data == pytest.approx(2 * math.cos(0.7) - 0.7 * math.sin(0.7), rel=1e-14)
+
+
+def test_three_hundred_inputs_and_a_node_of_three_hundred_parents():
+    """Counts above 256 (Python caches the ints up to 256, so a count compared by identity
+    would differ): one home-made op sums 300 inputs, each partial 1, so jvp along
+    t_i = i + 1 is sum t_i = 300 * 301 / 2 = 45150; the chain x_0 + x_1 + ... too."""
+    total = Op("total", lambda *xs: math.fsum(xs), lambda g, out, *xs: (g,) * len(xs))
+    xs = [Value(float(i)) for i in range(300)]
+    t = [float(i + 1) for i in range(300)]
+    assert jvp(total(*xs), xs, t) == 45150.0
+    assert jvp(total(*xs), xs, t, create_graph=True).data == 45150.0
+    chain = xs[0]
+    for x in xs[1:]:
+        chain = chain + x
+    assert jvp(chain, xs, t) == 45150.0
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("terms", [1, 3])
+def test_a_vjp_with_the_wrong_number_of_terms_is_refused(terms, create_graph):
+    """A home-made op of two inputs whose vjp returns one term, or three, is a TypeError
+    saying how many (zip would silently drop the missing or the extra ones)."""
+    op = Op("lopsided", lambda a, b: a * b, lambda g, out, a, b: (g * b, g * a, g)[:terms])
+    x, w = Value(3.0), Value(0.5)
+    y = op(x, w)
+    y.label = "p"
+    said = f"^jvp through lopsided \\(label 'p'\\): its vjp returned {terms} terms for 2 inputs$"
+    with pytest.raises(TypeError, match=said):
+        jvp(y, [x, w], [1.0, 1.0], create_graph=create_graph)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_local_derivative_that_fails_is_said_as_what_happened(create_graph):
+    """sqrt at 0 has no finite derivative (ZeroDivisionError: 'not finite'); a home-made vjp
+    that raises ValueError is said as that, never as 'not finite'. Both chained."""
+    x = Value(0.0)
+    with pytest.raises(
+        ZeroDivisionError,
+        match=r"^jvp through sqrt: the local derivative is not finite at inputs \[0\.0\] \(",
+    ) as info:
+        jvp(x.sqrt(), [x], [1.0], create_graph=create_graph)
+    assert isinstance(info.value.__cause__, ZeroDivisionError)
+
+    def vjp(g, out, a):
+        raise ValueError("bad input")
+
+    w = Value(1.0)
+    y = Op("picky", lambda a: a, vjp)(w)
+    with pytest.raises(
+        ValueError,
+        match=r"^jvp through picky: its vjp raised ValueError at inputs \[1\.0\] \(bad input\)$",
+    ) as info:
+        jvp(y, [w], [1.0], create_graph=create_graph)
+    assert "not finite" not in str(info.value)
+    assert isinstance(info.value.__cause__, ValueError)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+from fractions import Fraction
 from pathlib import Path
 
 import optim_examples
@@ -237,6 +238,127 @@ def test_update_that_overflows_raises_and_changes_nothing():
     assert (a.data, b.data, opt.state) == (1.0, 1.0, {})
 
 
+def test_a_negative_variance_estimate_raises_as_a_non_finite_update():
+    """RMSprop centered with alpha = 0: square_avg = g*g rounded, grad_avg = g, so the variance
+    square_avg - grad_avg**2 is minus the rounding error of g*g, negative for g = 0.7 and 1.1
+    (and 0 or positive for 0.1, 0.2, 0.3). torch takes its sqrt as nan; here that is the
+    FloatingPointError of a non-finite update, nothing changed, never math's ValueError."""
+    torch = pytest.importorskip("torch")
+    for g in [0.7, 1.1]:
+        assert Fraction(g * g) < Fraction(g) ** 2  # g*g rounds down: the variance is < 0
+        q = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+        theirs = torch.optim.RMSprop([q], lr=0.01, alpha=0.0, centered=True)
+        q.grad = torch.tensor(g, dtype=torch.float64)
+        theirs.step()
+        assert math.isnan(q.item())
+        p = Value(1.0, label="w")
+        opt = RMSprop([p], lr=0.01, alpha=0.0, centered=True)
+        p.grad = g
+        with pytest.raises(FloatingPointError, match="'w' .*non-finite value nan"):
+            opt.step()
+        assert (p.data, opt.state) == (1.0, {})
+
+
+def _loaded(cls_name: str, kwargs: dict, fields: dict | None):
+    p = Value(1.0, label="w")
+    opt = OPTIMIZERS[cls_name]([p], **kwargs)
+    if fields is not None:
+        saved = opt.state_dict()
+        saved["state"] = {0: fields}
+        opt.load_state_dict(saved)
+    return p, opt
+
+
+@pytest.mark.parametrize(
+    ("cls_name", "kwargs", "fields", "grad", "named"),
+    [
+        # one field: g*g = 1e400 overflows the sum, the step itself stays finite
+        ("Adagrad", {"lr": 0.1}, None, 1e200, "'sum' = inf"),
+        ("RMSprop", {"lr": 0.01}, None, 1e200, "'square_avg' = inf"),
+        # two: lerp(-1.7e308, 1.7e308, 0.7) = 1.7e308 - 0.3 * (1.7e308 + 1.7e308) = -inf
+        # (end - start overflows), then exp_avg_sq = inf
+        (
+            "Adam",
+            {"lr": 0.05, "betas": (0.3, 0.999)},
+            {"step": 1.0, "exp_avg": -1.7e308, "exp_avg_sq": 1.0},
+            1.7e308,
+            "'exp_avg' = -inf",
+        ),
+        # three: square_avg = inf, grad_avg = -1.7e308 + 0.01 * inf = inf, and the variance
+        # inf - inf * inf = nan makes momentum_buffer nan
+        (
+            "RMSprop",
+            {"lr": 0.01, "centered": True, "momentum": 0.5},
+            {"step": 1.0, "square_avg": 1.0, "grad_avg": -1.7e308, "momentum_buffer": 0.0},
+            1.7e308,
+            "'square_avg' = inf",
+        ),
+    ],
+)
+def test_a_non_finite_state_is_named_with_its_own_value(cls_name, kwargs, fields, grad, named):
+    """When an update makes state fields non-finite, the error names the first of them (in
+    the order the update writes them) with that field's own value, derived by hand; nothing
+    changes."""
+    p, opt = _loaded(cls_name, kwargs, fields)
+    before = {k: dict(v) for k, v in opt.state.items()}
+    p.grad = grad
+    with pytest.raises(FloatingPointError, match=rf"non-finite state {named} \(grad"):
+        opt.step()
+    assert p.data == 1.0
+    assert {k: dict(v) for k, v in opt.state.items()} == before
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
+@pytest.mark.parametrize("bad", [True, False, "0.5", None, 1j, [0.5]], ids=repr)
+def test_a_gradient_that_is_not_a_real_number_raises_type_error_and_changes_nothing(cls, bad):
+    """A bool, str, None, complex or list gradient is a TypeError naming the parameter (a bool
+    is not taken for 1 or 0), before any parameter or state changes."""
+    params = [Value(1.0, label="a"), Value(2.0, label="b")]
+    opt = cls(params, **next(iter(cls.examples.values())))
+    before = {p: dict(s) for p, s in opt.state.items()}
+    params[0].grad, params[1].grad = 0.5, bad
+    with pytest.raises(
+        TypeError, match=r"gradient of parameter 'b' \(group 0, index 1\) must be a"
+    ):
+        opt.step()
+    assert [p.data for p in params] == [1.0, 2.0]
+    assert opt.state == before
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
+def test_an_int_or_fraction_gradient_steps_as_its_float(cls):
+    """A finite gradient that is an int or a Fraction steps exactly as the same float does;
+    one beyond the float range is the FloatingPointError of a non-finite gradient."""
+    kwargs = next(iter(cls.examples.values()))
+    for grads in ([2, -3], [Fraction(1, 2), Fraction(-3, 4)]):
+        ours = [Value(1.0), Value(2.0)]
+        twins = [Value(1.0), Value(2.0)]
+        opt, twin = cls(ours, **kwargs), cls(twins, **kwargs)
+        for _ in range(2):
+            for p, q, g in zip(ours, twins, grads, strict=True):
+                p.grad, q.grad = g, float(g)
+            opt.step()
+            twin.step()
+        assert [p.data for p in ours] == [q.data for q in twins] != [1.0, 2.0]
+        assert list(opt.state.values()) == list(twin.state.values())
+    p = Value(1.0, label="w")
+    opt = cls([p], **kwargs)
+    p.grad = 10**400
+    with pytest.raises(FloatingPointError, match="the gradient of parameter 'w' .* is "):
+        opt.step()
+    assert p.data == 1.0
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_a_non_finite_gradient_is_named_as_the_gradient(bad):
+    """The error of a nan/inf gradient says the gradient is so, not that the update is."""
+    p = Value(1.0, label="w")
+    opt = SGD([p], lr=0.1)
+    p.grad = bad
+    with pytest.raises(FloatingPointError, match=f"the gradient of parameter 'w' .* is {bad}"):
+        opt.step()
+
+
 @pytest.mark.parametrize(
     ("make", "match"),
     [
@@ -301,6 +423,20 @@ def test_bad_params_are_rejected_like_torch():
         SGD([{"params": {a}}])
 
 
+@pytest.mark.parametrize("n", [1, 2, 256, 257, 300])
+def test_groups_of_many_distinct_parameters_are_accepted_and_a_repeat_refused(n):
+    """n distinct parameters (past 256, where equal lengths are separate int objects) build
+    one group of n; the same list with its first parameter again at the end is refused."""
+    ps = [Value(float(i)) for i in range(n)]
+    opt = SGD(ps, lr=0.1)
+    assert len(opt.param_groups[0]["params"]) == n
+    later = SGD([Value(0.0)], lr=0.1)
+    later.add_param_group({"params": [Value(float(i)) for i in range(n)]})
+    assert len(later.param_groups[1]["params"]) == n
+    with pytest.raises(ValueError, match="more than once"):
+        SGD([*ps, ps[0]], lr=0.1)
+
+
 def test_add_param_group_validates_and_adds_nothing_on_error():
     """add_param_group appends with defaults filled in, and a bad group changes nothing."""
     a, b, c = Value(1.0), Value(2.0), Value(3.0)
@@ -312,6 +448,27 @@ def test_add_param_group_validates_and_adds_nothing_on_error():
     with pytest.raises(ValueError, match="Invalid learning rate"):
         opt.add_param_group({"params": [c], "lr": -1.0})
     assert len(opt.param_groups) == 2
+
+
+@pytest.mark.parametrize(("name", "cls_name", "kwargs"), EXAMPLES, ids=OPT_NAMES)
+def test_every_hyperparameter_given_in_a_group_is_the_groups_own(name, cls_name, kwargs):
+    """An example's arguments written in the param group instead of the constructor make the
+    same group (every key, whatever its place in the alphabet next to "params"), a group
+    added later with them gets them too, and the steps are torch's with the same groups
+    (where torch's Adagrad starts a constructor's group from the constructor's sum)."""
+    cls = OPTIMIZERS[cls_name]
+    groups = [{"params": [0, 1, 2], **kwargs}]
+    _, in_group = _build(cls_name, {}, groups)
+    _, by_constructor = _build(cls_name, kwargs)
+    want = {k: v for k, v in by_constructor.param_groups[0].items() if k != "params"}
+    assert {k: v for k, v in in_group.param_groups[0].items() if k != "params"} == want
+    later = cls([Value(0.0)])
+    later.add_param_group({"params": [Value(1.0)], **_kwargs(kwargs)})
+    assert {k: v for k, v in later.param_groups[1].items() if k != "params"} == want
+    pytest.importorskip("torch")
+    live = make_traces.torch_optimizer_trace(cls_name, {}, groups=[_kwargs(g) for g in groups])
+    rows = _run_engine(cls_name, {}, make_traces.STEPS, groups)
+    assert _max_diff(rows, live["params"][1:]) <= TOL
 
 
 def test_state_dict_round_trip_continues_the_same_trajectory():
@@ -351,6 +508,93 @@ def test_load_state_dict_that_does_not_fit_changes_nothing():
     assert opt.state_dict() == before
 
 
+def test_load_state_dict_refuses_a_group_of_more_or_fewer_parameters():
+    """A saved group one parameter longer or shorter than ours is refused, naming both sizes,
+    and nothing changes."""
+    params = [Value(1.0), Value(2.0)]
+    opt = SGD(params, lr=0.1, momentum=0.9)
+    params[0].grad = params[1].grad = 1.0
+    opt.step()
+    before = opt.state_dict()
+    for n in (1, 3):
+        other = SGD([Value(float(i)) for i in range(n)], lr=0.3, momentum=0.5)
+        with pytest.raises(ValueError, match=f"group 0 has {n} parameters, the optimizer's has 2"):
+            opt.load_state_dict(other.state_dict())
+        assert opt.state_dict() == before
+
+
+def test_load_state_dict_takes_an_empty_entry_as_a_fresh_parameter():
+    """A parameter whose saved state is {} (a parameter that has not stepped) loads, and its
+    next step is a first step, as a fresh optimizer's; the others continue."""
+    params, opt = _build("Adam", {"lr": 0.05})
+    objective(*params).backward()
+    opt.step()
+    saved = opt.state_dict()
+    saved["state"][1] = {}
+    twins = [Value(p.data) for p in params]
+    other = Adam(twins, lr=0.05)
+    other.load_state_dict(saved)
+    assert other.state[twins[1]] == {}
+    fresh = Adam([Value(params[1].data)], lr=0.05)
+    for p, q in zip(params, twins, strict=True):
+        q.grad = p.grad = 0.75
+    fresh.param_groups[0]["params"][0].grad = 0.75
+    opt.step()
+    other.step()
+    fresh.step()
+    assert twins[1].data == fresh.param_groups[0]["params"][0].data != params[1].data
+    assert (twins[0].data, twins[2].data) == (params[0].data, params[2].data)
+
+
+EPS_ZERO = [
+    (f"{name}_eps0", cls_name, {**kwargs, "eps": 0.0})
+    for name, cls_name, kwargs in EXAMPLES
+    if "eps" in OPTIMIZERS[cls_name].signature
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "cls_name", "kwargs"),
+    EXAMPLES + EPS_ZERO,
+    ids=OPT_NAMES + [name for name, _, _ in EPS_ZERO],
+)
+def test_a_loaded_state_with_a_field_too_many_or_too_few_is_refused(name, cls_name, kwargs):
+    """Every example's saved state, with a foreign field added or one of its own taken away
+    (unless none would be left: an empty entry is a fresh parameter's), is refused naming the
+    entry, nothing changed; with eps = 0 too, where a step with a zero
+    gradient would divide 0 by 0 (the fields a group writes do not depend on the numbers)."""
+    params, opt = _build(cls_name, kwargs)
+    objective(*params).backward()
+    opt.step()
+    saved = opt.state_dict()
+    before = opt.state_dict()
+    own = sorted(saved["state"].get(0, {}))  # SGD without momentum keeps none
+    for change in ["bogus", *(own if len(own) > 1 else [])]:  # {} would be a fresh state
+        fields = dict(saved["state"].get(0, {}))
+        if change == "bogus":
+            fields["bogus"] = 0.0
+        else:
+            del fields[change]
+        broken = {"state": {**saved["state"], 0: fields}, "param_groups": saved["param_groups"]}
+        with pytest.raises(ValueError, match=rf"^{cls_name}.load_state_dict: state\[0\] has"):
+            opt.load_state_dict(broken)
+        assert opt.state_dict() == before
+
+
+def test_a_state_loads_into_a_group_whose_sample_update_divides_by_zero():
+    """RMSprop with alpha = 1 and eps = 0 divides by zero on any step, so the fields of its
+    state cannot be found by a sample step: a saved state still loads, as saved."""
+    p = Value(1.0)
+    opt = RMSprop([p], lr=0.01)
+    p.grad = 0.5
+    opt.step()
+    saved = opt.state_dict()
+    saved["param_groups"][0].update(alpha=1.0, eps=0.0)
+    other = RMSprop([Value(p.data)], lr=0.01)
+    other.load_state_dict(saved)
+    assert other.state_dict() == saved
+
+
 def test_step_builds_no_graph():
     """Updated parameters stay leaves: the optimizer uses plain floats."""
     x = Value(1.0)
@@ -360,10 +604,34 @@ def test_step_builds_no_graph():
     assert x.parents == () and x.op == "" and x.data == 0.9
 
 
+@pytest.mark.parametrize(("name", "cls_name", "kwargs"), EXAMPLES, ids=OPT_NAMES)
+def test_repr_lists_every_hyperparameter_of_every_group_as_torch(name, cls_name, kwargs):
+    """repr(optimizer) is torch's: the class, then per group its sorted hyperparameters (no
+    params), without the lines of torch's implementation switches (foreach, fused, ...) and
+    the empty line torch puts before each group."""
+    torch = pytest.importorskip("torch")
+    import inspect
+
+    cls = OPTIMIZERS[cls_name]
+    torch_cls = getattr(torch.optim, cls.torch_name)
+    ours = cls([{"params": [Value(1.0)]}, {"params": [Value(2.0)], "lr": 0.125}], **_kwargs(kwargs))
+    takes = set(inspect.signature(torch_cls).parameters)
+    t = [torch.zeros((), dtype=torch.float64, requires_grad=True) for _ in range(2)]
+    theirs = torch_cls(
+        [{"params": [t[0]]}, {"params": [t[1]], "lr": 0.125}],
+        **{k: v for k, v in ours.defaults.items() if k in takes},
+    )
+    switches = ("foreach:", "fused:", "capturable:", "differentiable:")
+    want = [
+        line for line in repr(theirs).split("\n") if line and not line.strip().startswith(switches)
+    ]
+    assert repr(ours).split("\n") == want
+    assert len(want) == 4 + 2 * len(ours.defaults)
+
+
 def test_fma_emulation_matches_exact_rounding():
     """The emulated fma equals the exactly rounded a*b + c, across magnitudes."""
     import random
-    from fractions import Fraction
 
     rng = random.Random(0)
     for _ in range(2000):
@@ -372,6 +640,101 @@ def test_fma_emulation_matches_exact_rounding():
         assert optim._fma_emulated(a, b, c) == exact
     assert optim._fma_emulated(1e300, 1e10, 1.0) == math.inf
     assert optim._fma_emulated(1e-200, 1e-200, 0.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "c"),
+    [
+        (1e305, 1e-20, 1.0),  # one factor too big to split in halves, the product ordinary
+        (1e-20, 1e305, 1.0),
+        (-1e305, 3e-300, 0.5),
+        (1e295, 1e-8, -2.0),
+        (3e-300, -1e305, 0.0),
+    ],
+)
+def test_fma_emulation_of_a_huge_factor_with_an_ordinary_product(a, b, c):
+    """A factor beyond 1e290 with a product in range is still a*b + c rounded once.
+
+    Veltkamp's split multiplies a factor by 2**27 + 1, which overflows past about 1.3e300:
+    such a factor must take the exact rational path, whatever the size of the product.
+    """
+    exact = float(Fraction(a) * Fraction(b) + Fraction(c))
+    assert optim._fma_emulated(a, b, c) == exact
+    assert optim._fma_emulated(b, a, c) == exact
+
+
+def test_fma_emulation_of_a_product_beyond_the_float_range_or_a_signed_zero():
+    """An overflowing product of two ordinary factors is inf with the product's sign, as C's
+    fma gives it (the exact a*b + c is beyond the largest float); zeros keep IEEE's sign:
+    -0 * 1 + -0 is -0, and -0 + +0 is +0."""
+    assert optim._fma_emulated(1e160, 1e160, 1.0) == math.inf
+    assert optim._fma_emulated(-1e160, 1e160, 1.0) == -math.inf
+    assert optim._fma_emulated(1e200, 1e200, 1e300) == math.inf
+    for a, b, c, sign in [
+        (-0.0, 1.0, -0.0, -1.0),
+        (0.0, -1.0, -0.0, -1.0),
+        (-0.0, -1.0, -0.0, 1.0),
+        (-0.0, 1.0, 0.0, 1.0),
+        (0.0, 0.0, -0.0, 1.0),
+    ]:
+        got = optim._fma_emulated(a, b, c)
+        assert got == 0.0 and math.copysign(1.0, got) == sign, (a, b, c, got)
+
+
+def test_lerp_at_weight_one_half_takes_torchs_branch():
+    """torch.lerp computes start + w*(end - start) only for |w| < 0.5, else end - (1-w)*(end -
+    start); the two differ when end - start rounds, so at w = 0.5 exactly (and on either side
+    of it) the engine's lerp equals torch's bit for bit. Nearly opposite ends make the
+    rounding of end - start show in about half of the draws."""
+    torch = pytest.importorskip("torch")
+    import random
+
+    rng = random.Random(3)
+    weights = [0.5, math.nextafter(0.5, 0.0), math.nextafter(0.5, 1.0), -0.5, 0.3, 0.7]
+    other_branch_differs = 0
+    for _ in range(300):
+        start = rng.uniform(-3.0, 3.0)
+        end = -start + rng.uniform(-1e-10, 1e-10)
+        for w in weights:
+            want = torch.lerp(
+                torch.tensor(start, dtype=torch.float64), torch.tensor(end, dtype=torch.float64), w
+            ).item()
+            assert optim._lerp(start, end, w) == want, (start, end, w)
+        start_side = float(Fraction(0.5) * Fraction(end - start) + Fraction(start))
+        other_branch_differs += start_side != optim._lerp(start, end, 0.5)
+    assert other_branch_differs > 50  # the inputs do tell the branches apart at w = 0.5
+
+
+@pytest.mark.parametrize(
+    ("cls_name", "kwargs"),
+    [
+        ("Adam", {"lr": 0.05, "betas": (0.5, 0.999)}),
+        ("AdamW", {"lr": 0.05, "betas": (0.5, 0.999)}),
+        ("RMSprop", {"lr": 0.01, "alpha": 0.5, "centered": True}),
+    ],
+)
+def test_a_lerp_weight_of_one_half_steps_as_torch(cls_name, kwargs):
+    """beta1 = 0.5 (Adam) and alpha = 0.5 (RMSprop, centered) make the running mean's lerp
+    weight exactly 0.5; with gradients that nearly cancel that mean, the iterates equal
+    torch's bit for bit (fed torch's own gradients)."""
+    torch = pytest.importorskip("torch")
+    import random
+
+    rng = random.Random(5)
+    grads = []
+    for _ in range(6):
+        g = rng.uniform(-3.0, 3.0)
+        grads += [2.0 * g, -g + rng.uniform(-1e-10, 1e-10)]  # mean 0.5*(2g) = g, then ~ -g
+    p = Value(0.25)
+    q = torch.tensor(0.25, dtype=torch.float64, requires_grad=True)
+    ours = OPTIMIZERS[cls_name]([p], **kwargs)
+    theirs = getattr(torch.optim, OPTIMIZERS[cls_name].torch_name)([q], **kwargs)
+    for k, g in enumerate(grads):
+        p.grad = g
+        q.grad = torch.tensor(g, dtype=torch.float64)
+        ours.step()
+        theirs.step()
+        assert p.data == q.item(), f"step {k + 1}"
 
 
 # -- clip_grad_norm_ ------------------------------------------------------------------
@@ -430,6 +793,23 @@ def test_adagrad_initial_groups_start_from_the_constructor_sum():
     a.grad = b.grad = 1.0
     opt.step()
     assert a.data == b.data == 0.7113248654218538
+
+
+def test_adagrad_group_added_later_starts_from_its_own_sum():
+    """docs/training.md: a group added with add_param_group starts its sum from its own
+    initial_accumulator_value (0.5 here: sum 0.5 + 1, p = 1 - 0.5 / (sqrt(1.5) + 1e-10)),
+    and one that names none from the constructor's (2.0: sum 3); the constructor's group
+    keeps the constructor's."""
+    a, b, c = Value(1.0), Value(1.0), Value(1.0)
+    opt = Adagrad([a], lr=0.5, initial_accumulator_value=2.0)
+    opt.add_param_group({"params": [b], "initial_accumulator_value": 0.5})
+    opt.add_param_group({"params": [c]})
+    assert [opt.state[p]["sum"] for p in (a, b, c)] == [2.0, 0.5, 2.0]
+    a.grad = b.grad = c.grad = 1.0
+    opt.step()
+    assert [opt.state[p]["sum"] for p in (a, b, c)] == [3.0, 1.5, 3.0]
+    assert b.data == 1.0 - 0.5 / (math.sqrt(1.5) + 1e-10)
+    assert a.data == c.data == 1.0 - 0.5 / (math.sqrt(3.0) + 1e-10)
 
 
 @pytest.mark.parametrize(
@@ -599,6 +979,19 @@ def test_a_state_dict_written_in_another_order_loads_by_key(cls_name, kwargs):
     assert [p.data for p in twins] == [p.data for p in params]
 
 
+@pytest.mark.parametrize("max_norm", [1, 4, Fraction(9, 2), math.inf, 10**6])
+def test_clip_grad_norm_takes_an_int_or_fraction_max_norm_as_its_float(max_norm):
+    """max_norm = 4 (an int) clips as 4.0 does; only an int too big for a float is refused."""
+    grads = [3.0, -4.0]
+    ours, twins = [Value(0.0), Value(0.0)], [Value(0.0), Value(0.0)]
+    for p, q, g in zip(ours, twins, grads, strict=True):
+        p.grad = q.grad = g
+    assert clip_grad_norm_(ours, max_norm) == clip_grad_norm_(twins, float(max_norm)) == 5.0
+    assert [p.grad for p in ours] == [q.grad for q in twins]
+    with pytest.raises(ValueError, match="beyond the float range"):
+        clip_grad_norm_(ours, 10**400)
+
+
 @pytest.mark.parametrize("max_norm", [4.0, 5.0, 5.0 + 1e-6, math.nextafter(5.0 + 1e-6, 0.0), 6.0])
 def test_clip_grad_norm_edge_on_both_sides(max_norm):
     """Gradients (3, 4), norm 5: scaled by max_norm / (5 + 1e-6) when that is below 1, else kept.
@@ -690,21 +1083,51 @@ def test_each_optimizer_declares_what_the_tests_need(cls):
 
 @pytest.mark.parametrize(("name", "cls_name", "kwargs"), EXAMPLES, ids=OPT_NAMES)
 def test_state_after_a_step_has_torchs_fields(name, cls_name, kwargs):
-    """After one and two steps, each parameter's state has the fields torch's state has."""
+    """After one, two and three steps, each parameter's state has the fields torch's state
+    has, with torch's values bit for bit (the step count too), fed torch's gradients."""
     torch = pytest.importorskip("torch")
     params, opt = _build(cls_name, kwargs)
     t = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in X0]
     topt = getattr(torch.optim, OPTIMIZERS[cls_name].torch_name)(t, **_kwargs(kwargs))
-    for _ in range(2):
-        opt.zero_grad()
-        objective(*params).backward()
-        opt.step()
+    for step in range(3):
         topt.zero_grad()
         objective(*t).backward()
+        for p, q in zip(params, t, strict=True):
+            p.grad = q.grad.item()
+        opt.step()
         topt.step()
         for p, q in zip(params, t, strict=True):
-            torch_fields = {k for k, v in topt.state[q].items() if v is not None}
-            assert set(opt.state[p]) == torch_fields
+            torch_state = {k: float(v) for k, v in topt.state[q].items() if v is not None}
+            assert opt.state[p] == torch_state, f"step {step + 1}"
+
+
+@pytest.mark.parametrize(("name", "cls_name", "kwargs"), EXAMPLES, ids=OPT_NAMES)
+def test_zero_gradients_keep_torchs_signed_zeros_in_parameters_and_state(name, cls_name, kwargs):
+    """Gradients of +0.0 and -0.0 (and maximize, which negates them), from parameters at 0.5,
+    +0.0 and -0.0: every parameter and state field equals torch's bit for bit, the sign of
+    a zero included (a weight decay of 0 must not be added, as 0 * p + -0.0 is +0.0)."""
+    import struct
+
+    torch = pytest.importorskip("torch")
+
+    def bits(x: float) -> bytes:
+        return struct.pack("<d", x)
+
+    cls = OPTIMIZERS[cls_name]
+    for maximize in (False, True):
+        for x0 in (0.5, 0.0, -0.0):
+            p = Value(x0)
+            q = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+            ours = cls([p], **{**kwargs, "maximize": maximize})
+            theirs = getattr(torch.optim, cls.torch_name)([q], **{**kwargs, "maximize": maximize})
+            for g in (-0.0, 0.0, -0.0):
+                p.grad = g
+                q.grad = torch.tensor(g, dtype=torch.float64)
+                ours.step()
+                theirs.step()
+                assert bits(p.data) == bits(q.item()), (maximize, x0)
+                want = {k: bits(float(v)) for k, v in theirs.state[q].items() if v is not None}
+                assert {k: bits(v) for k, v in ours.state[p].items()} == want, (maximize, x0)
 
 
 @pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
@@ -727,3 +1150,80 @@ def test_a_negative_number_is_refused_exactly_where_torch_refuses_it(cls):
             except ValueError:
                 refused.append(True)
         assert refused[0] == refused[1], (name, "torch, ours refused:", refused)
+
+
+# -- every bound of every argument, on both sides -------------------------------------------
+
+TINY = 5e-324  # the smallest positive float: the nearest number to a bound at 0
+BELOW_ONE = math.nextafter(1.0, 0.0)
+
+
+def _both_sides(cls) -> list[dict]:
+    """Keyword arguments that sit on either side of a bound of one of cls's arguments, found
+    from each argument's check in the signature (so a new optimizer is covered unedited)."""
+    cases: list[dict] = []
+    for name, (_, check) in cls.signature.items():
+        if check is optim._nonnegative:
+            cases += [{name: v} for v in (-TINY, -0.0, 0.0, 0, TINY, -1, 1e300)]
+        elif check is optim._betas:
+            for k in (0, 1):
+                for v in (-TINY, 0.0, TINY, BELOW_ONE, 1.0):
+                    pair = [0.9, 0.999]
+                    pair[k] = v
+                    cases.append({name: tuple(pair)})
+    if cls is SGD:  # Nesterov needs momentum > 0 and dampening == 0
+        cases += [{"momentum": m, "nesterov": True} for m in (0.0, TINY, 0.9)]
+        d = (-TINY, -0.0, 0.0, TINY)
+        cases += [{"momentum": 0.9, "dampening": v, "nesterov": True} for v in d]
+    return cases
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
+def test_every_bound_is_refused_on_one_side_and_accepted_on_the_other_as_torch(cls):
+    """Each argument a hair beyond its bound is a ValueError here if and only if torch 2.13
+    raises one; at the bound and a hair inside it builds (negative zero counts as zero)."""
+    torch = pytest.importorskip("torch")
+    t = [torch.zeros((), dtype=torch.float64, requires_grad=True)]
+    cases = _both_sides(cls)
+    assert len(cases) >= 7 * len([c for _, c in cls.signature.values() if c is optim._nonnegative])
+    refused_by_torch = 0
+    for kwargs in cases:
+        try:
+            getattr(torch.optim, cls.torch_name)(t, **kwargs)
+            torch_refuses = False
+        except ValueError:
+            torch_refuses = True
+        refused_by_torch += torch_refuses
+        if torch_refuses:
+            with pytest.raises(ValueError, match="torch: Invalid|Nesterov"):
+                cls([Value(0.0)], **kwargs)
+        else:
+            opt = cls([Value(0.0)], **kwargs)
+            for name, v in kwargs.items():
+                assert opt.param_groups[0][name] == v, (name, v)
+    assert 0 < refused_by_torch < len(cases)  # both sides of the bounds were tried
+
+
+@pytest.mark.parametrize("cls", [c for c in OPTIMIZERS.values() if "betas" in c.signature])
+@pytest.mark.parametrize(
+    ("betas", "error"),
+    [
+        ((0.9,), ValueError),
+        ((), ValueError),
+        ((0.9, 0.99, 0.999), ValueError),
+        (0.9, TypeError),
+        ("ab", TypeError),
+        ((0.9, "b"), TypeError),
+    ],
+    ids=repr,
+)
+def test_betas_must_be_a_pair_of_numbers(cls, betas, error):
+    """betas of another length than 2 is a ValueError saying so; not a sequence, or a
+    non-number in it, a TypeError; the constructor and add_param_group alike."""
+    with pytest.raises(error, match=r"betas(\[1\])? must be a"):
+        cls([Value(0.0)], betas=betas)
+    opt = cls([Value(0.0)])
+    with pytest.raises(error, match=r"betas(\[1\])? must be a"):
+        opt.add_param_group({"params": [Value(1.0)], "betas": betas})
+    assert len(opt.param_groups) == 1
+    assert cls([Value(0.0)], betas=[0.5, 0.25]).defaults["betas"] == (0.5, 0.25)
