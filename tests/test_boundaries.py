@@ -100,6 +100,8 @@ def test_a_term_that_is_not_a_number_is_a_type_error_naming_the_op_and_the_term(
     y = _op_returning(lambda g, a, b: (g * b, bad))(x, w)
     with pytest.raises(TypeError, match=r"backward through custom: term 1 of its vjp"):
         y.backward()
+    with pytest.raises(TypeError, match=r"backward through custom: term 1 of its vjp"):
+        grad(y, [x, w])
     assert (x.grad, w.grad) == (0.0, 0.0)
 
 

@@ -257,6 +257,16 @@ class MetricScheduler:
         self.metrics.append(metric)
 
 
+class KeywordOnlyPlateau:
+    """step(metrics, *, epoch=None): the first parameter decides, whatever comes after it."""
+
+    def __init__(self):
+        self.metrics = []
+
+    def step(self, metrics, *, epoch=None):
+        self.metrics.append(metrics)
+
+
 def test_scheduler_steps_once_per_epoch_and_lr_is_recorded():
     """A step() scheduler is called once per epoch; history["lr"] shows the rate used."""
     model = linear_neuron(0.0, 0.0)
@@ -277,7 +287,7 @@ def test_scheduler_steps_once_per_epoch_and_lr_is_recorded():
     assert history["lr"] == [0.08, 0.04, 0.02]
 
 
-@pytest.mark.parametrize("make", [ReduceLROnPlateau, MetricScheduler])
+@pytest.mark.parametrize("make", [ReduceLROnPlateau, MetricScheduler, KeywordOnlyPlateau])
 def test_plateau_scheduler_gets_the_epoch_loss(make):
     """A ReduceLROnPlateau-style scheduler receives each epoch's loss."""
     model = linear_neuron(0.0, 0.0)
@@ -1026,6 +1036,7 @@ def test_a_scheduler_whose_step_has_a_default_is_stepped_with_nothing():
         (5, 8, 3, 1, 3, [0, 1, 2, 3]),  # and so is a batch larger than n
         (5, 2, 3, 4, 9, [0, 4, 8, 9]),  # ceil(5 / 2) = 3 steps an epoch
         (4, 2, 5, 4, 10, [0, 4, 8, 10]),  # 4 / 2 = 2 steps an epoch
+        (5, 4, 2, 1, 4, [0, 1, 2, 3, 4]),  # ceil(5 / 4) = 2 steps an epoch
     ],
 )
 def test_a_recording_counts_epochs_times_ceil_n_over_batch_steps(
@@ -1048,25 +1059,27 @@ def test_a_recording_counts_epochs_times_ceil_n_over_batch_steps(
         run(limit=len(steps) - 1)
 
 
-def _diverging_run(lr, groups="SGD's", epochs=10):
-    """fit of w * x on x = 1, t = 0 from w = 2: mse = w^2 (4 at first), gradient 2w, so SGD's
-    step w <- (1 - 2 lr) w multiplies the loss by (1 - 2 lr)^2 every epoch (full batch)."""
-    w = Value(2.0)
+def _diverging_run(lr, groups="SGD's", epochs=10, w0=2.0):
+    """fit of w * x on x = 1, t = 0 from w = w0: mse = w^2 (w0^2 at first), gradient 2w, so
+    SGD's step w <- (1 - 2 lr) w multiplies the loss by (1 - 2 lr)^2 every epoch."""
+    w = Value(w0)
     optimizer = SGD([w], lr=lr)
     if groups != "SGD's":
         optimizer = BareSGD([w], lr, groups)
     return fit(lambda x: w * x[0], [[1.0]], [0.0], mse_loss, optimizer, epochs, progress=False)
 
 
-def test_a_loss_a_million_times_the_first_is_not_yet_divergence():
-    """Losses 4, 4e6, 4e12 (w <- -1000 w): exactly 1e6 times the first goes on, 1e12 times
-    stops at epoch 2, measured from the first epoch's loss (not from the one before)."""
+@pytest.mark.parametrize("w0, losses", [(2.0, "4 to 4e\\+12"), (0.5, "0.25 to 2.5e\\+11")])
+def test_a_loss_a_million_times_the_first_is_not_yet_divergence(w0, losses):
+    """Losses L, 1e6 L, 1e12 L (w <- -1000 w; L = 4, and L = 0.25 below 1): exactly 1e6 times
+    the first goes on, 1e12 times stops at epoch 2, measured from the first epoch's loss
+    (not from the one before)."""
     message = (
-        r"^fit: training diverged at epoch 2 \(the loss grew from 4 to 4e\+12\); the usual "
+        rf"^fit: training diverged at epoch 2 \(the loss grew from {losses}\); the usual "
         r"cause is a learning rate that is too large \(lr=500\.5\): try a smaller one$"
     )
     with pytest.raises(FloatingPointError, match=message):
-        _diverging_run(lr=500.5)
+        _diverging_run(lr=500.5, w0=w0)
 
 
 def test_a_loss_just_over_a_million_times_the_first_is_divergence():
