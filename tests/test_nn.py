@@ -515,6 +515,7 @@ BAD_INPUTS = {
     "nan after a float": ([1.0, NAN], ValueError, "input x[1] must be finite, got nan"),
     "only nans": ([NAN, NAN], ValueError, "input x[0] must be finite, got nan"),
     "only infinities": ([INF, -INF], ValueError, "input x[0] must be finite, got inf"),
+    "only minus infinities": ([-INF, -INF], ValueError, "input x[0] must be finite, got -inf"),
     "a str after an int": (
         [1, "a"],
         TypeError,
@@ -550,6 +551,32 @@ def test_every_bad_input_is_named_by_the_model_that_got_it(case):
         assert str(info.value) == f"{type(model).__name__}: {message}"
 
 
+@pytest.mark.parametrize(
+    "x, shown",
+    [([Value(1.0), 1.0, "a"], "str 'a'"), ([Value(1.0), 1.0, True], "bool True"),
+     ([1, 1.0, None], "None")],
+)  # fmt: skip
+def test_a_bad_input_among_values_and_floats_is_named(x, shown):
+    """Values, floats and one bad input together: the bad one is still found and named."""
+    for model in (Neuron(3), Layer(3, 2), MLP(3, [2, 1])):
+        with pytest.raises(TypeError) as info:
+            model(x)
+        assert str(info.value) == (
+            f"{type(model).__name__}: input x[2] must be a Value or a real number, got {shown}"
+        )
+
+
+def test_a_300_input_neuron_takes_300_inputs():
+    """nin = 300 (past the integers Python caches, where `is` and `==` part ways): 300 inputs
+    are the right number, 299 are not; the output is w . x + b by hand."""
+    n = Neuron(300, activation="linear", seed=0)
+    x = [0.01 * i for i in range(300)]
+    want = math.fsum(w.data * xi for w, xi in zip(n.w, x, strict=True)) + n.b.data
+    assert n(x).data == pytest.approx(want, rel=1e-12)
+    with pytest.raises(ValueError, match="^Neuron: expected 300 inputs, got 299$"):
+        n(x[:-1])
+
+
 def test_ints_floats_zeros_and_values_are_the_same_inputs():
     """[0, 1], [0.0, 1.0], [-0.0, 1.0] and Values holding them give the same output, bit for bit.
 
@@ -559,6 +586,8 @@ def test_ints_floats_zeros_and_values_are_the_same_inputs():
     want = model([Value(0.0), Value(1.0)]).data
     for x in ([0, 1], [0.0, 1.0], [-0.0, 1.0], [0.0, Value(1.0)], (0.0, 1)):
         assert model(x).data == want
+    big = [1e300, -1e300]  # large finite floats: accepted as they are (1e300 ** 1e300 overflows)
+    assert model(big).data == model([Value(v) for v in big]).data
     assert want == pytest.approx(
         sum(w2 * math.tanh(w[1] + b) for w2, w, b in zip(W2, W1, B1, strict=True)) + B2,
         abs=1e-15,
