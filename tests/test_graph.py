@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import sys
 
@@ -296,3 +297,41 @@ def test_a_home_made_op_named_like_a_built_in_runs_its_own_vjp(name):
     root.backward()
     assert (x.grad, y.grad) == (5.0, 7.0)
     assert [d.data for d in grad(root, [x, y])] == [5.0, 7.0]
+
+
+def test_an_int_term_beyond_floats_is_a_gradient_of_infinity_named_not_an_overflow():
+    """A vjp term that is an int past the float range (-10**400) is -inf, as the plain sweep
+    takes it: backward and grad raise FloatingPointError naming the input, not Python's bare
+    OverflowError from the fast sweep's sums, and no .grad changes."""
+    from autograd_engine.core import graph
+    from autograd_engine.core.value import apply_op
+
+    gc.collect()  # no traceback of another test keeps the fast sweep's permit
+    assert len(graph._permits) == 1
+    big = Op("big", lambda a: 2.0 * a, lambda g, out, a: (-(10**400),))
+    x = Value(1.0, label="x")
+    y = apply_op(big, x)
+    with pytest.raises(FloatingPointError, match=r"node \(label 'x'\).*not finite \(-inf\)"):
+        y.backward()
+    with pytest.raises(FloatingPointError, match=r"inputs\[0\] \(label 'x'\) is not finite"):
+        grad(y, [x])
+    assert x.grad == 0.0
+
+
+def test_a_kept_backward_error_does_not_keep_the_fast_sweeps_permit():
+    """An error kept with its traceback (``except ... as e: kept = e``, or Jupyter's last
+    traceback) must not hold the fast sweep's permit: later sweeps would all take the slow
+    plain sweep while it lives."""
+    from autograd_engine.core import graph
+
+    gc.collect()
+    assert len(graph._permits) == 1
+    x = Value(1e-300, label="x")
+    z = x * 1e300 * 1e300  # d z / d x = 1e600: inf
+    try:
+        z.backward()
+    except FloatingPointError as error:
+        kept = error
+    assert kept.__traceback__ is not None
+    gc.collect()
+    assert len(graph._permits) == 1
