@@ -583,9 +583,8 @@ class Adagrad(Optimizer, torch="Adagrad"):
         p = addcdiv(p, g, sqrt(sum) + eps, value=-clr)
 
     State per parameter, created with the group (as torch): ``"step"`` (0.0) and ``"sum"``,
-    which starts at the constructor's ``initial_accumulator_value`` for every group given to
-    the constructor (torch ignores a group's own value there) and at the group's own value
-    for a group added later.
+    which starts at the constructor's ``initial_accumulator_value`` for every group, given to
+    the constructor or added later: torch 2.13 ignores a group's own value.
     """
 
     signature = {
@@ -609,11 +608,10 @@ class Adagrad(Optimizer, torch="Adagrad"):
 
     def _add_built_group(self, group: Group, in_constructor: bool) -> None:
         super()._add_built_group(group, in_constructor)
-        # As torch: the groups given to the constructor start from the constructor's value,
-        # even a group that names its own initial_accumulator_value.
-        start = self.defaults if in_constructor else group
+        # As torch: every group starts from the constructor's value, even one that names its
+        # own initial_accumulator_value (torch's __init__ and _init_group read self.defaults).
         for p in group["params"]:
-            self.state[p] = {"step": 0.0, "sum": start["initial_accumulator_value"]}
+            self.state[p] = {"step": 0.0, "sum": self.defaults["initial_accumulator_value"]}
 
     def _update(self, data: float, grad: float, state: State, group: Group) -> tuple[float, State]:
         step = state.get("step", 0.0) + 1.0
@@ -621,7 +619,7 @@ class Adagrad(Optimizer, torch="Adagrad"):
         if group["weight_decay"] != 0:
             g = _add(g, data, group["weight_decay"])
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
-        start = state["sum"] if "sum" in state else group["initial_accumulator_value"]
+        start = state["sum"] if "sum" in state else self.defaults["initial_accumulator_value"]
         total = _addcmul(start, g, g, 1.0)
         std = _sqrt(total) + group["eps"]
         return _addcdiv(data, g, std, -clr), {"step": step, "sum": total}

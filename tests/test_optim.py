@@ -529,7 +529,8 @@ def test_load_state_dict_refuses_a_group_of_more_or_fewer_parameters():
 def test_load_state_dict_takes_an_empty_entry_as_a_fresh_parameter(cls_name, kwargs):
     """A parameter whose saved state is {} (one that has not stepped) loads, and its next
     step is a first step: the value and state of a fresh optimizer's (Adagrad's sum starting
-    from the group's initial_accumulator_value); the others continue."""
+    from the loading optimizer's constructor value, as torch's _init_group reads
+    self.defaults, never the loaded group); the others continue."""
     cls = OPTIMIZERS[cls_name]
     params, opt = _build(cls_name, kwargs)
     objective(*params).backward()
@@ -537,7 +538,8 @@ def test_load_state_dict_takes_an_empty_entry_as_a_fresh_parameter(cls_name, kwa
     saved = opt.state_dict()
     saved["state"][1] = {}
     twins = [Value(p.data) for p in params]
-    other = cls(twins, lr=0.5)
+    start = {k: v for k, v in kwargs.items() if k == "initial_accumulator_value"}
+    other = cls(twins, lr=0.5, **start)
     other.load_state_dict(saved)
     assert other.state[twins[1]] == {}
     alone = Value(params[1].data)
@@ -855,21 +857,30 @@ def test_adagrad_initial_groups_start_from_the_constructor_sum():
     assert a.data == b.data == 0.7113248654218538
 
 
-def test_adagrad_group_added_later_starts_from_its_own_sum():
-    """docs/training.md: a group added with add_param_group starts its sum from its own
-    initial_accumulator_value (0.5 here: sum 0.5 + 1, p = 1 - 0.5 / (sqrt(1.5) + 1e-10)),
-    and one that names none from the constructor's (2.0: sum 3); the constructor's group
-    keeps the constructor's."""
+def test_adagrad_group_added_later_starts_from_the_constructors_sum():
+    """As torch 2.13 (its _init_group reads self.defaults): a group added with add_param_group
+    starts its sum from the constructor's initial_accumulator_value (2.0: sum 2 + 1 = 3,
+    p = 1 - 0.5 / (sqrt(3) + 1e-10)), even one that names its own (0.5), as the constructor's
+    groups do; checked by hand and against live torch."""
     a, b, c = Value(1.0), Value(1.0), Value(1.0)
     opt = Adagrad([a], lr=0.5, initial_accumulator_value=2.0)
     opt.add_param_group({"params": [b], "initial_accumulator_value": 0.5})
     opt.add_param_group({"params": [c]})
-    assert [opt.state[p]["sum"] for p in (a, b, c)] == [2.0, 0.5, 2.0]
+    assert [opt.state[p]["sum"] for p in (a, b, c)] == [2.0, 2.0, 2.0]
     a.grad = b.grad = c.grad = 1.0
     opt.step()
-    assert [opt.state[p]["sum"] for p in (a, b, c)] == [3.0, 1.5, 3.0]
-    assert b.data == 1.0 - 0.5 / (math.sqrt(1.5) + 1e-10)
-    assert a.data == c.data == 1.0 - 0.5 / (math.sqrt(3.0) + 1e-10)
+    assert [opt.state[p]["sum"] for p in (a, b, c)] == [3.0, 3.0, 3.0]
+    assert a.data == b.data == c.data == 1.0 - 0.5 / (math.sqrt(3.0) + 1e-10)
+    torch = pytest.importorskip("torch")
+    ts = [torch.tensor(1.0, dtype=torch.float64, requires_grad=True) for _ in range(3)]
+    theirs = torch.optim.Adagrad([ts[0]], lr=0.5, initial_accumulator_value=2.0)
+    theirs.add_param_group({"params": [ts[1]], "initial_accumulator_value": 0.5})
+    theirs.add_param_group({"params": [ts[2]]})
+    for t in ts:
+        t.grad = torch.tensor(1.0, dtype=torch.float64)
+    theirs.step()
+    assert [t.item() for t in ts] == [p.data for p in (a, b, c)]
+    assert [theirs.state[t]["sum"].item() for t in ts] == [3.0, 3.0, 3.0]
 
 
 @pytest.mark.parametrize(
