@@ -296,3 +296,19 @@ def test_a_home_made_op_named_like_a_built_in_runs_its_own_vjp(name):
     root.backward()
     assert (x.grad, y.grad) == (5.0, 7.0)
     assert [d.data for d in grad(root, [x, y])] == [5.0, 7.0]
+
+
+def test_backprop_terms_checks_the_local_derivatives_as_it_checks_the_terms():
+    """The local derivatives are the vjp at g = 1, a call of their own: a vjp that returns a
+    Value there (and floats at the node's own g = 3) is refused as a Value term is."""
+    from autograd_engine.core import graph
+    from autograd_engine.core.value import apply_op
+
+    def vjp(g, out, a):
+        return (Value(2.0),) if g == 1.0 else (2.0 * g,)
+
+    twice = Op("twice", lambda a: 2.0 * a, vjp)
+    x = Value(1.0)
+    root = apply_op(twice, x) * 3.0  # g = 3 at the twice node
+    with pytest.raises(TypeError, match=r"twice: term 0 of its vjp must be a real number"):
+        graph.backprop_terms(root, 1.0)
