@@ -231,6 +231,20 @@ def test_a_term_that_overflows_is_named_on_floats_and_on_values():
         grad(z, [w], create_graph=True)
 
 
+def test_a_numpy_array_of_terms_for_an_op_of_300_inputs_is_taken():
+    """Lengths compared by value: 300 inputs (beyond the ints CPython shares) and a vjp
+    returning a numpy array of 300 terms: d(sum of k x_k)/d x_k = k."""
+    np = pytest.importorskip("numpy")
+    weighted = Op(
+        "weighted",
+        lambda *a: sum(k * v for k, v in enumerate(a)),
+        lambda g, out, *a: np.arange(len(a)) * g,
+    )
+    xs = [Value(1.0) for _ in range(300)]
+    apply_op(weighted, *xs).backward()
+    assert [x.grad for x in xs] == [float(k) for k in range(300)]
+
+
 def test_a_sum_of_finite_terms_that_overflows_is_named_on_floats_and_on_values():
     """x reaches y along two paths, each passing 1e308: the gradient's sum overflows. grad
     says so for the input; under create_graph the sum is a Value op, whose OverflowError

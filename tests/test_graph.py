@@ -276,6 +276,9 @@ def test_backprop_and_backprop_terms_by_hand():
     assert type(constant).__name__ == "Constant" and with_constant[constant] == 0.0
     with pytest.raises(KeyError):
         grads[Value(5.0)]
+    order, values = graph.backprop(root, 1.0, create_graph=True)  # a float seed too
+    assert all(type(values[n]) is Value for n in order[:-1])  # the root's is the seed
+    assert [values[n].data for n in order[:-1]] == [16.0, -16.0, -8.0, -8.0]
     order, grads, terms, local = graph.backprop_terms(root, 1.0)
     assert [grads[n] for n in order] == [16.0, -16.0, -8.0, -8.0, 1.0]
     assert terms == {root: (-4.0, -4.0), w: (-8.0, -8.0), z: (24.0, -16.0)}
