@@ -12,7 +12,8 @@ every survivor as ``file:line operator #occurrence: the mutated line``. ``retry`
 each survivor of a session, one at a time, in a copy of the current working tree (so with
 the tests written since the run) and runs the given test files against it: it says which
 survivors the new tests kill, while a run goes on. The mutated file must not have changed
-since the run (a mutant whose lines moved is reported, not planted).
+since the run where the mutant is: a mutant whose hunk (the line and three either side)
+is no longer found exactly once is reported as moved, not planted.
 """
 
 from __future__ import annotations
@@ -121,9 +122,13 @@ def _plant(tree: Path, diff: str) -> tuple[Path, str] | None:
     path = tree / name
     text = path.read_text(encoding="utf-8")
     body = text.split("\n")  # a last "" line: a hunk may reach past the final newline
-    if body[start - 1 : start - 1 + len(old)] != old:
-        return None
-    body[start - 1 : start - 1 + len(old)] = new
+    at = start - 1
+    if body[at : at + len(old)] != old:  # lines moved since the run: the hunk, if unique
+        found = [i for i in range(len(body)) if body[i : i + len(old)] == old]
+        if len(found) != 1:
+            return None
+        at = found[0]
+    body[at : at + len(old)] = new
     path.write_text("\n".join(body), encoding="utf-8")
     return path, text
 

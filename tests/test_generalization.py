@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from autograd_engine import Value, draw_dot, topological_order
+from autograd_engine import Value, compiled, draw_dot, topological_order
 from nn import MLP, Layer, Neuron
 from nn.constraints import max_norm_
 from nn.data import make_moons, train_test_split
@@ -228,6 +228,82 @@ def test_architecture_records_dropout_and_files_keep_it(tmp_path):
         other.load(path)
     assert [p.data for p in other.parameters()] == before
     assert "dropout=0.25" in repr(model)
+
+
+def test_dropout_labels_for_units_labelled_otherwise_or_not_at_all(monkeypatch):
+    """A unit labelled "custom" (no ".out") gets "custom.kept"; an unlabelled one "L0.n{j}.kept"."""
+    plain = Neuron.__call__
+    names = iter(["custom", "", "x.out"] * 2)
+
+    def relabelled(self, x):
+        out = plain(self, x)
+        if self in model.layers[0].neurons:
+            out.label = next(names)
+        return out
+
+    model = MLP(2, [3, 1], seed=0, dropout=0.5)
+    monkeypatch.setattr(Neuron, "__call__", relabelled)
+    for _ in range(2):
+        masks = masks_to_come(model)[0]
+        out = model([1.0, 1.0])
+        labels = {v.label for v in topological_order(out)}
+        word = ["dropped" if m else "kept" for m in masks]
+        assert {f"custom.{word[0]}", f"L0.n1.{word[1]}", f"x.{word[2]}"} <= labels
+
+
+def test_a_draw_equal_to_p_keeps_the_unit():
+    """u < p drops: a unit whose draw u is exactly p is kept, in the model and in a compiled
+    step alike (p is set to the next draw, which the seed alone fixes)."""
+    seed, x = 11, [0.8, -0.6]
+    rng = random.Random()
+    rng.setstate(MLP(2, [3, 1], seed=seed).dropout_rng.getstate())
+    u = rng.random()
+    model = MLP(2, [3, 1], activation="tanh", seed=seed, dropout=u)
+    start = model.dropout_rng.getstate()
+    masks = masks_to_come(model)
+    assert model.dropout == u and masks[0][0] is False
+    expected = forward_by_hand(model, x, masks)
+    out = model(x)
+    assert "L0.n0.kept" in {v.label for v in topological_order(out)}
+    assert out.data == pytest.approx(expected, rel=1e-12, abs=1e-14)
+    step = compiled(model, model.parameters(), x)
+    model.dropout_rng.setstate(start)
+    assert step(x) == pytest.approx(expected, rel=1e-12, abs=1e-14)
+
+
+def test_a_compiled_step_draws_its_masks_as_the_model_does():
+    """A compiled step draws a factor per hidden unit per call from dropout_rng, layer by layer:
+    0 if u < p, else 1 / (1 - p), as the class docstring says."""
+    model = MLP(2, [6, 5, 1], activation="tanh", seed=2, dropout=0.4)
+    step = compiled(model, model.parameters(), [0.1, 0.2])
+    seen = set()
+    for x in ([0.3, -1.2], [1.5, 0.5], [-0.4, 0.9], [0.7, 0.7]):
+        masks = masks_to_come(model)
+        seen.update(m for layer in masks for m in layer)
+        assert step(x) == pytest.approx(forward_by_hand(model, x, masks), rel=1e-12, abs=1e-14)
+    assert seen == {True, False}
+
+
+def test_the_dropout_generator_comes_after_the_parameters_from_the_seed():
+    """dropout_rng = Random(getrandbits(64)) of random.Random(seed) once every parameter has
+    been drawn: the seed alone fixes the masks, and dropout never moves the weights."""
+    for seed, nouts in ((0, [3, 1]), (5, [4, 4, 2])):
+        model = MLP(3, nouts, seed=seed, dropout=0.5)
+        rng = random.Random(seed)
+        for _ in model.parameters():
+            rng.random()
+        assert model.dropout_rng.getstate() == random.Random(rng.getrandbits(64)).getstate()
+
+
+def test_a_300_layer_mlp_never_drops_its_output():
+    """Hidden layers only, however deep (past the integers Python caches): the output unit
+    is neither dropped nor scaled."""
+    model = MLP(1, [1] * 300, activation="tanh", seed=1, dropout=0.5)
+    masks = masks_to_come(model)
+    out = model([0.5])
+    assert out.label == "L299.n0.out"
+    assert out.data == pytest.approx(forward_by_hand(model, [0.5], masks), rel=1e-12, abs=1e-14)
+    assert out.data != 0.0
 
 
 @pytest.mark.parametrize(

@@ -306,3 +306,112 @@ def test_files_and_state_dicts_in_another_key_order_load_by_name(tmp_path, kind)
         p.data = 0.0
     other.load_state_dict(json.loads(_reversed_json(model)))
     assert snapshot(other) == snapshot(model)
+
+
+# -- the messages, whole: the file named once, each reader's own reason ----------------------
+
+
+def test_load_messages_name_the_file_once_and_keep_the_reason_whole(tmp_path):
+    """nn.load's own misfits read "load: '<file>': <reason>" (no second "load: "), and
+    model.load's "load: '<file>' does not fit this model: load_state_dict: <reason>"."""
+    path = tmp_path / "m.json"
+    state = MLP(2, [3, 1], seed=0).state_dict()
+    state["parameters"] = MLP(2, [4, 1], seed=0).state_dict()["parameters"]
+    path.write_text(json.dumps(state))
+    with pytest.raises(ValueError) as info:
+        nn.load(path)
+    assert str(info.value) == (
+        f"load: {str(path)!r}: the architecture has 13 parameters but the file holds 17"
+    )
+    Layer(2, 3, seed=0).save(path)
+    with pytest.raises(ValueError) as info:
+        MLP(2, [3, 1], seed=0).load(path)
+    assert str(info.value) == (
+        f"load: {str(path)!r} does not fit this model: load_state_dict: architecture "
+        "{'type': 'Layer', 'nin': 2, 'nout': 3, 'activation': 'relu'} does not match this "
+        "model's {'type': 'MLP', 'nin': 2, 'nouts': [3, 1], 'activation': 'relu', "
+        "'output_activation': 'linear'}"
+    )
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"\xff\xfe\x00garbage", "is not UTF-8 text ("),
+        (b'{"parameters": {', "is not valid JSON ("),
+        (b"[" * 200_000 + b"]" * 200_000, "is nested too deeply to be a saved model"),
+    ],
+)
+def test_each_unreadable_file_says_why(tmp_path, content, reason):
+    """Bytes that are not UTF-8, text that is not JSON, nesting past the reader's depth: a
+    ValueError "load: '<file>' <reason>", from nn.load and from model.load alike."""
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    model = MLP(2, [3, 1], seed=0)
+    for load in (nn.load, model.load):
+        with pytest.raises(ValueError) as info:
+            load(path)
+        assert str(info.value).startswith(f"load: {str(path)!r} {reason}")
+
+
+def test_a_number_past_a_lowered_int_limit_is_a_value_error_naming_the_file(tmp_path):
+    """With Python's int-from-text limit lowered to 640 digits, a 1,000-digit weight cannot be
+    read: ValueError "load: '<file>' cannot be read as JSON", never the bare ValueError."""
+    path, _ = _param_file(tmp_path, "1" * 1000)
+    model = MLP(2, [3, 1], seed=4)
+    before = snapshot(model)
+    with _int_digits(640):
+        for load in (nn.load, model.load):
+            with pytest.raises(ValueError) as info:
+                load(path)
+            assert str(info.value).startswith(f"load: {str(path)!r} cannot be read as JSON (")
+    assert snapshot(model) == before
+
+
+@pytest.mark.parametrize(
+    "digits, shown",
+    [
+        (3999, "int of about 3999 digits"),
+        (4000, "int of 4000 digits"),
+        (4001, "int of 4001 digits"),
+    ],
+)
+def test_long_integers_on_both_sides_of_the_reading_limit_are_not_finite(tmp_path, digits, shown):
+    """Below 4,000 digits the integer is read (and shown by its estimated length); from 4,000
+    on it stands in as one beyond every float, shown by its exact length: not finite, either
+    way, naming the file and the parameter."""
+    path, name = _param_file(tmp_path, "1" * digits)
+    with pytest.raises(ValueError) as info:
+        nn.load(path)
+    assert str(info.value) == (
+        f"load: {str(path)!r}: load_state_dict: parameter {name!r} must be finite, got {shown}"
+    )
+
+
+@pytest.mark.parametrize("sign", ["-", ""])
+def test_a_5000_digit_layer_size_keeps_its_sign(tmp_path, sign):
+    """nin = -10**4999...: an int >= 1 is wanted; nin = +10**4999...: far too many parameters."""
+    path = tmp_path / "m.json"
+    text = json.dumps(MLP(2, [3, 1], seed=0).state_dict())
+    path.write_text(text.replace('"nin": 2', f'"nin": {sign}' + "9" * 5000))
+    with pytest.raises(ValueError) as info:
+        nn.load(path)
+    message = str(info.value)
+    if sign:
+        assert message == (
+            f"load: {str(path)!r}: architecture['nin'] must be an int >= 1, got int of 5000 digits"
+        )
+    else:
+        assert message.startswith(f"load: {str(path)!r}: the architecture has ")
+        assert message.endswith(" parameters but the file holds 13")
+
+
+def test_a_model_of_more_than_256_parameters_loads_from_its_file(tmp_path):
+    """A 2-16-16-1 MLP (337 parameters, past the small integers Python caches, where `is`
+    and `==` part ways) loads from its file with every parameter."""
+    model = MLP(2, [16, 16, 1], activation="tanh", seed=3)
+    path = tmp_path / "m.json"
+    model.save(path)
+    loaded = nn.load(path)
+    assert len(loaded.parameters()) == 337
+    assert snapshot(loaded) == snapshot(model)

@@ -504,3 +504,324 @@ def test_calling_a_model_on_a_number_is_a_clear_type_error():
 
     with pytest.raises(TypeError, match="MLP: expected a list of 2 inputs"):
         MLP(2, [1], seed=0)(1.0)
+
+
+# -- inputs: every check, on every model ----------------------------------------------------
+
+NAN, INF = float("nan"), float("inf")
+BAD_INPUTS = {
+    "a string": ("ab", TypeError, "expected a list of 2 inputs (numbers or Values), got str 'ab'"),
+    "nan after a Value": ([Value(1.0), NAN], ValueError, "input x[1] must be finite, got nan"),
+    "nan after a float": ([1.0, NAN], ValueError, "input x[1] must be finite, got nan"),
+    "only nans": ([NAN, NAN], ValueError, "input x[0] must be finite, got nan"),
+    "only infinities": ([INF, -INF], ValueError, "input x[0] must be finite, got inf"),
+    "only minus infinities": ([-INF, -INF], ValueError, "input x[0] must be finite, got -inf"),
+    "a str after an int": (
+        [1, "a"],
+        TypeError,
+        "input x[1] must be a Value or a real number, got str 'a'",
+    ),
+    "a str after a Value": (
+        [Value(1.0), "a"],
+        TypeError,
+        "input x[1] must be a Value or a real number, got str 'a'",
+    ),
+    "a bool": (
+        [1.0, True],
+        TypeError,
+        "input x[1] must be a Value or a real number, got bool True",
+    ),
+    "None": ([1.0, None], TypeError, "input x[1] must be a Value or a real number, got None"),
+    "a huge int": (
+        [2**2000, 1],
+        ValueError,
+        "input x[0] must be finite, got int of about 603 digits",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
+def test_every_bad_input_is_named_by_the_model_that_got_it(case):
+    """A str, a non-finite number (alone, after a float or after a Value), a bool, None: the
+    whole message, naming the model and the input's index; no graph is built."""
+    x, error, message = BAD_INPUTS[case]
+    for model in (Neuron(2), Layer(2, 2), MLP(2, [3, 1])):
+        with pytest.raises(error) as info:
+            model(x)
+        assert str(info.value) == f"{type(model).__name__}: {message}"
+
+
+@pytest.mark.parametrize(
+    "x, shown",
+    [([Value(1.0), 1.0, "a"], "str 'a'"), ([Value(1.0), 1.0, True], "bool True"),
+     ([1, 1.0, None], "None")],
+)  # fmt: skip
+def test_a_bad_input_among_values_and_floats_is_named(x, shown):
+    """Values, floats and one bad input together: the bad one is still found and named."""
+    for model in (Neuron(3), Layer(3, 2), MLP(3, [2, 1])):
+        with pytest.raises(TypeError) as info:
+            model(x)
+        assert str(info.value) == (
+            f"{type(model).__name__}: input x[2] must be a Value or a real number, got {shown}"
+        )
+
+
+def test_a_300_input_neuron_takes_300_inputs():
+    """nin = 300 (past the integers Python caches, where `is` and `==` part ways): 300 inputs
+    are the right number, 299 are not; the output is w . x + b by hand."""
+    n = Neuron(300, activation="linear", seed=0)
+    x = [0.01 * i for i in range(300)]
+    want = math.fsum(w.data * xi for w, xi in zip(n.w, x, strict=True)) + n.b.data
+    assert n(x).data == pytest.approx(want, rel=1e-12)
+    with pytest.raises(ValueError, match="^Neuron: expected 300 inputs, got 299$"):
+        n(x[:-1])
+
+
+def test_ints_floats_zeros_and_values_are_the_same_inputs():
+    """[0, 1], [0.0, 1.0], [-0.0, 1.0] and Values holding them give the same output, bit for bit.
+
+    The plain-float check must not stumble on 0.0 (x - x is a finite float's test, not x / x).
+    """
+    model = fixed_mlp("tanh")
+    want = model([Value(0.0), Value(1.0)]).data
+    for x in ([0, 1], [0.0, 1.0], [-0.0, 1.0], [0.0, Value(1.0)], (0.0, 1)):
+        assert model(x).data == want
+    big = [1e300, -1e300]  # large finite floats: accepted as they are (1e300 ** 1e300 overflows)
+    assert model(big).data == model([Value(v) for v in big]).data
+    assert want == pytest.approx(
+        sum(w2 * math.tanh(w[1] + b) for w2, w, b in zip(W2, W1, B1, strict=True)) + B2,
+        abs=1e-15,
+    )
+
+
+# -- defaults, size limits, deep networks -------------------------------------------------------
+
+
+def test_the_default_seed_is_0_for_every_model():
+    """Neuron, Layer and MLP without a seed draw from random.Random(0), by the init rule."""
+    rng = random.Random(0)
+    bound = 1 / math.sqrt(3)
+    assert snapshot(Neuron(3)) == [rng.uniform(-bound, bound) for _ in range(4)]
+    rng = random.Random(0)
+    assert snapshot(Layer(3, 2)) == [rng.uniform(-bound, bound) for _ in range(8)]
+    rng = random.Random(0)
+    bounds = [bound] * 8 + [1 / math.sqrt(2)] * 3
+    assert snapshot(MLP(3, [2, 1])) == [rng.uniform(-b, b) for b in bounds]
+
+
+def test_a_layer_over_the_parameter_limit_is_refused_before_anything_is_allocated(monkeypatch):
+    """(nin + 1) * nout > MAX_LAYER_PARAMETERS = 10**7 is a ValueError giving both numbers, and
+    not one neuron is built first (Neuron is replaced by one that fails if called)."""
+    import nn.module
+
+    def no_neuron(*args, **kwargs):
+        raise AssertionError("a neuron was built for a layer over the limit")
+
+    monkeypatch.setattr(nn.module, "Neuron", no_neuron)
+    for nin, nout in ((10**7, 1), (10**7, 2), (4999, 2001)):
+        with pytest.raises(ValueError) as info:
+            Layer(nin, nout)
+        assert str(info.value) == (
+            f"Layer: nin={nin}, nout={nout} make {(nin + 1) * nout} parameters, more than "
+            "MAX_LAYER_PARAMETERS=10000000"
+        )
+    with pytest.raises(ValueError, match=r"^Layer: nin must be an int >= 1 and <= 10000000"):
+        Layer(10**7 + 1, 1)
+
+
+@pytest.mark.parametrize(
+    "nin, nout, fits",
+    [(11, 1, True), (3, 3, True), (5, 2, True), (2, 4, True), (1, 6, True),
+     (12, 1, False), (3, 4, False), (4, 3, False), (1, 7, False), (6, 2, False)],
+)  # fmt: skip
+def test_the_layer_size_limit_on_both_sides(monkeypatch, nin, nout, fits):
+    """With the limit set to 12: (nin + 1) * nout = 12 is built, 13 to 16 are refused."""
+    import nn.module
+
+    monkeypatch.setattr(nn.module, "MAX_LAYER_PARAMETERS", 12)
+    if fits:
+        assert len(Layer(nin, nout).parameters()) == (nin + 1) * nout
+        return
+    with pytest.raises(ValueError) as info:
+        Layer(nin, nout)
+    assert str(info.value) == (
+        f"Layer: nin={nin}, nout={nout} make {(nin + 1) * nout} parameters, more than "
+        "MAX_LAYER_PARAMETERS=12"
+    )
+
+
+def test_an_empty_list_of_layer_sizes_is_refused():
+    """MLP(2, []) has no layer to compute anything: a ValueError naming nouts."""
+    with pytest.raises(ValueError, match=r"^MLP: nouts"):
+        MLP(2, [])
+    assert len(MLP(2, [1]).layers) == 1
+
+
+def test_a_300_layer_mlp_uses_the_output_activation_on_the_last_layer_only():
+    """Layer k < last uses `activation`, the last `output_activation`, however deep (past the
+    small integers Python caches, where `is` and `==` part ways)."""
+    model = MLP(1, [1] * 300, activation="tanh", output_activation="sigmoid", seed=0)
+    assert [layer.activation for layer in model.layers] == ["tanh"] * 299 + ["sigmoid"]
+    out = model([0.5])
+    dot = out.parents[0].parents[0]  # sigmoid(dot(w, h) + b)
+    assert out.op == "sigmoid" and dot.op == "dot" and dot.parents[1].op == "tanh"
+
+
+# -- modules(), train(), eval() ---------------------------------------------------------------
+
+
+class _Shared(Module):
+    """Two attributes holding the same neuron, then another neuron."""
+
+    def __init__(self):
+        shared = Neuron(1, seed=0)
+        self.a = shared
+        self.b = shared
+        self.c = Neuron(1, seed=1)
+
+    def named_parameters(self):
+        return [("a." + n, p) for n, p in self.a.named_parameters()] + [
+            ("c." + n, p) for n, p in self.c.named_parameters()
+        ]
+
+    def architecture(self):
+        return {"type": "Shared"}
+
+
+def test_modules_skips_a_module_seen_before_and_goes_on_to_the_next():
+    """A submodule reached twice is listed once, and the modules after it are still visited."""
+    model = _Shared()
+    assert model.modules() == [model, model.a, model.c]
+    model.eval()
+    assert not model.c.training
+    model.train()
+    assert model.c.training
+
+
+# -- load_state_dict: architectures compared with defaults filled in, misfit messages ----------
+
+
+def test_a_state_architecture_is_compared_with_its_defaults_filled_in():
+    """An MLP's architecture saying dropout 0.0, or nouts as a tuple, describes the same model."""
+    source = fixed_mlp("tanh")
+    for change in ({"dropout": 0.0}, {"nouts": (3, 1)}):
+        state = source.state_dict()
+        state["architecture"].update(change)
+        model = MLP(2, [3, 1], activation="tanh", seed=9)
+        model.load_state_dict(state)
+        assert snapshot(model) == FLAT
+
+
+@pytest.mark.parametrize(
+    "architecture, error, message",
+    [
+        ([], ValueError, "load_state_dict: architecture [] does not match this model's "),
+        (
+            {"type": ["MLP"]},
+            ValueError,
+            "load_state_dict: architecture {'type': ['MLP']} does not match this model's ",
+        ),
+        (
+            {"type": "MLP", "nin": 2.0, "nouts": [3, 1], "activation": "tanh",
+             "output_activation": "linear"},
+            TypeError,
+            "load_state_dict: architecture['nin'] must be an int >= 1, got 2.0",
+        ),
+    ],
+)  # fmt: skip
+def test_a_state_architecture_that_is_not_one_of_ours_or_is_malformed(architecture, error, message):
+    """A list, a type that is a list, nin 2.0: its own error each, nothing changed."""
+    model = MLP(2, [3, 1], activation="tanh", seed=9)
+    before = snapshot(model)
+    state = {
+        "architecture": architecture,
+        "parameters": fixed_mlp("tanh").state_dict()["parameters"],
+    }
+    with pytest.raises(error) as info:
+        model.load_state_dict(state)
+    assert str(info.value).startswith(message)
+    assert snapshot(model) == before
+
+
+@pytest.mark.parametrize("kind", ["Aaa", "Zzz"])
+def test_a_users_own_type_is_compared_as_it_is(kind):
+    """A user's Module of a type nn does not know (sorting before or after ours) loading a
+    Neuron's state: "does not match", not a complaint about its own type."""
+
+    class Own(Module):
+        def __init__(self):
+            self.n = Neuron(1, seed=0)
+
+        def named_parameters(self):
+            return self.n.named_parameters()
+
+        def architecture(self):
+            return {"type": kind}
+
+    model = Own()
+    state = {
+        "architecture": Neuron(1).architecture(),
+        "parameters": model.state_dict()["parameters"],
+    }
+    with pytest.raises(ValueError) as info:
+        model.load_state_dict(state)
+    assert str(info.value) == (
+        "load_state_dict: architecture {'type': 'Neuron', 'nin': 1, 'activation': 'relu'} "
+        f"does not match this model's {{'type': {kind!r}}}"
+    )
+
+
+def test_unexpected_top_level_keys_are_listed_five_at_most():
+    """Seven unknown keys: the first five in sorted order are named."""
+    state = {**fixed_mlp("tanh").state_dict(), **{f"k{i}": 0 for i in range(6, -1, -1)}}
+    with pytest.raises(ValueError) as info:
+        MLP(2, [3, 1], activation="tanh").load_state_dict(state)
+    assert (
+        str(info.value)
+        == "load_state_dict: unexpected top-level keys ['k0', 'k1', 'k2', 'k3', 'k4']"
+    )
+
+
+def _names(n):
+    return [f"layers.{k}.x" for k in range(n)]
+
+
+@pytest.mark.parametrize("n", [4, 5, 6, 7])
+def test_missing_and_unexpected_names_are_listed_five_at_most(n):
+    """n names missing or n unexpected: up to five named, "..." after them when there are more."""
+    names = [name for name, _ in MLP(2, [3, 1]).named_parameters()]
+    params = dict.fromkeys(names, 0.5)
+    for name in names[:n]:
+        del params[name]
+    shown = names[:5]
+    more = "..." if n > 5 else ""
+    with pytest.raises(ValueError) as info:
+        MLP(2, [3, 1]).load_state_dict({"parameters": params})
+    assert str(info.value) == (
+        f"load_state_dict: expected 13 parameters, got {13 - n}; "
+        f"missing {shown[: min(n, 5)]}{more}, unexpected []"
+    )
+    params = {**dict.fromkeys(names, 0.5), **dict.fromkeys(_names(n), 0.5)}
+    with pytest.raises(ValueError) as info:
+        MLP(2, [3, 1]).load_state_dict({"parameters": params})
+    assert str(info.value) == (
+        f"load_state_dict: expected 13 parameters, got {13 + n}; "
+        f"missing [], unexpected {_names(n)[:5]}{more}"
+    )
+
+
+def test_a_non_finite_number_in_a_users_architecture_is_not_written(tmp_path):
+    """save writes strict JSON: an architecture holding nan raises ValueError and the old file
+    stays as it was."""
+
+    class Odd(_Shared):
+        def architecture(self):
+            return {"type": "Odd", "scale": float("nan")}
+
+    path = tmp_path / "odd.json"
+    _Shared().save(path)
+    before = path.read_bytes()
+    with pytest.raises(ValueError):
+        Odd().save(path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["odd.json"]

@@ -523,33 +523,39 @@ def test_load_state_dict_refuses_a_group_of_more_or_fewer_parameters():
         assert opt.state_dict() == before
 
 
-def test_load_state_dict_takes_an_empty_entry_as_a_fresh_parameter():
-    """A parameter whose saved state is {} (a parameter that has not stepped) loads, and its
-    next step is a first step, as a fresh optimizer's; the others continue."""
-    params, opt = _build("Adam", {"lr": 0.05})
+@pytest.mark.parametrize(
+    "cls_name, kwargs", [optim_examples.EXAMPLES[name] for name in optim_examples.RICHEST]
+)
+def test_load_state_dict_takes_an_empty_entry_as_a_fresh_parameter(cls_name, kwargs):
+    """A parameter whose saved state is {} (one that has not stepped) loads, and its next
+    step is a first step: the value and state of a fresh optimizer's (Adagrad's sum starting
+    from the group's initial_accumulator_value); the others continue."""
+    cls = OPTIMIZERS[cls_name]
+    params, opt = _build(cls_name, kwargs)
     objective(*params).backward()
     opt.step()
     saved = opt.state_dict()
     saved["state"][1] = {}
     twins = [Value(p.data) for p in params]
-    other = Adam(twins, lr=0.05)
+    other = cls(twins, lr=0.5)
     other.load_state_dict(saved)
     assert other.state[twins[1]] == {}
-    fresh = Adam([Value(params[1].data)], lr=0.05)
-    for p, q in zip(params, twins, strict=True):
-        q.grad = p.grad = 0.75
-    fresh.param_groups[0]["params"][0].grad = 0.75
-    opt.step()
-    other.step()
-    fresh.step()
-    assert twins[1].data == fresh.param_groups[0]["params"][0].data != params[1].data
+    alone = Value(params[1].data)
+    fresh = cls([alone], **_kwargs(kwargs))
+    for q in [*params, *twins, alone]:
+        q.grad = 0.75
+    for o in (opt, other, fresh):
+        o.step()
+    assert twins[1].data == alone.data != params[1].data
+    assert other.state[twins[1]] == fresh.state[alone]
     assert (twins[0].data, twins[2].data) == (params[0].data, params[2].data)
 
 
 EPS_ZERO = [
-    (f"{name}_eps0", cls_name, {**kwargs, "eps": 0.0})
+    (f"{name}_eps0{tag}", cls_name, {**kwargs, "eps": 0.0, **extra})
     for name, cls_name, kwargs in EXAMPLES
     if "eps" in OPTIMIZERS[cls_name].signature
+    for tag, extra in [("", {}), ("_wd2", {"weight_decay": 2.0})]  # 1 + p * 2 is 0 at p = -1/2
 ]
 
 
@@ -640,6 +646,43 @@ def test_fma_emulation_matches_exact_rounding():
         assert optim._fma_emulated(a, b, c) == exact
     assert optim._fma_emulated(1e300, 1e10, 1.0) == math.inf
     assert optim._fma_emulated(1e-200, 1e-200, 0.0) == 0.0
+
+
+def test_fma_emulation_is_exact_where_the_error_term_decides():
+    """With c = -fl(a*b) the fma is the rounding error of a*b itself, and with c near it a
+    few bits of that error decide the result: exactly rounded still, for factors of every
+    significand (all bits set, one bit set, random), signs, products from 1e-280 to 1e280
+    and products below 1e-290 down to the subnormals."""
+    import random
+
+    rng = random.Random(7)
+    significands = [1.0, 2.0 - 2.0**-52, 1.0 + 2.0**-52, 1.5, 1.0 + 2.0**-26 + 2.0**-52]
+    significands += [1.0 + rng.getrandbits(52) * 2.0**-52 for _ in range(60)]
+    checked = 0
+    for _ in range(3000):
+        a = rng.choice(significands) * rng.choice([1, -1]) * 2.0 ** rng.randint(-930, 930)
+        b = rng.choice(significands) * rng.choice([1, -1]) * 2.0 ** rng.randint(-930, 930)
+        p = a * b
+        if not 1e-280 < abs(p) < 1e280:
+            continue
+        for c in (-p, -p * (1 + 2.0**-40), -math.nextafter(p, 0.0), p * 2.0**-60, 0.0):
+            exact = float(Fraction(a) * Fraction(b) + Fraction(c))
+            assert optim._fma_emulated(a, b, c) == exact, (a, b, c)
+            checked += 1
+    assert checked > 5000
+    # Products near the bottom of the float range (below 1e-290, down to the subnormals),
+    # where Dekker's partial products would underflow: still exact.
+    for _ in range(2000):
+        a = rng.choice(significands) * rng.choice([1, -1]) * 2.0 ** rng.randint(-600, -420)
+        b = rng.choice(significands) * 2.0 ** rng.randint(-600, -420)
+        p = a * b
+        if p == 0.0:  # the product rounds to 0: line 53's p + c, not checked here
+            continue
+        for c in (-p, -math.nextafter(p, 0.0), p * 3.0, 1e-300):
+            exact = float(Fraction(a) * Fraction(b) + Fraction(c))
+            assert optim._fma_emulated(a, b, c) == exact, (a, b, c)
+            checked += 1
+    assert checked > 8000
 
 
 @pytest.mark.parametrize(
@@ -764,6 +807,23 @@ def test_clip_grad_norm_matches_live_torch(k):
         p.grad = g
     total = clip_grad_norm_(params, case["max_norm"], case["norm_type"])
     assert abs(total - live["total"]) <= TOL * max(1.0, live["total"])
+    assert max(abs(p.grad - e) for p, e in zip(params, live["clipped"], strict=True)) <= TOL
+
+
+@pytest.mark.parametrize("norm_type", [0.25, 0.5, 0.999, 1.0, 1.5, 2.0, 3.0, math.inf])
+@pytest.mark.parametrize("error_if_nonfinite", [False, True])
+def test_clip_grad_norm_of_every_order_matches_live_torch(norm_type, error_if_nonfinite):
+    """Norms of order below 1 (not norms in the strict sense, but torch computes them), 1,
+    between 1 and 2, 2, 3 and inf, of gradients with both signs: total and clipped gradients
+    as torch's, to 1e-12; a finite total with error_if_nonfinite set clips just the same."""
+    pytest.importorskip("torch")
+    case = {"grads": [0.3, -1.25, 2.0, -0.0625], "max_norm": 0.5, "norm_type": norm_type}
+    live = make_traces.torch_clip(case)
+    params = [Value(0.0) for _ in case["grads"]]
+    for p, g in zip(params, case["grads"], strict=True):
+        p.grad = g
+    total = clip_grad_norm_(params, 0.5, norm_type, error_if_nonfinite=error_if_nonfinite)
+    assert abs(total - live["total"]) <= TOL * live["total"]
     assert max(abs(p.grad - e) for p, e in zip(params, live["clipped"], strict=True)) <= TOL
 
 
@@ -1130,6 +1190,46 @@ def test_zero_gradients_keep_torchs_signed_zeros_in_parameters_and_state(name, c
                 assert {k: bits(v) for k, v in ours.state[p].items()} == want, (maximize, x0)
 
 
+def _numeric_arguments(cls) -> list[str]:
+    return [
+        name
+        for name, (default, _) in cls.signature.items()
+        if isinstance(default, int | float) and not isinstance(default, bool)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cls_name", "name", "value"),
+    [
+        (cls_name, name, value)
+        for cls_name, cls in OPTIMIZERS.items()
+        for name in _numeric_arguments(cls)
+        for value in (1.0, 1, 2.0)
+        if (name, value) != ("alpha", 2.0)  # alpha > 1: a negative square_avg, nan in torch
+    ],
+)
+def test_each_numeric_argument_at_one_and_two_steps_as_torch(cls_name, name, value):
+    """Each numeric argument at exactly 1 (float and int) and 2, the plain example's other
+    arguments (dampening with a momentum), fed the same gradients: the iterates and state
+    equal torch's bit for bit (no value is a special case that torch does not have)."""
+    torch = pytest.importorskip("torch")
+    cls = OPTIMIZERS[cls_name]
+    kwargs = {**next(iter(cls.examples.values())), name: value}
+    if name == "dampening":
+        kwargs["momentum"] = 0.5
+    p = Value(0.25)
+    q = torch.tensor(0.25, dtype=torch.float64, requires_grad=True)
+    ours = cls([p], **kwargs)
+    theirs = getattr(torch.optim, cls.torch_name)([q], **kwargs)
+    for k, g in enumerate([0.5, -0.25, 0.75, 0.125]):
+        p.grad = g
+        q.grad = torch.tensor(g, dtype=torch.float64)
+        ours.step()
+        theirs.step()
+        assert p.data == q.item(), f"step {k + 1}"
+        assert ours.state[p] == {k: float(v) for k, v in theirs.state[q].items() if v is not None}
+
+
 @pytest.mark.parametrize("cls", OPTIMIZERS.values(), ids=list(OPTIMIZERS))
 def test_a_negative_number_is_refused_exactly_where_torch_refuses_it(cls):
     """Each numeric argument at -0.5: a ValueError here if and only if torch raises one."""
@@ -1167,7 +1267,7 @@ def _both_sides(cls) -> list[dict]:
             cases += [{name: v} for v in (-TINY, -0.0, 0.0, 0, TINY, -1, 1e300)]
         elif check is optim._betas:
             for k in (0, 1):
-                for v in (-TINY, 0.0, TINY, BELOW_ONE, 1.0):
+                for v in (-0.5, -TINY, -0.0, 0.0, TINY, BELOW_ONE, 1.0, 1.5):
                     pair = [0.9, 0.999]
                     pair[k] = v
                     cases.append({name: tuple(pair)})
@@ -1227,3 +1327,221 @@ def test_betas_must_be_a_pair_of_numbers(cls, betas, error):
         opt.add_param_group({"params": [Value(1.0)], "betas": betas})
     assert len(opt.param_groups) == 1
     assert cls([Value(0.0)], betas=[0.5, 0.25]).defaults["betas"] == (0.5, 0.25)
+
+
+# -- hostile input: every refusal names what is wrong and changes nothing ---------------------
+
+
+def _stepped_sgd():
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    opt = SGD([a, b], lr=0.1, momentum=0.9)
+    a.grad, b.grad = 1.0, -1.0
+    opt.step()
+    return opt
+
+
+def _hostile_state_dicts():
+    """(name, state dict made from a stepped 2-parameter SGD's, error, message pattern)."""
+
+    def edit(change):
+        def make(good):
+            bad = {"state": {k: dict(v) for k, v in good["state"].items()}}
+            bad["param_groups"] = [dict(g) for g in good["param_groups"]]
+            change(bad)
+            return bad
+
+        return make
+
+    def second_group(bad):
+        bad["param_groups"].append({**bad["param_groups"][0], "params": [2]})
+
+    return [
+        ("not a dict", lambda good: [good], TypeError, "state_dict must be a dict"),
+        ("no state", lambda good: {"param_groups": good["param_groups"]}, ValueError, "state"),
+        ("extra key", lambda good: {**good, "more": 1}, ValueError, "more"),
+        ("groups not a list", edit(lambda b: b.update(param_groups=5)), ValueError, "list of"),
+        ("group not a dict", edit(lambda b: b.update(param_groups=[5])), ValueError, "list of"),
+        (
+            "params not a list",
+            edit(lambda b: b["param_groups"][0].update(params=5)),
+            ValueError,
+            "list of dicts, each with a 'params' list",
+        ),
+        (
+            "no params",
+            edit(lambda b: b["param_groups"][0].pop("params")),
+            ValueError,
+            "each with a 'params' list",
+        ),
+        ("state not a dict", edit(lambda b: b.update(state=[])), ValueError, "'state' must be"),
+        (
+            "two groups",
+            edit(second_group),
+            ValueError,
+            "has 2 parameter groups, the optimizer has 1",
+        ),
+        (
+            "no groups",
+            edit(lambda b: b.update(param_groups=[])),
+            ValueError,
+            "has 0 parameter groups, the optimizer has 1",
+        ),
+        (
+            "a hyperparameter missing",
+            edit(lambda b: b["param_groups"][0].pop("momentum")),
+            ValueError,
+            r"group 0 lacks \['momentum'\]",
+        ),
+        (
+            "a bad hyperparameter",
+            edit(lambda b: b["param_groups"][0].update(lr=-1.0)),
+            ValueError,
+            "^SGD: lr must be a finite number >= 0, got -1.0",  # (not named as load_state_dict)
+        ),
+        (
+            "an unknown parameter",
+            edit(lambda b: b["state"].update({7: {"momentum_buffer": 1.0}})),
+            ValueError,
+            "names parameter 7, which no group has",
+        ),
+        (
+            "an unknown parameter as a string",
+            edit(lambda b: b["state"].update({"2": {"momentum_buffer": 1.0}})),
+            ValueError,
+            "names parameter '2', which no group has",
+        ),
+        ("fields not a dict", edit(lambda b: b["state"].update({0: 5})), TypeError, r"state\[0\]"),
+        (
+            "a non-finite field",
+            edit(lambda b: b["state"][1].update(momentum_buffer=math.inf)),
+            ValueError,
+            r"state\[1\]\['momentum_buffer'\] must be finite",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [case[1:] for case in _hostile_state_dicts()],
+    ids=[case[0] for case in _hostile_state_dicts()],
+)
+def test_a_hostile_state_dict_is_refused_by_name_and_changes_nothing(make, error, match):
+    """Each malformed state dict is refused with an error saying what is wrong; the
+    optimizer's groups and state are as they were."""
+    opt = _stepped_sgd()
+    good = opt.state_dict()
+    pattern = match if match.startswith("^") else f"^SGD.load_state_dict: .*{match}"
+    with pytest.raises(error, match=pattern):
+        opt.load_state_dict(make(good))
+    assert opt.state_dict() == good
+
+
+def test_a_state_dict_of_300_groups_or_of_a_group_of_300_loads_back():
+    """Past 256 groups, or parameters in a group, the sizes compared are separate int
+    objects: a state dict of 300 one-parameter groups plus one group of 300 loads back
+    into a twin optimizer, which then steps as the original."""
+
+    def make():
+        ps = [Value(0.01 * i) for i in range(600)]
+        groups = [{"params": [p], "lr": 0.001 * (i + 1)} for i, p in enumerate(ps[:300])]
+        return ps, SGD([*groups, {"params": ps[300:]}], lr=0.1, momentum=0.9)
+
+    ps, opt = make()
+    for i, p in enumerate(ps):
+        p.grad = 0.5 - 0.001 * i
+    opt.step()
+    twins, other = make()
+    other.load_state_dict(json.loads(json.dumps(opt.state_dict())))
+    assert other.state_dict() == opt.state_dict()
+    for p, q in zip(ps, twins, strict=True):
+        q.data = p.data
+        p.grad = q.grad = 0.25
+    opt.step()
+    other.step()
+    assert [q.data for q in twins] == [p.data for p in ps]
+
+
+def test_a_group_read_from_json_builds_as_one_typed_in():
+    """A param group whose keys come from a JSON config (strings made at run time, not the
+    literals of the code), its params then set to a tuple, builds the group a literal dict
+    builds: params as a list of the Values, the rest as given."""
+    a, b = Value(1.0), Value(2.0)
+    config = json.loads('{"params": null, "lr": 0.5, "weight_decay": 0.25}')
+    config["params"] = (a, b)
+    opt = SGD([config], lr=0.1)
+    typed = SGD([{"params": (a, b), "lr": 0.5, "weight_decay": 0.25}], lr=0.1)
+    assert opt.param_groups == typed.param_groups
+    assert type(opt.param_groups[0]["params"]) is list and opt.param_groups[0]["params"] == [a, b]
+
+
+def test_a_state_dict_with_more_than_its_own_keys_loads():
+    """Tuples for lists and a group key the optimizer does not know (torch's schedules add
+    initial_lr) load; the unknown key is kept in the group, as torch keeps it."""
+    opt = _stepped_sgd()
+    good = opt.state_dict()
+    other = SGD([Value(1.0), Value(2.0)], lr=0.5, momentum=0.5)
+    group = {**good["param_groups"][0], "params": (0, 1), "initial_lr": 0.1}
+    other.load_state_dict({"state": good["state"], "param_groups": (group,)})
+    assert other.param_groups[0]["initial_lr"] == 0.1
+    assert (other.param_groups[0]["lr"], other.param_groups[0]["momentum"]) == (0.1, 0.9)
+    assert other.state_dict()["state"] == good["state"]
+
+
+def test_bad_groups_and_params_are_refused_by_name():
+    """A group that is not a dict or has no params, params of one Value or a dict, a non-Value
+    or a computed Value in a later group: each error names the group and the index."""
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    opt = SGD([a], lr=0.1)
+    with pytest.raises(TypeError, match="^SGD: a param group must be a dict, got int"):
+        opt.add_param_group(5)
+    with pytest.raises(ValueError, match="^SGD: a param group needs a 'params' entry"):
+        opt.add_param_group({"lr": 0.5})
+    with pytest.raises(TypeError, match=r"param_groups\[1\]\['params'\]\[1\] is float 2.0"):
+        opt.add_param_group({"params": [b, 2.0]})
+    c = (a * b).relu()
+    c.label = "c"
+    with pytest.raises(ValueError, match=r"parameter 'c' \(group 1, index 0\) was computed by"):
+        opt.add_param_group({"params": [c]})
+    assert len(opt.param_groups) == 1
+    opt.add_param_group({"params": b, "lr": 0.5})  # one Value is a group of one
+    assert opt.param_groups[1]["params"] == [b] and opt.param_groups[1]["lr"] == 0.5
+    with pytest.raises(TypeError, match="^SGD: params must be an iterable .*got int 5"):
+        SGD(5)
+    with pytest.raises(TypeError, match="^SGD: params must be an iterable .*got a single dict"):
+        SGD({"params": [a]})
+    with pytest.raises(TypeError, match="a param group must be a dict, got Value"):
+        SGD([{"params": [a]}, b])
+    assert SGD(p for p in [a, b]).param_groups[0]["params"] == [a, b]
+
+
+def test_clip_grad_norm_refuses_bad_parameters_and_arguments_by_name():
+    """No parameters: norm 0.0; one Value is a list of one; a non-Value, a non-real gradient,
+    norm_type <= 0 or a non-bool error_if_nonfinite are refused, no gradient changed."""
+    assert clip_grad_norm_([], 1.0) == 0.0
+    p, q = Value(0.0), Value(0.0)
+    p.grad, q.grad = 3.0, -4.0
+    assert clip_grad_norm_(p, 1.0) == 3.0 and p.grad == 1.0 / (3.0 + 1e-6) * 3.0
+    p.grad = 3.0
+    with pytest.raises(TypeError, match=r"^clip_grad_norm_: .*parameters\[1\] is float 2.0"):
+        clip_grad_norm_([p, 2.0], 1.0)
+    q.grad = "4"
+    with pytest.raises(TypeError, match=r"^clip_grad_norm_: parameters\[1\].grad must be a real"):
+        clip_grad_norm_([p, q], 1.0)
+    q.grad = -4.0
+    for bad in (0.0, -0.0, -2.0, math.nan):
+        with pytest.raises(ValueError, match="^clip_grad_norm_: norm_type"):
+            clip_grad_norm_([p, q], 1.0, norm_type=bad)
+    with pytest.raises(TypeError, match="^clip_grad_norm_: error_if_nonfinite"):
+        clip_grad_norm_([p, q], 1.0, error_if_nonfinite=1)
+    assert (p.grad, q.grad) == (3.0, -4.0)
+    assert clip_grad_norm_([p, q], 1.0, norm_type=TINY) == math.inf  # 3**(1/tiny) overflows
+
+
+def test_clip_grad_norm_of_a_nan_gradient_is_nan_and_makes_every_gradient_nan():
+    """As torch: a nan gradient gives a nan total and scales every gradient by nan (any norm)."""
+    for norm_type in (1.0, 2.0, 3.0, math.inf):
+        ps = [Value(0.0), Value(0.0), Value(0.0)]
+        for p, g in zip(ps, [1.0, math.nan, 1e300], strict=True):
+            p.grad = g
+        assert math.isnan(clip_grad_norm_(ps, 1.0, norm_type=norm_type))
+        assert all(math.isnan(p.grad) for p in ps)

@@ -363,7 +363,10 @@ def _sweep_fast(root: Value, seed: float) -> tuple[list[Value], _Holder] | None:
                     if op is MUL:  # MUL.vjp inline: no call
                         ta, tb = g * y, g * x
                     else:
-                        ta, tb = op.vjp(g, node._data, x, y)
+                        terms = op.vjp(g, node._data, x, y)
+                        if type(terms) is not tuple and type(terms) is not list:
+                            return None  # bytes or a dict would unpack into wrong terms
+                        ta, tb = terms
                 if type(a) is Value:
                     prev = a._received
                     a._received = ta if prev is placed else prev + ta
@@ -380,7 +383,10 @@ def _sweep_fast(root: Value, seed: float) -> tuple[list[Value], _Holder] | None:
                         prev = x._received
                         x._received = term if prev is placed else prev + term
                 continue
-            (ta,) = op.vjp(g, node._data, a if type(a) is float else a._data)
+            terms = op.vjp(g, node._data, a if type(a) is float else a._data)
+            if type(terms) is not tuple and type(terms) is not list:
+                return None
+            (ta,) = terms
             if type(a) is Value:
                 prev = a._received
                 a._received = ta if prev is placed else prev + ta
