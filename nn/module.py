@@ -209,7 +209,13 @@ class Module:
         check_instance("save", "path", path, (str, os.PathLike))
         for name, p in self.named_parameters():
             check_real("save", f"parameter {name!r}", p.data, label=p.label)
-        text = json.dumps(self.state_dict(), indent=1, allow_nan=False)
+        try:
+            text = json.dumps(self.state_dict(), indent=1, allow_nan=False)
+        except ValueError as error:  # a user's architecture() holding nan or inf
+            raise ValueError(
+                f"save: the model's state_dict() is not JSON: {error} (a nan or inf outside "
+                "the parameters, in architecture()?); nothing was written"
+            ) from error
         write_atomic(path, text, owner="save")
 
     def load(self, path: str | os.PathLike[str]) -> Module:
@@ -298,7 +304,7 @@ def read_state(path: str | os.PathLike[str], owner: str = "load") -> Any:
         raise ValueError(f"{owner}: {shown!r} is not valid JSON ({error})") from None
     except RecursionError:
         raise ValueError(f"{owner}: {shown!r} is nested too deeply to be a saved model") from None
-    except ValueError as error:  # e.g. a long run of digits in a float literal
+    except ValueError as error:  # e.g. an int literal past sys.get_int_max_str_digits()
         raise ValueError(f"{owner}: {shown!r} cannot be read as JSON ({error})") from None
 
 
@@ -652,6 +658,14 @@ def check_architecture(architecture: object, owner: str = "load") -> dict[str, A
     return out
 
 
+def _many(n: int) -> str:
+    """``n`` for a message; about ``10^k`` past 30 digits (a crafted file's count can have
+    thousands, more than ``str`` of an int may print)."""
+    if n < 10**30:
+        return str(n)
+    return f"about 10^{int(n.bit_length() * math.log10(2))}"
+
+
 def load(path: str | os.PathLike[str]) -> Module:
     """Build the model that the file at ``path`` describes and load its parameters.
 
@@ -677,7 +691,8 @@ def load(path: str | os.PathLike[str]) -> Module:
         expected = count(arch)
         if expected != len(params):
             raise ValueError(
-                f"load: the architecture has {expected} parameters but the file holds {len(params)}"
+                f"load: the architecture has {_many(expected)} parameters but the file holds "
+                f"{len(params)}"
             )
         model = cls(**{k: v for k, v in arch.items() if k != "type"})
         model.load_state_dict(state)

@@ -170,6 +170,10 @@ def parameter_name(p: Value, group: int, index: int) -> str:
 # -- the base class -----------------------------------------------------------------
 
 
+_SQUARE_FIELDS = frozenset({"sum", "square_avg", "exp_avg_sq", "max_exp_avg_sq"})
+# State fields that are sums of squares (and Adagrad's start value >= 0): never negative.
+# A loaded negative one would make the next step take the root of a negative number.
+
 OPTIMIZERS: dict[str, type[Optimizer]] = {}
 """Every registered optimizer class by name, in definition order: a class registers itself
 with ``class Name(Optimizer, torch="TorchName")``. The tests and ``nn.interop`` iterate this."""
@@ -467,7 +471,14 @@ class Optimizer:
                 check_keys(owner, f"state[{key!r}]", fields, sorted(expected))
             checked = {}
             for name, v in fields.items():
-                checked[name] = check_real(owner, f"state[{key!r}][{name!r}]", v)
+                where = f"state[{key!r}][{name!r}]"
+                squares = name in _SQUARE_FIELDS
+                checked[name] = check_real(owner, where, v, min=0.0 if squares else None)
+                if name == "step" and not (checked[name] >= 0.0 and checked[name].is_integer()):
+                    raise ValueError(
+                        f"{owner}: {where} counts the steps taken: a whole number >= 0, "
+                        f"got {show(v)}"
+                    )
             new_state[p] = checked
         self.param_groups[:] = new_groups
         self.state.clear()

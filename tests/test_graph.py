@@ -318,3 +318,41 @@ def test_backprop_terms_checks_the_local_derivatives_as_it_checks_the_terms():
     root = apply_op(twice, x) * 3.0  # g = 3 at the twice node
     with pytest.raises(TypeError, match=r"twice: term 0 of its vjp must be a real number"):
         graph.backprop_terms(root, 1.0)
+
+
+def test_an_int_term_beyond_floats_is_a_gradient_of_infinity_named_not_an_overflow():
+    """A vjp term that is an int past the float range (-10**400) is -inf, as the plain sweep
+    takes it: backward and grad raise FloatingPointError naming the input, not Python's bare
+    OverflowError from the fast sweep's sums, and no .grad changes."""
+    from autograd_engine.core import graph
+    from autograd_engine.core.value import apply_op
+
+    gc.collect()  # no traceback of another test keeps the fast sweep's permit
+    assert len(graph._permits) == 1
+    big = Op("big", lambda a: 2.0 * a, lambda g, out, a: (-(10**400),))
+    x = Value(1.0, label="x")
+    y = apply_op(big, x)
+    with pytest.raises(FloatingPointError, match=r"node \(label 'x'\).*not finite \(-inf\)"):
+        y.backward()
+    with pytest.raises(FloatingPointError, match=r"inputs\[0\] \(label 'x'\) is not finite"):
+        grad(y, [x])
+    assert x.grad == 0.0
+
+
+def test_a_kept_backward_error_does_not_keep_the_fast_sweeps_permit():
+    """An error kept with its traceback (``except ... as e: kept = e``, or Jupyter's last
+    traceback) must not hold the fast sweep's permit: later sweeps would all take the slow
+    plain sweep while it lives."""
+    from autograd_engine.core import graph
+
+    gc.collect()
+    assert len(graph._permits) == 1
+    x = Value(1e-300, label="x")
+    z = x * 1e300 * 1e300  # d z / d x = 1e600: inf
+    try:
+        z.backward()
+    except FloatingPointError as error:
+        kept = error
+    assert kept.__traceback__ is not None
+    gc.collect()
+    assert len(graph._permits) == 1

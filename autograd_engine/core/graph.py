@@ -156,12 +156,13 @@ def backward(root: Value, seed: float) -> None:
     """
     fast = _sweep_fast(root, seed)  # the sums stay in the slots while ``holder`` lives
     sums: Iterable[Any]
+    holder: _Holder | None
     if fast is not None:
         order, holder = fast
         try:
             totals = _totals(list(map(add, map(_grad, order), map(_received, order))))
-        except TypeError:  # a str term, say: the plain sweep names it
-            totals = None
+        except (TypeError, OverflowError):  # a str term, an int past floats: the plain
+            totals = None  # sweep names it
         sums = map(_received, order)
     if fast is None or totals is None:  # the permit was taken, or a term was irregular
         order, received = _sweep_plain(root, seed, False)
@@ -172,6 +173,7 @@ def backward(root: Value, seed: float) -> None:
     # Only if it is not do we look for the culprit; a finite overflow of the sum itself
     # finds none and goes on.
     if not is_finite(sum(totals)):
+        fast = holder = None  # noqa: F841 (a kept traceback must not keep the permit)
         for node, total in zip(order, totals):
             if not is_finite(total):
                 raise FloatingPointError(
@@ -206,7 +208,7 @@ def _sweep(root: Value, seed: Any, create_graph: bool = False) -> tuple[list[Val
             try:  # a sum of floats is a float; a numpy scalar or a Value shows in its type
                 if type(sum(received)) is float:
                     return order, received
-            except TypeError:  # a str term, say
+            except (TypeError, OverflowError):  # a str term, an int past floats
                 pass
     return _sweep_plain(root, seed, create_graph)
 
