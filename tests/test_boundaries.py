@@ -102,6 +102,8 @@ def test_a_term_that_is_not_a_number_is_a_type_error_naming_the_op_and_the_term(
         y.backward()
     with pytest.raises(TypeError, match=r"backward through custom: term 1 of its vjp"):
         grad(y, [x, w])
+    with pytest.raises(TypeError, match=r"term 1 of its vjp must be a Value or a real number, got"):
+        grad(y, [x, w], create_graph=True)
     assert (x.grad, w.grad) == (0.0, 0.0)
 
 

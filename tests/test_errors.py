@@ -231,6 +231,32 @@ def test_a_term_that_overflows_is_named_on_floats_and_on_values():
         grad(z, [w], create_graph=True)
 
 
+def test_a_numpy_array_of_terms_for_an_op_of_300_inputs_is_taken():
+    """Lengths compared by value: 300 inputs (beyond the ints CPython shares) and a vjp
+    returning a numpy array of 300 terms: d(sum of k x_k)/d x_k = k."""
+    np = pytest.importorskip("numpy")
+    weighted = Op(
+        "weighted",
+        lambda *a: sum(k * v for k, v in enumerate(a)),
+        lambda g, out, *a: np.arange(len(a)) * g,
+    )
+    xs = [Value(1.0) for _ in range(300)]
+    apply_op(weighted, *xs).backward()
+    assert [x.grad for x in xs] == [float(k) for k in range(300)]
+
+
+def test_a_sum_of_finite_terms_that_overflows_is_named_on_floats_and_on_values():
+    """x reaches y along two paths, each passing 1e308: the gradient's sum overflows. grad
+    says so for the input; under create_graph the sum is a Value op, whose OverflowError
+    becomes the FloatingPointError of a gradient that is not finite."""
+    x = Value(1e-300)
+    y = x * 1e308 + x * 1e308  # forward 2.0
+    with pytest.raises(FloatingPointError, match=r"grad: d output / d inputs\[0\] is not finite"):
+        grad(y, [x])
+    with pytest.raises(FloatingPointError, match=r"^backward through mul: a gradient is not fin"):
+        grad(y, [x], create_graph=True)
+
+
 @pytest.mark.parametrize("terms", ["ab", b"ab", {0: 1.0, 1: 2.0}], ids=["str", "bytes", "dict"])
 def test_custom_op_whose_vjp_returns_a_str_or_a_dict_of_the_right_length_is_named(terms):
     """A str, bytes or dict has a length and items, but is not a sequence of terms: the

@@ -234,7 +234,9 @@ def test_an_int_term_is_a_float_and_beyond_floats_an_infinity_of_its_sign(term, 
     assert terms[y] == local[y] == (expected,) and type(terms[y][0]) is float
     assert grads[x] == expected and type(grads[x]) is float
     if not math.isfinite(expected):
+        gc.collect()  # a traceback in a cycle (an earlier test's error) may hold the permit
         holder = graph._take_permit()  # the plain sweep, as a concurrent backward takes it
+        assert holder is not None
         try:
             with pytest.raises(FloatingPointError, match=rf"is not finite \({expected!r}\)"):
                 y.backward()
@@ -277,6 +279,9 @@ def test_backprop_and_backprop_terms_by_hand():
     assert type(constant).__name__ == "Constant" and with_constant[constant] == 0.0
     with pytest.raises(KeyError):
         grads[Value(5.0)]
+    order, values = graph.backprop(root, 1.0, create_graph=True)  # a float seed too
+    assert all(type(values[n]) is Value for n in order[:-1])  # the root's is the seed
+    assert [values[n].data for n in order[:-1]] == [16.0, -16.0, -8.0, -8.0]
     order, grads, terms, local = graph.backprop_terms(root, 1.0)
     assert [grads[n] for n in order] == [16.0, -16.0, -8.0, -8.0, 1.0]
     assert terms == {root: (-4.0, -4.0), w: (-8.0, -8.0), z: (24.0, -16.0)}
@@ -297,6 +302,22 @@ def test_a_home_made_op_named_like_a_built_in_runs_its_own_vjp(name):
     root.backward()
     assert (x.grad, y.grad) == (5.0, 7.0)
     assert [d.data for d in grad(root, [x, y])] == [5.0, 7.0]
+
+
+def test_backprop_terms_checks_the_local_derivatives_as_it_checks_the_terms():
+    """The local derivatives are the vjp at g = 1, a call of their own: a vjp that returns a
+    Value there (and floats at the node's own g = 3) is refused as a Value term is."""
+    from autograd_engine.core import graph
+    from autograd_engine.core.value import apply_op
+
+    def vjp(g, out, a):
+        return (Value(2.0),) if g == 1.0 else (2.0 * g,)
+
+    twice = Op("twice", lambda a: 2.0 * a, vjp)
+    x = Value(1.0)
+    root = apply_op(twice, x) * 3.0  # g = 3 at the twice node
+    with pytest.raises(TypeError, match=r"twice: term 0 of its vjp must be a real number"):
+        graph.backprop_terms(root, 1.0)
 
 
 def test_an_int_term_beyond_floats_is_a_gradient_of_infinity_named_not_an_overflow():
