@@ -215,6 +215,35 @@ def test_custom_op_with_too_few_or_too_many_terms_of_any_kind(kind, count):
     assert x.grad == 0.0 and z.grad == 0.0
 
 
+@pytest.mark.parametrize("count", [2, 3, 4])
+@pytest.mark.parametrize("kind", ["tuple", "list", "array"])
+def test_three_input_op_with_too_few_or_too_many_terms_of_any_kind(kind, count):
+    """As above for an op of three inputs (the sweeps' other path): 2 or 4 terms are a
+    TypeError naming the op from grad and from backward, changing no .grad; 3 are taken:
+    d(a b c)/da = b c = -6, d/db = a c = -4.5, d/dc = a b = 3."""
+    if kind == "array":
+        make = pytest.importorskip("numpy").array
+    else:
+        make = {"tuple": tuple, "list": list}[kind]
+    wrong = Op(
+        "wrong3",
+        lambda a, b, c: a * b * c,
+        lambda g, out, a, b, c: make([g * b * c, g * a * c, g * a * b, g][:count]),
+    )
+    x, z, w = Value(1.5), Value(2.0), Value(-3.0)
+    y = apply_op(wrong, x, z, w)
+    if count == 3:
+        assert [float(d) for d in grad(y, [x, z, w])] == [-6.0, -4.5, 3.0]
+        y.backward()
+        assert (x.grad, z.grad, w.grad) == (-6.0, -4.5, 3.0)
+        return
+    with pytest.raises(TypeError, match=r"wrong3.*must return a sequence of 3 terms, one per"):
+        grad(y, [x, z, w])
+    with pytest.raises(TypeError, match=r"wrong3.*must return a sequence of 3 terms, one per"):
+        y.backward()
+    assert x.grad == 0.0 and z.grad == 0.0 and w.grad == 0.0
+
+
 def test_a_term_that_overflows_is_named_on_floats_and_on_values():
     """A vjp whose arithmetic overflows: on floats (backward) the op's OverflowError, named
     as a local derivative that is not finite; on Values (create_graph, where the op making

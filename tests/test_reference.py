@@ -121,7 +121,8 @@ def test_the_fast_sweep_calls_each_vjp_once_and_adds_and_multiplies_inline(monke
     """backward and grad call each node's vjp exactly once (the fast sweep runs to its end;
     a fall back to the plain sweep would call some twice) and ADD's and MUL's never (the
     fast sweep writes them inline), on a graph of every node shape the fast sweep decodes:
-    unary, binary and three-input nodes, with Values and constants in every slot, fan-out."""
+    unary, binary and three-input nodes (whose vjp returns a list or a tuple), with Values
+    and constants in every slot, fan-out."""
     gc.collect()  # a traceback in a cycle (an earlier test's error) may hold a backward's permit
     assert len(graph._permits) == 1
     calls: Counter[str] = Counter()
@@ -140,6 +141,11 @@ def test_the_fast_sweep_calls_each_vjp_once_and_adds_and_multiplies_inline(monke
         lambda a, b, c: a * b * c,
         counted("tri", lambda g, out, a, b, c: [g * b * c, g * a * c, g * a * b]),  # a list
     )
+    tup = Op(
+        "tup",
+        lambda a, b, c: a + b + c,
+        counted("tup", lambda g, out, a, b, c: (g, g, g)),  # a tuple
+    )
     monkeypatch.setattr(ADD, "vjp", counted("add", ADD.vjp))
     monkeypatch.setattr(MUL, "vjp", counted("mul", MUL.vjp))
     x, y, z = Value(0.5), Value(-1.5), Value(2.0)
@@ -147,8 +153,8 @@ def test_the_fast_sweep_calls_each_vjp_once_and_adds_and_multiplies_inline(monke
     s = apply_op(ADD, 1.0, z)
     b1, b2, b3 = apply_op(bi, t, y * 0.25), apply_op(bi, 2.0, s), apply_op(bi, s, 0.5)
     v = apply_op(tri, apply_op(sq, b1), 2.0, b2)
-    root = apply_op(sq, apply_op(tri, v, b3, apply_op(sq, 2.0)) + x)  # x used twice
-    once = {"sq": 3, "bi": 3, "tri": 2}
+    root = apply_op(sq, apply_op(tri, v, b3, apply_op(sq, 2.0)) + apply_op(tup, x, 0.5, y))
+    once = {"sq": 3, "bi": 3, "tri": 2, "tup": 1}  # x and y used twice
     calls.clear()
     root.backward()
     assert calls == once
