@@ -450,7 +450,8 @@ def start(
     total = steps_per_epoch * epochs
     records = total // recorder.every + 1 + (1 if total % recorder.every else 0)
     if records > recorder.limit:
-        need = -(-total // (recorder.limit - 2))
+        # every=total keeps 2 records (the start and the end); else ceil(total / (limit - 2))
+        need = total if recorder.limit == 2 else -(-total // (recorder.limit - 2))
         raise ValueError(
             f"fit: recording {total} steps at every={recorder.every} keeps {records} records, "
             f"more than limit={recorder.limit}; pass record=Recorder(every={need}) "

@@ -294,6 +294,7 @@ class _Epoch:
     ) -> tuple[float, float | None]:
         """Train on every batch; return the epoch's mean loss and accuracy (None: regression)."""
         total, correct, n = 0.0, 0, 0
+        parts = []  # (batch loss, batch size): the mean again if the plain total overflows
         for batch in batches:
             targets = [self.y[i] for i in batch]
             try:
@@ -305,9 +306,13 @@ class _Epoch:
             if self.session is not None:
                 self.session.after_update(value.data, epoch)
             total += value.data * len(batch)
+            parts.append((value.data, len(batch)))
             correct += _count_correct(self.rule, preds, targets)
             n += len(batch)
-        return total / n, None if self.rule is None else correct / n
+        if math.isinf(total) and all(math.isfinite(v) for v, _ in parts):
+            # Finite batch losses have a finite mean, whatever their plain total does.
+            return math.fsum(v * (k / n) for v, k in parts), _accuracy(self.rule, correct, n)
+        return total / n, _accuracy(self.rule, correct, n)
 
     def _step(self, batch: list[int], targets: list[Any]) -> tuple[list[Any], Value]:
         # One update: zero_grad, forward, backward, optimizer.step(); the predictions and loss.
@@ -353,6 +358,11 @@ def _progress_bar(epochs: int) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(range(epochs), desc="fit", leave=True)
+
+
+def _accuracy(rule: Any, correct: int, n: int) -> float | None:
+    # The share of examples classified right, or None for a loss with no rule (regression).
+    return None if rule is None else correct / n
 
 
 def _check_converging(losses: list[float], epoch_loss: float, epoch: int, lr: float | None) -> None:

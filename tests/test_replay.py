@@ -332,6 +332,21 @@ def test_bad_recording_raises_before_any_update(record, error, match):
     assert [p.data for p in model.parameters()] == before and opt.state == {}
 
 
+@pytest.mark.parametrize("limit", [2, 3, 4, 5, 9])
+def test_the_every_a_too_long_recording_suggests_fits_the_limit(limit):
+    """9 full-batch steps keep 10 records at every=1, too many for these limits: the error
+    names an every (limit 2 included, which once divided by zero), and a recording with that
+    every and limit then runs, keeping at most limit records."""
+    model, opt, _ = make("adam", "none", 0.0)
+    with pytest.raises(ValueError, match=rf"more than limit={limit}; pass record=Recorder") as info:
+        fit(model, X, Y, binary_cross_entropy, opt, 9, progress=False, record=Recorder(limit=limit))
+    every = int(re.search(r"Recorder\(every=(\d+)\)", str(info.value)).group(1))
+    model, opt, _ = make("adam", "none", 0.0)
+    history = fit(model, X, Y, binary_cross_entropy, opt, 9, progress=False,
+                  record=Recorder(every=every, limit=limit))  # fmt: skip
+    assert 2 <= len(history.recording.steps) <= limit
+
+
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
