@@ -151,10 +151,11 @@ def test_the_fast_sweep_calls_each_vjp_once_and_adds_and_multiplies_inline(monke
     x, y, z = Value(0.5), Value(-1.5), Value(2.0)
     t = x * y + apply_op(MUL, 3.0, x)  # MUL of two Values, MUL and ADD with a constant first
     s = apply_op(ADD, 1.0, z)
-    b1, b2, b3 = apply_op(bi, t, y * 0.25), apply_op(bi, 2.0, s), apply_op(bi, s, 0.5)
+    u = apply_op(tup, x, 0.5, s)  # reached after root's ADD: x's sum grows inside a tuple node
+    b1, b2, b3 = apply_op(bi, t, y * 0.25), apply_op(bi, 2.0, u), apply_op(bi, s, 0.5)
     v = apply_op(tri, apply_op(sq, b1), 2.0, b2)
-    root = apply_op(sq, apply_op(tri, v, b3, apply_op(sq, 2.0)) + apply_op(tup, x, 0.5, y))
-    once = {"sq": 3, "bi": 3, "tri": 2, "tup": 1}  # x and y used twice
+    root = apply_op(sq, apply_op(tri, v, b3, apply_op(sq, 2.0)) + x)  # x used three times
+    once = {"sq": 3, "bi": 3, "tri": 2, "tup": 1}
     calls.clear()
     root.backward()
     assert calls == once
