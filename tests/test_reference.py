@@ -16,6 +16,7 @@ from collections import Counter
 from contextlib import nullcontext
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 
 from autograd_engine import Value, grad
@@ -165,6 +166,31 @@ def test_the_fast_sweep_calls_each_vjp_once_and_adds_and_multiplies_inline(monke
     theirs = textbook_grads(root)
     assert [bits(p.grad) for p in (x, y, z)] == [bits(theirs[p]) for p in (x, y, z)]
     assert [bits(d) for d in grads] == [bits(theirs[p]) for p in (x, y, z)]
+
+
+@pytest.mark.parametrize("kind", [tuple, list])
+def test_the_fast_sweep_takes_the_terms_of_an_op_of_300_inputs_calling_its_vjp_once(kind):
+    """Lengths compared by value in the fast sweep too: an op of 300 inputs (beyond the
+    ints CPython shares) whose vjp returns 300 terms, as a tuple or a list, is swept
+    without falling back (its vjp called once by backward, once by grad). The op is
+    sum_i c_i x_i with c_i = i + 1, so d/dx_i = i + 1, times the seed 2 of the square."""
+    gc.collect()  # as above: the permit back from any earlier error's traceback
+    assert len(graph._permits) == 1
+    calls = Counter[str]()
+
+    def vjp(g: float, out: float, *xs: float) -> Any:
+        calls["wide"] += 1
+        return kind(g * (i + 1) for i in range(len(xs)))
+
+    wide = Op("wide", lambda *xs: sum((i + 1) * x for i, x in enumerate(xs)), vjp)
+    xs = [Value(0.5) for _ in range(300)]
+    root = apply_op(wide, *xs) * 2.0
+    root.backward()
+    assert calls["wide"] == 1
+    assert [x.grad for x in xs] == [2.0 * (i + 1) for i in range(300)]
+    grads = grad(root, xs)
+    assert calls["wide"] == 2
+    assert [d.data for d in grads] == [2.0 * (i + 1) for i in range(300)]
 
 
 @settings(max_examples=100, deadline=None)
