@@ -172,7 +172,8 @@ def test_the_fast_sweep_calls_each_vjp_once_and_adds_and_multiplies_inline(monke
 def test_the_fast_sweep_takes_the_terms_of_an_op_of_300_inputs_calling_its_vjp_once(kind):
     """Lengths compared by value in the fast sweep too: an op of 300 inputs (beyond the
     ints CPython shares) whose vjp returns 300 terms, as a tuple or a list, is swept
-    without falling back (its vjp called once by backward, once by grad). The op is
+    without falling back (its vjp called once by backward, once by grad), and by the
+    plain sweep too (grad with create_graph). The op is
     sum_i c_i x_i with c_i = i + 1, so d/dx_i = i + 1, times the seed 2 of the square."""
     gc.collect()  # as above: the permit back from any earlier error's traceback
     assert len(graph._permits) == 1
@@ -190,6 +191,9 @@ def test_the_fast_sweep_takes_the_terms_of_an_op_of_300_inputs_calling_its_vjp_o
     assert [x.grad for x in xs] == [2.0 * (i + 1) for i in range(300)]
     grads = grad(root, xs)
     assert calls["wide"] == 2
+    assert [d.data for d in grads] == [2.0 * (i + 1) for i in range(300)]
+    grads = grad(root, xs, create_graph=True)  # the plain sweep, on Values
+    assert calls["wide"] == 3
     assert [d.data for d in grads] == [2.0 * (i + 1) for i in range(300)]
 
 
