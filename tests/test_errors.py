@@ -219,8 +219,9 @@ def test_custom_op_with_too_few_or_too_many_terms_of_any_kind(kind, count):
 @pytest.mark.parametrize("kind", ["tuple", "list", "array"])
 def test_three_input_op_with_too_few_or_too_many_terms_of_any_kind(kind, count):
     """As above for an op of three inputs (the sweeps' other path): 2 or 4 terms are a
-    TypeError naming the op from grad and from backward, changing no .grad; 3 are taken:
-    d(a b c)/da = b c = -6, d/db = a c = -4.5, d/dc = a b = 3."""
+    TypeError naming the op from grad and from backward, changing no .grad, even when the
+    input left without a term gets one elsewhere (y = abc + c); 3 are taken:
+    dy/da = b c = -6, dy/db = a c = -4.5, dy/dc = a b + 1 = 4."""
     if kind == "array":
         make = pytest.importorskip("numpy").array
     else:
@@ -231,11 +232,11 @@ def test_three_input_op_with_too_few_or_too_many_terms_of_any_kind(kind, count):
         lambda g, out, a, b, c: make([g * b * c, g * a * c, g * a * b, g][:count]),
     )
     x, z, w = Value(1.5), Value(2.0), Value(-3.0)
-    y = apply_op(wrong, x, z, w)
+    y = apply_op(wrong, x, z, w) + w
     if count == 3:
-        assert [float(d) for d in grad(y, [x, z, w])] == [-6.0, -4.5, 3.0]
+        assert [float(d) for d in grad(y, [x, z, w])] == [-6.0, -4.5, 4.0]
         y.backward()
-        assert (x.grad, z.grad, w.grad) == (-6.0, -4.5, 3.0)
+        assert (x.grad, z.grad, w.grad) == (-6.0, -4.5, 4.0)
         return
     with pytest.raises(TypeError, match=r"wrong3.*must return a sequence of 3 terms, one per"):
         grad(y, [x, z, w])
