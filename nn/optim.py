@@ -268,7 +268,7 @@ class Optimizer:
         for group in groups:
             built.append(self._build_group(group, built))
         for group in built:
-            self._add_built_group(group, in_constructor=True)
+            self._add_built_group(group)
 
     # -- groups ---------------------------------------------------------------
 
@@ -279,7 +279,7 @@ class Optimizer:
         group is not a dict, holds a non-Value, a non-leaf Value, a Value already in this
         optimizer (or twice in the group), or an invalid hyperparameter.
         """
-        self._add_built_group(self._build_group(param_group, self.param_groups), False)
+        self._add_built_group(self._build_group(param_group, self.param_groups))
 
     def _build_group(self, param_group: object, existing: list[dict[str, Any]]) -> Group:
         owner = type(self).__name__
@@ -324,7 +324,7 @@ class Optimizer:
         group = {"params": params, **self._check_group(group)}
         return group
 
-    def _add_built_group(self, group: Group, in_constructor: bool) -> None:
+    def _add_built_group(self, group: Group) -> None:
         self.param_groups.append(group)
 
     def _check_group(self, group: Group) -> Group:
@@ -606,8 +606,8 @@ class Adagrad(Optimizer, torch="Adagrad"):
         },
     }
 
-    def _add_built_group(self, group: Group, in_constructor: bool) -> None:
-        super()._add_built_group(group, in_constructor)
+    def _add_built_group(self, group: Group) -> None:
+        super()._add_built_group(group)
         # As torch: every group starts from the constructor's value, even one that names its
         # own initial_accumulator_value (torch's __init__ and _init_group read self.defaults).
         for p in group["params"]:
