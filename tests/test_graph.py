@@ -339,20 +339,41 @@ def test_an_int_term_beyond_floats_is_a_gradient_of_infinity_named_not_an_overfl
     assert x.grad == 0.0
 
 
-def test_a_kept_backward_error_does_not_keep_the_fast_sweeps_permit():
+def _overflowing():
+    x = Value(1e-300, label="x")
+    return x, x * 1e300 * 1e300  # d z / d x = 1e600: inf
+
+
+def _str_term():  # the fast sweep's sums fail, the plain sweep names the term
+    from autograd_engine.core.value import apply_op
+
+    x = Value(1.0, label="x")
+    return x, apply_op(Op("odd", lambda a: 2.0 * a, lambda g, out, a: ("a",)), x)
+
+
+@pytest.mark.parametrize(
+    ("make", "call", "error"),
+    [
+        (_overflowing, "backward", FloatingPointError),
+        (_str_term, "backward", TypeError),
+        (_str_term, "grad", TypeError),
+    ],
+    ids=["non-finite", "plain-backward", "plain-grad"],
+)
+def test_a_kept_backward_error_does_not_keep_the_fast_sweeps_permit(make, call, error):
     """An error kept with its traceback (``except ... as e: kept = e``, or Jupyter's last
-    traceback) must not hold the fast sweep's permit: later sweeps would all take the slow
-    plain sweep while it lives."""
+    traceback) must not hold the fast sweep's permit, whether it was raised after the fast
+    sweep or by the plain sweep it fell back to: later sweeps would all take the slow plain
+    sweep while it lives."""
     from autograd_engine.core import graph
 
     gc.collect()
     assert len(graph._permits) == 1
-    x = Value(1e-300, label="x")
-    z = x * 1e300 * 1e300  # d z / d x = 1e600: inf
+    x, z = make()
     try:
-        z.backward()
-    except FloatingPointError as error:
-        kept = error
+        z.backward() if call == "backward" else grad(z, [x])
+    except error as caught:
+        kept = caught
     assert kept.__traceback__ is not None
     gc.collect()
     assert len(graph._permits) == 1

@@ -165,6 +165,7 @@ def backward(root: Value, seed: float) -> None:
             totals = None  # sweep names it
         sums = map(_received, order)
     if fast is None or totals is None:  # the permit was taken, or a term was irregular
+        fast = holder = None  # noqa: F841 (the slots are not read: the permit goes back)
         order, received = _sweep_plain(root, seed, False)
         totals = _totals([node.grad + r for node, r in zip(order, received)])
         sums = received
@@ -173,7 +174,7 @@ def backward(root: Value, seed: float) -> None:
     # Only if it is not do we look for the culprit; a finite overflow of the sum itself
     # finds none and goes on.
     if not is_finite(sum(totals)):
-        fast = holder = None  # noqa: F841 (a kept traceback must not keep the permit)
+        fast = holder = None  # noqa: F841 (nor may a kept traceback hold it)
         for node, total in zip(order, totals):
             if not is_finite(total):
                 raise FloatingPointError(
@@ -203,8 +204,9 @@ def _sweep(root: Value, seed: Any, create_graph: bool = False) -> tuple[list[Val
     if not create_graph and type(seed) is float:
         fast = _sweep_fast(root, seed)
         if fast is not None:
-            order, holder = fast
+            order = fast[0]
             received = list(map(_received, order))
+            fast = None  # the sums are copied: the permit goes back before anything can raise
             try:  # a sum of floats is a float; a numpy scalar or a Value shows in its type
                 if type(sum(received)) is float:
                     return order, received
